@@ -1,0 +1,82 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ObjectStore } from '../../pipeline/object-store.ts';
+
+/** The bucket layout on a local folder. Temp files live in `<root>/temp` so renames stay on one filesystem. */
+export class LocalObjectStore implements ObjectStore {
+  constructor(readonly root: string) {}
+
+  async scratchDir(name: string): Promise<string> {
+    const dir = join(this.root, 'temp', name);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async dropScratch(name: string): Promise<void> {
+    await rm(join(this.root, 'temp', name), { recursive: true, force: true });
+  }
+
+  async publish(localPath: string, key: string): Promise<void> {
+    const target = this.locate(key);
+    await mkdir(dirname(target), { recursive: true });
+    await rename(localPath, target);
+  }
+
+  async copyIn(sourcePath: string, key: string): Promise<string> {
+    const hash = createHash('sha256');
+    const temp = await this.tempFile();
+    await pipeline(
+      createReadStream(sourcePath),
+      new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      }),
+      createWriteStream(temp),
+    );
+    await this.publish(temp, key);
+    return hash.digest('hex');
+  }
+
+  async writeText(key: string, text: string): Promise<void> {
+    const temp = await this.tempFile();
+    await writeFile(temp, text);
+    await this.publish(temp, key);
+  }
+
+  readText(key: string): Promise<string> {
+    return readFile(this.locate(key), 'utf8');
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const base = this.locate(prefix);
+    try {
+      const entries = await readdir(base, { recursive: true, withFileTypes: true });
+      return entries
+        .filter((e) => e.isFile())
+        .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join('/'))
+        .sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.locate(key), { force: true });
+  }
+
+  locate(key: string): string {
+    return join(this.root, ...key.split('/'));
+  }
+
+  private async tempFile(): Promise<string> {
+    const dir = await this.scratchDir('files');
+    return join(dir, randomUUID());
+  }
+}

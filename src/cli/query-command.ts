@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { DuckDbWarehouse } from '../adapters/duckdb/duckdb-warehouse.ts';
+import type { QueryFlags } from './options.ts';
+
+export async function queryCommand(sql: string, flags: QueryFlags): Promise<number> {
+  const rows = await new DuckDbWarehouse(resolve(flags.root)).query(sql);
+  process.stdout.write(formatRows(rows, flags.format));
+  return 0;
+}
+
+const show = (v: unknown): string =>
+  v === null || v === undefined
+    ? ''
+    : v instanceof Date
+      ? v.toISOString().slice(0, 10)
+      : typeof v === 'object'
+        ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? Number(x) : x))
+        : String(v);
+
+function formatRows(rows: Record<string, unknown>[], format: QueryFlags['format']): string {
+  if (format === 'json') return `${JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`;
+  const columns = Object.keys(rows[0] ?? {});
+  const cells = rows.map((r) => columns.map((c) => show(r[c])));
+  if (format === 'csv') {
+    const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+    return `${[columns, ...cells].map((line) => line.map(quote).join(',')).join('\n')}\n`;
+  }
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((line) => (line[i] ?? '').length)));
+  const fmt = (line: string[]): string =>
+    line
+      .map((s, i) => s.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return `${[fmt(columns), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt)].join('\n')}\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
+}

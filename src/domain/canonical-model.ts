@@ -1,0 +1,115 @@
+/**
+ * The canonical claim-line model: the Tuva Project input layer `medical_claim`
+ * (all of its columns, same names and order) plus optional `birth_date` and `gender`.
+ * Each column has a kind that decides how its text is normalised and typed.
+ */
+export type ColumnKind =
+  | 'id' // trimmed text, case kept
+  | 'code' // trimmed, upper-cased
+  | 'icd' // trimmed, upper-cased, dots removed
+  | 'label' // trimmed, lower-cased (claim_type, code types, gender)
+  | 'text' // trimmed text
+  | 'date'
+  | 'timestamp'
+  | 'amount' // DECIMAL(12,2)
+  | 'quantity' // DECIMAL(12,3)
+  | 'integer';
+
+export interface CanonicalColumn {
+  readonly name: string;
+  readonly kind: ColumnKind;
+}
+
+const numbered = (prefix: string, kind: ColumnKind, count = 25): CanonicalColumn[] =>
+  Array.from({ length: count }, (_, i) => ({ name: `${prefix}_${i + 1}`, kind }));
+
+export const CANONICAL_COLUMNS: readonly CanonicalColumn[] = [
+  { name: 'claim_id', kind: 'id' },
+  { name: 'claim_line_number', kind: 'integer' },
+  { name: 'claim_type', kind: 'label' },
+  { name: 'person_id', kind: 'id' },
+  { name: 'member_id', kind: 'id' },
+  { name: 'payer', kind: 'text' },
+  { name: 'plan', kind: 'text' },
+  { name: 'claim_start_date', kind: 'date' },
+  { name: 'claim_end_date', kind: 'date' },
+  { name: 'claim_line_start_date', kind: 'date' },
+  { name: 'claim_line_end_date', kind: 'date' },
+  { name: 'admission_date', kind: 'date' },
+  { name: 'discharge_date', kind: 'date' },
+  { name: 'admit_source_code', kind: 'code' },
+  { name: 'admit_type_code', kind: 'code' },
+  { name: 'discharge_disposition_code', kind: 'code' },
+  { name: 'place_of_service_code', kind: 'code' },
+  { name: 'bill_type_code', kind: 'code' },
+  { name: 'drg_code_type', kind: 'label' },
+  { name: 'drg_code', kind: 'code' },
+  { name: 'revenue_center_code', kind: 'code' },
+  { name: 'service_unit_quantity', kind: 'quantity' },
+  { name: 'hcpcs_code', kind: 'code' },
+  ...numbered('hcpcs_modifier', 'code', 5),
+  { name: 'rendering_npi', kind: 'id' },
+  { name: 'rendering_tin', kind: 'id' },
+  { name: 'billing_npi', kind: 'id' },
+  { name: 'billing_tin', kind: 'id' },
+  { name: 'facility_npi', kind: 'id' },
+  { name: 'paid_date', kind: 'date' },
+  { name: 'paid_amount', kind: 'amount' },
+  { name: 'allowed_amount', kind: 'amount' },
+  { name: 'charge_amount', kind: 'amount' },
+  { name: 'coinsurance_amount', kind: 'amount' },
+  { name: 'copayment_amount', kind: 'amount' },
+  { name: 'deductible_amount', kind: 'amount' },
+  { name: 'total_cost_amount', kind: 'amount' },
+  { name: 'diagnosis_code_type', kind: 'label' },
+  ...numbered('diagnosis_code', 'icd'),
+  ...numbered('diagnosis_poa', 'code'),
+  { name: 'procedure_code_type', kind: 'label' },
+  ...numbered('procedure_code', 'icd'),
+  ...numbered('procedure_date', 'date'),
+  { name: 'in_network_flag', kind: 'integer' },
+  { name: 'data_source', kind: 'text' },
+  { name: 'file_name', kind: 'text' },
+  { name: 'file_date', kind: 'date' },
+  { name: 'ingest_datetime', kind: 'timestamp' },
+  // Not in Tuva's medical_claim; optional demographics some feeds carry on the line.
+  { name: 'birth_date', kind: 'date' },
+  { name: 'gender', kind: 'label' },
+];
+
+export const REQUIRED_COLUMNS = [
+  'claim_id',
+  'claim_line_number',
+  'claim_type',
+  'person_id',
+  'claim_start_date',
+  'claim_end_date',
+] as const;
+
+/** Lineage columns the pipeline sets itself; a source value for them is replaced. */
+export const LINEAGE_COLUMNS = ['file_name', 'source_row_number', 'job_id', 'ingest_datetime', 'data_source'] as const;
+
+export const DIAGNOSIS_COLUMNS = CANONICAL_COLUMNS.filter(
+  (c) => c.name.startsWith('diagnosis_code_') && c.kind === 'icd',
+).map((c) => c.name);
+
+export const CLAIM_TYPES = ['professional', 'institutional', 'dental', 'vision'] as const;
+
+const byName = new Map(CANONICAL_COLUMNS.map((c) => [c.name, c]));
+
+export function findCanonicalColumn(name: string): CanonicalColumn | undefined {
+  return byName.get(name);
+}
+
+export function columnsOfKind(...kinds: ColumnKind[]): string[] {
+  return CANONICAL_COLUMNS.filter((c) => kinds.includes(c.kind)).map((c) => c.name);
+}
+
+/** How a source header is matched to a canonical name: case, spaces and dashes do not matter. */
+export function normalizeHeaderName(header: string): string {
+  return header
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+}

@@ -1,0 +1,27 @@
+/** Base of every error claimflow raises on purpose; `code` is stable and machine-readable. */
+export abstract class ClaimflowError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The user asked for something that cannot be done as asked (bad flag, missing input). */
+export class UsageError extends ClaimflowError {
+  readonly code = 'usage';
+}
+
+/** A claim file was rejected whole by a file rule (halt); its rows were not published. */
+export class ClaimFileError extends ClaimflowError {
+  readonly code: string;
+  constructor(
+    readonly file: string,
+    readonly ruleId: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${ruleId}: ${reason}`, options);
+    this.code = ruleId;
+  }
+}

@@ -1,0 +1,61 @@
+export type InputFormat =
+  | { readonly kind: 'csv'; readonly delimiter: ',' | '|' | '\t' }
+  | { readonly kind: 'json-array' }
+  | { readonly kind: 'ndjson' };
+
+export type Detection =
+  | { readonly ok: true; readonly format: InputFormat }
+  | { readonly ok: false; readonly reason: string };
+
+const DELIMITERS = [',', '|', '\t'] as const;
+
+/** Bytes needed from the (decompressed) start of a file to decide its format. */
+export const HEAD_BYTES = 64 * 1024;
+
+/**
+ * Decides the format from the file name and its first (decompressed) bytes. Binary content
+ * is refused here so that it is reported as unreadable rather than read as odd text.
+ */
+export function detectFormat(fileName: string, head: Buffer): Detection {
+  if (head.length === 0) return { ok: true, format: { kind: 'csv', delimiter: ',' } };
+  if (head.includes(0)) return { ok: false, reason: 'binary content (NUL bytes) in the first bytes of the file' };
+  const text = decodeHead(head);
+  if (text === undefined) return { ok: false, reason: 'not UTF-8 text in the first bytes of the file' };
+  const base = fileName.toLowerCase().replace(/\.gz$/, '');
+  const first = text.replace(/^\uFEFF/, '').trimStart()[0];
+  if (/\.(ndjson|jsonl)$/.test(base)) return { ok: true, format: { kind: 'ndjson' } };
+  if (base.endsWith('.json') || first === '[' || first === '{') {
+    return { ok: true, format: first === '[' ? { kind: 'json-array' } : { kind: 'ndjson' } };
+  }
+  return { ok: true, format: { kind: 'csv', delimiter: detectDelimiter(firstLine(text)) } };
+}
+
+function decodeHead(head: Buffer): string | undefined {
+  // The head may end inside a multi-byte character; drop up to 3 trailing bytes before judging.
+  for (let cut = 0; cut < 4 && cut < head.length; cut++) {
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, head.length - cut));
+    } catch {
+      // try a shorter slice
+    }
+  }
+  return undefined;
+}
+
+function firstLine(text: string): string {
+  const end = text.search(/\r?\n/);
+  return end === -1 ? text : text.slice(0, end);
+}
+
+/** The delimiter that occurs most often outside quotes in the header line. */
+function detectDelimiter(header: string): ',' | '|' | '\t' {
+  const counts = new Map<string, number>();
+  let quoted = false;
+  for (const ch of header) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  let best: ',' | '|' | '\t' = ',';
+  for (const d of DELIMITERS) if ((counts.get(d) ?? 0) > (counts.get(best) ?? 0)) best = d;
+  return best;
+}

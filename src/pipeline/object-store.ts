@@ -1,0 +1,20 @@
+/**
+ * The bucket layout of DESIGN.md behind one interface: keys are '/'-separated paths under
+ * the root (`processed/claims/...`). The local adapter maps them onto a folder.
+ */
+export interface ObjectStore {
+  /** A folder the engine may write into directly; removed by `dropScratch`. */
+  scratchDir(name: string): Promise<string>;
+  dropScratch(name: string): Promise<void>;
+  /** Moves a finished local file to `key` atomically (readers never see half of it). */
+  publish(localPath: string, key: string): Promise<void>;
+  /** Copies a user's file in under `key`, returning its SHA-256; the original is untouched. */
+  copyIn(sourcePath: string, key: string): Promise<string>;
+  writeText(key: string, text: string): Promise<void>;
+  readText(key: string): Promise<string>;
+  /** Keys under a prefix, recursively. */
+  list(prefix: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+  /** Path or URL the engine can read `key` from. */
+  locate(key: string): string;
+}

@@ -1,0 +1,42 @@
+import { AGGREGATIONS } from '../domain/aggregations.ts';
+import { compileAggregation } from '../plan/compile-aggregation.ts';
+import { duckdbDialect } from '../plan/duckdb-dialect.ts';
+import type { ObjectStore } from './object-store.ts';
+import type { Engine } from './ports.ts';
+
+/**
+ * Recomputes every aggregation for the months whose claim files changed, from all files
+ * of that month (not only this run's), so the totals always match the published lines.
+ */
+export async function publishAggregations(
+  months: readonly string[],
+  engine: Engine,
+  store: ObjectStore,
+): Promise<string[]> {
+  const written: string[] = [];
+  const scratch = await store.scratchDir('aggregations');
+  try {
+    for (const yearMonth of months) {
+      const [year = '', month = ''] = yearMonth.split('-');
+      const partition = `processed/claims/year=${year}/month=${month}`;
+      const files = (await store.list(partition)).filter((k) => k.endsWith('.parquet'));
+      for (const aggregation of AGGREGATIONS) {
+        const key = `processed/aggregations/${aggregation.name}/${year}-${month}.parquet`;
+        if (files.length === 0) {
+          await store.delete(key);
+          continue;
+        }
+        const lines = `read_parquet([${files.map((f) => duckdbDialect.stringLiteral(store.locate(f))).join(', ')}], union_by_name = true)`;
+        const local = `${scratch}/${aggregation.name}-${year}-${month}.parquet`;
+        await engine.run(
+          `COPY (${compileAggregation(duckdbDialect, aggregation, lines, year, month)}) TO ${duckdbDialect.stringLiteral(local)} (FORMAT parquet)`,
+        );
+        await store.publish(local, key);
+        written.push(key);
+      }
+    }
+  } finally {
+    await store.dropScratch('aggregations');
+  }
+  return written;
+}

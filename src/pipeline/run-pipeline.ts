@@ -1,0 +1,91 @@
+import { basename } from 'node:path';
+import type { RowRule } from '../domain/rule.ts';
+import type { ObjectStore } from './object-store.ts';
+import type { Clock, Engine, Logger } from './ports.ts';
+import { type FileJobResult, processFile } from './process-file.ts';
+import { publishAggregations } from './publish-aggregations.ts';
+
+export interface RunDeps {
+  readonly engine: Engine;
+  readonly store: ObjectStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly readHead: (path: string) => Promise<Buffer>;
+  readonly nextJobId: (at: Date) => string;
+  readonly refreshWarehouse: () => Promise<void>;
+  readonly onFileDone?: (done: number, total: number, file: string) => void;
+}
+
+export interface RunOptions {
+  readonly files: readonly string[];
+  readonly rules: readonly RowRule[];
+  readonly errorRateThreshold: number;
+  readonly dataSource: string;
+  readonly runDate: string;
+}
+
+export interface FileOutcome {
+  readonly file: string;
+  readonly job_id: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** 'data' when the file was rejected by a rule; 'system' when the pipeline itself failed. */
+  readonly failure: 'data' | 'system' | null;
+  readonly message: string | null;
+  readonly report: FileJobResult['report'] | null;
+}
+
+export interface RunSummary {
+  readonly files: readonly FileOutcome[];
+  readonly totals: {
+    readonly input_rows: number;
+    readonly valid_rows: number;
+    readonly processed_rows: number;
+    readonly quarantined_rows: number;
+    readonly duplicates_removed: number;
+  };
+  readonly aggregations: readonly string[];
+  readonly elapsed_ms: number;
+}
+
+/** Runs every file through the plan, then refreshes aggregations and the warehouse once. */
+export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const outcomes: FileOutcome[] = [];
+  const months = new Set<string>();
+  for (const [index, file] of options.files.entries()) {
+    const jobId = deps.nextJobId(deps.clock.now());
+    try {
+      const result = await processFile(file, deps, { ...options, jobId });
+      for (const m of result.touchedMonths) months.add(m);
+      const fileError = result.report.file_error;
+      outcomes.push({
+        file,
+        job_id: jobId,
+        status: result.status,
+        failure: fileError ? 'data' : null,
+        message: fileError ? `${basename(file)}: ${fileError.rule_id}: ${fileError.reason}` : null,
+        report: result.report,
+      });
+    } catch (error) {
+      const message = `${basename(file)}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+      deps.logger.warn('job failed', { job_id: jobId, file: basename(file), error_type: 'system' });
+      outcomes.push({ file, job_id: jobId, status: 'FAILED', failure: 'system', message, report: null });
+    }
+    deps.onFileDone?.(index + 1, options.files.length, file);
+  }
+  const aggregations = await publishAggregations([...months].sort(), deps.engine, deps.store);
+  await deps.refreshWarehouse();
+  const sum = (pick: (o: FileOutcome) => number): number => outcomes.reduce((acc, o) => acc + pick(o), 0);
+  return {
+    files: outcomes,
+    totals: {
+      input_rows: sum((o) => o.report?.summary.total_records ?? 0),
+      valid_rows: sum((o) => o.report?.summary.valid_records ?? 0),
+      processed_rows: sum((o) => o.report?.processed_records ?? 0),
+      quarantined_rows: sum((o) => o.report?.summary.error_records ?? 0),
+      duplicates_removed: sum((o) => o.report?.duplicates_removed.total ?? 0),
+    },
+    aggregations,
+    elapsed_ms: Math.round(performance.now() - started),
+  };
+}

@@ -1,0 +1,35 @@
+import type { SqlDialect } from './dialect.ts';
+
+/** Feed date formats: ISO, compact, US, and day-month-name-year. */
+const DATE_FORMATS = ['%Y-%m-%d', '%Y%m%d', '%m/%d/%Y', '%d-%b-%Y'];
+const TIMESTAMP_FORMATS = ['%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', ...DATE_FORMATS];
+
+const quoteString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+const formatList = (formats: readonly string[]): string => `[${formats.map(quoteString).join(', ')}]`;
+
+export const duckdbDialect: SqlDialect = {
+  name: 'duckdb',
+  quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
+  stringLiteral: quoteString,
+  dateLiteral: (isoDate) => `DATE ${quoteString(isoDate)}`,
+  parseDate: (text) => `CAST(try_strptime(${text}, ${formatList(DATE_FORMATS)}) AS DATE)`,
+  parseTimestamp: (text) => `try_strptime(${text}, ${formatList(TIMESTAMP_FORMATS)})`,
+  parseDecimal: (text, precision, scale) =>
+    `TRY_CAST(regexp_replace(${text}, '^\\$|,', '', 'g') AS DECIMAL(${precision},${scale}))`,
+  parseInteger: (text) => `TRY_CAST(${text} AS INTEGER)`,
+  fullMatch: (text, pattern) => `regexp_full_match(${text}, ${quoteString(pattern)})`,
+  removeChars: (text, chars) => `translate(${text}, ${quoteString(chars)}, '')`,
+  yearsBetween: (from, to) => `date_sub('year', ${from}, ${to})`,
+  daysBetween: (from, to) => `date_diff('day', ${from}, ${to})`,
+  formatYear: (date) => `strftime(${date}, '%Y')`,
+  formatMonth: (date) => `strftime(${date}, '%m')`,
+  compactList: (items) =>
+    items.length === 0 ? 'CAST([] AS VARCHAR[])' : `list_filter([${items.join(', ')}], lambda x: x IS NOT NULL)`,
+  emptyList: () => 'CAST([] AS VARCHAR[])',
+  listLength: (list) => `len(${list})`,
+  listConcat: (a, b) => `list_concat(${a}, ${b})`,
+  unnest: (list) => `UNNEST(${list})`,
+  jsonObject: (entries) =>
+    `CAST(json_object(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}) AS VARCHAR)`,
+  hashValues: (values) => `hash(${values.join(', ')})`,
+};

@@ -1,0 +1,88 @@
+import type { InputFormat } from '../pipeline/detect-format.ts';
+import { duckdbDialect as sql } from './duckdb-dialect.ts';
+
+/** DuckDB SQL that reads a claim file as text, one statement per step of the ingest stage. */
+export interface CsvRead {
+  readonly path: string;
+  readonly delimiter: string;
+  readonly columns?: readonly string[];
+  readonly rejectsTable?: string;
+}
+
+const lit = sql.stringLiteral;
+
+function csvOptions(read: CsvRead): string {
+  const options = [
+    'header = true',
+    `delim = ${lit(read.delimiter)}`,
+    `quote = '"'`,
+    `escape = '"'`,
+    'all_varchar = true',
+    `compression = 'auto'`,
+    'max_line_size = 10000000',
+  ];
+  if (read.columns) {
+    options.push('auto_detect = false');
+    options.push(`columns = {${read.columns.map((c) => `${lit(c)}: 'VARCHAR'`).join(', ')}}`);
+  }
+  if (read.rejectsTable) {
+    // Rows that do not split into the header's columns are kept aside, not lost.
+    options.push('ignore_errors = true', 'store_rejects = true');
+    options.push(`rejects_table = ${lit(read.rejectsTable)}`, `rejects_scan = ${lit(`${read.rejectsTable}_scan`)}`);
+  }
+  return options.join(', ');
+}
+
+export function describeCsv(read: CsvRead): string {
+  return `DESCRIBE SELECT * FROM read_csv(${lit(read.path)}, ${csvOptions(read)})`;
+}
+
+/** Reads the CSV into `table` with `_rn`, the position among the rows that parsed. */
+export function loadCsv(table: string, read: CsvRead): string {
+  return `CREATE TEMP TABLE ${sql.quoteIdent(table)} AS SELECT *, ROW_NUMBER() OVER () AS _rn FROM read_csv(${lit(read.path)}, ${csvOptions(read)})`;
+}
+
+/**
+ * Rejected CSV records, one per record: DuckDB counts `line` from the header as line 1,
+ * so the data row number is line - 1. `_good_before` is how many parsed rows precede it.
+ */
+export function loadCsvRejects(table: string, rejectsTable: string): string {
+  return `CREATE TEMP TABLE ${sql.quoteIdent(table)} AS
+SELECT _row_number, _raw_line, _ingest_error, _row_number - ROW_NUMBER() OVER (ORDER BY _row_number) AS _good_before,
+  ROW_NUMBER() OVER (ORDER BY _row_number) AS _rejects_so_far
+FROM (SELECT CAST(line AS BIGINT) - 1 AS _row_number, FIRST(csv_line) AS _raw_line,
+        STRING_AGG(DISTINCT CAST(error_type AS VARCHAR), ',') AS _ingest_error
+      FROM ${sql.quoteIdent(rejectsTable)} GROUP BY line)`;
+}
+
+/**
+ * The parsed rows with their true data row numbers (shifted past earlier rejected records),
+ * then the rejected records themselves, so every record of the file appears once.
+ */
+export function csvSourceRelation(loaded: string, rejects: string | undefined, columns: readonly string[]): string {
+  const q = sql.quoteIdent;
+  if (!rejects) return `(SELECT *, _rn AS _row_number, NULL AS _raw_line, NULL AS _ingest_error FROM ${q(loaded)})`;
+  return `(SELECT l.*, l._rn + COALESCE(r._rejects_so_far, 0) AS _row_number, NULL AS _raw_line, NULL AS _ingest_error
+   FROM ${q(loaded)} l ASOF LEFT JOIN (SELECT _good_before, MAX(_rejects_so_far) AS _rejects_so_far FROM ${q(rejects)} GROUP BY _good_before) r
+     ON l._rn > r._good_before
+ UNION ALL
+ SELECT ${columns.map((c) => `NULL AS ${q(c)}`).join(', ')}, NULL AS _rn, _row_number, _raw_line, _ingest_error FROM ${q(rejects)})`;
+}
+
+export function loadJson(table: string, path: string, format: InputFormat): string {
+  const jsonFormat = format.kind === 'json-array' ? 'array' : 'newline_delimited';
+  return `CREATE TEMP TABLE ${sql.quoteIdent(table)} AS SELECT json AS _record, ROW_NUMBER() OVER () AS _row_number
+FROM read_json_objects(${lit(path)}, format = ${lit(jsonFormat)}, compression = 'auto', maximum_object_size = 16777216)`;
+}
+
+export function jsonKeys(table: string): string {
+  return `SELECT DISTINCT UNNEST(json_keys(_record)) AS key FROM ${sql.quoteIdent(table)} WHERE json_type(_record) = 'OBJECT' ORDER BY key`;
+}
+
+export function jsonField(key: string): string {
+  return `json_extract_string(_record, ${lit(`$."${key.replaceAll('"', '\\"')}"`)})`;
+}
+
+export function jsonSourceRelation(table: string): string {
+  return `(SELECT *, NULL AS _raw_line, NULL AS _ingest_error FROM ${sql.quoteIdent(table)})`;
+}

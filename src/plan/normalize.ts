@@ -1,0 +1,44 @@
+import { CANONICAL_COLUMNS, type CanonicalColumn, type ColumnKind } from '../domain/canonical-model.ts';
+import type { SqlDialect } from './dialect.ts';
+
+export const AMOUNT_TYPE = { precision: 12, scale: 2 } as const;
+export const QUANTITY_TYPE = { precision: 12, scale: 3 } as const;
+
+/** Trimmed source text with blanks as NULL: what rules call "text". */
+export function trimmedTextOf(sql: SqlDialect, column: string): string {
+  return `NULLIF(TRIM(${sql.quoteIdent(column)}), '')`;
+}
+
+/** The typed, normalised value of a column, computed from its text. */
+export function typedValueOf(sql: SqlDialect, column: CanonicalColumn): string {
+  return normalizeText(sql, column.kind, trimmedTextOf(sql, column.name));
+}
+
+function normalizeText(sql: SqlDialect, kind: ColumnKind, text: string): string {
+  switch (kind) {
+    case 'id':
+    case 'text':
+      return text;
+    case 'code':
+      return `UPPER(${text})`;
+    case 'icd':
+      return `UPPER(${sql.removeChars(text, '.')})`;
+    case 'label':
+      return `LOWER(${text})`;
+    case 'date':
+      return sql.parseDate(text);
+    case 'timestamp':
+      return sql.parseTimestamp(text);
+    case 'amount':
+      return sql.parseDecimal(text, AMOUNT_TYPE.precision, AMOUNT_TYPE.scale);
+    case 'quantity':
+      return sql.parseDecimal(text, QUANTITY_TYPE.precision, QUANTITY_TYPE.scale);
+    case 'integer':
+      return sql.parseInteger(text);
+  }
+}
+
+/** Select list turning every canonical text column into its typed value under the same name. */
+export function typedSelectList(sql: SqlDialect): string[] {
+  return CANONICAL_COLUMNS.map((c) => `${typedValueOf(sql, c)} AS ${sql.quoteIdent(c.name)}`);
+}
