@@ -20,7 +20,8 @@ export const ROW_RULES: readonly RowRule[] = [
     severity: 'high',
     action: 'quarantine',
     description: 'The source row could not be split into the header columns (too many or too few fields).',
-    failsWhen: (ctx) => `${ctx.text('_ingest_error')} IS NOT NULL`,
+    judgesMalformedRows: true,
+    failsWhen: (ctx) => ctx.malformed,
   },
   {
     id: 'required_field_missing',

@@ -12,6 +12,8 @@ export interface RuleContext {
   readonly sql: SqlDialect;
   value(column: string): string;
   text(column: string): string;
+  /** TRUE when the row could not be split into the header's columns. */
+  readonly malformed: string;
   /** The run date as a SQL DATE literal (the upper bound for plausible dates). */
   readonly runDate: string;
 }
@@ -27,6 +29,11 @@ interface RuleBase {
 /** A row rule is a SQL predicate, TRUE when the row breaks the rule; NULL counts as a pass. */
 export interface RowRule extends RuleBase {
   readonly scope: 'row';
+  /**
+   * Whether the rule judges rows that could not be split into columns. Other rules skip
+   * them: their fields are unknown, not missing.
+   */
+  readonly judgesMalformedRows?: boolean;
   failsWhen(ctx: RuleContext): string;
 }
 

@@ -6,10 +6,12 @@ const detect = (name: string, text: string | Buffer) =>
   detectFormat(name, typeof text === 'string' ? Buffer.from(text) : text);
 
 describe('detectFormat', () => {
-  it('finds the CSV delimiter from the header, ignoring quoted ones', () => {
-    assert.deepEqual(detect('a.csv', 'a,b,c\n1,2,3'), { ok: true, format: { kind: 'csv', delimiter: ',' } });
-    assert.deepEqual(detect('a.txt', '"x,y"|b|c\r\n'), { ok: true, format: { kind: 'csv', delimiter: '|' } });
-    assert.deepEqual(detect('a.tsv', '\uFEFFa\tb\tc\n'), { ok: true, format: { kind: 'csv', delimiter: '\t' } });
+  it('finds the CSV delimiter from the header, ignoring quoted ones, and reads the header', () => {
+    const csv = (delimiter: string, header: string[]) => ({ ok: true, format: { kind: 'csv', delimiter, header } });
+    assert.deepEqual(detect('a.csv', 'a,b,c\n1,2,3'), csv(',', ['a', 'b', 'c']));
+    assert.deepEqual(detect('a.txt', '"x,y"|b|"c ""d"""\r\n'), csv('|', ['x,y', 'b', 'c "d"']));
+    assert.deepEqual(detect('a.tsv', '\uFEFFa\tb\tc\n'), csv('\t', ['a', 'b', 'c']));
+    assert.deepEqual(detect('a.csv', 'a,,a,a\n'), csv(',', ['a', 'column_2', 'a_2', 'a_3']));
   });
 
   it('tells JSON arrays from NDJSON by content, whatever the extension', () => {

@@ -1,5 +1,5 @@
 export type InputFormat =
-  | { readonly kind: 'csv'; readonly delimiter: ',' | '|' | '\t' }
+  | { readonly kind: 'csv'; readonly delimiter: ',' | '|' | '\t'; readonly header: readonly string[] }
   | { readonly kind: 'json-array' }
   | { readonly kind: 'ndjson' };
 
@@ -17,7 +17,6 @@ export const HEAD_BYTES = 64 * 1024;
  * is refused here so that it is reported as unreadable rather than read as odd text.
  */
 export function detectFormat(fileName: string, head: Buffer): Detection {
-  if (head.length === 0) return { ok: true, format: { kind: 'csv', delimiter: ',' } };
   if (head.includes(0)) return { ok: false, reason: 'binary content (NUL bytes) in the first bytes of the file' };
   const text = decodeHead(head);
   if (text === undefined) return { ok: false, reason: 'not UTF-8 text in the first bytes of the file' };
@@ -27,7 +26,9 @@ export function detectFormat(fileName: string, head: Buffer): Detection {
   if (base.endsWith('.json') || first === '[' || first === '{') {
     return { ok: true, format: first === '[' ? { kind: 'json-array' } : { kind: 'ndjson' } };
   }
-  return { ok: true, format: { kind: 'csv', delimiter: detectDelimiter(firstLine(text)) } };
+  const headerLine = firstLine(text.replace(/^\uFEFF/, ''));
+  const delimiter = detectDelimiter(headerLine);
+  return { ok: true, format: { kind: 'csv', delimiter, header: uniqueNames(splitHeader(headerLine, delimiter)) } };
 }
 
 function decodeHead(head: Buffer): string | undefined {
@@ -40,6 +41,41 @@ function decodeHead(head: Buffer): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Header fields, unquoted. The header is read here, not sniffed, so ragged data rows cannot hide it. */
+function splitHeader(line: string, delimiter: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === delimiter) {
+      fields.push(field);
+      field = '';
+    } else field += ch;
+  }
+  fields.push(field);
+  return fields.map((f) => f.trim());
+}
+
+/** Column names as the engine needs them: non-empty and distinct. */
+function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((name, i) => {
+    const base = name || `column_${i + 1}`;
+    let unique = base;
+    for (let n = 2; seen.has(unique); n++) unique = `${base}_${n}`;
+    seen.add(unique);
+    return unique;
+  });
 }
 
 function firstLine(text: string): string {

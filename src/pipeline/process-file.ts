@@ -7,7 +7,6 @@ import { type ColumnMapping, type MapInput, StagePlan } from '../plan/compile-pl
 import { duckdbDialect } from '../plan/duckdb-dialect.ts';
 import {
   csvSourceRelation,
-  describeCsv,
   jsonField,
   jsonKeys,
   jsonSourceRelation,
@@ -66,6 +65,8 @@ class FileJob {
   private format: InputFormat | null = null;
   private unknownColumns: string[] = [];
   private missingOptional = 0;
+  /** The check stage's table, once it exists. */
+  private checked: string | null = null;
 
   constructor(
     private readonly path: string,
@@ -92,7 +93,7 @@ class FileJob {
     } catch (error) {
       if (!(error instanceof ClaimFileError)) throw error;
       logger.warn('file rejected', { job_id: jobId, file: this.fileName, rule_id: error.ruleId });
-      return this.reject(error, sha256, archiveKey);
+      return await this.reject(error, sha256, archiveKey);
     } finally {
       await this.cleanUp();
     }
@@ -100,7 +101,9 @@ class FileJob {
 
   /** ingest, map, normalize, check: leaves the `checked` table and returns its counts. */
   private async validate(): Promise<{ total: number; quarantined: number; rules: RuleCount[] }> {
-    const detection = detectFormat(this.fileName, await this.readOrHalt(() => this.deps.readHead(this.path)));
+    const head = await this.readOrHalt(() => this.deps.readHead(this.path));
+    if (head.length === 0) throw this.halt('empty_file', 'the file is empty (0 bytes)');
+    const detection = detectFormat(this.fileName, head);
     if (!detection.ok) throw this.halt('unreadable_file', detection.reason);
     this.format = detection.format;
     const input = await this.timed('ingest', () => this.ingest(detection.format));
@@ -108,6 +111,7 @@ class FileJob {
     await this.timed('check', () =>
       this.deps.engine.run(`CREATE TEMP TABLE ${q(checked)} AS ${this.plan.check(`(${input}) AS mapped`)}`),
     );
+    this.checked = checked;
     const [row] = await this.deps.engine.query(
       `SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE len(dq_errors) > 0) AS quarantined FROM ${q(checked)}`,
     );
@@ -144,9 +148,7 @@ class FileJob {
     };
     if (format.kind === 'csv') {
       const read = { path: this.path, delimiter: format.delimiter };
-      const columns = await this.readOrHalt(async () =>
-        (await engine.query(describeCsv(read))).map((r) => String(r.column_name)),
-      );
+      const columns = format.header;
       const mapping = this.mapColumns(columns, q);
       const loaded = this.table('csv');
       const rejectsTable = this.table('csv_rejects_raw');
@@ -283,8 +285,7 @@ class FileJob {
   private async reject(error: ClaimFileError, sha256: string, archiveKey: string): Promise<FileJobResult> {
     const quarantineFile = `quarantine/files/${this.options.jobId}/${this.fileName}`;
     await this.deps.store.copyIn(this.path, quarantineFile);
-    const checked = this.tables.includes(this.table('checked')) ? this.table('checked') : null;
-    const rules = checked ? await this.ruleCounts(checked) : [];
+    const rules = this.checked ? await this.ruleCounts(this.checked) : [];
     const fileRule = FILE_RULES.find((r) => r.id === error.ruleId);
     const report = this.report('FAILED', {
       total: 0,

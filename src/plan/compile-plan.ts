@@ -89,7 +89,12 @@ export class StagePlan {
   check(mapped: string): string {
     const ctx = this.ruleContext();
     const failed = (rules: readonly RowRule[]): string =>
-      this.sql.compactList(rules.map((r) => `CASE WHEN ${r.failsWhen(ctx)} THEN ${this.sql.stringLiteral(r.id)} END`));
+      this.sql.compactList(
+        rules.map((r) => {
+          const guard = r.judgesMalformedRows ? '' : `NOT ${ctx.malformed} AND `;
+          return `CASE WHEN ${guard}(${r.failsWhen(ctx)}) THEN ${this.sql.stringLiteral(r.id)} END`;
+        }),
+      );
     const q = this.sql.quoteIdent;
     // halt rules quarantine the row too; the pipeline then rejects the whole file.
     const errors = this.rules.filter((r) => r.action !== 'warn');
@@ -109,11 +114,6 @@ export class StagePlan {
       DQ_WARNINGS,
     ];
     return `SELECT ${columns.map(q).join(', ')} FROM ${checked} WHERE ${this.hasErrors()}`;
-  }
-
-  /** route (halt): whether any row broke a rule whose action is halt. */
-  haltedRuleIds(): string[] {
-    return this.rules.filter((r) => r.action === 'halt').map((r) => r.id);
   }
 
   /** Counts of rows failing each rule id, for the report. */
@@ -177,6 +177,7 @@ FROM distinct_lines WHERE _copy = 1`;
     return {
       sql,
       runDate: sql.dateLiteral(this.runDate),
+      malformed: `(${sql.quoteIdent(INGEST_ERROR)} IS NOT NULL)`,
       text: (column) => trimmedTextOf(sql, column),
       value: (column) => {
         const canonical = findCanonicalColumn(column);

@@ -33,10 +33,6 @@ function csvOptions(read: CsvRead): string {
   return options.join(', ');
 }
 
-export function describeCsv(read: CsvRead): string {
-  return `DESCRIBE SELECT * FROM read_csv(${lit(read.path)}, ${csvOptions(read)})`;
-}
-
 /** Reads the CSV into `table` with `_rn`, the position among the rows that parsed. */
 export function loadCsv(table: string, read: CsvRead): string {
   return `CREATE TEMP TABLE ${sql.quoteIdent(table)} AS SELECT *, ROW_NUMBER() OVER () AS _rn FROM read_csv(${lit(read.path)}, ${csvOptions(read)})`;
@@ -72,7 +68,7 @@ export function csvSourceRelation(loaded: string, rejects: string | undefined, c
 export function loadJson(table: string, path: string, format: InputFormat): string {
   const jsonFormat = format.kind === 'json-array' ? 'array' : 'newline_delimited';
   return `CREATE TEMP TABLE ${sql.quoteIdent(table)} AS SELECT json AS _record, ROW_NUMBER() OVER () AS _row_number
-FROM read_json_objects(${lit(path)}, format = ${lit(jsonFormat)}, compression = 'auto', maximum_object_size = 16777216)`;
+FROM read_json_objects(${lit(path)}, format = ${lit(jsonFormat)}, compression = 'auto_detect', maximum_object_size = 16777216)`;
 }
 
 export function jsonKeys(table: string): string {
