@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { SHARED_DIR } from '../../test/support/shared.ts';
 import {
   ClaimGenerator,
   CPT_CODES,
@@ -13,7 +16,7 @@ import {
   REVENUE_CODES,
 } from './synthetic-claims.ts';
 
-const REFDATA = new URL('../../../shared/refdata/', import.meta.url);
+const REFDATA = pathToFileURL(join(SHARED_DIR, 'refdata/'));
 
 function column(file: string, name: string): Set<string> {
   const [header = '', ...lines] = readFileSync(new URL(file, REFDATA), 'utf8')

@@ -62,7 +62,7 @@ describe('input formats', () => {
   });
 
   it('reads the Tuva Project medical_claim seed without losing a row', async () => {
-    const seed = join(process.cwd(), '../shared/samples/tuva/medical_claim_seed.csv');
+    const seed = join(SHARED_DIR, 'samples/tuva/medical_claim_seed.csv');
     const result = await claimflow('run', seed, '--root', join(dir, 'tuva'), '--json');
     assert.equal(result.code, 0, result.stderr);
     const run = JSON.parse(result.stdout) as RunJson;

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { DuckDbEngine } from '../../src/adapters/duckdb/duckdb-engine.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/claimflow.js', import.meta.url));
-export const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
 
 export interface CliResult {
   readonly code: number;
