@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { claimflow, lit, type RunJson, sql, tempDir } from '../support/cli.ts';
+import { SHARED_DIR } from '../support/shared.ts';
 
 describe('input formats', () => {
   let dir: string;
