@@ -40,7 +40,7 @@ export async function runCommand(inputs: readonly string[], flags: RunFlags): Pr
         readHead: (path) => readHead(path, HEAD_BYTES),
         nextJobId: createJobIdSource(),
         refreshWarehouse: () => warehouse.refresh(),
-        onFileDone: progress.update,
+        onProgress: progress.update,
       },
       {
         files,

@@ -27,6 +27,7 @@ export interface FileJobDeps {
   readonly logger: Logger;
   /** The first bytes of a file, decompressed if it is gzip. */
   readonly readHead: (path: string) => Promise<Buffer>;
+  readonly onStage?: (stage: string) => void;
 }
 
 export interface FileJobOptions {
@@ -383,6 +384,7 @@ class FileJob {
   }
 
   private async timed<T>(stage: string, work: () => Promise<T>): Promise<T> {
+    this.deps.onStage?.(stage);
     const started = performance.now();
     try {
       return await work();

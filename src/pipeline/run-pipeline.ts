@@ -13,7 +13,8 @@ export interface RunDeps {
   readonly readHead: (path: string) => Promise<Buffer>;
   readonly nextJobId: (at: Date) => string;
   readonly refreshWarehouse: () => Promise<void>;
-  readonly onFileDone?: (done: number, total: number, file: string) => void;
+  /** Progress: which file of how many is in which stage ('done' when it is finished). */
+  readonly onProgress?: (progress: { file: string; index: number; total: number; stage: string }) => void;
 }
 
 export interface RunOptions {
@@ -55,7 +56,8 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
   for (const [index, file] of options.files.entries()) {
     const jobId = deps.nextJobId(deps.clock.now());
     try {
-      const result = await processFile(file, deps, { ...options, jobId });
+      const onStage = (stage: string): void => deps.onProgress?.({ file, index, total: options.files.length, stage });
+      const result = await processFile(file, { ...deps, onStage }, { ...options, jobId });
       for (const m of result.touchedMonths) months.add(m);
       const fileError = result.report.file_error;
       outcomes.push({
@@ -71,7 +73,7 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
       deps.logger.warn('job failed', { job_id: jobId, file: basename(file), error_type: 'system' });
       outcomes.push({ file, job_id: jobId, status: 'FAILED', failure: 'system', message, report: null });
     }
-    deps.onFileDone?.(index + 1, options.files.length, file);
+    deps.onProgress?.({ file, index: index + 1, total: options.files.length, stage: 'done' });
   }
   const aggregations = await publishAggregations([...months].sort(), deps.engine, deps.store);
   await deps.refreshWarehouse();
