@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ZodError, type z } from 'zod';
-import { ClaimflowError, UsageError } from '../domain/errors.ts';
+import { ClaimflowError, ConfigError, UsageError } from '../domain/errors.ts';
 import { generateCommand } from './generate-command.ts';
 import { generateFlagsSchema, queryFlagsSchema, runFlagsSchema } from './options.ts';
 import { queryCommand } from './query-command.ts';
@@ -16,20 +16,31 @@ function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError();
 
-  program
-    .command('run')
+  const withRunOptions = (command: Command): Command =>
+    command
+      .argument('<inputs...>', 'claim files (CSV, JSON, NDJSON, optionally .gz), folders or globs')
+      .option('--root <dir>', 'output root (the bucket layout)')
+      .option('--json', 'print a machine-readable summary')
+      .option('--config <file>', 'YAML or JSON config: rule actions, severities, thresholds, sources')
+      .option('--refdata <dir>', 'reference code lists (laid out like shared/refdata)')
+      .option('--source <name>', 'the config source the files belong to (default: matched by file name)')
+      .option('--data-source <name>', 'data_source for rows that carry none')
+      .option('--error-threshold <share>', 'quarantined share of a file above which the whole file is rejected')
+      .option('--run-date <YYYY-MM-DD>', 'dates after this are out of range (default: today)')
+      .option('--memory-limit <size>', 'DuckDB memory limit, e.g. 2GB')
+      .option('--threads <n>', 'DuckDB threads')
+      .option('--verbose', 'JSON-lines log on stderr');
+
+  withRunOptions(program.command('run'))
     .description('Run claim files (paths, folders or globs) through the whole pipeline')
-    .argument('<inputs...>', 'claim files (CSV, JSON, NDJSON, optionally .gz), folders or globs')
-    .option('--root <dir>', 'output root (the bucket layout)')
-    .option('--json', 'print a machine-readable summary')
-    .option('--data-source <name>', 'data_source for rows that carry none')
-    .option('--error-threshold <share>', 'quarantined share of a file above which the whole file is rejected')
-    .option('--run-date <YYYY-MM-DD>', 'dates after this are out of range (default: today)')
-    .option('--memory-limit <size>', 'DuckDB memory limit, e.g. 2GB')
-    .option('--threads <n>', 'DuckDB threads')
-    .option('--verbose', 'JSON-lines log on stderr')
     .action(async (inputs: string[], raw: unknown) =>
-      setExit(await runCommand(inputs, parseFlags(runFlagsSchema, raw))),
+      setExit(await runCommand(inputs, parseFlags(runFlagsSchema, raw), 'run')),
+    );
+
+  withRunOptions(program.command('validate'))
+    .description('Run the checks only and write the validation report; exit 0 when files pass, 2 when one fails')
+    .action(async (inputs: string[], raw: unknown) =>
+      setExit(await runCommand(inputs, parseFlags(runFlagsSchema, raw), 'validate')),
     );
 
   program
@@ -46,7 +57,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('query')
     .description(
-      'Run SQL against the warehouse (views: medical_claim, quarantine_rows, aggregations, validation_reports)',
+      'Run SQL against the warehouse (views: medical_claim, quarantine_rows, monthly_by_payer_claim_type, monthly_by_rendering_provider, validation_reports)',
     )
     .argument('<sql>', 'the query')
     .option('--root <dir>', 'output root')
@@ -73,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       );
       return EXIT.usage;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
       process.stderr.write(`claimflow: ${error.message}\n`);
       return EXIT.usage;
     }

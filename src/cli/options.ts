@@ -1,15 +1,17 @@
 import { z } from 'zod';
 
-/** CLI flags, parsed once at the edge; defaults live here only. */
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
+
+/** Flags of `run` and `validate`, parsed once at the edge. Pipeline defaults live in the config schema. */
 export const runFlagsSchema = z.object({
   root: z.string().min(1).default('./claimflow-data'),
   json: z.boolean().default(false),
-  dataSource: z.string().min(1).default('claimflow'),
-  errorThreshold: z.coerce.number().min(0).max(1).default(0.05),
-  runDate: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD')
-    .optional(),
+  config: z.string().min(1).optional(),
+  refdata: z.string().min(1).optional(),
+  source: z.string().min(1).optional(),
+  dataSource: z.string().min(1).optional(),
+  errorThreshold: z.coerce.number().min(0).max(1).optional(),
+  runDate: isoDate.optional(),
   memoryLimit: z.string().default('2GB'),
   threads: z.coerce.number().int().positive().optional(),
   verbose: z.boolean().default(false),
@@ -22,10 +24,14 @@ export const generateFlagsSchema = z.object({
   seed: z.coerce.number().int().default(42),
   defectRate: z.coerce.number().min(0).max(1).default(0.02),
   format: z.enum(['csv', 'ndjson', 'json']).default('csv'),
+  /** Default: three months ago, so claims are timely and even late payment dates are not in the future. */
   month: z
     .string()
     .regex(/^\d{4}-\d{2}$/, 'use YYYY-MM')
-    .default('2025-10'),
+    .default(() => {
+      const now = new Date();
+      return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 3, 1)).toISOString().slice(0, 7);
+    }),
 });
 export type GenerateFlags = z.infer<typeof generateFlagsSchema>;
 

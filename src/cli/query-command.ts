@@ -1,9 +1,19 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DuckDbWarehouse } from '../adapters/duckdb/duckdb-warehouse.ts';
+import { UsageError } from '../domain/errors.ts';
 import type { QueryFlags } from './options.ts';
 
 export async function queryCommand(sql: string, flags: QueryFlags): Promise<number> {
-  const rows = await new DuckDbWarehouse(resolve(flags.root)).query(sql);
+  const root = resolve(flags.root);
+  if (!existsSync(root)) throw new UsageError(`--root ${flags.root}: no such folder (run claimflow run first)`);
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await new DuckDbWarehouse(root).query(sql);
+  } catch (error) {
+    // A query that does not parse or bind is the user's to fix, not a system failure.
+    throw new UsageError(`query failed: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
   process.stdout.write(formatRows(rows, flags.format));
   return 0;
 }

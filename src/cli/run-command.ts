@@ -2,23 +2,31 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DuckDbEngine } from '../adapters/duckdb/duckdb-engine.ts';
 import { DuckDbWarehouse } from '../adapters/duckdb/duckdb-warehouse.ts';
+import { codeSetTable, loadCodeSets } from '../adapters/duckdb/load-code-sets.ts';
+import { hashFile } from '../adapters/local-store/hash-file.ts';
 import { LocalObjectStore } from '../adapters/local-store/local-object-store.ts';
 import { readHead } from '../adapters/local-store/read-head.ts';
-import { ROW_RULES } from '../domain/rule-catalog.ts';
 import { HEAD_BYTES } from '../pipeline/detect-format.ts';
+import { createFileSettings } from '../pipeline/file-settings.ts';
 import { createJobIdSource } from '../pipeline/job-id.ts';
 import { systemClock } from '../pipeline/ports.ts';
 import { type RunSummary, runPipeline } from '../pipeline/run-pipeline.ts';
 import { expandInputs } from './expand-inputs.ts';
+import { loadConfig } from './load-config.ts';
 import { createLogger } from './logger.ts';
 import type { RunFlags } from './options.ts';
 import { createProgress } from './progress.ts';
 
 export const EXIT = { ok: 0, usage: 1, fileFailed: 2, system: 3 } as const;
 
-/** `claimflow run`: returns the exit code. */
-export async function runCommand(inputs: readonly string[], flags: RunFlags): Promise<number> {
+/** `claimflow run` (the whole pipeline) and `claimflow validate` (checks and report only): returns the exit code. */
+export async function runCommand(
+  inputs: readonly string[],
+  flags: RunFlags,
+  mode: 'run' | 'validate',
+): Promise<number> {
   const files = expandInputs(inputs);
+  const config = await loadConfig(flags.config);
   const root = resolve(flags.root);
   await mkdir(root, { recursive: true, mode: 0o700 });
   const store = new LocalObjectStore(root);
@@ -31,6 +39,18 @@ export async function runCommand(inputs: readonly string[], flags: RunFlags): Pr
   const warehouse = new DuckDbWarehouse(root);
   const progress = createProgress(!flags.json && process.stderr.isTTY === true);
   try {
+    const codeSets = await loadCodeSets(engine, flags.refdata ? resolve(flags.refdata) : config.refdata);
+    const settingsFor = createFileSettings(
+      config,
+      {
+        source: flags.source,
+        dataSource: flags.dataSource,
+        errorThreshold: flags.errorThreshold,
+        runDate: flags.runDate ?? systemClock.now().toISOString().slice(0, 10),
+      },
+      codeSets,
+      codeSetTable,
+    );
     const summary = await runPipeline(
       {
         engine,
@@ -38,21 +58,18 @@ export async function runCommand(inputs: readonly string[], flags: RunFlags): Pr
         clock: systemClock,
         logger: createLogger(flags.verbose),
         readHead: (path) => readHead(path, HEAD_BYTES),
+        hashFile,
         nextJobId: createJobIdSource(),
         refreshWarehouse: () => warehouse.refresh(),
         onProgress: progress.update,
       },
-      {
-        files,
-        rules: ROW_RULES,
-        errorRateThreshold: flags.errorThreshold,
-        dataSource: flags.dataSource,
-        runDate: flags.runDate ?? systemClock.now().toISOString().slice(0, 10),
-      },
+      { files, mode, settingsFor },
     );
     progress.done();
     process.stdout.write(
-      flags.json ? `${JSON.stringify(toJson(summary, root, warehouse.path), null, 2)}\n` : describe(summary, root),
+      flags.json
+        ? `${JSON.stringify(toJson(summary, root, warehouse.path), null, 2)}\n`
+        : describe(summary, root, mode),
     );
     for (const f of summary.files) if (f.message) process.stderr.write(`claimflow: ${f.message}\n`);
     return exitCodeOf(summary);
@@ -82,8 +99,10 @@ function toJson(summary: RunSummary, root: string, warehouse: string): unknown {
       validation: f.report && {
         validation_status: f.report.validation_status,
         report_location: f.report.report_location,
+        html_report_location: f.report.html_report_location,
         summary: f.report.summary,
       },
+      quality: f.report?.quality ?? null,
       processed_records: f.report?.processed_records ?? 0,
       duplicates_removed: f.report?.duplicates_removed ?? null,
       timings_ms: f.report?.timings_ms ?? {},
@@ -91,18 +110,31 @@ function toJson(summary: RunSummary, root: string, warehouse: string): unknown {
   };
 }
 
-function describe(summary: RunSummary, root: string): string {
+function describe(summary: RunSummary, root: string, mode: 'run' | 'validate'): string {
   const t = summary.totals;
-  const lines = summary.files.map(
-    (f) =>
-      `  ${f.status === 'SUCCEEDED' ? 'ok    ' : 'FAILED'} ${f.job_id}  ${f.file}` +
-      (f.report ? `  (${f.report.summary.total_records} rows, ${f.report.processed_records} processed)` : ''),
-  );
+  const lines = summary.files.flatMap((f) => {
+    const r = f.report;
+    const head = `  ${f.status === 'SUCCEEDED' ? 'ok    ' : 'FAILED'} ${f.job_id}  ${f.file}`;
+    if (!r) return [head];
+    const quality = r.quality ? `, quality ${r.quality.score} (${r.quality.grade})` : '';
+    return [
+      `${head}  (${r.summary.total_records} rows, ${r.summary.error_records} quarantined${quality})`,
+      `         report: ${r.html_report_location}`,
+    ];
+  });
+  const totals =
+    mode === 'run'
+      ? `  rows in ${t.input_rows}, valid ${t.valid_rows}, quarantined ${t.quarantined_rows}, duplicates removed ${t.duplicates_removed}, processed ${t.processed_rows}`
+      : `  rows in ${t.input_rows}, valid ${t.valid_rows}, would be quarantined ${t.quarantined_rows}`;
+  const outputs =
+    mode === 'run'
+      ? `  outputs under ${root}: processed/claims, processed/aggregations, quarantine, validation-reports, warehouse.duckdb`
+      : `  reports under ${root}/validation-reports (nothing else was written)`;
   return [
-    `claimflow run: ${summary.files.length} file(s) in ${(summary.elapsed_ms / 1000).toFixed(1)}s`,
+    `claimflow ${mode}: ${summary.files.length} file(s) in ${(summary.elapsed_ms / 1000).toFixed(1)}s`,
     ...lines,
-    `  rows in ${t.input_rows}, valid ${t.valid_rows}, quarantined ${t.quarantined_rows}, duplicates removed ${t.duplicates_removed}, processed ${t.processed_rows}`,
-    `  outputs under ${root}: processed/claims, processed/aggregations, quarantine, validation-reports, warehouse.duckdb`,
+    totals,
+    outputs,
     '',
   ].join('\n');
 }

@@ -18,6 +18,8 @@ export type ColumnKind =
 export interface CanonicalColumn {
   readonly name: string;
   readonly kind: ColumnKind;
+  /** Digits of a numeric code: shorter values are zero-padded, one extra leading zero dropped. */
+  readonly width?: number;
 }
 
 const numbered = (prefix: string, kind: ColumnKind, count = 25): CanonicalColumn[] =>
@@ -40,11 +42,11 @@ export const CANONICAL_COLUMNS: readonly CanonicalColumn[] = [
   { name: 'admit_source_code', kind: 'code' },
   { name: 'admit_type_code', kind: 'code' },
   { name: 'discharge_disposition_code', kind: 'code' },
-  { name: 'place_of_service_code', kind: 'code' },
-  { name: 'bill_type_code', kind: 'code' },
+  { name: 'place_of_service_code', kind: 'code', width: 2 },
+  { name: 'bill_type_code', kind: 'code', width: 3 },
   { name: 'drg_code_type', kind: 'label' },
-  { name: 'drg_code', kind: 'code' },
-  { name: 'revenue_center_code', kind: 'code' },
+  { name: 'drg_code', kind: 'code', width: 3 },
+  { name: 'revenue_center_code', kind: 'code', width: 4 },
   { name: 'service_unit_quantity', kind: 'quantity' },
   { name: 'hcpcs_code', kind: 'code' },
   ...numbered('hcpcs_modifier', 'code', 5),
@@ -86,12 +88,15 @@ export const REQUIRED_COLUMNS = [
   'claim_end_date',
 ] as const;
 
-/** Lineage columns the pipeline sets itself; a source value for them is replaced. */
+/** Lineage columns: the pipeline sets them (data_source only when the row carries none). */
 export const LINEAGE_COLUMNS = ['file_name', 'source_row_number', 'job_id', 'ingest_datetime', 'data_source'] as const;
 
-export const DIAGNOSIS_COLUMNS = CANONICAL_COLUMNS.filter(
-  (c) => c.name.startsWith('diagnosis_code_') && c.kind === 'icd',
-).map((c) => c.name);
+const icdColumns = (prefix: string): string[] =>
+  CANONICAL_COLUMNS.filter((c) => c.name.startsWith(prefix) && c.kind === 'icd').map((c) => c.name);
+export const DIAGNOSIS_COLUMNS = icdColumns('diagnosis_code_');
+export const PROCEDURE_COLUMNS = icdColumns('procedure_code_');
+export const NPI_COLUMNS = ['rendering_npi', 'billing_npi', 'facility_npi'] as const;
+export const GENDERS = ['male', 'female', 'unknown', 'other', 'm', 'f', 'u', 'o'] as const;
 
 export const CLAIM_TYPES = ['professional', 'institutional', 'dental', 'vision'] as const;
 

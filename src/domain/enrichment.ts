@@ -77,7 +77,9 @@ export const ENRICHMENTS: readonly Enrichment[] = [
   {
     name: 'age_at_service',
     type: 'INTEGER',
-    expression: (sql, ref) => `CAST(${sql.yearsBetween(ref('birth_date'), ref('claim_start_date'))} AS INTEGER)`,
+    // A birth date after the service date is a data error, not a negative age.
+    expression: (sql, ref) =>
+      `CASE WHEN ${ref('birth_date')} <= ${ref('claim_start_date')} THEN CAST(${sql.yearsBetween(ref('birth_date'), ref('claim_start_date'))} AS INTEGER) END`,
   },
   {
     name: 'age_band',

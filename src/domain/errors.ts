@@ -25,3 +25,15 @@ export class ClaimFileError extends ClaimflowError {
     this.code = ruleId;
   }
 }
+
+/** The config file is missing, unreadable or does not match the schema. */
+export class ConfigError extends ClaimflowError {
+  readonly code = 'config';
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`config ${file} ${problem}`, options);
+  }
+}

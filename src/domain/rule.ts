@@ -1,4 +1,5 @@
 import type { SqlDialect } from '../plan/dialect.ts';
+import type { CodeSetName } from './code-sets.ts';
 
 export type RuleAction = 'quarantine' | 'warn' | 'halt';
 export type RuleSeverity = 'critical' | 'high' | 'medium' | 'low';
@@ -16,6 +17,21 @@ export interface RuleContext {
   readonly malformed: string;
   /** The run date as a SQL DATE literal (the upper bound for plausible dates). */
   readonly runDate: string;
+  readonly thresholds: RuleThresholds;
+  /** TRUE when `expr` is in the reference list (only for rules that declare `requires`). */
+  inCodeSet(expr: string, set: CodeSetName): string;
+  /** TRUE when the column takes more than one value among the lines of the row's claim. */
+  variesWithinClaim(column: string): string;
+}
+
+/** Tunable limits of some rules, set in the config file. */
+export interface RuleThresholds {
+  /** ISO date; earlier dates are out of range. */
+  readonly earliestDate: string;
+  /** Largest difference between allowed and its parts before the breakdown is flagged. */
+  readonly amountTolerance: number;
+  /** Days after the claim's end beyond which it is late. */
+  readonly timelyFilingDays: number;
 }
 
 interface RuleBase {
@@ -24,6 +40,8 @@ interface RuleBase {
   readonly severity: RuleSeverity;
   readonly action: RuleAction;
   readonly description: string;
+  /** The standard or reference the rule comes from. */
+  readonly source: string;
 }
 
 /** A row rule is a SQL predicate, TRUE when the row breaks the rule; NULL counts as a pass. */
@@ -34,6 +52,8 @@ export interface RowRule extends RuleBase {
    * them: their fields are unknown, not missing.
    */
   readonly judgesMalformedRows?: boolean;
+  /** The reference list the rule needs; without it the rule is skipped and the report says so. */
+  readonly requires?: CodeSetName;
   failsWhen(ctx: RuleContext): string;
 }
 

@@ -3,6 +3,12 @@ export type InputFormat =
   | { readonly kind: 'json-array' }
   | { readonly kind: 'ndjson' };
 
+/** The start of a file, decompressed, and whether the file is gzip (by content, not name). */
+export interface FileHead {
+  readonly bytes: Buffer;
+  readonly gzip: boolean;
+}
+
 export type Detection =
   | { readonly ok: true; readonly format: InputFormat }
   | { readonly ok: false; readonly reason: string };

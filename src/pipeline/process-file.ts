@@ -1,9 +1,15 @@
 import { basename } from 'node:path';
-import { CANONICAL_COLUMNS, normalizeHeaderName, REQUIRED_COLUMNS } from '../domain/canonical-model.ts';
+import {
+  CANONICAL_COLUMNS,
+  LINEAGE_COLUMNS,
+  normalizeHeaderName,
+  REQUIRED_COLUMNS,
+} from '../domain/canonical-model.ts';
 import { ClaimFileError } from '../domain/errors.ts';
-import type { RowRule, Rule } from '../domain/rule.ts';
+import { DIMENSIONS, type QualityScore, scoreQuality } from '../domain/quality-score.ts';
+import type { Rule, RuleDimension } from '../domain/rule.ts';
 import { DEDUPE_RULES, FILE_RULES } from '../domain/rule-catalog.ts';
-import { type ColumnMapping, type MapInput, StagePlan } from '../plan/compile-plan.ts';
+import { type ColumnMapping, type MapInput, type PlanSettings, StagePlan } from '../plan/compile-plan.ts';
 import { duckdbDialect } from '../plan/duckdb-dialect.ts';
 import {
   csvSourceRelation,
@@ -14,11 +20,12 @@ import {
   loadCsvRejects,
   loadJson,
 } from '../plan/duckdb-ingest.ts';
-import { detectFormat, type InputFormat } from './detect-format.ts';
+import { detectFormat, type FileHead, type InputFormat } from './detect-format.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';
+import { renderHtmlReport } from './render-html-report.ts';
 import { sourceKeyOf } from './source-key.ts';
-import type { JobStatus, RuleCount, ValidationReport } from './validation-report.ts';
+import type { JobStatus, RuleCount, RuleSample, ValidationReport } from './validation-report.ts';
 
 export interface FileJobDeps {
   readonly engine: Engine;
@@ -26,18 +33,21 @@ export interface FileJobDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   /** The first bytes of a file, decompressed if it is gzip. */
-  readonly readHead: (path: string) => Promise<Buffer>;
+  readonly readHead: (path: string) => Promise<FileHead>;
+  /** SHA-256 of a file, for `validate`, which archives nothing. */
+  readonly hashFile: (path: string) => Promise<string>;
   readonly onStage?: (stage: string) => void;
 }
 
 export interface FileJobOptions {
   readonly jobId: string;
-  readonly rules: readonly RowRule[];
+  readonly plan: PlanSettings;
+  readonly skippedRules: ValidationReport['skipped_rules'];
   /** Largest share of quarantined rows before the whole file is rejected. */
   readonly errorRateThreshold: number;
   readonly dataSource: string;
-  /** ISO date: later dates are out of range. */
-  readonly runDate: string;
+  /** `validate` runs every check but writes nothing except the report. */
+  readonly mode: 'run' | 'validate';
 }
 
 export interface FileJobResult {
@@ -49,25 +59,59 @@ export interface FileJobResult {
   readonly touchedMonths: readonly string[];
 }
 
+/** Failing rows listed per rule in the report. */
+const SAMPLES_PER_RULE = 20;
+/** Canonical columns the pipeline fills itself, so their absence from a file is not a gap. */
+const PIPELINE_SET = new Set<string>(LINEAGE_COLUMNS);
 const q = duckdbDialect.quoteIdent;
+const lit = duckdbDialect.stringLiteral;
 
 /** Runs the staged plan over one claim file and publishes its outputs. Never throws for bad data. */
 export async function processFile(path: string, deps: FileJobDeps, options: FileJobOptions): Promise<FileJobResult> {
   return new FileJob(path, deps, options).run();
 }
 
+/** What the stages learn about a file, gathered into the report at the end. */
+interface Findings {
+  total: number;
+  quarantined: number;
+  processed: number;
+  exact: number;
+  conflicting: number;
+  flagged: number;
+  counts: Map<string, number>;
+  samples: Map<string, RuleSample[]>;
+  dimensionFailures: Record<RuleDimension, number> | null;
+  fileError: { rule_id: string; reason: string } | null;
+  outputs: ValidationReport['outputs'];
+  touched: string[];
+}
+
 class FileJob {
   private readonly fileName: string;
   private readonly sourceKey: string;
   private readonly startedAt: Date;
+  private readonly reportKey: string;
   private readonly timings: Record<string, number> = {};
   private readonly tables: string[] = [];
   private readonly plan: StagePlan;
   private format: InputFormat | null = null;
   private unknownColumns: string[] = [];
   private missingOptional = 0;
-  /** The check stage's table, once it exists. */
-  private checked: string | null = null;
+  private readonly findings: Findings = {
+    total: 0,
+    quarantined: 0,
+    processed: 0,
+    exact: 0,
+    conflicting: 0,
+    flagged: 0,
+    counts: new Map(),
+    samples: new Map(),
+    dimensionFailures: null,
+    fileError: null,
+    outputs: { processed: [], quarantine_rows: null, quarantine_file: null, archive: null },
+    touched: [],
+  };
 
   constructor(
     private readonly path: string,
@@ -77,63 +121,101 @@ class FileJob {
     this.fileName = basename(path);
     this.sourceKey = sourceKeyOf(path);
     this.startedAt = deps.clock.now();
-    this.plan = new StagePlan(duckdbDialect, options.rules, options.runDate);
+    this.reportKey = `validation-reports/${options.jobId}`;
+    this.plan = new StagePlan(duckdbDialect, options.plan);
   }
 
   async run(): Promise<FileJobResult> {
-    const { store, logger } = this.deps;
-    const { jobId } = this.options;
-    logger.info('job started', { job_id: jobId, file: this.fileName });
-    const archiveKey = `archive/${this.startedAt.toISOString().slice(0, 10)}/${jobId}/${this.fileName}`;
-    const sha256 = await this.timed('archive', () => store.copyIn(this.path, archiveKey));
+    const { logger } = this.deps;
+    const { jobId, mode } = this.options;
+    logger.info('job started', { job_id: jobId, file: this.fileName, mode });
+    const sha256 = await this.timed('archive', () => this.archive());
+    let status: JobStatus = 'SUCCEEDED';
     try {
-      const counts = await this.validate();
-      const result = await this.publish(counts, sha256, archiveKey);
-      logger.info('job succeeded', { job_id: jobId, file: this.fileName, ...result.report.summary });
-      return result;
+      await this.validate();
+      await this.deduplicate();
+      if (mode === 'run') await this.publish();
     } catch (error) {
       if (!(error instanceof ClaimFileError)) throw error;
+      status = 'FAILED';
       logger.warn('file rejected', { job_id: jobId, file: this.fileName, rule_id: error.ruleId });
-      return await this.reject(error, sha256, archiveKey);
+      await this.reject(error);
     } finally {
       await this.cleanUp();
     }
+    const report = this.report(status, sha256);
+    await this.deps.store.writeText(`${this.reportKey}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    await this.deps.store.writeText(`${this.reportKey}.html`, renderHtmlReport(report));
+    logger.info(status === 'SUCCEEDED' ? 'job succeeded' : 'job failed', { job_id: jobId, ...report.summary });
+    return { jobId, inputFile: this.path, status, report, touchedMonths: this.findings.touched };
   }
 
-  /** ingest, map, normalize, check: leaves the `checked` table and returns its counts. */
-  private async validate(): Promise<{ total: number; quarantined: number; rules: RuleCount[] }> {
+  private async archive(): Promise<string> {
+    if (this.options.mode === 'validate') return this.deps.hashFile(this.path);
+    const key = `archive/${this.startedAt.toISOString().slice(0, 10)}/${this.options.jobId}/${this.fileName}`;
+    this.findings.outputs = { ...this.findings.outputs, archive: key };
+    return this.deps.store.copyIn(this.path, key);
+  }
+
+  /** ingest, map, normalize, check: leaves the `checked` table and its counts. */
+  private async validate(): Promise<void> {
     const head = await this.readOrHalt(() => this.deps.readHead(this.path));
-    if (head.length === 0) throw this.halt('empty_file', 'the file is empty (0 bytes)');
-    const detection = detectFormat(this.fileName, head);
+    if (head.bytes.length === 0) throw this.halt('empty_file', 'the file is empty (0 bytes)');
+    const detection = detectFormat(this.fileName, head.bytes);
     if (!detection.ok) throw this.halt('unreadable_file', detection.reason);
     this.format = detection.format;
-    const input = await this.timed('ingest', () => this.ingest(detection.format));
+    const input = await this.timed('ingest', () => this.ingest(detection.format, head.gzip));
     const checked = this.table('checked');
     await this.timed('check', () =>
       this.deps.engine.run(`CREATE TEMP TABLE ${q(checked)} AS ${this.plan.check(`(${input}) AS mapped`)}`),
     );
-    this.checked = checked;
     const [row] = await this.deps.engine.query(
       `SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE len(dq_errors) > 0) AS quarantined FROM ${q(checked)}`,
     );
-    const total = Number(row?.total ?? 0);
-    const quarantined = Number(row?.quarantined ?? 0);
-    if (total === 0) throw this.halt('empty_file', 'the file has a header but no data rows');
-    const rules = await this.ruleCounts(checked);
-    const halting = rules.find((r) => r.action === 'halt');
-    if (halting) throw this.halt(halting.rule_id, `${halting.row_count} row(s) broke a rule whose action is halt`);
-    const rate = quarantined / total;
+    const f = this.findings;
+    f.total = Number(row?.total ?? 0);
+    f.quarantined = Number(row?.quarantined ?? 0);
+    if (f.total === 0) throw this.halt('empty_file', 'the file has a header but no data rows');
+    await this.measure(checked);
+    const halting = this.options.plan.rules.find((r) => r.action === 'halt' && (f.counts.get(r.id) ?? 0) > 0);
+    if (halting) {
+      throw this.halt(halting.id, `${f.counts.get(halting.id)} row(s) broke a rule whose action is halt`);
+    }
+    const rate = f.quarantined / f.total;
     if (rate > this.options.errorRateThreshold) {
       throw this.halt(
         'error_rate_exceeded',
-        `${quarantined} of ${total} rows (${(rate * 100).toFixed(2)}%) failed validation, over the threshold of ${(this.options.errorRateThreshold * 100).toFixed(2)}%`,
+        `${f.quarantined} of ${f.total} rows (${(rate * 100).toFixed(2)}%) failed validation, over the threshold of ${(this.options.errorRateThreshold * 100).toFixed(2)}%`,
       );
     }
-    return { total, quarantined, rules };
+  }
+
+  /** Per-rule counts, sample rows and per-dimension failures of the checked rows. */
+  private async measure(checked: string): Promise<void> {
+    const { engine } = this.deps;
+    const f = this.findings;
+    for (const row of await engine.query(this.plan.ruleCounts(checked))) {
+      f.counts.set(String(row.rule_id), Number(row.row_count));
+    }
+    for (const row of await engine.query(this.plan.ruleSamples(checked, SAMPLES_PER_RULE))) {
+      const id = String(row.rule_id);
+      const samples = f.samples.get(id) ?? [];
+      samples.push({
+        source_row_number: Number(row.source_row_number),
+        claim_id: row.claim_id == null ? null : String(row.claim_id),
+        claim_line_number: row.claim_line_number == null ? null : String(row.claim_line_number),
+      });
+      f.samples.set(id, samples);
+    }
+    const [failures] = await engine.query(this.plan.dimensionFailures(checked, DIMENSIONS));
+    f.dimensionFailures = Object.fromEntries(DIMENSIONS.map((d) => [d, Number(failures?.[d] ?? 0)])) as Record<
+      RuleDimension,
+      number
+    >;
   }
 
   /** Reads the file as text into a temp table; returns the map stage's SELECT over it. */
-  private async ingest(format: InputFormat): Promise<string> {
+  private async ingest(format: InputFormat, gzip: boolean): Promise<string> {
     const { engine } = this.deps;
     const lineage = {
       jobId: this.options.jobId,
@@ -148,12 +230,13 @@ class FileJob {
       rawLineExpr: '_raw_line',
     };
     if (format.kind === 'csv') {
-      const read = { path: this.path, delimiter: format.delimiter };
       const columns = format.header;
       const mapping = this.mapColumns(columns, q);
       const loaded = this.table('csv');
       const rejectsTable = this.table('csv_rejects_raw');
-      await this.readOrHalt(() => engine.run(loadCsv(loaded, { ...read, columns, rejectsTable })));
+      await this.readOrHalt(() =>
+        engine.run(loadCsv(loaded, { path: this.path, gzip, delimiter: format.delimiter, columns, rejectsTable })),
+      );
       const [rejected] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(rejectsTable)}`);
       let rejects: string | undefined;
       if (Number(rejected?.n ?? 0) > 0) {
@@ -163,7 +246,7 @@ class FileJob {
       return this.plan.map({ ...mapping, ...common }, csvSourceRelation(loaded, rejects, columns));
     }
     const loaded = this.table('json');
-    await this.readOrHalt(() => engine.run(loadJson(loaded, this.path, format)));
+    await this.readOrHalt(() => engine.run(loadJson(loaded, { path: this.path, gzip }, format)));
     const keys = (await engine.query(jsonKeys(loaded))).map((r) => String(r.key));
     const [count] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(loaded)}`);
     if (Number(count?.n ?? 0) === 0) throw this.halt('empty_file', 'the file holds no records');
@@ -190,83 +273,65 @@ class FileJob {
     const missing = REQUIRED_COLUMNS.filter((c) => !taken.has(c));
     if (missing.length > 0) throw this.halt('missing_required_column', `the header lacks ${missing.join(', ')}`);
     this.unknownColumns = extras.map((e) => e.name);
-    this.missingOptional = canonical.size - taken.size;
+    this.missingOptional = [...canonical].filter((c) => !taken.has(c) && !PIPELINE_SET.has(c)).length;
     return { mappings, extras };
   }
 
-  /** route, dedupe, enrich, publish: writes every output of a file that passed. */
-  private async publish(
-    counts: { total: number; quarantined: number; rules: RuleCount[] },
-    sha256: string,
-    archiveKey: string,
-  ): Promise<FileJobResult> {
+  /** dedupe: exact duplicates dropped, key duplicates resolved; counts of both. */
+  private async deduplicate(): Promise<void> {
+    const { engine } = this.deps;
+    const deduped = this.table('deduped');
+    await this.timed('dedupe', () =>
+      engine.run(`CREATE TEMP TABLE ${q(deduped)} AS ${this.plan.dedupe(q(this.table('checked')))}`),
+    );
+    const [row] = await engine.query(
+      `SELECT COUNT(*) AS distinct_lines, COUNT(*) FILTER (WHERE _rank = 1) AS kept,
+         COUNT(*) FILTER (WHERE _rank = 1 AND _versions > 1) AS flagged FROM ${q(deduped)}`,
+    );
+    const f = this.findings;
+    const distinctLines = Number(row?.distinct_lines ?? 0);
+    f.processed = Number(row?.kept ?? 0);
+    f.flagged = Number(row?.flagged ?? 0);
+    f.exact = f.total - f.quarantined - distinctLines;
+    f.conflicting = distinctLines - f.processed;
+  }
+
+  /** route + publish: quarantine rows, then the partitioned claims. */
+  private async publish(): Promise<void> {
     const { engine, store } = this.deps;
-    const checked = this.table('checked');
     const scratch = await store.scratchDir(this.options.jobId);
     const quarantineKey = `quarantine/rows/${this.sourceKey}.parquet`;
     const quarantineRows = await this.timed('route', async () => {
-      if (counts.quarantined === 0) {
+      if (this.findings.quarantined === 0) {
         await store.delete(quarantineKey);
         return null;
       }
       const local = `${scratch}/quarantine.parquet`;
       await engine.run(
-        `COPY (${this.plan.quarantine(checked)}) TO ${duckdbDialect.stringLiteral(local)} (FORMAT parquet, COMPRESSION zstd)`,
+        `COPY (${this.plan.quarantine(q(this.table('checked')))}) TO ${lit(local)} (FORMAT parquet, COMPRESSION zstd)`,
       );
       await store.publish(local, quarantineKey);
       return quarantineKey;
     });
-
-    const deduped = this.table('deduped');
-    await this.timed('dedupe', () => engine.run(`CREATE TEMP TABLE ${q(deduped)} AS ${this.plan.dedupe(checked)}`));
-    const [dedupe] = await engine.query(
-      `SELECT COUNT(*) AS distinct_lines, COUNT(*) FILTER (WHERE _rank = 1) AS kept,
-         COUNT(*) FILTER (WHERE _rank = 1 AND _versions > 1) AS flagged FROM ${q(deduped)}`,
-    );
-    const distinctLines = Number(dedupe?.distinct_lines ?? 0);
-    const processed = Number(dedupe?.kept ?? 0);
-    const valid = counts.total - counts.quarantined;
-    const exact = valid - distinctLines;
-    const conflicting = distinctLines - processed;
-
-    const { published, touched } = await this.timed('publish', () => this.publishClaims(deduped, scratch, processed));
-    const flagged = Number(dedupe?.flagged ?? 0);
-    const rules =
-      flagged > 0 ? [...counts.rules, ...DEDUPE_RULES.map((r) => this.ruleCount(r, flagged))] : counts.rules;
-    const report = this.report('SUCCEEDED', {
-      total: counts.total,
-      valid,
-      errors: counts.quarantined,
-      processed,
-      exact,
-      conflicting,
-      rules,
-      sha256,
-      outputs: { processed: published, quarantine_rows: quarantineRows, quarantine_file: null, archive: archiveKey },
-    });
-    await store.writeText(`validation-reports/${this.options.jobId}.json`, `${JSON.stringify(report, null, 2)}\n`);
-    return { jobId: this.options.jobId, inputFile: this.path, status: 'SUCCEEDED', report, touchedMonths: touched };
+    const { published, touched } = await this.timed('publish', () => this.publishClaims(scratch));
+    this.findings.outputs = { ...this.findings.outputs, processed: published, quarantine_rows: quarantineRows };
+    this.findings.touched = touched;
   }
 
   /** Writes the partitioned Parquet to scratch, then moves each file into place and drops this source's stale ones. */
-  private async publishClaims(
-    deduped: string,
-    scratch: string,
-    rows: number,
-  ): Promise<{ published: string[]; touched: string[] }> {
+  private async publishClaims(scratch: string): Promise<{ published: string[]; touched: string[] }> {
     const { engine, store } = this.deps;
     const stagingKey = `temp/${this.options.jobId}/claims`;
-    if (rows > 0) {
+    if (this.findings.processed > 0) {
       await engine.run(
-        `COPY (${this.plan.publish(deduped)}) TO ${duckdbDialect.stringLiteral(`${scratch}/claims`)}
+        `COPY (${this.plan.publish(q(this.table('deduped')))}) TO ${lit(`${scratch}/claims`)}
          (FORMAT parquet, PARTITION_BY (year, month), FILENAME_PATTERN 'part_{i}', COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
       );
     }
     const published: string[] = [];
     const touched = new Set<string>();
     for (const key of await store.list(stagingKey)) {
-      const partition = key.slice(stagingKey.length + 1).split('/');
-      const [year, month, file] = partition;
+      const [year, month, file] = key.slice(stagingKey.length + 1).split('/');
       if (!year || !month || !file) continue;
       const target = `processed/claims/${year}/${month}/${this.sourceKey}-${file.replace(/^part_/, '')}`;
       await store.publish(store.locate(key), target);
@@ -283,83 +348,60 @@ class FileJob {
     return { published, touched: [...touched].sort() };
   }
 
-  private async reject(error: ClaimFileError, sha256: string, archiveKey: string): Promise<FileJobResult> {
-    const quarantineFile = `quarantine/files/${this.options.jobId}/${this.fileName}`;
-    await this.deps.store.copyIn(this.path, quarantineFile);
-    const rules = this.checked ? await this.ruleCounts(this.checked) : [];
-    const fileRule = FILE_RULES.find((r) => r.id === error.ruleId);
-    const report = this.report('FAILED', {
-      total: 0,
-      valid: 0,
-      errors: 0,
-      processed: 0,
-      exact: 0,
-      conflicting: 0,
-      rules: fileRule ? [...rules, this.ruleCount(fileRule, 1)] : rules,
-      sha256,
-      outputs: { processed: [], quarantine_rows: null, quarantine_file: quarantineFile, archive: archiveKey },
-      fileError: { rule_id: error.ruleId, reason: error.reason },
-    });
-    await this.deps.store.writeText(
-      `validation-reports/${this.options.jobId}.json`,
-      `${JSON.stringify(report, null, 2)}\n`,
-    );
-    return { jobId: this.options.jobId, inputFile: this.path, status: 'FAILED', report, touchedMonths: [] };
+  private async reject(error: ClaimFileError): Promise<void> {
+    this.findings.fileError = { rule_id: error.ruleId, reason: error.reason };
+    if (this.options.mode === 'validate') return;
+    const key = `quarantine/files/${this.options.jobId}/${this.fileName}`;
+    await this.deps.store.copyIn(this.path, key);
+    this.findings.outputs = { ...this.findings.outputs, quarantine_file: key };
   }
 
-  private report(
-    status: JobStatus,
-    r: {
-      total: number;
-      valid: number;
-      errors: number;
-      processed: number;
-      exact: number;
-      conflicting: number;
-      rules: RuleCount[];
-      sha256: string;
-      outputs: ValidationReport['outputs'];
-      fileError?: { rule_id: string; reason: string };
-    },
-  ): ValidationReport {
-    const key = `validation-reports/${this.options.jobId}.json`;
-    return {
-      validation_status: status === 'SUCCEEDED' ? 'success' : 'failed',
-      report_location: this.deps.store.locate(key),
-      summary: { total_records: r.total, valid_records: r.valid, error_records: r.errors },
-      job_id: this.options.jobId,
-      input_file: this.fileName,
-      file_sha256: r.sha256,
-      format: this.format?.kind ?? null,
-      started_at: this.startedAt.toISOString(),
-      finished_at: this.deps.clock.now().toISOString(),
-      processed_records: r.processed,
-      duplicates_removed: { exact: r.exact, conflicting_key: r.conflicting, total: r.exact + r.conflicting },
-      rules: r.rules,
-      file_error: r.fileError ?? null,
-      unknown_columns: this.unknownColumns,
-      missing_optional_columns: this.missingOptional,
-      outputs: r.outputs,
-      timings_ms: this.timings,
-    };
-  }
-
-  private async ruleCounts(checked: string): Promise<RuleCount[]> {
-    const byId = new Map<string, Rule>(this.options.rules.map((r) => [r.id, r]));
-    const rows = await this.deps.engine.query(this.plan.ruleCounts(checked));
-    return rows.flatMap((row) => {
-      const rule = byId.get(String(row.rule_id));
-      return rule ? [this.ruleCount(rule, Number(row.row_count))] : [];
-    });
-  }
-
-  private ruleCount(rule: Rule, rowCount: number): RuleCount {
-    return {
+  private report(status: JobStatus, sha256: string): ValidationReport {
+    const f = this.findings;
+    const rejected = status === 'FAILED';
+    const ruleCount = (rule: Rule, rowCount: number): RuleCount => ({
       rule_id: rule.id,
+      description: rule.description,
       action: rule.action,
       severity: rule.severity,
       dimension: rule.dimension,
       row_count: rowCount,
+      samples: f.samples.get(rule.id) ?? [],
+    });
+    const rules = this.options.plan.rules.map((r) => ruleCount(r, f.counts.get(r.id) ?? 0));
+    if (!rejected) rules.push(...DEDUPE_RULES.map((r) => ruleCount(r, f.flagged)));
+    const fileRule = FILE_RULES.find((r) => r.id === f.fileError?.rule_id);
+    if (fileRule) rules.push(ruleCount(fileRule, 1));
+    const duplicates = f.exact + f.conflicting;
+    const quality: QualityScore | null = f.dimensionFailures
+      ? scoreQuality(f.total, { ...f.dimensionFailures, uniqueness: f.dimensionFailures.uniqueness + duplicates })
+      : null;
+    return {
+      validation_status: rejected ? 'failed' : 'success',
+      report_location: this.deps.store.locate(`${this.reportKey}.json`),
+      html_report_location: this.deps.store.locate(`${this.reportKey}.html`),
+      summary: rejected
+        ? { total_records: f.total, valid_records: 0, error_records: f.total }
+        : { total_records: f.total, valid_records: f.total - f.quarantined, error_records: f.quarantined },
+      job_id: this.options.jobId,
+      input_file: this.fileName,
+      file_sha256: sha256,
+      format: this.format?.kind ?? null,
+      data_source: this.options.dataSource,
+      started_at: this.startedAt.toISOString(),
+      finished_at: this.deps.clock.now().toISOString(),
+      processed_records: rejected || this.options.mode === 'validate' ? 0 : f.processed,
+      duplicates_removed: rejected
+        ? { exact: 0, conflicting_key: 0, total: 0 }
+        : { exact: f.exact, conflicting_key: f.conflicting, total: duplicates },
+      quality,
+      rules,
+      skipped_rules: this.options.skippedRules,
+      file_error: f.fileError,
+      unknown_columns: this.unknownColumns,
+      missing_optional_columns: this.missingOptional,
+      outputs: f.outputs,
+      timings_ms: this.timings,
     };
   }
 

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import type { RowRule } from '../domain/rule.ts';
+import type { FileHead } from './detect-format.ts';
+import type { FileSettings } from './file-settings.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';
 import { type FileJobResult, processFile } from './process-file.ts';
@@ -10,7 +11,8 @@ export interface RunDeps {
   readonly store: ObjectStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly readHead: (path: string) => Promise<Buffer>;
+  readonly readHead: (path: string) => Promise<FileHead>;
+  readonly hashFile: (path: string) => Promise<string>;
   readonly nextJobId: (at: Date) => string;
   readonly refreshWarehouse: () => Promise<void>;
   /** Progress: which file of how many is in which stage ('done' when it is finished). */
@@ -19,10 +21,8 @@ export interface RunDeps {
 
 export interface RunOptions {
   readonly files: readonly string[];
-  readonly rules: readonly RowRule[];
-  readonly errorRateThreshold: number;
-  readonly dataSource: string;
-  readonly runDate: string;
+  readonly mode: 'run' | 'validate';
+  readonly settingsFor: (file: string) => FileSettings;
 }
 
 export interface FileOutcome {
@@ -57,7 +57,8 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
     const jobId = deps.nextJobId(deps.clock.now());
     try {
       const onStage = (stage: string): void => deps.onProgress?.({ file, index, total: options.files.length, stage });
-      const result = await processFile(file, { ...deps, onStage }, { ...options, jobId });
+      const settings = { ...options.settingsFor(file), jobId, mode: options.mode };
+      const result = await processFile(file, { ...deps, onStage }, settings);
       for (const m of result.touchedMonths) months.add(m);
       const fileError = result.report.file_error;
       outcomes.push({
@@ -75,8 +76,9 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
     }
     deps.onProgress?.({ file, index: index + 1, total: options.files.length, stage: 'done' });
   }
-  const aggregations = await publishAggregations([...months].sort(), deps.engine, deps.store);
-  await deps.refreshWarehouse();
+  const aggregations =
+    options.mode === 'run' ? await publishAggregations([...months].sort(), deps.engine, deps.store) : [];
+  if (options.mode === 'run') await deps.refreshWarehouse();
   const sum = (pick: (o: FileOutcome) => number): number => outcomes.reduce((acc, o) => acc + pick(o), 0);
   return {
     files: outcomes,

@@ -1,19 +1,33 @@
+import type { QualityScore } from '../domain/quality-score.ts';
 import type { RuleAction, RuleDimension, RuleSeverity } from '../domain/rule.ts';
+
+export type { QualityScore };
 
 export type JobStatus = 'SUCCEEDED' | 'FAILED';
 
+/** A failing row, identified without any claim values (no PHI). */
+export interface RuleSample {
+  readonly source_row_number: number;
+  readonly claim_id: string | null;
+  readonly claim_line_number: string | null;
+}
+
 export interface RuleCount {
   readonly rule_id: string;
+  readonly description: string;
   readonly action: RuleAction;
   readonly severity: RuleSeverity;
   readonly dimension: RuleDimension;
   readonly row_count: number;
+  /** Up to 20 failing rows, lowest row numbers first. */
+  readonly samples: readonly RuleSample[];
 }
 
 /** The validation output of DESIGN.md's message contracts, with the detail a reviewer needs. */
 export interface ValidationReport {
   readonly validation_status: 'success' | 'failed';
   readonly report_location: string;
+  readonly html_report_location: string;
   readonly summary: {
     readonly total_records: number;
     readonly valid_records: number;
@@ -23,11 +37,16 @@ export interface ValidationReport {
   readonly input_file: string;
   readonly file_sha256: string;
   readonly format: string | null;
+  readonly data_source: string;
   readonly started_at: string;
   readonly finished_at: string;
   readonly processed_records: number;
   readonly duplicates_removed: { readonly exact: number; readonly conflicting_key: number; readonly total: number };
+  readonly quality: QualityScore | null;
+  /** Every enabled rule, failing or not, so a reader sees what was checked. */
   readonly rules: readonly RuleCount[];
+  /** Rules not run: disabled in the config, or needing reference data that was not given. */
+  readonly skipped_rules: ReadonlyArray<{ readonly rule_id: string; readonly reason: string }>;
   readonly file_error: { readonly rule_id: string; readonly reason: string } | null;
   readonly unknown_columns: readonly string[];
   readonly missing_optional_columns: number;
@@ -35,7 +54,7 @@ export interface ValidationReport {
     readonly processed: readonly string[];
     readonly quarantine_rows: string | null;
     readonly quarantine_file: string | null;
-    readonly archive: string;
+    readonly archive: string | null;
   };
   readonly timings_ms: Readonly<Record<string, number>>;
 }

@@ -1,45 +1,68 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SHARED_DIR } from '../../test/support/shared.ts';
 import { DuckDbEngine } from '../adapters/duckdb/duckdb-engine.ts';
+import { codeSetTable, loadCodeSets } from '../adapters/duckdb/load-code-sets.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
+import { ClaimGenerator, GENERATED_COLUMNS } from '../domain/synthetic-claims.ts';
 import { StagePlan } from './compile-plan.ts';
 import { duckdbDialect as sql } from './duckdb-dialect.ts';
 
-const CLEAN = {
+type Row = Record<string, string | null>;
+
+/** A professional line that passes every rule of the catalog. */
+const CLEAN: Row = {
   claim_id: 'C1',
   claim_line_number: '1',
   claim_type: 'professional',
   person_id: 'P1',
-  claim_start_date: '2025-01-10',
-  claim_end_date: '2025-01-10',
+  claim_start_date: '2025-03-10',
+  claim_end_date: '2025-03-10',
+  place_of_service_code: '11',
+  hcpcs_code: '99213',
+  rendering_npi: '1234567893',
+  billing_npi: '1234567893',
+  diagnosis_code_type: 'icd-10-cm',
+  diagnosis_code_1: 'E11.9',
+  service_unit_quantity: '1',
+  paid_date: '2025-04-01',
+  charge_amount: '12.00',
+  allowed_amount: '10.00',
   paid_amount: '10.00',
+  gender: 'female',
 };
 
-const plan = new StagePlan(sql, ROW_RULES, '2026-01-01');
+const plan = new StagePlan(sql, {
+  rules: ROW_RULES,
+  runDate: '2026-01-01',
+  thresholds: { earliestDate: '1900-01-01', amountTolerance: 0.01, timelyFilingDays: 365 },
+  codeSetRelation: codeSetTable,
+});
 let engine: DuckDbEngine;
 
-/** Maps the rows through the plan and returns what check says of each, in order. */
-async function check(
-  rows: ReadonlyArray<Record<string, string | null>>,
-): Promise<Array<{ errors: string[]; warnings: string[] }>> {
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+/** Maps rows through the plan's map and check stages; returns each row's failed rule ids, in order. */
+async function check(rows: readonly Row[]): Promise<Array<{ errors: string[]; warnings: string[] }>> {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => c !== '_ingest_error');
   const values = rows
-    .map(
-      (r, i) =>
-        `(${[String(i + 1), ...columns.map((c) => (r[c] == null ? 'NULL' : sql.stringLiteral(r[c] as string)))].join(', ')})`,
-    )
+    .map((r, i) => {
+      const cells = [...columns, '_ingest_error'].map((c) =>
+        r[c] == null ? 'NULL' : sql.stringLiteral(r[c] as string),
+      );
+      return `(${[String(i + 1), ...cells].join(', ')})`;
+    })
     .join(', ');
-  const source = `(SELECT * FROM (VALUES ${values}) AS t(${['_row_number', ...columns].map(sql.quoteIdent).join(', ')}))`;
+  const names = ['_row_number', ...columns, '_ingest_error'].map(sql.quoteIdent).join(', ');
   const mapped = plan.map(
     {
       mappings: columns.map((c) => ({ canonical: c, sourceExpr: sql.quoteIdent(c) })),
       extras: [],
       lineage: { jobId: 'job', fileName: 'f.csv', ingestDatetime: '2026-01-01T00:00:00Z', dataSource: 'test' },
       rowNumberExpr: '_row_number',
-      ingestErrorExpr: 'NULL',
+      ingestErrorExpr: '_ingest_error',
       rawLineExpr: 'NULL',
     },
-    source,
+    `(SELECT * FROM (VALUES ${values}) AS t(${names}))`,
   );
   const result = await engine.query(
     `SELECT dq_errors, dq_warnings FROM (${plan.check(`(${mapped}) AS m`)}) ORDER BY source_row_number`,
@@ -47,59 +70,128 @@ async function check(
   return result.map((r) => ({ errors: r.dq_errors as string[], warnings: r.dq_warnings as string[] }));
 }
 
-async function errorsOf(overrides: Record<string, string | null>): Promise<string[]> {
-  const [row] = await check([{ ...CLEAN, ...overrides }]);
-  return row?.errors ?? [];
-}
+const failures = async (rows: readonly Row[]): Promise<string[][]> =>
+  (await check(rows)).map((r) => [...r.errors, ...r.warnings].sort());
+
+/** One planted defect per rule: the rows to check and the rule ids each must break (and no others). */
+const DEFECTS: ReadonlyArray<[string, Row[], string[][]]> = [
+  ['malformed_row', [{ ...CLEAN, _ingest_error: 'TOO MANY COLUMNS' }], [['malformed_row']]],
+  ['required_field_missing', [{ ...CLEAN, person_id: '  ' }], [['required_field_missing']]],
+  ['invalid_date_format', [{ ...CLEAN, claim_line_start_date: '2025-02-30' }], [['invalid_date_format']]],
+  ['date_out_of_range', [{ ...CLEAN, birth_date: '1899-12-31' }], [['date_out_of_range']]],
+  ['claim_start_after_end', [{ ...CLEAN, claim_start_date: '2025-03-11' }], [['claim_start_after_end']]],
+  [
+    'claim_line_start_after_end',
+    [{ ...CLEAN, claim_line_start_date: '2025-03-10', claim_line_end_date: '2025-03-09' }],
+    [['claim_line_start_after_end']],
+  ],
+  [
+    'admission_after_discharge',
+    [{ ...CLEAN, admission_date: '2025-03-10', discharge_date: '2025-03-08' }],
+    [['admission_after_discharge']],
+  ],
+  ['invalid_claim_line_number', [{ ...CLEAN, claim_line_number: '0' }], [['invalid_claim_line_number']]],
+  ['invalid_amount', [{ ...CLEAN, charge_amount: '12.3.4' }], [['invalid_amount']]],
+  ['invalid_npi', [{ ...CLEAN, billing_npi: '1234567890' }], [['invalid_npi']]],
+  ['invalid_icd10cm_format', [{ ...CLEAN, diagnosis_code_2: '123' }], [['invalid_icd10cm_format']]],
+  ['invalid_hcpcs_format', [{ ...CLEAN, hcpcs_code: 'ABCDE' }], [['invalid_hcpcs_format']]],
+  ['invalid_place_of_service', [{ ...CLEAN, place_of_service_code: '1A' }], [['invalid_place_of_service']]],
+  ['unknown_place_of_service', [{ ...CLEAN, place_of_service_code: '98' }], [['unknown_place_of_service']]],
+  ['invalid_claim_type', [{ ...CLEAN, claim_type: 'medical' }], [['invalid_claim_type']]],
+  ['invalid_units', [{ ...CLEAN, service_unit_quantity: '0' }], [['invalid_units']]],
+  [
+    'multiple_persons_per_claim',
+    [CLEAN, { ...CLEAN, claim_line_number: '2', person_id: 'P2' }],
+    [['multiple_persons_per_claim'], ['multiple_persons_per_claim']],
+  ],
+  [
+    'negative_amount',
+    [{ ...CLEAN, charge_amount: '-10.00', allowed_amount: '-10.00', paid_amount: '-10.00' }],
+    [['negative_amount']],
+  ],
+  ['paid_exceeds_allowed', [{ ...CLEAN, paid_amount: '11.00' }], [['paid_exceeds_allowed']]],
+  ['allowed_exceeds_charge', [{ ...CLEAN, charge_amount: '8.00' }], [['allowed_exceeds_charge']]],
+  ['amount_breakdown_mismatch', [{ ...CLEAN, copayment_amount: '5.00' }], [['amount_breakdown_mismatch']]],
+  ['unknown_icd10cm_code', [{ ...CLEAN, diagnosis_code_1: 'E11' }], [['unknown_icd10cm_code']]],
+  [
+    'invalid_icd10pcs_format',
+    [{ ...CLEAN, procedure_code_type: 'icd-10-pcs', procedure_code_1: '0DT' }],
+    [['invalid_icd10pcs_format']],
+  ],
+  ['unknown_hcpcs_code', [{ ...CLEAN, hcpcs_code: 'V9999' }], [['unknown_hcpcs_code']]],
+  ['invalid_bill_type', [{ ...CLEAN, bill_type_code: '19Z' }], [['invalid_bill_type']]],
+  ['invalid_revenue_code', [{ ...CLEAN, revenue_center_code: '9999' }], [['invalid_revenue_code']]],
+  ['invalid_drg', [{ ...CLEAN, drg_code: '000' }], [['invalid_drg']]],
+  ['missing_pos_professional', [{ ...CLEAN, place_of_service_code: null }], [['missing_pos_professional']]],
+  [
+    'missing_bill_type_institutional',
+    [{ ...CLEAN, claim_type: 'institutional', place_of_service_code: null }],
+    [['missing_bill_type_institutional']],
+  ],
+  ['invalid_gender', [{ ...CLEAN, gender: 'x' }], [['invalid_gender']]],
+  ['paid_before_service', [{ ...CLEAN, paid_date: '2025-03-09' }], [['paid_before_service']]],
+  [
+    'multiple_claim_types_per_claim',
+    [CLEAN, { ...CLEAN, claim_line_number: '2', claim_type: 'institutional', bill_type_code: '131' }],
+    [['multiple_claim_types_per_claim'], ['multiple_claim_types_per_claim']],
+  ],
+  ['birth_after_service', [{ ...CLEAN, birth_date: '2025-03-11' }], [['birth_after_service']]],
+  ['invalid_in_network_flag', [{ ...CLEAN, in_network_flag: 'Y' }], [['invalid_in_network_flag']]],
+  [
+    'late_claim',
+    [{ ...CLEAN, claim_start_date: '2024-12-01', claim_end_date: '2024-12-01', paid_date: '2024-12-20' }],
+    [['late_claim']],
+  ],
+];
 
 describe('rule catalog compiled to DuckDB SQL', () => {
   before(async () => {
     engine = await DuckDbEngine.open({ path: ':memory:' });
+    const loaded = await loadCodeSets(engine, join(SHARED_DIR, 'refdata'));
+    assert.equal(loaded.size, 6);
   });
   after(() => engine.close());
 
-  it('passes a clean row', async () => {
-    assert.deepEqual(await check([CLEAN]), [{ errors: [], warnings: [] }]);
+  it('has one planted defect for every row rule', () => {
+    assert.deepEqual([...new Set(DEFECTS.map(([id]) => id))].sort(), ROW_RULES.map((r) => r.id).sort());
+  });
+
+  for (const [id, rows, expected] of DEFECTS) {
+    it(`${id} fires on its planted row and nothing else fires`, async () => {
+      assert.deepEqual(await failures(rows), expected);
+    });
+  }
+
+  it('passes clean rows: the hand-made one and 3000 generated lines', async () => {
+    assert.deepEqual(await failures([CLEAN]), [[]]);
+    const generator = new ClaimGenerator({ seed: 9, defectRate: 0, month: '2025-10' });
+    const rows = Array.from({ length: 3000 }, () => {
+      const { row } = generator.next();
+      return Object.fromEntries(GENERATED_COLUMNS.map((c) => [c, row[c] || null]));
+    });
+    const result = await failures(rows);
+    const failing = result.flatMap((ids, i) => (ids.length > 0 ? [`row ${i + 1}: ${ids.join(',')}`] : []));
+    assert.deepEqual(failing, []);
   });
 
   it('reads every supported date format and rejects impossible dates', async () => {
-    for (const date of ['2025-01-10', '20250110', '01/10/2025', '10-Jan-2025']) {
-      assert.deepEqual(await errorsOf({ claim_start_date: date }), [], date);
+    for (const date of ['2025-03-10', '20250310', '03/10/2025', '10-Mar-2025']) {
+      assert.deepEqual(await failures([{ ...CLEAN, claim_start_date: date }]), [[]], date);
     }
     for (const date of ['2025-02-30', '13/01/2025', 'yesterday', '2025-1-1x']) {
-      assert.deepEqual(await errorsOf({ claim_start_date: date, claim_end_date: date }), ['invalid_date_format'], date);
+      assert.deepEqual(await failures([{ ...CLEAN, claim_line_start_date: date }]), [['invalid_date_format']], date);
     }
   });
 
-  it('tells a missing required field from an unparseable one', async () => {
-    assert.deepEqual(await errorsOf({ person_id: '  ' }), ['required_field_missing']);
-    assert.deepEqual(await errorsOf({ claim_start_date: null }), ['required_field_missing']);
-    assert.deepEqual(await errorsOf({ claim_line_number: 'x' }), ['invalid_claim_line_number']);
-    assert.deepEqual(await errorsOf({ claim_line_number: '0' }), ['invalid_claim_line_number']);
+  it('normalises codes before checking them: ICD dots and case, short POS and revenue codes, 4-digit bill types', async () => {
+    const padded = { ...CLEAN, diagnosis_code_1: 'e11.9', place_of_service_code: '2', revenue_center_code: '450' };
+    assert.deepEqual(await failures([{ ...padded, bill_type_code: '0131', drg_code: '65' }]), [[]]);
   });
 
-  it('checks date ranges and ordering', async () => {
-    assert.deepEqual(await errorsOf({ paid_date: '2027-01-01' }), ['date_out_of_range']);
-    assert.deepEqual(await errorsOf({ birth_date: '1899-12-31' }), ['date_out_of_range']);
-    assert.deepEqual(await errorsOf({ claim_start_date: '2025-01-11' }), ['claim_start_after_end']);
-    assert.deepEqual(await errorsOf({ claim_line_start_date: '2025-01-10', claim_line_end_date: '2025-01-09' }), [
-      'claim_line_start_after_end',
+  it('tells a missing required field from an unparseable one, and lists every rule a row breaks', async () => {
+    assert.deepEqual(await failures([{ ...CLEAN, claim_start_date: null }]), [['required_field_missing']]);
+    assert.deepEqual(await failures([{ ...CLEAN, claim_type: 'x', paid_amount: 'y', person_id: null }]), [
+      ['invalid_amount', 'invalid_claim_type', 'required_field_missing'],
     ]);
-  });
-
-  it('validates amounts and claim types, and warns on negative amounts', async () => {
-    assert.deepEqual(await errorsOf({ paid_amount: '$1,234.50' }), []);
-    assert.deepEqual(await errorsOf({ allowed_amount: '12.3.4' }), ['invalid_amount']);
-    assert.deepEqual(await errorsOf({ charge_amount: '123456789012' }), ['invalid_amount']);
-    assert.deepEqual(await errorsOf({ claim_type: 'PROFESSIONAL' }), []);
-    assert.deepEqual(await errorsOf({ claim_type: 'medical' }), ['invalid_claim_type']);
-    assert.deepEqual(await check([{ ...CLEAN, paid_amount: '-5.00' }]), [
-      { errors: [], warnings: ['negative_amount'] },
-    ]);
-  });
-
-  it('lists every rule a row breaks', async () => {
-    const errors = await errorsOf({ claim_type: 'x', paid_amount: 'y', person_id: null });
-    assert.deepEqual([...errors].sort(), ['invalid_amount', 'invalid_claim_type', 'required_field_missing']);
   });
 });

@@ -1,6 +1,7 @@
 import { CANONICAL_COLUMNS, findCanonicalColumn } from '../domain/canonical-model.ts';
+import type { CodeSetName } from '../domain/code-sets.ts';
 import { ENRICHMENTS } from '../domain/enrichment.ts';
-import type { RowRule, RuleContext } from '../domain/rule.ts';
+import type { RowRule, RuleContext, RuleDimension, RuleThresholds } from '../domain/rule.ts';
 import { CONFLICTING_DUPLICATE_KEY } from '../domain/rule-catalog.ts';
 import type { SqlDialect } from './dialect.ts';
 import { trimmedTextOf, typedSelectList, typedValueOf } from './normalize.ts';
@@ -23,6 +24,16 @@ export interface Lineage {
   readonly ingestDatetime: string;
   /** Used when the row carries no data_source of its own. */
   readonly dataSource: string;
+}
+
+export interface PlanSettings {
+  /** The rules to run, with their effective actions; rules needing absent reference data are left out. */
+  readonly rules: readonly RowRule[];
+  /** ISO date: later dates are out of range. */
+  readonly runDate: string;
+  readonly thresholds: RuleThresholds;
+  /** The relation holding a reference list's codes in a column named `code`. */
+  readonly codeSetRelation: (set: CodeSetName) => string;
 }
 
 export interface ColumnMapping {
@@ -49,11 +60,14 @@ export interface MapInput {
  * materialise or stream them as it likes.
  */
 export class StagePlan {
+  private readonly rules: readonly RowRule[];
+
   constructor(
     private readonly sql: SqlDialect,
-    private readonly rules: readonly RowRule[],
-    private readonly runDate: string,
-  ) {}
+    private readonly settings: PlanSettings,
+  ) {
+    this.rules = settings.rules;
+  }
 
   /** map: source text columns onto the canonical model, NULL where absent, plus lineage. */
   map(input: MapInput, source: string): string {
@@ -168,21 +182,51 @@ FROM distinct_lines WHERE _copy = 1`;
     ].join(',\n  ')}\nFROM ${deduped} WHERE _rank = 1`;
   }
 
+  /** Up to `limit` failing rows per rule, identified by row number and claim key only (no PHI). */
+  ruleSamples(checked: string, limit: number): string {
+    const q = this.sql.quoteIdent;
+    const ids = [ROW_NUMBER, 'claim_id', 'claim_line_number'].map(q).join(', ');
+    return `SELECT rule_id, ${ids} FROM (
+  SELECT rule_id, ${ids}, ROW_NUMBER() OVER (PARTITION BY rule_id ORDER BY ${q(ROW_NUMBER)}) AS _sample
+  FROM (SELECT ${this.sql.unnest(this.sql.listConcat(q(DQ_ERRORS), q(DQ_WARNINGS)))} AS rule_id, ${ids} FROM ${checked}) AS failures
+) AS ranked WHERE _sample <= ${limit} ORDER BY rule_id, ${q(ROW_NUMBER)}`;
+  }
+
+  /** Rows failing at least one rule of each dimension, one column per dimension. */
+  dimensionFailures(checked: string, dimensions: readonly RuleDimension[]): string {
+    const q = this.sql.quoteIdent;
+    const all = this.sql.listConcat(q(DQ_ERRORS), q(DQ_WARNINGS));
+    const columns = dimensions.map((d) => {
+      const ids = this.rules.filter((r) => r.dimension === d).map((r) => this.sql.stringLiteral(r.id));
+      const failing = ids.length === 0 ? 'FALSE' : this.sql.listHasAny(all, ids);
+      return `COUNT(CASE WHEN ${failing} THEN 1 END) AS ${q(d)}`;
+    });
+    return `SELECT ${columns.join(', ')} FROM ${checked}`;
+  }
+
   private hasErrors(): string {
     return `${this.sql.listLength(this.sql.quoteIdent(DQ_ERRORS))} > 0`;
   }
 
   private ruleContext(): RuleContext {
     const sql = this.sql;
+    const value = (column: string): string => {
+      const canonical = findCanonicalColumn(column);
+      if (!canonical) throw new Error(`rule refers to unknown column ${column}`);
+      return typedValueOf(sql, canonical);
+    };
     return {
       sql,
-      runDate: sql.dateLiteral(this.runDate),
+      runDate: sql.dateLiteral(this.settings.runDate),
+      thresholds: this.settings.thresholds,
       malformed: `(${sql.quoteIdent(INGEST_ERROR)} IS NOT NULL)`,
       text: (column) => trimmedTextOf(sql, column),
-      value: (column) => {
-        const canonical = findCanonicalColumn(column);
-        if (!canonical) throw new Error(`rule refers to unknown column ${column}`);
-        return typedValueOf(sql, canonical);
+      value,
+      inCodeSet: (expr, set) => `${expr} IN (SELECT code FROM ${this.settings.codeSetRelation(set)})`,
+      variesWithinClaim: (column) => {
+        const claim = `OVER (PARTITION BY ${value('claim_id')})`;
+        // Lines without a claim_id are not one claim (required_field_missing flags them).
+        return `(${value('claim_id')} IS NOT NULL AND MIN(${value(column)}) ${claim} <> MAX(${value(column)}) ${claim})`;
       },
     };
   }

@@ -27,6 +27,8 @@ export interface SqlDialect {
   listConcat(a: string, b: string): string;
   /** JSON text of an object with the given keys and SQL values. */
   jsonObject(entries: ReadonlyArray<readonly [string, string]>): string;
+  /** TRUE when the list holds any of the (SQL literal) values. */
+  listHasAny(list: string, values: readonly string[]): string;
   /** One output row per list element. */
   unnest(list: string): string;
   /** 64-bit hash over the values, used to find identical lines. */

@@ -2,7 +2,14 @@ import type { SqlDialect } from './dialect.ts';
 
 /** Feed date formats: ISO, compact, US, and day-month-name-year. */
 const DATE_FORMATS = ['%Y-%m-%d', '%Y%m%d', '%m/%d/%Y', '%d-%b-%Y'];
-const TIMESTAMP_FORMATS = ['%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', ...DATE_FORMATS];
+const TIMESTAMP_FORMATS = [
+  '%Y-%m-%d %H:%M:%S',
+  '%Y-%m-%d %H:%M:%S.%f',
+  '%Y-%m-%dT%H:%M:%S',
+  '%Y-%m-%dT%H:%M:%SZ',
+  '%Y-%m-%dT%H:%M:%S.%gZ',
+  ...DATE_FORMATS,
+];
 
 const quoteString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 const formatList = (formats: readonly string[]): string => `[${formats.map(quoteString).join(', ')}]`;
@@ -29,6 +36,7 @@ export const duckdbDialect: SqlDialect = {
   listLength: (list) => `len(${list})`,
   listConcat: (a, b) => `list_concat(${a}, ${b})`,
   unnest: (list) => `UNNEST(${list})`,
+  listHasAny: (list, values) => `list_has_any(${list}, [${values.join(', ')}])`,
   jsonObject: (entries) =>
     `CAST(json_object(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}) AS VARCHAR)`,
   hashValues: (values) => `hash(${values.join(', ')})`,

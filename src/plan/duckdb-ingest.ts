@@ -2,8 +2,13 @@ import type { InputFormat } from '../pipeline/detect-format.ts';
 import { duckdbDialect as sql } from './duckdb-dialect.ts';
 
 /** DuckDB SQL that reads a claim file as text, one statement per step of the ingest stage. */
-export interface CsvRead {
+/** A file to read; compression is decided from its content, not its name. */
+export interface FileRead {
   readonly path: string;
+  readonly gzip: boolean;
+}
+
+export interface CsvRead extends FileRead {
   readonly delimiter: string;
   readonly columns?: readonly string[];
   readonly rejectsTable?: string;
@@ -18,7 +23,7 @@ function csvOptions(read: CsvRead): string {
     `quote = '"'`,
     `escape = '"'`,
     'all_varchar = true',
-    `compression = 'auto'`,
+    `compression = ${read.gzip ? "'gzip'" : "'none'"}`,
     'max_line_size = 10000000',
   ];
   if (read.columns) {
@@ -65,10 +70,10 @@ export function csvSourceRelation(loaded: string, rejects: string | undefined, c
  SELECT ${columns.map((c) => `NULL AS ${q(c)}`).join(', ')}, NULL AS _rn, _row_number, _raw_line, _ingest_error FROM ${q(rejects)})`;
 }
 
-export function loadJson(table: string, path: string, format: InputFormat): string {
+export function loadJson(table: string, read: FileRead, format: InputFormat): string {
   const jsonFormat = format.kind === 'json-array' ? 'array' : 'newline_delimited';
   return `CREATE TEMP TABLE ${sql.quoteIdent(table)} AS SELECT json AS _record, ROW_NUMBER() OVER () AS _row_number
-FROM read_json_objects(${lit(path)}, format = ${lit(jsonFormat)}, compression = 'auto_detect', maximum_object_size = 16777216)`;
+FROM read_json_objects(${lit(read.path)}, format = ${lit(jsonFormat)}, compression = ${read.gzip ? "'gzip'" : "'uncompressed'"}, maximum_object_size = 16777216)`;
 }
 
 export function jsonKeys(table: string): string {

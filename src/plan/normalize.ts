@@ -1,4 +1,4 @@
-import { CANONICAL_COLUMNS, type CanonicalColumn, type ColumnKind } from '../domain/canonical-model.ts';
+import { CANONICAL_COLUMNS, type CanonicalColumn } from '../domain/canonical-model.ts';
 import type { SqlDialect } from './dialect.ts';
 
 export const AMOUNT_TYPE = { precision: 12, scale: 2 } as const;
@@ -11,16 +11,16 @@ export function trimmedTextOf(sql: SqlDialect, column: string): string {
 
 /** The typed, normalised value of a column, computed from its text. */
 export function typedValueOf(sql: SqlDialect, column: CanonicalColumn): string {
-  return normalizeText(sql, column.kind, trimmedTextOf(sql, column.name));
+  return normalizeText(sql, column, trimmedTextOf(sql, column.name));
 }
 
-function normalizeText(sql: SqlDialect, kind: ColumnKind, text: string): string {
+function normalizeText(sql: SqlDialect, { kind, width }: CanonicalColumn, text: string): string {
   switch (kind) {
     case 'id':
     case 'text':
       return text;
     case 'code':
-      return `UPPER(${text})`;
+      return width ? padCode(sql, text, width) : `UPPER(${text})`;
     case 'icd':
       return `UPPER(${sql.removeChars(text, '.')})`;
     case 'label':
@@ -36,6 +36,13 @@ function normalizeText(sql: SqlDialect, kind: ColumnKind, text: string): string 
     case 'integer':
       return sql.parseInteger(text);
   }
+}
+
+/** Numeric codes to their standard width: '1' -> '01' (POS), '450' -> '0450' (revenue), '0111' -> '111' (bill type). */
+function padCode(sql: SqlDialect, text: string, width: number): string {
+  return `CASE WHEN ${sql.fullMatch(text, `[0-9]{1,${width - 1}}`)} THEN LPAD(${text}, ${width}, '0')
+    WHEN ${sql.fullMatch(text, `0[0-9A-Za-z]{${width}}`)} THEN UPPER(SUBSTRING(${text}, 2))
+    ELSE UPPER(${text}) END`;
 }
 
 /** Select list turning every canonical text column into its typed value under the same name. */

@@ -28,12 +28,15 @@ describe('input formats', () => {
     await writeFile(files.tab, csv.replaceAll(',', '\t'));
     files.csvgz = join(dir, 'claims.csv.gz');
     await writeFile(files.csvgz, gzipSync(csv));
+    // Compressed without saying so in the name: read by content.
+    files.unnamedgz = join(dir, 'claims-gzipped.psv');
+    await writeFile(files.unnamedgz, gzipSync(csv.replaceAll(',', '|')));
     files.ndjsongz = join(dir, 'claims.ndjson.gz');
     await writeFile(files.ndjsongz, gzipSync(await readFile(files.ndjson ?? '')));
   });
 
-  it('reads CSV (comma, pipe + BOM + CRLF, tab), NDJSON, JSON arrays and their .gz alike', async () => {
-    const names = ['csv', 'pipe', 'tab', 'csvgz', 'ndjson', 'ndjsongz', 'json'];
+  it('reads CSV (comma, pipe + BOM + CRLF, tab), NDJSON, JSON arrays and gzip of them alike', async () => {
+    const names = ['csv', 'pipe', 'tab', 'csvgz', 'unnamedgz', 'ndjson', 'ndjsongz', 'json'];
     const result = await claimflow('run', ...names.map((n) => files[n] ?? ''), '--root', join(dir, 'root'), '--json');
     assert.equal(result.code, 0, result.stderr);
     const run = JSON.parse(result.stdout) as RunJson;
@@ -54,7 +57,7 @@ describe('input formats', () => {
       `SELECT file_name, SUM(paid_amount) AS paid, MIN(claim_start_date) AS first, COUNT(DISTINCT diagnosis_code_1) AS dx
        FROM read_parquet(${lit(join(root, 'processed/claims/*/*/*.parquet'))}) GROUP BY file_name ORDER BY file_name`,
     );
-    assert.equal(rows.length, 7);
+    assert.equal(rows.length, 8);
     for (const r of rows) {
       assert.equal(r.paid, rows[0]?.paid, `${r.file_name} amounts`);
       assert.deepEqual(r.first, rows[0]?.first, `${r.file_name} dates`);

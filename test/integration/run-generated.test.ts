@@ -25,6 +25,8 @@ describe('claimflow run on a generated month with planted defects', () => {
       '11',
       '--defect-rate',
       '0.04',
+      '--month',
+      '2025-10',
     );
     assert.equal(generated.code, 0, generated.stderr);
     const result = await claimflow('run', input, '--root', root, '--json', '--run-date', '2026-01-31');
@@ -120,6 +122,11 @@ describe('claimflow run on a generated month with planted defects', () => {
     ]) {
       assert.ok(c in types, `${c} is published`);
     }
+    const [lineage] = await sql(
+      `SELECT COUNT(*) FILTER (WHERE ingest_datetime IS NULL OR file_name <> 'claims.csv' OR job_id IS NULL) AS missing
+       FROM read_parquet(${processed()})`,
+    );
+    assert.equal(Number(lineage?.missing), 0, 'every row carries its lineage');
     const partitions = await sql(
       `SELECT year, month, CAST(MIN(claim_start_date) AS VARCHAR) AS first, CAST(MAX(claim_start_date) AS VARCHAR) AS last, COUNT(*) AS n
        FROM read_parquet(${processed()}, hive_partitioning = true) GROUP BY ALL`,

@@ -1,16 +1,18 @@
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import type { FileHead } from '../../pipeline/detect-format.ts';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 /** The first `size` bytes of a file, decompressed when it is gzip (by content, not name). */
-export async function readHead(path: string, size: number): Promise<Buffer> {
+export async function readHead(path: string, size: number): Promise<FileHead> {
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.alloc(size);
     const { bytesRead } = await handle.read(buffer, 0, size, 0);
     const head = buffer.subarray(0, bytesRead);
-    return head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1] ? await gunzipHead(head, size) : head;
+    const gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    return { bytes: gzip ? await gunzipHead(head, size) : head, gzip };
   } finally {
     await handle.close();
   }
