@@ -1,0 +1,61 @@
+import { CODE_SET_SOURCES } from './code-sets.ts';
+import type { Rule } from './rule.ts';
+import { DEDUPE_RULES, FILE_RULES, ROW_RULES } from './rule-catalog.ts';
+
+const cell = (text: string): string => text.replaceAll('|', '\\|');
+
+function table(rules: readonly Rule[]): string {
+  const rows = rules.map((r) => {
+    const requires = 'requires' in r && r.requires ? ` Needs reference list \`${r.requires}\`.` : '';
+    return `| \`${r.id}\` | ${r.dimension} | ${r.severity} | ${r.action} | ${cell(r.description)}${requires} | ${cell(r.source)} |`;
+  });
+  return [
+    '| id | dimension | severity | default action | what it checks | source |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+/** docs/rules.md, generated from the catalog (`npx tsx scripts/write-rules-doc.ts`). */
+export function renderRulesDoc(): string {
+  const codeSets = Object.entries(CODE_SET_SOURCES)
+    .map(([name, s]) => `| \`${name}\` | \`${s.glob}\` | \`${s.column}\`${s.where ? ` where ${s.where}` : ''} |`)
+    .join('\n');
+  return `<!-- Generated from src/domain/rule-catalog.ts by scripts/write-rules-doc.ts; do not edit by hand. -->
+# Rule catalog
+
+Every rule is a SQL predicate over the canonical model, compiled into the check stage and run
+set-based over the whole file. A row collects the ids of the rules it breaks:
+
+- **quarantine**: the row goes to \`quarantine/rows/\` with its source text and \`dq_errors\`;
+- **warn**: the row is published and the id is added to \`dq_warnings\`;
+- **halt**: the whole file is rejected (copied to \`quarantine/files/\`, exit code 2).
+
+A file is also rejected whole when its share of quarantined rows is over the error-rate
+threshold (\`thresholds.error_rate\`, default 5%, or \`--error-threshold\`). Actions, severities
+and enablement of row rules can be changed per source in the config file
+([configuration.md](configuration.md)). Rules on malformed rows (wrong field count) are
+skipped except \`malformed_row\`: their fields are unknown, not missing.
+
+## Row rules (${ROW_RULES.length})
+
+${table(ROW_RULES)}
+
+## Claim key duplicates
+
+${table(DEDUPE_RULES)}
+
+## File rules (always halt)
+
+${table(FILE_RULES)}
+
+## Reference lists
+
+Rules that need a list are skipped, and listed under \`skipped_rules\` in the report, when
+\`--refdata\` (or \`refdata\` in the config) is not given or the file is missing.
+
+| list | file under the reference folder | codes |
+|---|---|---|
+${codeSets}
+`;
+}
