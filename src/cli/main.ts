@@ -1,10 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { ZodError, type z } from 'zod';
 import { ClaimflowError, ConfigError, UsageError } from '../domain/errors.ts';
+import { eventsCommand } from './events-command.ts';
 import { generateCommand } from './generate-command.ts';
-import { generateFlagsSchema, queryFlagsSchema, runFlagsSchema } from './options.ts';
+import {
+  eventsFlagsSchema,
+  generateFlagsSchema,
+  queryFlagsSchema,
+  runFlagsSchema,
+  runtimeFlagsSchema,
+} from './options.ts';
 import { queryCommand } from './query-command.ts';
 import { EXIT, runCommand } from './run-command.ts';
+import { dlqCommand, watchCommand } from './runtime-command.ts';
 
 function parseFlags<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
   return schema.parse(raw);
@@ -16,9 +24,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError();
 
-  const withRunOptions = (command: Command): Command =>
+  const withPipelineOptions = (command: Command): Command =>
     command
-      .argument('<inputs...>', 'claim files (CSV, JSON, NDJSON, optionally .gz), folders or globs')
       .option('--root <dir>', 'output root (the bucket layout)')
       .option('--json', 'print a machine-readable summary')
       .option('--config <file>', 'YAML or JSON config: rule actions, severities, thresholds, sources')
@@ -30,6 +37,46 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--memory-limit <size>', 'DuckDB memory limit, e.g. 2GB')
       .option('--threads <n>', 'DuckDB threads')
       .option('--verbose', 'JSON-lines log on stderr');
+  const withRunOptions = (command: Command): Command =>
+    withPipelineOptions(
+      command.argument('<inputs...>', 'claim files (CSV, JSON, NDJSON, optionally .gz), folders or globs'),
+    );
+  const withRuntimeOptions = (command: Command): Command =>
+    withPipelineOptions(command)
+      .option('--concurrency <n>', 'files processed at once')
+      .option('--max-attempts <n>', 'attempts for transient failures before the dead-letter queue')
+      .option('--retry-base-ms <ms>', 'first retry delay; doubles each attempt, with jitter');
+  const runtimeFlags = (raw: unknown) => ({
+    ...parseFlags(runFlagsSchema, raw),
+    ...parseFlags(runtimeFlagsSchema, raw),
+  });
+
+  withRuntimeOptions(program.command('watch'))
+    .description('Watch <root>/raw/claims/ and process each complete new file as an event-driven job')
+    .option('--poll-ms <ms>', 'how often the inbox is scanned')
+    .option('--settle-ms <ms>', 'how long a file must stay unchanged before it is picked up')
+    .option('--once', 'process what is in the inbox, then exit')
+    .action(async (raw: unknown) => setExit(await watchCommand(runtimeFlags(raw))));
+
+  program
+    .command('events')
+    .description('Print job status, validation and error events (JSON lines)')
+    .option('--root <dir>', 'output root')
+    .option('--follow', 'keep printing new events')
+    .option('--job <id>', 'only events of this job')
+    .action(async (raw: unknown) => setExit(await eventsCommand(parseFlags(eventsFlagsSchema, raw))));
+
+  const dlq = program.command('dlq').description('The dead-letter queue: messages that failed for good');
+  withRuntimeOptions(dlq.command('list'))
+    .description('List dead letters with their error history (--json for JSON)')
+    .action(async (raw: unknown) => setExit(await dlqCommand('list', undefined, { ...runtimeFlags(raw), all: true })));
+  withRuntimeOptions(dlq.command('replay'))
+    .description('Send dead letters through their handler again')
+    .argument('[id]', 'the dead letter to replay')
+    .option('--all', 'replay every dead letter')
+    .action(async (id: string | undefined, raw: { all?: boolean }) =>
+      setExit(await dlqCommand('replay', id, { ...runtimeFlags(raw), all: raw.all === true })),
+    );
 
   withRunOptions(program.command('run'))
     .description('Run claim files (paths, folders or globs) through the whole pipeline')

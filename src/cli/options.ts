@@ -40,3 +40,21 @@ export const queryFlagsSchema = z.object({
   format: z.enum(['table', 'json', 'csv']).default('table'),
 });
 export type QueryFlags = z.infer<typeof queryFlagsSchema>;
+
+/** Flags of `watch` and `dlq`: the runtime's concurrency and retry policy. */
+export const runtimeFlagsSchema = z.object({
+  concurrency: z.coerce.number().int().positive().default(2),
+  maxAttempts: z.coerce.number().int().positive().default(3),
+  retryBaseMs: z.coerce.number().int().nonnegative().default(500),
+  pollMs: z.coerce.number().int().positive().default(500),
+  settleMs: z.coerce.number().int().nonnegative().default(1000),
+  once: z.boolean().default(false),
+});
+export type RuntimeFlags = z.infer<typeof runtimeFlagsSchema>;
+
+export const eventsFlagsSchema = z.object({
+  root: z.string().min(1).default('./claimflow-data'),
+  follow: z.boolean().default(false),
+  job: z.string().optional(),
+});
+export type EventsFlags = z.infer<typeof eventsFlagsSchema>;

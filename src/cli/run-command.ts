@@ -1,19 +1,7 @@
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { DuckDbEngine } from '../adapters/duckdb/duckdb-engine.ts';
-import { DuckDbWarehouse } from '../adapters/duckdb/duckdb-warehouse.ts';
-import { codeSetTable, loadCodeSets } from '../adapters/duckdb/load-code-sets.ts';
-import { hashFile } from '../adapters/local-store/hash-file.ts';
-import { LocalObjectStore } from '../adapters/local-store/local-object-store.ts';
-import { readHead } from '../adapters/local-store/read-head.ts';
-import { HEAD_BYTES } from '../pipeline/detect-format.ts';
-import { createFileSettings } from '../pipeline/file-settings.ts';
-import { createJobIdSource } from '../pipeline/job-id.ts';
 import { systemClock } from '../pipeline/ports.ts';
 import { type RunSummary, runPipeline } from '../pipeline/run-pipeline.ts';
 import { expandInputs } from './expand-inputs.ts';
-import { loadConfig } from './load-config.ts';
-import { createLogger } from './logger.ts';
+import { openPipeline } from './open-pipeline.ts';
 import type { RunFlags } from './options.ts';
 import { createProgress } from './progress.ts';
 
@@ -26,55 +14,31 @@ export async function runCommand(
   mode: 'run' | 'validate',
 ): Promise<number> {
   const files = expandInputs(inputs);
-  const config = await loadConfig(flags.config);
-  const root = resolve(flags.root);
-  await mkdir(root, { recursive: true, mode: 0o700 });
-  const store = new LocalObjectStore(root);
-  const engine = await DuckDbEngine.open({
-    path: ':memory:',
-    memoryLimit: flags.memoryLimit,
-    threads: flags.threads,
-    tempDirectory: await store.scratchDir('duckdb'),
-  });
-  const warehouse = new DuckDbWarehouse(root);
+  const pipeline = await openPipeline(flags);
+  const engine = await pipeline.database.connect();
   const progress = createProgress(!flags.json && process.stderr.isTTY === true);
   try {
-    const codeSets = await loadCodeSets(engine, flags.refdata ? resolve(flags.refdata) : config.refdata);
-    const settingsFor = createFileSettings(
-      config,
-      {
-        source: flags.source,
-        dataSource: flags.dataSource,
-        errorThreshold: flags.errorThreshold,
-        runDate: flags.runDate ?? systemClock.now().toISOString().slice(0, 10),
-      },
-      codeSets,
-      codeSetTable,
-    );
     const summary = await runPipeline(
       {
+        ...pipeline,
         engine,
-        store,
         clock: systemClock,
-        logger: createLogger(flags.verbose),
-        readHead: (path) => readHead(path, HEAD_BYTES),
-        hashFile,
-        nextJobId: createJobIdSource(),
-        refreshWarehouse: () => warehouse.refresh(),
+        refreshWarehouse: () => pipeline.warehouse.refresh(),
         onProgress: progress.update,
       },
-      { files, mode, settingsFor },
+      { files, mode, settingsFor: pipeline.settingsFor },
     );
     progress.done();
     process.stdout.write(
       flags.json
-        ? `${JSON.stringify(toJson(summary, root, warehouse.path), null, 2)}\n`
-        : describe(summary, root, mode),
+        ? `${JSON.stringify(toJson(summary, pipeline.root, pipeline.warehouse.path), null, 2)}\n`
+        : describe(summary, pipeline.root, mode),
     );
     for (const f of summary.files) if (f.message) process.stderr.write(`claimflow: ${f.message}\n`);
     return exitCodeOf(summary);
   } finally {
     engine.close();
+    pipeline.close();
   }
 }
 

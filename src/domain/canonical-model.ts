@@ -110,6 +110,12 @@ export function columnsOfKind(...kinds: ColumnKind[]): string[] {
   return CANONICAL_COLUMNS.filter((c) => kinds.includes(c.kind)).map((c) => c.name);
 }
 
+/** Required columns absent from a file's column names (matched as `normalizeHeaderName` does). */
+export function missingRequiredColumns(sourceNames: readonly string[]): string[] {
+  const present = new Set(sourceNames.map(normalizeHeaderName));
+  return REQUIRED_COLUMNS.filter((c) => !present.has(c));
+}
+
 /** How a source header is matched to a canonical name: case, spaces and dashes do not matter. */
 export function normalizeHeaderName(header: string): string {
   return header

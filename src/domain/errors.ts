@@ -37,3 +37,29 @@ export class ConfigError extends ClaimflowError {
     super(`config ${file} ${problem}`, options);
   }
 }
+
+/** A failure worth retrying: the same call may succeed later (I/O hiccup, throttling, lock). */
+export class TransientError extends ClaimflowError {
+  readonly code = 'transient';
+}
+
+export type ErrorClass = 'transient' | 'data_quality' | 'system';
+
+const TRANSIENT_ERRNO = new Set([
+  'EBUSY',
+  'EAGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EMFILE',
+  'ENFILE',
+  'EPIPE',
+]);
+
+/** Errors are classified once, here: retried, quarantined, or alerted on. */
+export function classifyError(error: unknown): ErrorClass {
+  if (error instanceof ClaimFileError) return 'data_quality';
+  if (error instanceof TransientError) return 'transient';
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code && TRANSIENT_ERRNO.has(code) ? 'transient' : 'system';
+}

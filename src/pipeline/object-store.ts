@@ -15,6 +15,8 @@ export interface ObjectStore {
   /** Keys under a prefix, recursively. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
+  /** SHA-256 of the object's bytes. */
+  hash(key: string): Promise<string>;
   /** Path or URL the engine can read `key` from. */
   locate(key: string): string;
 }

@@ -2,8 +2,8 @@ import { basename } from 'node:path';
 import {
   CANONICAL_COLUMNS,
   LINEAGE_COLUMNS,
+  missingRequiredColumns,
   normalizeHeaderName,
-  REQUIRED_COLUMNS,
 } from '../domain/canonical-model.ts';
 import { ClaimFileError } from '../domain/errors.ts';
 import { DIMENSIONS, type QualityScore, scoreQuality } from '../domain/quality-score.ts';
@@ -270,7 +270,7 @@ class FileJob {
         extras.push({ name, sourceExpr: sourceExpr(name) });
       }
     }
-    const missing = REQUIRED_COLUMNS.filter((c) => !taken.has(c));
+    const missing = missingRequiredColumns(sourceNames);
     if (missing.length > 0) throw this.halt('missing_required_column', `the header lacks ${missing.join(', ')}`);
     this.unknownColumns = extras.map((e) => e.name);
     this.missingOptional = [...canonical].filter((c) => !taken.has(c) && !PIPELINE_SET.has(c)).length;
@@ -427,6 +427,7 @@ class FileJob {
 
   private async timed<T>(stage: string, work: () => Promise<T>): Promise<T> {
     this.deps.onStage?.(stage);
+    this.deps.logger.info('stage', { job_id: this.options.jobId, stage });
     const started = performance.now();
     try {
       return await work();

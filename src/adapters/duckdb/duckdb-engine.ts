@@ -10,20 +10,38 @@ export interface DuckDbOptions {
   readonly tempDirectory?: string;
 }
 
-export class DuckDbEngine implements Engine {
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
-  ) {}
+/** One DuckDB database; each concurrent job gets its own connection (its own temp tables). */
+export class DuckDbDatabase {
+  private constructor(private readonly instance: DuckDBInstance) {}
 
-  static async open(options: DuckDbOptions): Promise<DuckDbEngine> {
+  static async open(options: DuckDbOptions): Promise<DuckDbDatabase> {
     const config: Record<string, string> = {};
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     if (options.threads) config.threads = String(options.threads);
     if (options.tempDirectory) config.temp_directory = options.tempDirectory;
-    const instance = await DuckDBInstance.create(options.path, config);
-    const connection = await instance.connect();
-    return new DuckDbEngine(instance, connection);
+    return new DuckDbDatabase(await DuckDBInstance.create(options.path, config));
+  }
+
+  async connect(): Promise<DuckDbEngine> {
+    return new DuckDbEngine(await this.instance.connect());
+  }
+
+  close(): void {
+    this.instance.closeSync();
+  }
+}
+
+export class DuckDbEngine implements Engine {
+  private owner: DuckDbDatabase | undefined;
+
+  constructor(private readonly connection: DuckDBConnection) {}
+
+  /** A database with a single connection, closed together. */
+  static async open(options: DuckDbOptions): Promise<DuckDbEngine> {
+    const database = await DuckDbDatabase.open(options);
+    const engine = await database.connect();
+    engine.owner = database;
+    return engine;
   }
 
   async run(sql: string): Promise<void> {
@@ -37,6 +55,6 @@ export class DuckDbEngine implements Engine {
 
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    this.owner?.close();
   }
 }

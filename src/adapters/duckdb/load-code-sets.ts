@@ -19,7 +19,7 @@ export async function loadCodeSets(engine: Engine, folder: string | undefined): 
     if (!file) continue;
     const where = source.where ? `WHERE ${source.where}` : '';
     await engine.run(
-      `CREATE OR REPLACE TEMP TABLE ${sql.quoteIdent(codeSetTable(set))} AS
+      `CREATE OR REPLACE TABLE ${sql.quoteIdent(codeSetTable(set))} AS
        SELECT DISTINCT UPPER(TRIM(${sql.quoteIdent(source.column)})) AS code
        FROM read_csv(${sql.stringLiteral(file)}, header = true, all_varchar = true) ${where}`,
     );

@@ -5,6 +5,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
+import { hashFile } from './hash-file.ts';
 
 /** The bucket layout on a local folder. Temp files live in `<root>/temp` so renames stay on one filesystem. */
 export class LocalObjectStore implements ObjectStore {
@@ -69,6 +70,10 @@ export class LocalObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.locate(key), { force: true });
+  }
+
+  hash(key: string): Promise<string> {
+    return hashFile(this.locate(key));
   }
 
   locate(key: string): string {

@@ -1,0 +1,17 @@
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
+import type { EventsFlags } from './options.ts';
+
+/** `claimflow events`: the event log as JSON lines, optionally filtered by job and followed. */
+export async function eventsCommand(flags: EventsFlags): Promise<number> {
+  const log = new JsonlEventLog(resolve(flags.root));
+  const matches = (line: string): boolean => !flags.job || line.includes(`"${flags.job}"`);
+  let { lines, position } = log.read();
+  for (;;) {
+    for (const line of lines) if (matches(line)) process.stdout.write(`${line}\n`);
+    if (!flags.follow) return 0;
+    await sleep(500);
+    ({ lines, position } = log.read(position));
+  }
+}

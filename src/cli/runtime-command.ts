@@ -1,0 +1,139 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
+import { InboxWatcher } from '../adapters/local-store/inbox-watcher.ts';
+import { StoreDeadLetterQueue } from '../adapters/local-store/store-dead-letters.ts';
+import { SqliteLedger } from '../adapters/sqlite/sqlite-ledger.ts';
+import { INBOX_PREFIX } from '../pipeline/handlers/s3-event-trigger.ts';
+import { LocalRuntime } from '../pipeline/local-runtime.ts';
+import type { Topic } from '../pipeline/messages.ts';
+import { systemClock } from '../pipeline/ports.ts';
+import { openPipeline, type Pipeline } from './open-pipeline.ts';
+import type { RunFlags, RuntimeFlags } from './options.ts';
+import { EXIT } from './run-command.ts';
+
+interface Runtime {
+  readonly pipeline: Pipeline;
+  readonly runtime: LocalRuntime;
+  readonly dlq: StoreDeadLetterQueue;
+  close(): void;
+}
+
+async function openRuntime(flags: RunFlags & RuntimeFlags): Promise<Runtime> {
+  const pipeline = await openPipeline(flags);
+  const ledger = new SqliteLedger(join(pipeline.root, 'ledger.sqlite'));
+  const events = new JsonlEventLog(pipeline.root);
+  const dlq = new StoreDeadLetterQueue(pipeline.store);
+  const runtime = new LocalRuntime(
+    {
+      ...pipeline,
+      ledger,
+      dlq,
+      clock: systemClock,
+      openEngine: () => pipeline.database.connect(),
+      refreshWarehouse: () => pipeline.warehouse.refresh(),
+      recordEvent: (event) => events.append(event, systemClock.now()),
+      // Alert channels per severity arrive with monitoring; until then alerts go to the log.
+      alert: async (severity, event) =>
+        pipeline.logger.warn('alert', { severity, error_type: event.error_type, job_id: event.context.job_id }),
+      sleep: (ms) => sleep(ms),
+      random: Math.random,
+    },
+    {
+      concurrency: flags.concurrency,
+      retry: { maxAttempts: flags.maxAttempts, baseDelayMs: flags.retryBaseMs, maxDelayMs: 30_000 },
+    },
+  );
+  return {
+    pipeline,
+    runtime,
+    dlq,
+    close: () => {
+      ledger.close();
+      pipeline.close();
+    },
+  };
+}
+
+/** `claimflow watch`: turns files landing in raw/claims/ into jobs until stopped (or, with --once, until idle). */
+export async function watchCommand(flags: RunFlags & RuntimeFlags): Promise<number> {
+  const { pipeline, runtime, close } = await openRuntime(flags);
+  // Scratch space of jobs a killed process left behind; their jobs are redone from the start.
+  await rm(join(pipeline.root, 'temp'), { recursive: true, force: true });
+  const watcher = new InboxWatcher(
+    { root: pipeline.root, prefix: INBOX_PREFIX, pollMs: flags.pollMs, settleMs: flags.settleMs, now: Date.now },
+    (event) => runtime.trigger(event),
+  );
+  const recovered = await runtime.recover();
+  process.stderr.write(
+    `claimflow watch: watching ${join(pipeline.root, INBOX_PREFIX)} (concurrency ${flags.concurrency})` +
+      (recovered.length > 0 ? `; resuming ${recovered.length} interrupted job(s)` : '') +
+      '\n',
+  );
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      if (stopping) process.exit(130); // a second signal: stop now
+      stopping = true;
+      process.stderr.write(`claimflow watch: ${signal}, finishing files in hand\n`);
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  try {
+    if (flags.once) {
+      // Two polls a settle period apart see every complete file once.
+      await watcher.poll();
+      await sleep(flags.settleMs + 10);
+      await watcher.poll();
+      await runtime.drain();
+    } else {
+      watcher.start();
+      await stopped;
+      await watcher.stop();
+      await runtime.drain();
+    }
+    return EXIT.ok;
+  } finally {
+    close();
+  }
+}
+
+/** `claimflow dlq list` and `claimflow dlq replay`. */
+export async function dlqCommand(
+  action: 'list' | 'replay',
+  id: string | undefined,
+  flags: RunFlags & RuntimeFlags & { all: boolean },
+): Promise<number> {
+  const { runtime, dlq, close } = await openRuntime(flags);
+  try {
+    const letters = await dlq.list();
+    if (action === 'list') {
+      if (flags.json) process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
+      else if (letters.length === 0) process.stdout.write('dead-letter queue is empty\n');
+      else
+        for (const l of letters) {
+          const last = l.errors.at(-1);
+          process.stdout.write(
+            `${l.id}  ${l.handler}  ${l.errors.length} attempt(s)  ${last?.error_type}: ${last?.message}\n`,
+          );
+        }
+      return EXIT.ok;
+    }
+    const chosen = flags.all ? letters : letters.filter((l) => l.id === id);
+    if (chosen.length === 0) {
+      process.stderr.write(`claimflow: ${flags.all ? 'the dead-letter queue is empty' : `no dead letter ${id}`}\n`);
+      return flags.all ? EXIT.ok : EXIT.usage;
+    }
+    for (const letter of chosen)
+      await runtime.replay({ id: letter.id, topic: letter.topic as Topic, message: letter.message });
+    await runtime.drain();
+    const failedAgain = (await dlq.list()).filter((l) => chosen.some((c) => c.id === l.id));
+    process.stdout.write(`replayed ${chosen.length}, ${chosen.length - failedAgain.length} succeeded\n`);
+    return failedAgain.length === 0 ? EXIT.ok : EXIT.system;
+  } finally {
+    close();
+  }
+}

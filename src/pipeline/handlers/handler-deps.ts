@@ -1,0 +1,52 @@
+import type { FileHead } from '../detect-format.ts';
+import type { FileSettings } from '../file-settings.ts';
+import type { Ledger } from '../ledger.ts';
+import type { ErrorEvent, JobStatus, PipelineEvent } from '../messages.ts';
+import { TOPICS } from '../messages.ts';
+import type { ObjectStore } from '../object-store.ts';
+import type { Clock, Engine, EventBus, Logger } from '../ports.ts';
+
+/** What the handlers need; the local runtime and the Lambda entry points wire them differently. */
+export interface HandlerDeps {
+  readonly store: ObjectStore;
+  readonly bus: EventBus;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly nextJobId: (at: Date) => string;
+  readonly readHead: (path: string) => Promise<FileHead>;
+  readonly hashFile: (path: string) => Promise<string>;
+  /** A SQL engine session for one task (its own temp tables). */
+  readonly openEngine: () => Promise<Engine>;
+  readonly settingsFor: (file: string) => FileSettings;
+  readonly refreshWarehouse: () => Promise<void>;
+  /** Serialises work that reads and rewrites shared outputs (aggregations). */
+  readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+export function publishEvent(deps: Pick<HandlerDeps, 'bus'>, event: PipelineEvent): Promise<void> {
+  return deps.bus.publish(event.event_type === 'error' ? TOPICS.errors : TOPICS.events, event);
+}
+
+export function publishStatus(
+  deps: Pick<HandlerDeps, 'bus' | 'clock'>,
+  jobId: string,
+  status: JobStatus,
+  inputFile: string,
+): Promise<void> {
+  return publishEvent(deps, {
+    event_type: 'job_status_update',
+    job_id: jobId,
+    status,
+    input_file: inputFile,
+    timestamp: deps.clock.now().toISOString(),
+  });
+}
+
+export function errorEvent(
+  deps: Pick<HandlerDeps, 'clock'>,
+  fields: Pick<ErrorEvent, 'error_message' | 'error_type'> & { function_name: string; file: string; job_id?: string },
+): ErrorEvent {
+  const { error_message, error_type, ...context } = fields;
+  return { event_type: 'error', error_message, error_type, context, timestamp: deps.clock.now().toISOString() };
+}

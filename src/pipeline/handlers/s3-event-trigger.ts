@@ -1,0 +1,75 @@
+import { basename } from 'node:path';
+import { type FileTask, type S3Event, s3EventSchema, TOPICS, type TriggerResponse } from '../messages.ts';
+import { type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
+
+export const INBOX_PREFIX = 'raw/claims/';
+const CLAIM_FILE = /\.(csv|tsv|psv|txt|dat|json|ndjson|jsonl)(\.gz)?$/i;
+/** Names editors and transfer tools give files still being written. */
+const TEMP_FILE = /(\.(tmp|temp|part|partial|crdownload|filepart|swp)|~)$/i;
+export const MAX_FILE_BYTES = 50 * 1024 ** 3;
+
+/** S3 event keys are URL-encoded with '+' for spaces; some S3-compatible servers send them raw. */
+export function decodeS3Key(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key;
+  }
+}
+
+/** Why a created object is not a claim file to process, or null when it is. */
+export function rejectionOf(key: string, size: number | undefined): string | null {
+  const name = basename(key);
+  if (!key.startsWith(INBOX_PREFIX)) return 'outside the inbox prefix';
+  if (name.startsWith('.')) return 'hidden file';
+  if (TEMP_FILE.test(name)) return 'temporary file';
+  if (!CLAIM_FILE.test(name)) return 'not a claim file extension';
+  if (size === 0) return 'zero-byte file';
+  if (size !== undefined && size > MAX_FILE_BYTES) return `larger than ${MAX_FILE_BYTES} bytes`;
+  return null;
+}
+
+/** s3-event-trigger: filters created objects, skips content seen before, and starts one job per new file. */
+export async function handleS3EventTrigger(raw: unknown, deps: HandlerDeps): Promise<TriggerResponse> {
+  const event: S3Event = s3EventSchema.parse(raw);
+  const started: string[] = [];
+  for (const record of event.Records) {
+    if (!record.eventName.startsWith('ObjectCreated')) continue;
+    const key = decodeS3Key(record.s3.object.key);
+    const rejection = rejectionOf(key, record.s3.object.size);
+    const file = basename(key);
+    if (rejection) {
+      deps.logger.info('object ignored', { file, reason: rejection });
+      continue;
+    }
+    const now = deps.clock.now();
+    const sha256 = await deps.store.hash(key);
+    const jobId = deps.nextJobId(now);
+    const claim = deps.ledger.claimDelivery(sha256, key, jobId, now);
+    if (claim.kind === 'duplicate') {
+      await publishEvent(deps, {
+        event_type: 'delivery_skipped',
+        input_file: file,
+        duplicate_of: claim.job_id,
+        timestamp: now.toISOString(),
+      });
+      // The content is archived by the job that processed it, so the copy leaves the inbox,
+      // unless it is the very file a job still in flight is reading.
+      const original = deps.ledger.job(claim.job_id);
+      if (!(original?.status === 'STARTED' && original.input_key === key)) await deps.store.delete(key);
+      continue;
+    }
+    await publishStatus(deps, jobId, 'STARTED', file);
+    const task: FileTask = { job_id: jobId, key, sha256, input_file: file, months: [] };
+    await deps.bus.publish(TOPICS.validate, task);
+    started.push(jobId);
+  }
+  return {
+    statusCode: 200,
+    body: {
+      message: `Successfully processed ${started.length} files`,
+      jobs_started: started,
+      timestamp: deps.clock.now().toISOString(),
+    },
+  };
+}
