@@ -84,3 +84,62 @@ export interface RunJson {
 }
 
 export const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+
+/** Starts the CLI as a long-running child (e.g. `watch`) whose stderr can be waited on. */
+export function startClaimflow(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stderr = '';
+  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+    for (const w of [...waiters]) {
+      if (w.pattern.test(stderr)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  child.stdout.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    /** Resolves when stderr has matched `pattern` (or rejects after `ms`). */
+    waitFor(pattern: RegExp, ms = 60_000): Promise<void> {
+      if (pattern.test(stderr)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; stderr:\n${stderr}`)), ms);
+        waiters.push({
+          pattern,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
+    },
+  };
+}
+
+/**
+ * A fingerprint of everything published (claims and quarantined rows) that ignores only the
+ * per-attempt lineage (job id, ingest time): equal fingerprints mean no row lost or doubled.
+ */
+export async function publishedFingerprint(root: string): Promise<{ claims: number; quarantined: number; digest: string }> {
+  const digest = async (glob: string, exclude: string) => {
+    const [files] = await sql(`SELECT COUNT(*) AS n FROM glob(${lit(glob)})`);
+    if (Number(files?.n) === 0) return { n: 0, d: '' };
+    const [row] = await sql(
+      `SELECT COUNT(*) AS n, md5(COALESCE(string_agg(t::VARCHAR, '\n' ORDER BY t::VARCHAR), '')) AS d
+       FROM (SELECT * EXCLUDE (${exclude}) FROM read_parquet(${lit(glob)}, union_by_name = true)) AS t`,
+    );
+    return { n: Number(row?.n ?? 0), d: String(row?.d ?? '') };
+  };
+  const claims = await digest(`${root}/processed/claims/*/*/*.parquet`, 'job_id, ingest_datetime');
+  const quarantine = await digest(`${root}/quarantine/rows/*.parquet`, 'job_id, ingest_datetime');
+  return { claims: claims.n, quarantined: quarantine.n, digest: `${claims.d}:${quarantine.d}` };
+}
