@@ -37,6 +37,11 @@ export interface FileJobDeps {
   /** SHA-256 of a file, for `validate`, which archives nothing. */
   readonly hashFile: (path: string) => Promise<string>;
   readonly onStage?: (stage: string) => void;
+  /**
+   * Serialises the moves into processed/ with other work that reads those files
+   * (aggregations): a file replaced while DuckDB reads it in two opens reads as garbage.
+   */
+  readonly exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface FileJobOptions {
@@ -328,6 +333,12 @@ class FileJob {
          (FORMAT parquet, PARTITION_BY (year, month), FILENAME_PATTERN 'part_{i}', COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
       );
     }
+    const exclusive = this.deps.exclusive ?? ((work) => work());
+    return exclusive(() => this.moveIntoPlace(stagingKey));
+  }
+
+  private async moveIntoPlace(stagingKey: string): Promise<{ published: string[]; touched: string[] }> {
+    const { store } = this.deps;
     const published: string[] = [];
     const touched = new Set<string>();
     for (const key of await store.list(stagingKey)) {

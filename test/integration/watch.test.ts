@@ -2,14 +2,21 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
 import { claimflow, publishedFingerprint, startClaimflow, tempDir } from '../support/cli.ts';
 
 const RUN_DATE = ['--run-date', '2026-01-31'];
 
-type Event = { event_type: string; job_id?: string; status?: string; input_file?: string; error_type?: string; context?: { file: string; job_id?: string } };
+type Event = {
+  event_type: string;
+  job_id?: string;
+  status?: string;
+  input_file?: string;
+  error_type?: string;
+  context?: { file: string; job_id?: string };
+};
 
 async function readEvents(root: string): Promise<Event[]> {
   const dir = join(root, 'events');
@@ -51,7 +58,18 @@ describe('claimflow watch', () => {
     const root = join(dir, 'watched');
     const inbox = join(root, 'raw/claims');
     await mkdir(inbox, { recursive: true });
-    const watch = startClaimflow(['watch', '--root', root, '--poll-ms', '100', '--settle-ms', '600', '--concurrency', '3', ...RUN_DATE]);
+    const watch = startClaimflow([
+      'watch',
+      '--root',
+      root,
+      '--poll-ms',
+      '100',
+      '--settle-ms',
+      '600',
+      '--concurrency',
+      '3',
+      ...RUN_DATE,
+    ]);
     await watch.waitFor(/watching/);
     // 15 good files, 3 copies of good files under other names, 1 corrupt file, 1 written slowly.
     const slow = good.at(-1) as string;
@@ -91,11 +109,15 @@ describe('claimflow watch', () => {
     const byJob = new Map<string, string[]>();
     for (const e of events) {
       if (!e.job_id) continue;
-      byJob.set(e.job_id, [...(byJob.get(e.job_id) ?? []), e.event_type === 'job_status_update' ? (e.status ?? '') : e.event_type]);
+      byJob.set(e.job_id, [
+        ...(byJob.get(e.job_id) ?? []),
+        e.event_type === 'job_status_update' ? (e.status ?? '') : e.event_type,
+      ]);
     }
     assert.equal(byJob.size, 17);
     for (const [job, sequence] of byJob) {
-      const expected = job === corruptJob ? ['STARTED', 'validation_output', 'FAILED'] : ['STARTED', 'validation_output', 'SUCCEEDED'];
+      const expected =
+        job === corruptJob ? ['STARTED', 'validation_output', 'FAILED'] : ['STARTED', 'validation_output', 'SUCCEEDED'];
       assert.deepEqual(sequence, expected, job);
     }
   });
@@ -109,7 +131,11 @@ describe('claimflow watch', () => {
     assert.equal(await faulty.exited, 0, faulty.stderr());
 
     const listed = await claimflow('dlq', 'list', '--root', root, '--json');
-    const letters = JSON.parse(listed.stdout) as Array<{ id: string; handler: string; errors: Array<{ attempt: number; error_type: string; message: string }> }>;
+    const letters = JSON.parse(listed.stdout) as Array<{
+      id: string;
+      handler: string;
+      errors: Array<{ attempt: number; error_type: string; message: string }>;
+    }>;
     assert.equal(letters.length, 1);
     assert.equal(letters[0]?.handler, 'etl');
     assert.deepEqual(

@@ -129,7 +129,9 @@ export function startClaimflow(args: string[], env: Record<string, string> = {})
  * A fingerprint of everything published (claims and quarantined rows) that ignores only the
  * per-attempt lineage (job id, ingest time): equal fingerprints mean no row lost or doubled.
  */
-export async function publishedFingerprint(root: string): Promise<{ claims: number; quarantined: number; digest: string }> {
+export async function publishedFingerprint(
+  root: string,
+): Promise<{ claims: number; quarantined: number; digest: string }> {
   const digest = async (glob: string, exclude: string) => {
     const [files] = await sql(`SELECT COUNT(*) AS n FROM glob(${lit(glob)})`);
     if (Number(files?.n) === 0) return { n: 0, d: '' };
