@@ -6,7 +6,11 @@ import type { EventsFlags } from './options.ts';
 /** `claimflow events`: the event log as JSON lines, optionally filtered by job and followed. */
 export async function eventsCommand(flags: EventsFlags): Promise<number> {
   const log = new JsonlEventLog(resolve(flags.root));
-  const matches = (line: string): boolean => !flags.job || line.includes(`"${flags.job}"`);
+  const matches = (line: string): boolean => {
+    if (!flags.job) return true;
+    const event = JSON.parse(line) as { job_id?: string; context?: { job_id?: string } };
+    return event.job_id === flags.job || event.context?.job_id === flags.job;
+  };
   let { lines, position } = log.read();
   for (;;) {
     for (const line of lines) if (matches(line)) process.stdout.write(`${line}\n`);

@@ -28,7 +28,10 @@ export function resolveRules(
     if (merged.enabled === false) {
       skipped.push({ rule_id: rule.id, reason: 'disabled in the config' });
     } else if (rule.requires && !loadedCodeSets.has(rule.requires)) {
-      skipped.push({ rule_id: rule.id, reason: `no reference data for ${rule.requires} (give --refdata)` });
+      skipped.push({
+        rule_id: rule.id,
+        reason: `no ${rule.requires} reference list (give --refdata, or add the file to the reference folder)`,
+      });
     } else {
       rules.push({ ...rule, action: merged.action ?? rule.action, severity: merged.severity ?? rule.severity });
     }

@@ -165,7 +165,7 @@ export const ROW_RULES: readonly RowRule[] = [
     source: 'CMS place of service code set (two digits)',
     scope: 'row',
     ...QUARANTINE_VALIDITY,
-    description: 'place_of_service_code is not two digits, or not in the CMS place-of-service list when it is given.',
+    description: 'place_of_service_code is not two digits (membership in the list is unknown_place_of_service).',
     failsWhen: (ctx) => `NOT ${ctx.sql.fullMatch(ctx.value('place_of_service_code'), '[0-9]{2}')}`,
   },
   {

@@ -325,7 +325,7 @@ class FileJob {
 
   /** Writes the partitioned Parquet to scratch, then moves each file into place and drops this source's stale ones. */
   private async publishClaims(scratch: string): Promise<{ published: string[]; touched: string[] }> {
-    const { engine, store } = this.deps;
+    const { engine } = this.deps;
     const stagingKey = `temp/${this.options.jobId}/claims`;
     if (this.findings.processed > 0) {
       await engine.run(
@@ -373,13 +373,16 @@ class FileJob {
     const ruleCount = (rule: Rule, rowCount: number): RuleCount => ({
       rule_id: rule.id,
       description: rule.description,
+      source: rule.source,
       action: rule.action,
       severity: rule.severity,
       dimension: rule.dimension,
       row_count: rowCount,
       samples: f.samples.get(rule.id) ?? [],
     });
-    const rules = this.options.plan.rules.map((r) => ruleCount(r, f.counts.get(r.id) ?? 0));
+    // A file rejected before its rows were checked lists only the rule that rejected it.
+    const checked = f.dimensionFailures !== null;
+    const rules = checked ? this.options.plan.rules.map((r) => ruleCount(r, f.counts.get(r.id) ?? 0)) : [];
     if (!rejected) rules.push(...DEDUPE_RULES.map((r) => ruleCount(r, f.flagged)));
     const fileRule = FILE_RULES.find((r) => r.id === f.fileError?.rule_id);
     if (fileRule) rules.push(ruleCount(fileRule, 1));

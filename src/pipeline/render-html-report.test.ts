@@ -9,6 +9,7 @@ const IMG = '"><img src=x onerror=alert(1)>';
 function makeRule(overrides: Partial<RuleCount> & Pick<RuleCount, 'rule_id'>): RuleCount {
   return {
     description: 'A test rule.',
+    source: 'test',
     action: 'quarantine',
     severity: 'high',
     dimension: 'validity',

@@ -285,7 +285,7 @@ function renderUnknownColumns(report: ValidationReport): string {
   const items = report.unknown_columns.map((c) => `<li><code>${escapeHtml(c)}</code></li>`);
   return `<section>
 <h2>Unknown columns</h2>
-<p class="muted">Present in the file but not in the canonical model; they were ignored.</p>
+<p class="muted">Present in the file but not in the canonical model; their values are kept as JSON in the <code>extra_columns</code> column.</p>
 <ul class="columns">${items.join('')}</ul>
 </section>`;
 }

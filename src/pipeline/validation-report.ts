@@ -15,6 +15,8 @@ export interface RuleSample {
 export interface RuleCount {
   readonly rule_id: string;
   readonly description: string;
+  /** The standard or reference the rule comes from. */
+  readonly source: string;
   readonly action: RuleAction;
   readonly severity: RuleSeverity;
   readonly dimension: RuleDimension;

@@ -61,6 +61,7 @@ function makeRealisticReport(): ValidationReport {
       return {
         rule_id: rule.id,
         description: rule.description,
+        source: rule.source,
         action: rule.action,
         severity: rule.severity,
         dimension: rule.dimension,

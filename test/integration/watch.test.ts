@@ -115,6 +115,9 @@ describe('claimflow watch', () => {
       ]);
     }
     assert.equal(byJob.size, 17);
+    const [oneJob] = byJob.keys();
+    const followed = await claimflow('events', '--root', root, '--job', oneJob as string);
+    assert.equal(followed.stdout.trim().split('\n').length, 3, 'events --job prints that job only');
     for (const [job, sequence] of byJob) {
       const expected =
         job === corruptJob ? ['STARTED', 'validation_output', 'FAILED'] : ['STARTED', 'validation_output', 'SUCCEEDED'];
@@ -159,5 +162,29 @@ describe('claimflow watch', () => {
     const reference = join(dir, 'single');
     await claimflow('run', good[0] as string, '--root', reference, ...RUN_DATE);
     assert.deepEqual(await publishedFingerprint(root), await publishedFingerprint(reference));
+  });
+
+  it('stops gracefully on SIGTERM: the file in hand is finished, then the process exits 0', async () => {
+    const root = join(dir, 'graceful');
+    await mkdir(join(root, 'raw/claims'), { recursive: true });
+    const watch = startClaimflow([
+      'watch',
+      '--root',
+      root,
+      '--settle-ms',
+      '50',
+      '--poll-ms',
+      '50',
+      '--verbose',
+      ...RUN_DATE,
+    ]);
+    await watch.waitFor(/watching/);
+    await copyFile(good[1] as string, join(root, 'raw/claims/claims-02.csv'));
+    await watch.waitFor(/"stage":"check"/);
+    watch.child.kill('SIGTERM');
+    assert.equal(await watch.exited, 0, watch.stderr());
+    const statuses = (await readEvents(root)).filter((e) => e.event_type === 'job_status_update').map((e) => e.status);
+    assert.deepEqual(statuses, ['STARTED', 'SUCCEEDED']);
+    assert.deepEqual(await readdir(join(root, 'raw/claims')), []);
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { CODE_SET_SOURCES, CODE_SETS, type CodeSetName } from '../../domain/code-sets.ts';
+import { UsageError } from '../../domain/errors.ts';
 import type { Engine } from '../../pipeline/ports.ts';
 import { duckdbDialect as sql } from '../../plan/duckdb-dialect.ts';
 
@@ -13,6 +14,7 @@ export const codeSetTable = (set: CodeSetName): string => `ref_${set}`;
 export async function loadCodeSets(engine: Engine, folder: string | undefined): Promise<Set<CodeSetName>> {
   const loaded = new Set<CodeSetName>();
   if (!folder) return loaded;
+  if (!existsSync(folder)) throw new UsageError(`reference data folder ${folder}: no such folder`);
   for (const set of CODE_SETS) {
     const source = CODE_SET_SOURCES[set];
     const file = latestMatch(folder, source.glob);
