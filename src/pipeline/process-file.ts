@@ -99,7 +99,8 @@ class FileJob {
   private readonly reportKey: string;
   private readonly timings: Record<string, number> = {};
   private readonly tables: string[] = [];
-  private readonly plan: StagePlan;
+  /** The staged plan, compiled once the file's columns are known. */
+  private plan!: StagePlan;
   private format: InputFormat | null = null;
   private unknownColumns: string[] = [];
   private missingOptional = 0;
@@ -127,7 +128,6 @@ class FileJob {
     this.sourceKey = sourceKeyOf(path);
     this.startedAt = deps.clock.now();
     this.reportKey = `validation-reports/${options.jobId}`;
-    this.plan = new StagePlan(duckdbDialect, options.plan);
   }
 
   async run(): Promise<FileJobResult> {
@@ -255,7 +255,8 @@ class FileJob {
     const keys = (await engine.query(jsonKeys(loaded))).map((r) => String(r.key));
     const [count] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(loaded)}`);
     if (Number(count?.n ?? 0) === 0) throw this.halt('empty_file', 'the file holds no records');
-    return this.plan.map({ ...this.mapColumns(keys, jsonField), ...common }, jsonSourceRelation(loaded));
+    const mapping = this.mapColumns(keys, jsonField); // compiles the plan
+    return this.plan.map({ ...mapping, ...common }, jsonSourceRelation(loaded));
   }
 
   private mapColumns(
@@ -277,6 +278,7 @@ class FileJob {
     }
     const missing = missingRequiredColumns(sourceNames);
     if (missing.length > 0) throw this.halt('missing_required_column', `the header lacks ${missing.join(', ')}`);
+    this.plan = new StagePlan(duckdbDialect, this.options.plan, taken);
     this.unknownColumns = extras.map((e) => e.name);
     this.missingOptional = [...canonical].filter((c) => !taken.has(c) && !PIPELINE_SET.has(c)).length;
     return { mappings, extras };
@@ -285,20 +287,21 @@ class FileJob {
   /** dedupe: exact duplicates dropped, key duplicates resolved; counts of both. */
   private async deduplicate(): Promise<void> {
     const { engine } = this.deps;
-    const deduped = this.table('deduped');
+    const duplicates = this.table('duplicates');
     await this.timed('dedupe', () =>
-      engine.run(`CREATE TEMP TABLE ${q(deduped)} AS ${this.plan.dedupe(q(this.table('checked')))}`),
+      engine.run(`CREATE TEMP TABLE ${q(duplicates)} AS ${this.plan.duplicates(q(this.table('checked')))}`),
     );
     const [row] = await engine.query(
-      `SELECT COUNT(*) AS distinct_lines, COUNT(*) FILTER (WHERE _rank = 1) AS kept,
-         COUNT(*) FILTER (WHERE _rank = 1 AND _versions > 1) AS flagged FROM ${q(deduped)}`,
+      `SELECT COALESCE(SUM(_copies), 0) AS repeated_rows, COUNT(*) AS distinct_lines,
+         COUNT(*) FILTER (WHERE _rank = 1) AS kept, COUNT(*) FILTER (WHERE _rank = 1 AND _versions > 1) AS flagged
+       FROM ${q(duplicates)}`,
     );
     const f = this.findings;
     const distinctLines = Number(row?.distinct_lines ?? 0);
-    f.processed = Number(row?.kept ?? 0);
+    f.exact = Number(row?.repeated_rows ?? 0) - distinctLines;
+    f.conflicting = distinctLines - Number(row?.kept ?? 0);
     f.flagged = Number(row?.flagged ?? 0);
-    f.exact = f.total - f.quarantined - distinctLines;
-    f.conflicting = distinctLines - f.processed;
+    f.processed = f.total - f.quarantined - f.exact - f.conflicting;
   }
 
   /** route + publish: quarantine rows, then the partitioned claims. */
@@ -329,7 +332,7 @@ class FileJob {
     const stagingKey = `temp/${this.options.jobId}/claims`;
     if (this.findings.processed > 0) {
       await engine.run(
-        `COPY (${this.plan.publish(q(this.table('deduped')))}) TO ${lit(`${scratch}/claims`)}
+        `COPY (${this.plan.publish(q(this.table('checked')), q(this.table('duplicates')))}) TO ${lit(`${scratch}/claims`)}
          (FORMAT parquet, PARTITION_BY (year, month), FILENAME_PATTERN 'part_{i}', COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
       );
     }

@@ -33,12 +33,12 @@ const CLEAN: Row = {
   gender: 'female',
 };
 
-const plan = new StagePlan(sql, {
+const SETTINGS = {
   rules: ROW_RULES,
   runDate: '2026-01-01',
   thresholds: { earliestDate: '1900-01-01', amountTolerance: 0.01, timelyFilingDays: 365 },
   codeSetRelation: codeSetTable,
-});
+};
 let engine: DuckDbEngine;
 
 /** Maps rows through the plan's map and check stages; returns each row's failed rule ids, in order. */
@@ -53,6 +53,7 @@ async function check(rows: readonly Row[]): Promise<Array<{ errors: string[]; wa
     })
     .join(', ');
   const names = ['_row_number', ...columns, '_ingest_error'].map(sql.quoteIdent).join(', ');
+  const plan = new StagePlan(sql, SETTINGS, columns);
   const mapped = plan.map(
     {
       mappings: columns.map((c) => ({ canonical: c, sourceExpr: sql.quoteIdent(c) })),

@@ -1,10 +1,10 @@
-import { CANONICAL_COLUMNS, findCanonicalColumn } from '../domain/canonical-model.ts';
+import { CANONICAL_COLUMNS, type CanonicalColumn, findCanonicalColumn } from '../domain/canonical-model.ts';
 import type { CodeSetName } from '../domain/code-sets.ts';
 import { ENRICHMENTS } from '../domain/enrichment.ts';
 import type { RowRule, RuleContext, RuleDimension, RuleThresholds } from '../domain/rule.ts';
 import { CONFLICTING_DUPLICATE_KEY } from '../domain/rule-catalog.ts';
 import type { SqlDialect } from './dialect.ts';
-import { trimmedTextOf, typedSelectList, typedValueOf } from './normalize.ts';
+import { nullOf, trimmedTextOf, typedValueOf } from './normalize.ts';
 
 /** Columns the pipeline adds to every row besides the canonical ones. */
 export const ROW_NUMBER = 'source_row_number';
@@ -54,27 +54,36 @@ export interface MapInput {
   readonly rawLineExpr: string;
 }
 
+/** Canonical columns the pipeline fills itself, so they are present in every file. */
+const PIPELINE_SET = ['file_name', 'ingest_datetime', 'data_source'];
+
 /**
- * The staged SQL plan of one file, as SELECT statements over named relations.
- * Each stage reads the relation the previous one produced, so an engine can
- * materialise or stream them as it likes.
+ * The staged SQL plan of one file, as SELECT statements over named relations. It knows
+ * which canonical columns the file has: an absent column is a typed NULL constant, so
+ * rules over it fold away instead of being evaluated on every row.
  */
 export class StagePlan {
   private readonly rules: readonly RowRule[];
+  private readonly present: ReadonlySet<string>;
+  /** Filled while compiling the rules: what they read, so each is computed once per row. */
+  private readonly claimLevel = new Set<string>();
+  private readonly textsRead = new Set<string>();
 
   constructor(
     private readonly sql: SqlDialect,
     private readonly settings: PlanSettings,
+    presentColumns: Iterable<string>,
   ) {
     this.rules = settings.rules;
+    this.present = new Set([...presentColumns, ...PIPELINE_SET]);
   }
 
-  /** map: source text columns onto the canonical model, NULL where absent, plus lineage. */
+  /** map: the file's columns onto the canonical model, plus lineage. */
   map(input: MapInput, source: string): string {
     const q = this.sql.quoteIdent;
     const lit = this.sql.stringLiteral;
     const bySource = new Map(input.mappings.map((m) => [m.canonical, m.sourceExpr]));
-    const columns = CANONICAL_COLUMNS.map((c) => {
+    const columns = this.presentColumns().map((c) => {
       if (c.name === 'file_name') return `${lit(input.lineage.fileName)} AS ${q(c.name)}`;
       if (c.name === 'ingest_datetime') return `${lit(input.lineage.ingestDatetime)} AS ${q(c.name)}`;
       const expr = bySource.get(c.name);
@@ -82,7 +91,7 @@ export class StagePlan {
         const fallback = lit(input.lineage.dataSource);
         return `${expr ? `COALESCE(NULLIF(TRIM(CAST(${expr} AS VARCHAR)), ''), ${fallback})` : fallback} AS ${q(c.name)}`;
       }
-      return `${expr ? `CAST(${expr} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS ${q(c.name)}`;
+      return `CAST(${expr} AS VARCHAR) AS ${q(c.name)}`;
     });
     const named =
       input.extras.length === 0
@@ -99,7 +108,10 @@ export class StagePlan {
     ].join(',\n  ')}\nFROM ${source}`;
   }
 
-  /** check: every row rule as a predicate; the row gets the ids it failed, by action. */
+  /**
+   * check: every row rule as a predicate; the row gets the ids it failed, by action.
+   * Claim-level facts come from one GROUP BY over the file, joined back to its lines.
+   */
   check(mapped: string): string {
     const ctx = this.ruleContext();
     const failed = (rules: readonly RowRule[]): string =>
@@ -111,23 +123,39 @@ export class StagePlan {
       );
     const q = this.sql.quoteIdent;
     // halt rules quarantine the row too; the pipeline then rejects the whole file.
-    const errors = this.rules.filter((r) => r.action !== 'warn');
-    const warnings = this.rules.filter((r) => r.action === 'warn');
-    return `SELECT *, ${failed(errors)} AS ${q(DQ_ERRORS)}, ${failed(warnings)} AS ${q(DQ_WARNINGS)}\nFROM ${mapped}`;
+    const errors = failed(this.rules.filter((r) => r.action !== 'warn'));
+    const warnings = failed(this.rules.filter((r) => r.action === 'warn'));
+    // Every present column is parsed once, here; rules and later stages read the typed value.
+    const normalized = [
+      ...this.presentColumns().map((c) => `${typedValueOf(this.sql, c)} AS ${q(`_v_${c.name}`)}`),
+      ...[...this.textsRead].map((c) => `${trimmedTextOf(this.sql, c)} AS ${q(`_t_${c}`)}`),
+    ];
+    const columns = this.checkedColumns()
+      .filter((c) => c !== DQ_ERRORS && c !== DQ_WARNINGS)
+      .concat(INGEST_ERROR)
+      .map((c) => `normalized.${q(c)}`);
+    const select = `SELECT ${columns.join(', ')}, ${errors} AS ${q(DQ_ERRORS)}, ${warnings} AS ${q(DQ_WARNINGS)}`;
+    const withNormalized = `WITH normalized AS (SELECT *${normalized.map((n) => `, ${n}`).join('')} FROM ${mapped})`;
+    if (this.claimLevel.size === 0) return `${withNormalized}\n${select}\nFROM normalized`;
+    const claim = q('_v_claim_id');
+    const varies = (c: string): string => `MIN(${q(`_v_${c}`)}) <> MAX(${q(`_v_${c}`)})`;
+    return `${withNormalized}, claim_stats AS (
+  SELECT ${claim} AS _claim, ${[...this.claimLevel].map((c) => `${varies(c)} AS ${q(`_varies_${c}`)}`).join(', ')}
+  FROM normalized WHERE ${claim} IS NOT NULL GROUP BY ${claim}
+  HAVING ${[...this.claimLevel].map(varies).join(' OR ')}
+)
+${select}
+FROM normalized LEFT JOIN claim_stats ON claim_stats._claim = ${claim}`;
   }
 
   /** route (quarantine side): rejected rows with their source text, lineage and reasons. */
   quarantine(checked: string): string {
     const q = this.sql.quoteIdent;
     const columns = [
-      ...CANONICAL_COLUMNS.map((c) => c.name),
-      JOB_ID,
-      ROW_NUMBER,
-      EXTRA_COLUMNS,
-      DQ_ERRORS,
-      DQ_WARNINGS,
+      ...CANONICAL_COLUMNS.map((c) => `${this.textColumn(c.name)} AS ${q(c.name)}`),
+      ...[JOB_ID, ROW_NUMBER, EXTRA_COLUMNS, DQ_ERRORS, DQ_WARNINGS].map(q),
     ];
-    return `SELECT ${columns.map(q).join(', ')} FROM ${checked} WHERE ${this.hasErrors()}`;
+    return `SELECT ${columns.join(', ')} FROM ${checked} WHERE ${this.hasErrors()}`;
   }
 
   /** Counts of rows failing each rule id, for the report. */
@@ -137,49 +165,73 @@ export class StagePlan {
   }
 
   /**
-   * dedupe: typed valid rows without exact duplicate lines; `_rank` 1 marks the line kept
-   * for each key (latest paid_date, then the later source row) and `_versions` how many
-   * different lines shared the key.
+   * dedupe, for the few keys that occur more than once among valid rows: each distinct line
+   * once (`_copies` counts its exact copies), `_rank` 1 for the line kept (latest paid_date,
+   * then the later source row), `_versions` the distinct lines sharing the key. Keys that
+   * occur once never reach a window, so the cost follows the duplicates, not the file.
    */
-  dedupe(checked: string): string {
+  duplicates(checked: string): string {
     const q = this.sql.quoteIdent;
-    const key = DEDUPE_KEY.map(q).join(', ');
+    const keys = DEDUPE_KEY.map((k, i) => `${this.storedValue(k)} AS _k${i}`);
+    const keyNames = DEDUPE_KEY.map((_, i) => `_k${i}`).join(', ');
     const lineHash = this.sql.hashValues(
-      CANONICAL_COLUMNS.filter((c) => !LINEAGE_OVERRIDES.has(c.name)).map((c) => q(c.name)),
+      this.presentColumns()
+        .filter((c) => !LINEAGE_OVERRIDES.has(c.name))
+        .map((c) => q(c.name)),
     );
-    const carried = [JOB_ID, ROW_NUMBER, EXTRA_COLUMNS, DQ_WARNINGS].map(q);
-    const kept = [...CANONICAL_COLUMNS.map((c) => q(c.name)), ...carried].join(', ');
-    return `WITH typed AS (
-  SELECT ${typedSelectList(this.sql).join(', ')}, ${carried.join(', ')}, ${lineHash} AS _line_hash
-  FROM ${checked} WHERE NOT (${this.hasErrors()})
-), distinct_lines AS (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${key}, _line_hash ORDER BY ${q(ROW_NUMBER)}) AS _copy FROM typed
+    const columns = this.checkedColumns().map(q).join(', ');
+    return `WITH valid AS (
+  SELECT ${columns}, ${keys.join(', ')} FROM ${checked} WHERE NOT (${this.hasErrors()})
+), repeated AS (
+  SELECT ${keyNames} FROM valid GROUP BY ${keyNames} HAVING COUNT(*) > 1
+), lines AS (
+  SELECT valid.*, ${lineHash} AS _line_hash FROM valid JOIN repeated USING (${keyNames})
+), copies AS (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keyNames}, _line_hash ORDER BY ${q(ROW_NUMBER)}) AS _copy,
+    COUNT(*) OVER (PARTITION BY ${keyNames}, _line_hash) AS _copies
+  FROM lines
 )
-SELECT ${kept},
-  ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${q('paid_date')} DESC NULLS LAST, ${q(ROW_NUMBER)} DESC) AS _rank,
-  COUNT(*) OVER (PARTITION BY ${key}) AS _versions
-FROM distinct_lines WHERE _copy = 1`;
+SELECT ${columns}, ${keyNames}, _copies,
+  ROW_NUMBER() OVER (PARTITION BY ${keyNames} ORDER BY ${this.storedValue('paid_date')} DESC NULLS LAST, ${q(ROW_NUMBER)} DESC) AS _rank,
+  COUNT(*) OVER (PARTITION BY ${keyNames}) AS _versions
+FROM copies WHERE _copy = 1`;
   }
 
-  /** enrich + the columns of the published Parquet, from the deduped relation's kept rows. */
-  publish(deduped: string): string {
+  /**
+   * enrich + publish: the typed columns of the published Parquet, from valid rows whose key
+   * occurs once and the kept line of each repeated key.
+   */
+  publish(checked: string, duplicates: string): string {
     const q = this.sql.quoteIdent;
     const lit = this.sql.stringLiteral;
+    const columns = this.checkedColumns().map(q).join(', ');
+    const keys = DEDUPE_KEY.map((k, i) => `${this.storedValue(k)} = dup._k${i}`).join(' AND ');
+    const keyNames = DEDUPE_KEY.map((_, i) => `_k${i}`).join(', ');
+    const kept = `SELECT ${columns}, 1 AS _versions FROM ${checked}
+    LEFT JOIN (SELECT DISTINCT ${keyNames} FROM ${duplicates}) AS dup ON ${keys}
+    WHERE NOT (${this.hasErrors()}) AND dup._k0 IS NULL
+  UNION ALL
+  SELECT ${columns}, _versions FROM ${duplicates} WHERE _rank = 1`;
+    const warnings = `CASE WHEN _versions > 1 THEN ${this.sql.listConcat(q(DQ_WARNINGS), `[${lit(CONFLICTING_DUPLICATE_KEY)}]`)} ELSE ${q(DQ_WARNINGS)} END`;
+    const typed = `SELECT ${[
+      ...CANONICAL_COLUMNS.map((c) => `${this.storedValue(c.name)} AS ${q(c.name)}`),
+      ...[JOB_ID, ROW_NUMBER, EXTRA_COLUMNS].map(q),
+      `${warnings} AS ${q(DQ_WARNINGS)}`,
+    ].join(', ')} FROM (${kept}) AS kept`;
     // Enrichments may use earlier ones, so each is inlined where it is referenced.
     const exprs = new Map<string, string>();
     const ref = (name: string): string => exprs.get(name) ?? q(name);
     for (const e of ENRICHMENTS) exprs.set(e.name, `(${e.expression(this.sql, ref)})`);
-    const warnings = `CASE WHEN _versions > 1 THEN ${this.sql.listConcat(q(DQ_WARNINGS), `[${lit(CONFLICTING_DUPLICATE_KEY)}]`)} ELSE ${q(DQ_WARNINGS)} END`;
     return `SELECT ${[
       ...CANONICAL_COLUMNS.map((c) => q(c.name)),
       q(JOB_ID),
       q(ROW_NUMBER),
       ...ENRICHMENTS.map((e) => `${exprs.get(e.name)} AS ${q(e.name)}`),
-      `${warnings} AS ${q(DQ_WARNINGS)}`,
+      q(DQ_WARNINGS),
       q(EXTRA_COLUMNS),
       `${this.sql.formatYear(q('claim_start_date'))} AS year`,
       `${this.sql.formatMonth(q('claim_start_date'))} AS month`,
-    ].join(',\n  ')}\nFROM ${deduped} WHERE _rank = 1`;
+    ].join(',\n  ')}\nFROM (${typed}) AS typed`;
   }
 
   /** Up to `limit` failing rows per rule, identified by row number and claim key only (no PHI). */
@@ -208,25 +260,52 @@ FROM distinct_lines WHERE _copy = 1`;
     return `${this.sql.listLength(this.sql.quoteIdent(DQ_ERRORS))} > 0`;
   }
 
+  private presentColumns(): CanonicalColumn[] {
+    return CANONICAL_COLUMNS.filter((c) => this.present.has(c.name));
+  }
+
+  /** What the check stage materialises: the file's text and typed columns, lineage and the rule results. */
+  private checkedColumns(): string[] {
+    const present = this.presentColumns().map((c) => c.name);
+    return [...present, ...present.map((c) => `_v_${c}`), JOB_ID, ROW_NUMBER, EXTRA_COLUMNS, DQ_ERRORS, DQ_WARNINGS];
+  }
+
+  /** A column's typed value as the check stage stored it (a typed NULL when the file lacks it). */
+  private storedValue(name: string): string {
+    return this.present.has(name) ? this.sql.quoteIdent(`_v_${name}`) : nullOf(this.column(name).kind);
+  }
+
+  private column(name: string): CanonicalColumn {
+    const canonical = findCanonicalColumn(name);
+    if (!canonical) throw new Error(`unknown canonical column ${name}`);
+    return canonical;
+  }
+
+  /** A column's source text, or a NULL constant when the file does not have it. */
+  private textColumn(name: string): string {
+    return this.present.has(name) ? this.sql.quoteIdent(name) : 'CAST(NULL AS VARCHAR)';
+  }
+
   private ruleContext(): RuleContext {
     const sql = this.sql;
-    const value = (column: string): string => {
-      const canonical = findCanonicalColumn(column);
-      if (!canonical) throw new Error(`rule refers to unknown column ${column}`);
-      return typedValueOf(sql, canonical);
-    };
     return {
       sql,
       runDate: sql.dateLiteral(this.settings.runDate),
       thresholds: this.settings.thresholds,
       malformed: `(${sql.quoteIdent(INGEST_ERROR)} IS NOT NULL)`,
-      text: (column) => trimmedTextOf(sql, column),
-      value,
+      text: (column) => {
+        if (!this.present.has(column)) return 'CAST(NULL AS VARCHAR)';
+        this.textsRead.add(column);
+        return sql.quoteIdent(`_t_${column}`);
+      },
+      value: (column) => this.storedValue(column),
       inCodeSet: (expr, set) => `${expr} IN (SELECT code FROM ${this.settings.codeSetRelation(set)})`,
       variesWithinClaim: (column) => {
-        const claim = `OVER (PARTITION BY ${value('claim_id')})`;
+        if (!this.present.has(column)) return 'FALSE';
+        this.claimLevel.add(column);
+
         // Lines without a claim_id are not one claim (required_field_missing flags them).
-        return `(${value('claim_id')} IS NOT NULL AND MIN(${value(column)}) ${claim} <> MAX(${value(column)}) ${claim})`;
+        return `COALESCE(claim_stats.${sql.quoteIdent(`_varies_${column}`)}, FALSE)`;
       },
     };
   }

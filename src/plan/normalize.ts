@@ -1,4 +1,4 @@
-import { CANONICAL_COLUMNS, type CanonicalColumn } from '../domain/canonical-model.ts';
+import type { CanonicalColumn, ColumnKind } from '../domain/canonical-model.ts';
 import type { SqlDialect } from './dialect.ts';
 
 export const AMOUNT_TYPE = { precision: 12, scale: 2 } as const;
@@ -45,7 +45,20 @@ function padCode(sql: SqlDialect, text: string, width: number): string {
     ELSE UPPER(${text}) END`;
 }
 
-/** Select list turning every canonical text column into its typed value under the same name. */
-export function typedSelectList(sql: SqlDialect): string[] {
-  return CANONICAL_COLUMNS.map((c) => `${typedValueOf(sql, c)} AS ${sql.quoteIdent(c.name)}`);
+const SQL_TYPES: Readonly<Record<ColumnKind, string>> = {
+  id: 'VARCHAR',
+  code: 'VARCHAR',
+  icd: 'VARCHAR',
+  label: 'VARCHAR',
+  text: 'VARCHAR',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  amount: `DECIMAL(${AMOUNT_TYPE.precision},${AMOUNT_TYPE.scale})`,
+  quantity: `DECIMAL(${QUANTITY_TYPE.precision},${QUANTITY_TYPE.scale})`,
+  integer: 'INTEGER',
+};
+
+/** The typed NULL standing in for a column a file does not have. */
+export function nullOf(kind: ColumnKind): string {
+  return `CAST(NULL AS ${SQL_TYPES[kind]})`;
 }
