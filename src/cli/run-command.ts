@@ -53,6 +53,8 @@ function toJson(summary: RunSummary, root: string, warehouse: string): unknown {
     root,
     warehouse,
     elapsed_ms: summary.elapsed_ms,
+    // This process's peak resident memory (DuckDB runs in-process), for benchmarks.
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     totals: summary.totals,
     aggregations: summary.aggregations,
     files: summary.files.map((f) => ({

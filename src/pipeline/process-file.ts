@@ -1,3 +1,4 @@
+import { rename } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
   CANONICAL_COLUMNS,
@@ -12,13 +13,14 @@ import { DEDUPE_RULES, FILE_RULES } from '../domain/rule-catalog.ts';
 import { type ColumnMapping, type MapInput, type PlanSettings, StagePlan } from '../plan/compile-plan.ts';
 import { duckdbDialect } from '../plan/duckdb-dialect.ts';
 import {
-  csvSourceRelation,
+  csvRelation,
   jsonField,
   jsonKeys,
-  jsonSourceRelation,
-  loadCsv,
+  jsonRecords,
+  jsonRelation,
   loadCsvRejects,
-  loadJson,
+  rejectsRelation,
+  renumberedChecked,
 } from '../plan/duckdb-ingest.ts';
 import { detectFormat, type FileHead, type InputFormat } from './detect-format.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -104,6 +106,8 @@ class FileJob {
   private format: InputFormat | null = null;
   private unknownColumns: string[] = [];
   private missingOptional = 0;
+  /** The job's scratch folder, where the engine writes its intermediate files. */
+  private scratch = '';
   private readonly findings: Findings = {
     total: 0,
     quarantined: 0,
@@ -162,20 +166,22 @@ class FileJob {
     return this.deps.store.copyIn(this.path, key);
   }
 
-  /** ingest, map, normalize, check: leaves the `checked` table and its counts. */
+  /**
+   * ingest, map, normalize, check in one streamed statement that writes the checked rows to a
+   * Parquet file in scratch: memory stays flat however large the file, and every later stage
+   * reads only the columns it needs from it.
+   */
   private async validate(): Promise<void> {
     const head = await this.readOrHalt(() => this.deps.readHead(this.path));
     if (head.bytes.length === 0) throw this.halt('empty_file', 'the file is empty (0 bytes)');
     const detection = detectFormat(this.fileName, head.bytes);
     if (!detection.ok) throw this.halt('unreadable_file', detection.reason);
     this.format = detection.format;
-    const input = await this.timed('ingest', () => this.ingest(detection.format, head.gzip));
-    const checked = this.table('checked');
-    await this.timed('check', () =>
-      this.deps.engine.run(`CREATE TEMP TABLE ${q(checked)} AS ${this.plan.check(`(${input}) AS mapped`)}`),
-    );
+    this.scratch = await this.deps.store.scratchDir(this.options.jobId);
+    await this.check(detection.format, head.gzip);
+    const checked = this.checked();
     const [row] = await this.deps.engine.query(
-      `SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE len(dq_errors) > 0) AS quarantined FROM ${q(checked)}`,
+      `SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE len(dq_errors) > 0) AS quarantined FROM ${checked}`,
     );
     const f = this.findings;
     f.total = Number(row?.total ?? 0);
@@ -193,6 +199,68 @@ class FileJob {
         `${f.quarantined} of ${f.total} rows (${(rate * 100).toFixed(2)}%) failed validation, over the threshold of ${(this.options.errorRateThreshold * 100).toFixed(2)}%`,
       );
     }
+  }
+
+  /** The checked rows, as a relation later stages read. */
+  private checked(): string {
+    return `read_parquet(${lit(`${this.scratch}/checked.parquet`)})`;
+  }
+
+  private async writeScratch(select: string, file: string): Promise<void> {
+    await this.deps.engine.run(
+      `COPY (${select}) TO ${lit(`${this.scratch}/${file}`)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
+    );
+  }
+
+  /** Reads the file as text, maps, normalises and checks it, writing checked.parquet. */
+  private async check(format: InputFormat, gzip: boolean): Promise<void> {
+    const { engine } = this.deps;
+    const lineage = {
+      jobId: this.options.jobId,
+      fileName: this.fileName,
+      ingestDatetime: this.startedAt.toISOString(),
+      dataSource: this.options.dataSource,
+    };
+    const common = {
+      lineage,
+      rowNumberExpr: '_row_number',
+      ingestErrorExpr: '_ingest_error',
+      rawLineExpr: '_raw_line',
+    };
+    const checkOf = (mapping: Pick<MapInput, 'mappings' | 'extras'>, source: string): string =>
+      this.plan.check(`(${this.plan.map({ ...mapping, ...common }, source)}) AS mapped`);
+    // The text rows go to Parquet first: numbering rows needs one ordered pass, and the
+    // checks then scan columnar data in parallel instead of re-parsing the file.
+    const raw = `read_parquet(${lit(`${this.scratch}/raw.parquet`)})`;
+    if (format.kind !== 'csv') {
+      const records = jsonRecords({ path: this.path, gzip }, format);
+      await this.timed('ingest', () =>
+        this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${jsonRelation(records)}`, 'raw.parquet')),
+      );
+      const keys = (await engine.query(jsonKeys(raw))).map((r) => String(r.key));
+      const mapping = this.mapColumns(keys, jsonField);
+      await this.timed('check', () => this.writeScratch(checkOf(mapping, raw), 'checked.parquet'));
+      return;
+    }
+    const columns = format.header;
+    const mapping = this.mapColumns(columns, q);
+    const rejectsRaw = this.table('csv_rejects_raw');
+    const read = { path: this.path, gzip, delimiter: format.delimiter, columns, rejectsTable: rejectsRaw };
+    await this.timed('ingest', () =>
+      this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${csvRelation(read)}`, 'raw.parquet')),
+    );
+    await this.timed('check', () => this.writeScratch(checkOf(mapping, raw), 'checked.parquet'));
+    const [rejected] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(rejectsRaw)}`);
+    if (Number(rejected?.n ?? 0) === 0) return;
+    // Rare: rows that did not split. Renumber the others past them and add them, checked.
+    const rejects = this.table('csv_rejects');
+    await engine.run(loadCsvRejects(rejects, rejectsRaw));
+    const checkedRejects = checkOf(mapping, rejectsRelation(rejects, columns));
+    await this.writeScratch(
+      renumberedChecked(this.checked(), rejects, checkedRejects, 'source_row_number'),
+      'renumbered.parquet',
+    );
+    await rename(`${this.scratch}/renumbered.parquet`, `${this.scratch}/checked.parquet`);
   }
 
   /** Per-rule counts, sample rows and per-dimension failures of the checked rows. */
@@ -217,46 +285,6 @@ class FileJob {
       RuleDimension,
       number
     >;
-  }
-
-  /** Reads the file as text into a temp table; returns the map stage's SELECT over it. */
-  private async ingest(format: InputFormat, gzip: boolean): Promise<string> {
-    const { engine } = this.deps;
-    const lineage = {
-      jobId: this.options.jobId,
-      fileName: this.fileName,
-      ingestDatetime: this.startedAt.toISOString(),
-      dataSource: this.options.dataSource,
-    };
-    const common = {
-      lineage,
-      rowNumberExpr: '_row_number',
-      ingestErrorExpr: '_ingest_error',
-      rawLineExpr: '_raw_line',
-    };
-    if (format.kind === 'csv') {
-      const columns = format.header;
-      const mapping = this.mapColumns(columns, q);
-      const loaded = this.table('csv');
-      const rejectsTable = this.table('csv_rejects_raw');
-      await this.readOrHalt(() =>
-        engine.run(loadCsv(loaded, { path: this.path, gzip, delimiter: format.delimiter, columns, rejectsTable })),
-      );
-      const [rejected] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(rejectsTable)}`);
-      let rejects: string | undefined;
-      if (Number(rejected?.n ?? 0) > 0) {
-        rejects = this.table('csv_rejects');
-        await engine.run(loadCsvRejects(rejects, rejectsTable));
-      }
-      return this.plan.map({ ...mapping, ...common }, csvSourceRelation(loaded, rejects, columns));
-    }
-    const loaded = this.table('json');
-    await this.readOrHalt(() => engine.run(loadJson(loaded, { path: this.path, gzip }, format)));
-    const keys = (await engine.query(jsonKeys(loaded))).map((r) => String(r.key));
-    const [count] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(loaded)}`);
-    if (Number(count?.n ?? 0) === 0) throw this.halt('empty_file', 'the file holds no records');
-    const mapping = this.mapColumns(keys, jsonField); // compiles the plan
-    return this.plan.map({ ...mapping, ...common }, jsonSourceRelation(loaded));
   }
 
   private mapColumns(
@@ -289,7 +317,7 @@ class FileJob {
     const { engine } = this.deps;
     const duplicates = this.table('duplicates');
     await this.timed('dedupe', () =>
-      engine.run(`CREATE TEMP TABLE ${q(duplicates)} AS ${this.plan.duplicates(q(this.table('checked')))}`),
+      engine.run(`CREATE TEMP TABLE ${q(duplicates)} AS ${this.plan.duplicates(this.checked())}`),
     );
     const [row] = await engine.query(
       `SELECT COALESCE(SUM(_copies), 0) AS repeated_rows, COUNT(*) AS distinct_lines,
@@ -307,7 +335,7 @@ class FileJob {
   /** route + publish: quarantine rows, then the partitioned claims. */
   private async publish(): Promise<void> {
     const { engine, store } = this.deps;
-    const scratch = await store.scratchDir(this.options.jobId);
+    const scratch = this.scratch;
     const quarantineKey = `quarantine/rows/${this.sourceKey}.parquet`;
     const quarantineRows = await this.timed('route', async () => {
       if (this.findings.quarantined === 0) {
@@ -316,7 +344,7 @@ class FileJob {
       }
       const local = `${scratch}/quarantine.parquet`;
       await engine.run(
-        `COPY (${this.plan.quarantine(q(this.table('checked')))}) TO ${lit(local)} (FORMAT parquet, COMPRESSION zstd)`,
+        `COPY (${this.plan.quarantine(this.checked())}) TO ${lit(local)} (FORMAT parquet, COMPRESSION zstd)`,
       );
       await store.publish(local, quarantineKey);
       return quarantineKey;
@@ -332,7 +360,7 @@ class FileJob {
     const stagingKey = `temp/${this.options.jobId}/claims`;
     if (this.findings.processed > 0) {
       await engine.run(
-        `COPY (${this.plan.publish(q(this.table('checked')), q(this.table('duplicates')))}) TO ${lit(`${scratch}/claims`)}
+        `COPY (${this.plan.publish(this.checked(), q(this.table('duplicates')))}) TO ${lit(`${scratch}/claims`)}
          (FORMAT parquet, PARTITION_BY (year, month), FILENAME_PATTERN 'part_{i}', COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
       );
     }

@@ -135,17 +135,19 @@ export class StagePlan {
       .concat(INGEST_ERROR)
       .map((c) => `normalized.${q(c)}`);
     const select = `SELECT ${columns.join(', ')}, ${errors} AS ${q(DQ_ERRORS)}, ${warnings} AS ${q(DQ_WARNINGS)}`;
-    const withNormalized = `WITH normalized AS (SELECT *${normalized.map((n) => `, ${n}`).join('')} FROM ${mapped})`;
-    if (this.claimLevel.size === 0) return `${withNormalized}\n${select}\nFROM normalized`;
-    const claim = q('_v_claim_id');
-    const varies = (c: string): string => `MIN(${q(`_v_${c}`)}) <> MAX(${q(`_v_${c}`)})`;
-    return `${withNormalized}, claim_stats AS (
+    const normalizedRows = `(SELECT *${normalized.map((n) => `, ${n}`).join('')} FROM ${mapped}) AS normalized`;
+    if (this.claimLevel.size === 0) return `${select}\nFROM ${normalizedRows}`;
+    // Claim-level facts scan the few columns they need on their own, so the rows are not held twice.
+    const claim = typedValueOf(this.sql, this.column('claim_id'));
+    const varies = (c: string): string =>
+      `MIN(${typedValueOf(this.sql, this.column(c))}) <> MAX(${typedValueOf(this.sql, this.column(c))})`;
+    return `${select}
+FROM ${normalizedRows}
+LEFT JOIN (
   SELECT ${claim} AS _claim, ${[...this.claimLevel].map((c) => `${varies(c)} AS ${q(`_varies_${c}`)}`).join(', ')}
-  FROM normalized WHERE ${claim} IS NOT NULL GROUP BY ${claim}
+  FROM ${mapped} WHERE ${claim} IS NOT NULL GROUP BY ${claim}
   HAVING ${[...this.claimLevel].map(varies).join(' OR ')}
-)
-${select}
-FROM normalized LEFT JOIN claim_stats ON claim_stats._claim = ${claim}`;
+) AS claim_stats ON claim_stats._claim = normalized.${q('_v_claim_id')}`;
   }
 
   /** route (quarantine side): rejected rows with their source text, lineage and reasons. */

@@ -38,9 +38,13 @@ function csvOptions(read: CsvRead): string {
   return options.join(', ');
 }
 
-/** Reads the CSV into `table` with `_rn`, the position among the rows that parsed. */
-export function loadCsv(table: string, read: CsvRead): string {
-  return `CREATE TEMP TABLE ${sql.quoteIdent(table)} AS SELECT *, ROW_NUMBER() OVER () AS _rn FROM read_csv(${lit(read.path)}, ${csvOptions(read)})`;
+/**
+ * The CSV as text rows, streamed: `_row_number` is the position among the rows that parsed
+ * (rows that do not split into the header's columns go to the rejects table instead).
+ */
+export function csvRelation(read: CsvRead): string {
+  return `(SELECT *, ROW_NUMBER() OVER () AS _row_number, CAST(NULL AS VARCHAR) AS _raw_line, CAST(NULL AS VARCHAR) AS _ingest_error
+  FROM read_csv(${lit(read.path)}, ${csvOptions(read)}))`;
 }
 
 /**
@@ -56,34 +60,39 @@ FROM (SELECT CAST(line AS BIGINT) - 1 AS _row_number, FIRST(csv_line) AS _raw_li
       FROM ${sql.quoteIdent(rejectsTable)} GROUP BY line)`;
 }
 
-/**
- * The parsed rows with their true data row numbers (shifted past earlier rejected records),
- * then the rejected records themselves, so every record of the file appears once.
- */
-export function csvSourceRelation(loaded: string, rejects: string | undefined, columns: readonly string[]): string {
+/** The rejected records as a source with the header's columns, all NULL. */
+export function rejectsRelation(rejects: string, columns: readonly string[]): string {
   const q = sql.quoteIdent;
-  if (!rejects) return `(SELECT *, _rn AS _row_number, NULL AS _raw_line, NULL AS _ingest_error FROM ${q(loaded)})`;
-  return `(SELECT l.*, l._rn + COALESCE(r._rejects_so_far, 0) AS _row_number, NULL AS _raw_line, NULL AS _ingest_error
-   FROM ${q(loaded)} l ASOF LEFT JOIN (SELECT _good_before, MAX(_rejects_so_far) AS _rejects_so_far FROM ${q(rejects)} GROUP BY _good_before) r
-     ON l._rn > r._good_before
- UNION ALL
- SELECT ${columns.map((c) => `NULL AS ${q(c)}`).join(', ')}, NULL AS _rn, _row_number, _raw_line, _ingest_error FROM ${q(rejects)})`;
+  return `(SELECT ${columns.map((c) => `CAST(NULL AS VARCHAR) AS ${q(c)}`).join(', ')}, _row_number, _raw_line, _ingest_error FROM ${q(rejects)})`;
 }
 
-export function loadJson(table: string, read: FileRead, format: InputFormat): string {
+/**
+ * The checked rows with their true data row numbers (shifted past the rejected records
+ * before them), followed by the checked rejected records: every record of the file once.
+ */
+export function renumberedChecked(checked: string, rejects: string, checkedRejects: string, rowNumber: string): string {
+  const q = sql.quoteIdent;
+  return `SELECT c.* REPLACE (c.${q(rowNumber)} + COALESCE(r._rejects_so_far, 0) AS ${q(rowNumber)})
+FROM ${checked} c ASOF LEFT JOIN (SELECT _good_before, MAX(_rejects_so_far) AS _rejects_so_far FROM ${q(rejects)} GROUP BY _good_before) r
+  ON c.${q(rowNumber)} > r._good_before
+UNION ALL BY NAME
+SELECT * FROM (${checkedRejects}) AS checked_rejects`;
+}
+
+export function jsonRecords(read: FileRead, format: InputFormat): string {
   const jsonFormat = format.kind === 'json-array' ? 'array' : 'newline_delimited';
-  return `CREATE TEMP TABLE ${sql.quoteIdent(table)} AS SELECT json AS _record, ROW_NUMBER() OVER () AS _row_number
-FROM read_json_objects(${lit(read.path)}, format = ${lit(jsonFormat)}, compression = ${read.gzip ? "'gzip'" : "'uncompressed'"}, maximum_object_size = 16777216)`;
+  return `read_json_objects(${lit(read.path)}, format = ${lit(jsonFormat)}, compression = ${read.gzip ? "'gzip'" : "'uncompressed'"}, maximum_object_size = 16777216)`;
 }
 
-export function jsonKeys(table: string): string {
-  return `SELECT DISTINCT UNNEST(json_keys(_record)) AS key FROM ${sql.quoteIdent(table)} WHERE json_type(_record) = 'OBJECT' ORDER BY key`;
+export function jsonKeys(records: string): string {
+  return `SELECT DISTINCT UNNEST(json_keys(_record)) AS key FROM ${records} WHERE json_type(_record) = 'OBJECT' ORDER BY key`;
 }
 
 export function jsonField(key: string): string {
   return `json_extract_string(_record, ${lit(`$."${key.replaceAll('"', '\\"')}"`)})`;
 }
 
-export function jsonSourceRelation(table: string): string {
-  return `(SELECT *, NULL AS _raw_line, NULL AS _ingest_error FROM ${sql.quoteIdent(table)})`;
+/** The JSON records, streamed, numbered in file order. */
+export function jsonRelation(records: string): string {
+  return `(SELECT CAST(json AS VARCHAR) AS _record, ROW_NUMBER() OVER () AS _row_number, CAST(NULL AS VARCHAR) AS _raw_line, CAST(NULL AS VARCHAR) AS _ingest_error FROM ${records})`;
 }

@@ -1,0 +1,119 @@
+// `npm run bench -- [--rows 1000000,3000000,10000000] [--dir DIR] [--memory-limit 1GB] [--no-append]`
+// Generates files of N claim lines, then times on the same files in the same run:
+//   (a) the full pipeline (`claimflow run`: every rule, dedupe, enrichment, partitioned Parquet,
+//       aggregations, report), (b) DuckDB CSV -> one Parquet file, (c) DuckDB count(*).
+// Prints rows/s, MB/s, peak RSS and the ratios a/b and a/c, and appends them to docs/BENCHMARKS.md.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000,3000000,10000000' },
+    dir: { type: 'string', default: './claimflow-data/bench' },
+    'memory-limit': { type: 'string', default: '2GB' },
+    'no-append': { type: 'boolean', default: false },
+  },
+});
+const sizes = values.rows.split(',').map((n) => Number(n.trim()));
+if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--rows: whole numbers, comma-separated`);
+const dir = resolve(values.dir);
+const memoryLimit = values['memory-limit'];
+const cli = resolve('bin/claimflow.js');
+const refdata = resolve('../shared/refdata');
+mkdirSync(dir, { recursive: true });
+
+interface Measure {
+  readonly seconds: number;
+  readonly rssMb: number;
+}
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+function measure(args: string[]): Measure {
+  const out = JSON.parse(node(args)) as { elapsed_ms: number; peak_rss_mb: number };
+  return { seconds: out.elapsed_ms / 1000, rssMb: out.peak_rss_mb };
+}
+
+const rows: string[] = [];
+for (const n of sizes) {
+  const file = join(dir, `claims-${n}.csv`);
+  if (!existsSync(file)) {
+    process.stderr.write(`generating ${n} lines...\n`);
+    node([
+      cli,
+      'generate',
+      '--rows',
+      String(n),
+      '--out',
+      file,
+      '--seed',
+      '5',
+      '--defect-rate',
+      '0.02',
+      '--month',
+      '2025-10',
+    ]);
+  }
+  const mb = statSync(file).size / 1024 ** 2;
+  const root = join(dir, `root-${n}`);
+  rmSync(root, { recursive: true, force: true });
+  process.stderr.write(`(a) pipeline on ${n} lines...\n`);
+  const refArgs = existsSync(refdata) ? ['--refdata', refdata] : [];
+  const run = JSON.parse(
+    node([
+      cli,
+      'run',
+      file,
+      '--root',
+      root,
+      '--json',
+      '--run-date',
+      '2026-01-31',
+      '--memory-limit',
+      memoryLimit,
+      ...refArgs,
+    ]),
+  ) as { elapsed_ms: number; peak_rss_mb: number; files: Array<{ timings_ms: Record<string, number> }> };
+  const a: Measure = { seconds: run.elapsed_ms / 1000, rssMb: run.peak_rss_mb };
+  process.stderr.write(`(b) DuckDB CSV -> Parquet...\n`);
+  const b = measure([
+    '--import',
+    'tsx',
+    'scripts/bench-baseline.ts',
+    'copy',
+    file,
+    join(dir, `baseline-${n}.parquet`),
+    memoryLimit,
+  ]);
+  process.stderr.write(`(c) DuckDB count(*)...\n`);
+  const c = measure(['--import', 'tsx', 'scripts/bench-baseline.ts', 'count', file, '', memoryLimit]);
+  rmSync(join(dir, `baseline-${n}.parquet`), { force: true });
+  const rate = (m: Measure) => Math.round(n / m.seconds).toLocaleString('en-US');
+  const mbps = (m: Measure) => (mb / m.seconds).toFixed(1);
+  const stages = Object.entries(run.files[0]?.timings_ms ?? {})
+    .map(([s, ms]) => `${s} ${(ms / 1000).toFixed(1)}`)
+    .join(', ');
+  rows.push(
+    `| ${n.toLocaleString('en-US')} | ${mb.toFixed(0)} | ${a.seconds.toFixed(1)} | ${rate(a)} | ${mbps(a)} | ${a.rssMb} | ${b.seconds.toFixed(1)} | ${rate(b)} | ${b.rssMb} | ${c.seconds.toFixed(1)} | ${((b.seconds / a.seconds) * 100).toFixed(0)}% | ${((c.seconds / a.seconds) * 100).toFixed(0)}% | ${stages} |`,
+  );
+  process.stdout.write(`${rows.at(-1)}\n`);
+}
+
+const header = [
+  `### ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, memory limit ${memoryLimit}`,
+  '',
+  '| lines | CSV MB | (a) s | (a) rows/s | (a) MB/s | (a) peak RSS MB | (b) s | (b) rows/s | (b) peak RSS MB | (c) s | a/b throughput | a/c throughput | (a) stages, s |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+];
+const section = `${[...header, ...rows].join('\n')}\n\n`;
+process.stdout.write(`\n${section}`);
+if (!values['no-append']) appendFileSync('docs/BENCHMARKS.md', section);
