@@ -27,7 +27,13 @@ import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';
 import { renderHtmlReport } from './render-html-report.ts';
 import { sourceKeyOf } from './source-key.ts';
-import type { JobStatus, RuleCount, RuleSample, ValidationReport } from './validation-report.ts';
+import {
+  type JobStatus,
+  type RuleCount,
+  type RuleSample,
+  toRuleCount,
+  type ValidationReport,
+} from './validation-report.ts';
 
 export interface FileJobDeps {
   readonly engine: Engine;
@@ -401,16 +407,8 @@ class FileJob {
   private report(status: JobStatus, sha256: string): ValidationReport {
     const f = this.findings;
     const rejected = status === 'FAILED';
-    const ruleCount = (rule: Rule, rowCount: number): RuleCount => ({
-      rule_id: rule.id,
-      description: rule.description,
-      source: rule.source,
-      action: rule.action,
-      severity: rule.severity,
-      dimension: rule.dimension,
-      row_count: rowCount,
-      samples: f.samples.get(rule.id) ?? [],
-    });
+    const ruleCount = (rule: Rule, rowCount: number): RuleCount =>
+      toRuleCount(rule, rowCount, f.samples.get(rule.id) ?? []);
     // A file rejected before its rows were checked lists only the rule that rejected it.
     const checked = f.dimensionFailures !== null;
     const rules = checked ? this.options.plan.rules.map((r) => ruleCount(r, f.counts.get(r.id) ?? 0)) : [];

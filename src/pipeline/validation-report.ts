@@ -1,9 +1,15 @@
 import type { QualityScore } from '../domain/quality-score.ts';
-import type { RuleAction, RuleDimension, RuleSeverity } from '../domain/rule.ts';
+import type { Rule, RuleAction, RuleDimension, RuleSeverity } from '../domain/rule.ts';
 
 export type { QualityScore };
 
 export type JobStatus = 'SUCCEEDED' | 'FAILED';
+
+/** A rule's line in the report. */
+export function toRuleCount(rule: Rule, rowCount: number, samples: readonly RuleSample[]): RuleCount {
+  const { id, description, source, action, severity, dimension } = rule;
+  return { rule_id: id, description, source, action, severity, dimension, row_count: rowCount, samples };
+}
 
 /** A failing row, identified without any claim values (no PHI). */
 export interface RuleSample {

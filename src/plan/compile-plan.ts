@@ -130,24 +130,28 @@ export class StagePlan {
       ...this.presentColumns().map((c) => `${typedValueOf(this.sql, c)} AS ${q(`_v_${c.name}`)}`),
       ...[...this.textsRead].map((c) => `${trimmedTextOf(this.sql, c)} AS ${q(`_t_${c}`)}`),
     ];
-    const columns = this.checkedColumns()
+    // The source text is kept for quarantined rows only: later stages read the typed values.
+    const texts = this.presentColumns().map(
+      (c) => `CASE WHEN ${this.hasErrors()} THEN ${q(c.name)} END AS ${q(c.name)}`,
+    );
+    const inner = [...this.presentColumns().map((c) => c.name), ...this.checkedColumns(), INGEST_ERROR]
       .filter((c) => c !== DQ_ERRORS && c !== DQ_WARNINGS)
-      .concat(INGEST_ERROR)
       .map((c) => `normalized.${q(c)}`);
-    const select = `SELECT ${columns.join(', ')}, ${errors} AS ${q(DQ_ERRORS)}, ${warnings} AS ${q(DQ_WARNINGS)}`;
+    const outer = [...texts, ...this.checkedColumns().map(q)].join(', ');
+    const select = (from: string): string =>
+      `SELECT ${outer} FROM (SELECT ${inner.join(', ')}, ${errors} AS ${q(DQ_ERRORS)}, ${warnings} AS ${q(DQ_WARNINGS)}\n${from}) AS checked_rows`;
     const normalizedRows = `(SELECT *${normalized.map((n) => `, ${n}`).join('')} FROM ${mapped}) AS normalized`;
-    if (this.claimLevel.size === 0) return `${select}\nFROM ${normalizedRows}`;
+    if (this.claimLevel.size === 0) return select(`FROM ${normalizedRows}`);
     // Claim-level facts scan the few columns they need on their own, so the rows are not held twice.
     const claim = typedValueOf(this.sql, this.column('claim_id'));
     const varies = (c: string): string =>
       `MIN(${typedValueOf(this.sql, this.column(c))}) <> MAX(${typedValueOf(this.sql, this.column(c))})`;
-    return `${select}
-FROM ${normalizedRows}
+    return select(`FROM ${normalizedRows}
 LEFT JOIN (
   SELECT ${claim} AS _claim, ${[...this.claimLevel].map((c) => `${varies(c)} AS ${q(`_varies_${c}`)}`).join(', ')}
   FROM ${mapped} WHERE ${claim} IS NOT NULL GROUP BY ${claim}
   HAVING ${[...this.claimLevel].map(varies).join(' OR ')}
-) AS claim_stats ON claim_stats._claim = normalized.${q('_v_claim_id')}`;
+) AS claim_stats ON claim_stats._claim = normalized.${q('_v_claim_id')}`);
   }
 
   /** route (quarantine side): rejected rows with their source text, lineage and reasons. */
@@ -179,15 +183,17 @@ LEFT JOIN (
     const lineHash = this.sql.hashValues(
       this.presentColumns()
         .filter((c) => !LINEAGE_OVERRIDES.has(c.name))
-        .map((c) => q(c.name)),
+        .map((c) => q(`_v_${c.name}`)),
     );
     const columns = this.checkedColumns().map(q).join(', ');
-    return `WITH valid AS (
-  SELECT ${columns}, ${keys.join(', ')} FROM ${checked} WHERE NOT (${this.hasErrors()})
-), repeated AS (
-  SELECT ${keyNames} FROM valid GROUP BY ${keyNames} HAVING COUNT(*) > 1
+    // The file is scanned twice rather than shared through a CTE, which would hold every row.
+    return `WITH repeated AS (
+  SELECT ${keys.join(', ')} FROM ${checked} WHERE NOT (${this.hasErrors()})
+  GROUP BY ${keyNames} HAVING COUNT(*) > 1
 ), lines AS (
-  SELECT valid.*, ${lineHash} AS _line_hash FROM valid JOIN repeated USING (${keyNames})
+  SELECT ${columns}, ${keyNames}, ${lineHash} AS _line_hash
+  FROM (SELECT ${columns}, ${keys.join(', ')} FROM ${checked} WHERE NOT (${this.hasErrors()})) AS valid
+  JOIN repeated USING (${keyNames})
 ), copies AS (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keyNames}, _line_hash ORDER BY ${q(ROW_NUMBER)}) AS _copy,
     COUNT(*) OVER (PARTITION BY ${keyNames}, _line_hash) AS _copies
@@ -240,9 +246,14 @@ FROM copies WHERE _copy = 1`;
   ruleSamples(checked: string, limit: number): string {
     const q = this.sql.quoteIdent;
     const ids = [ROW_NUMBER, 'claim_id', 'claim_line_number'].map(q).join(', ');
+    // Source text where the row kept it (quarantined), else the typed value.
+    const idOf = (c: string): string =>
+      this.present.has(c)
+        ? `COALESCE(${q(c)}, CAST(${q(`_v_${c}`)} AS VARCHAR)) AS ${q(c)}`
+        : `CAST(NULL AS VARCHAR) AS ${q(c)}`;
     return `SELECT rule_id, ${ids} FROM (
   SELECT rule_id, ${ids}, ROW_NUMBER() OVER (PARTITION BY rule_id ORDER BY ${q(ROW_NUMBER)}) AS _sample
-  FROM (SELECT ${this.sql.unnest(this.sql.listConcat(q(DQ_ERRORS), q(DQ_WARNINGS)))} AS rule_id, ${ids} FROM ${checked}) AS failures
+  FROM (SELECT ${this.sql.unnest(this.sql.listConcat(q(DQ_ERRORS), q(DQ_WARNINGS)))} AS rule_id, ${q(ROW_NUMBER)}, ${idOf('claim_id')}, ${idOf('claim_line_number')} FROM ${checked}) AS failures
 ) AS ranked WHERE _sample <= ${limit} ORDER BY rule_id, ${q(ROW_NUMBER)}`;
   }
 
@@ -266,10 +277,10 @@ FROM copies WHERE _copy = 1`;
     return CANONICAL_COLUMNS.filter((c) => this.present.has(c.name));
   }
 
-  /** What the check stage materialises: the file's text and typed columns, lineage and the rule results. */
+  /** What later stages read of the checked rows: typed values, lineage and the rule results. */
   private checkedColumns(): string[] {
-    const present = this.presentColumns().map((c) => c.name);
-    return [...present, ...present.map((c) => `_v_${c}`), JOB_ID, ROW_NUMBER, EXTRA_COLUMNS, DQ_ERRORS, DQ_WARNINGS];
+    const typed = this.presentColumns().map((c) => `_v_${c.name}`);
+    return [...typed, JOB_ID, ROW_NUMBER, EXTRA_COLUMNS, DQ_ERRORS, DQ_WARNINGS];
   }
 
   /** A column's typed value as the check stage stored it (a typed NULL when the file lacks it). */

@@ -10,6 +10,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { DEDUPE_RULES, ROW_RULES } from '../../src/domain/rule-catalog.ts';
 import { renderHtmlReport } from '../../src/pipeline/render-html-report.ts';
 import type { RuleCount, ValidationReport } from '../../src/pipeline/validation-report.ts';
+import { toRuleCount } from '../../src/pipeline/validation-report.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -58,16 +59,7 @@ function makeRealisticReport(): ValidationReport {
     .filter((rule) => !(rule.id in SKIPPED))
     .map((rule, i) => {
       const rowCount = FAILURES[rule.id] ?? 0;
-      return {
-        rule_id: rule.id,
-        description: rule.description,
-        source: rule.source,
-        action: rule.action,
-        severity: rule.severity,
-        dimension: rule.dimension,
-        row_count: rowCount,
-        samples: makeSamples(i, rowCount),
-      };
+      return toRuleCount(rule, rowCount, makeSamples(i, rowCount));
     });
   // A hostile claim id in a sample must show as text, never run.
   const firstFailing = rules.findIndex((r) => r.row_count > 0);

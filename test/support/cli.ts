@@ -145,3 +145,17 @@ export async function publishedFingerprint(
   const quarantine = await digest(`${root}/quarantine/rows/*.parquet`, 'job_id, ingest_datetime');
   return { claims: claims.n, quarantined: quarantine.n, digest: `${claims.d}:${quarantine.d}` };
 }
+
+/** Lines in the warehouse's medical_claim view, asked through the real `query` command. */
+export async function warehouseLineCount(root: string): Promise<number> {
+  const result = await claimflow(
+    'query',
+    'SELECT COUNT(*) AS n FROM medical_claim',
+    '--root',
+    root,
+    '--format',
+    'json',
+  );
+  if (result.code !== 0) throw new Error(`query failed: ${result.stderr}`);
+  return (JSON.parse(result.stdout) as Array<{ n: number }>)[0]?.n ?? 0;
+}
