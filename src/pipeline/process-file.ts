@@ -1,4 +1,4 @@
-import { rename } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
   CANONICAL_COLUMNS,
@@ -74,6 +74,8 @@ export interface FileJobResult {
 
 /** Failing rows listed per rule in the report. */
 const SAMPLES_PER_RULE = 20;
+/** Up to this many months a file's claims are written month by month, beyond it partitioned in one pass. */
+const MONTHS_WRITTEN_ONE_BY_ONE = 3;
 /** Canonical columns the pipeline fills itself, so their absence from a file is not a gap. */
 const PIPELINE_SET = new Set<string>(LINEAGE_COLUMNS);
 const q = duckdbDialect.quoteIdent;
@@ -365,10 +367,24 @@ class FileJob {
     const { engine } = this.deps;
     const stagingKey = `temp/${this.options.jobId}/claims`;
     if (this.findings.processed > 0) {
-      await engine.run(
-        `COPY (${this.plan.publish(this.checked(), q(this.table('duplicates')))}) TO ${lit(`${scratch}/claims`)}
-         (FORMAT parquet, PARTITION_BY (year, month), FILENAME_PATTERN 'part_{i}', COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
-      );
+      const rows = this.plan.publish(this.checked(), q(this.table('duplicates')));
+      const options = 'FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880';
+      const months = await engine.query(`SELECT DISTINCT year, month FROM (${rows}) ORDER BY year, month`);
+      if (months.length > MONTHS_WRITTEN_ONE_BY_ONE) {
+        await engine.run(
+          `COPY (${rows}) TO ${lit(`${scratch}/claims`)} (${options}, PARTITION_BY (year, month), FILENAME_PATTERN 'part_{i}')`,
+        );
+      } else {
+        // A feed usually spans a month or two: plain writes per month beat the partitioned writer.
+        for (const { year, month } of months) {
+          const dir = `${scratch}/claims/year=${year}/month=${month}`;
+          await mkdir(dir, { recursive: true });
+          await engine.run(
+            `COPY (SELECT * EXCLUDE (year, month) FROM (${rows}) WHERE year = ${lit(String(year))} AND month = ${lit(String(month))})
+             TO ${lit(`${dir}/part_0.parquet`)} (${options})`,
+          );
+        }
+      }
     }
     const exclusive = this.deps.exclusive ?? ((work) => work());
     return exclusive(() => this.moveIntoPlace(stagingKey));
