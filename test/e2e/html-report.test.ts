@@ -11,6 +11,7 @@ import { DEDUPE_RULES, ROW_RULES } from '../../src/domain/rule-catalog.ts';
 import { renderHtmlReport } from '../../src/pipeline/render-html-report.ts';
 import type { RuleCount, ValidationReport } from '../../src/pipeline/validation-report.ts';
 import { toRuleCount } from '../../src/pipeline/validation-report.ts';
+import { claimflow, type RunJson } from '../support/cli.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -189,5 +190,44 @@ describe('HTML validation report in headless Chromium', () => {
     await mkdir(join(SCREENSHOT, '..'), { recursive: true });
     const png = await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.ok(png.length > 10_000);
+  });
+});
+
+describe('the HTML report `claimflow run` writes for a generated file, in headless Chromium', () => {
+  it('renders without console errors, with one bar per failing rule, and is screenshotted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'claimflow-html-generated-'));
+    const input = join(dir, 'claims.csv');
+    assert.equal(
+      (await claimflow('generate', '--rows', '3000', '--out', input, '--seed', '3', '--month', '2025-10')).code,
+      0,
+    );
+    const result = await claimflow('run', input, '--root', join(dir, 'root'), '--json', '--run-date', '2026-01-31');
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as RunJson;
+    const json = JSON.parse(
+      await readFile(summary.files[0]?.validation?.report_location ?? '', 'utf8'),
+    ) as ValidationReport;
+    const { server, url } = await startServer(json.html_report_location);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      await page.goto(url, { waitUntil: 'load' });
+      assert.deepEqual(problems, []);
+      assert.equal((await page.locator('h1').textContent())?.trim(), 'claims.csv');
+      const failing = json.rules.filter((r) => r.row_count > 0).length;
+      assert.ok(failing > 0);
+      assert.equal(await page.locator('svg.chart rect.bar').count(), failing);
+      await mkdir(join(SCREENSHOT, '..'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT.replace('.png', '-generated.png'), fullPage: true });
+    } finally {
+      await browser.close();
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
