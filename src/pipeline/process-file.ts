@@ -209,6 +209,19 @@ class FileJob {
     }
   }
 
+  /**
+   * Runs work whose output order does not matter (rows carry their source_row_number) without
+   * DuckDB's insertion-order guarantee, which otherwise buffers out-of-order batches in memory.
+   */
+  private async unordered<T>(work: () => Promise<T>): Promise<T> {
+    await this.deps.engine.run('SET preserve_insertion_order = false');
+    try {
+      return await work();
+    } finally {
+      await this.deps.engine.run('RESET preserve_insertion_order');
+    }
+  }
+
   /** The checked rows, as a relation later stages read. */
   private checked(): string {
     return `read_parquet(${lit(`${this.scratch}/checked.parquet`)})`;
@@ -247,7 +260,9 @@ class FileJob {
       );
       const keys = (await engine.query(jsonKeys(raw))).map((r) => String(r.key));
       const mapping = this.mapColumns(keys, jsonField);
-      await this.timed('check', () => this.writeScratch(checkOf(mapping, raw), 'checked.parquet'));
+      await this.timed('check', () =>
+        this.unordered(() => this.writeScratch(checkOf(mapping, raw), 'checked.parquet')),
+      );
       return;
     }
     const columns = format.header;
@@ -257,7 +272,7 @@ class FileJob {
     await this.timed('ingest', () =>
       this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${csvRelation(read)}`, 'raw.parquet')),
     );
-    await this.timed('check', () => this.writeScratch(checkOf(mapping, raw), 'checked.parquet'));
+    await this.timed('check', () => this.unordered(() => this.writeScratch(checkOf(mapping, raw), 'checked.parquet')));
     const [rejected] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(rejectsRaw)}`);
     if (Number(rejected?.n ?? 0) === 0) return;
     // Rare: rows that did not split. Renumber the others past them and add them, checked.
