@@ -13,7 +13,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000,3000000,10000000' },
     dir: { type: 'string', default: './claimflow-data/bench' },
-    'memory-limit': { type: 'string', default: '2GB' },
+    'memory-limit': { type: 'string', default: '1500MB' },
     'no-append': { type: 'boolean', default: false },
   },
 });

@@ -12,7 +12,7 @@ export const runFlagsSchema = z.object({
   dataSource: z.string().min(1).optional(),
   errorThreshold: z.coerce.number().min(0).max(1).optional(),
   runDate: isoDate.optional(),
-  memoryLimit: z.string().default('2GB'),
+  memoryLimit: z.string().default('1500MB'),
   threads: z.coerce.number().int().positive().optional(),
   verbose: z.boolean().default(false),
 });
