@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../domain/errors.ts';
+import { globToRegExp } from '../domain/glob.ts';
 
 const CLAIM_FILE = /\.(csv|tsv|psv|txt|dat|json|ndjson|jsonl)(\.gz)?$/i;
 const GLOB_CHARS = /[*?[]/;
@@ -38,15 +39,7 @@ function matchGlob(pattern: string): string[] {
   const firstWild = parts.findIndex((p) => GLOB_CHARS.test(p));
   const base = parts.slice(0, firstWild).join('/') || (pattern.startsWith('/') ? '/' : '.');
   if (!existsSync(base)) return [];
-  const source = parts
-    .slice(firstWild)
-    .join('/')
-    .replace(/[.+^${}()|\\]/g, '\\$&')
-    .replace(/\*\*\//g, '(?:.*/)?')
-    .replace(/\*\*/g, '.*')
-    .replace(/\*/g, '[^/]*')
-    .replace(/\?/g, '[^/]');
-  const regex = new RegExp(`^${source}$`);
+  const regex = globToRegExp(parts.slice(firstWild).join('/'));
   return walk(base)
     .map((p) => p.slice(base === '.' ? 0 : base.length + (base.endsWith('/') ? 0 : 1)))
     .filter((p) => regex.test(p))

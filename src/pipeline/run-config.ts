@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { globToRegExp } from '../domain/glob.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
 
 const ROW_RULE_IDS = new Set(ROW_RULES.map((r) => r.id));
@@ -69,13 +70,5 @@ export function selectSource(config: RunConfig, fileName: string, named?: string
     const source = config.sources[named];
     return source ? [named, source] : undefined;
   }
-  return Object.entries(config.sources).find(([, s]) => s.files.some((glob) => globToRegExp(glob).test(fileName)));
-}
-
-function globToRegExp(glob: string): RegExp {
-  const source = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 'i');
+  return Object.entries(config.sources).find(([, s]) => s.files.some((glob) => globToRegExp(glob, 'i').test(fileName)));
 }
