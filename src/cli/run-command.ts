@@ -42,7 +42,7 @@ export async function runCommand(
   }
 }
 
-export function exitCodeOf(summary: RunSummary): number {
+function exitCodeOf(summary: RunSummary): number {
   if (summary.files.some((f) => f.failure === 'system')) return EXIT.system;
   if (summary.files.some((f) => f.failure === 'data')) return EXIT.fileFailed;
   return EXIT.ok;

@@ -22,7 +22,6 @@ export interface SqlDialect {
   formatMonth(date: string): string;
   /** Array of the non-NULL elements of `items`. */
   compactList(items: readonly string[]): string;
-  emptyList(): string;
   listLength(list: string): string;
   listConcat(a: string, b: string): string;
   /** JSON text of an object with the given keys and SQL values. */

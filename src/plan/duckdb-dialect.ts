@@ -36,7 +36,6 @@ export const duckdbDialect: SqlDialect = {
   formatMonth: (date) => `strftime(${date}, '%m')`,
   compactList: (items) =>
     items.length === 0 ? 'CAST([] AS VARCHAR[])' : `list_filter([${items.join(', ')}], lambda x: x IS NOT NULL)`,
-  emptyList: () => 'CAST([] AS VARCHAR[])',
   listLength: (list) => `len(${list})`,
   listConcat: (a, b) => `list_concat(${a}, ${b})`,
   unnest: (list) => `UNNEST(${list})`,
