@@ -19,6 +19,7 @@ import {
   jsonRecords,
   jsonRelation,
   loadCsvRejects,
+  numberedParquet,
   rejectsRelation,
   renumberedChecked,
 } from '../plan/duckdb-ingest.ts';
@@ -248,37 +249,54 @@ class FileJob {
       ingestErrorExpr: '_ingest_error',
       rawLineExpr: '_raw_line',
     };
-    const checkOf = (mapping: Pick<MapInput, 'mappings' | 'extras'>, source: string): string =>
-      this.plan.check(`(${this.plan.map({ ...mapping, ...common }, source)}) AS mapped`);
-    // The text rows go to Parquet first: numbering rows needs one ordered pass, and the
-    // checks then scan columnar data in parallel instead of re-parsing the file.
-    const raw = `read_parquet(${lit(`${this.scratch}/raw.parquet`)})`;
-    if (format.kind !== 'csv') {
+    const mappedOf = (mapping: Pick<MapInput, 'mappings' | 'extras'>, source: string): string =>
+      `(${this.plan.map({ ...mapping, ...common }, source)}) AS mapped`;
+    // The text rows go to Parquet first, in file order, so the reader can number them and the
+    // checks scan columnar data in parallel instead of re-parsing the file.
+    const raw = numberedParquet(`${this.scratch}/raw.parquet`);
+    let mapping: Pick<MapInput, 'mappings' | 'extras'>;
+    let csv: { header: readonly string[]; rejectsRaw: string } | null = null;
+    if (format.kind === 'csv') {
+      mapping = this.mapColumns(format.header, q);
+      csv = { header: format.header, rejectsRaw: this.table('csv_rejects_raw') };
+      const read = {
+        path: this.path,
+        gzip,
+        delimiter: format.delimiter,
+        columns: csv.header,
+        rejectsTable: csv.rejectsRaw,
+      };
+      await this.timed('ingest', () =>
+        this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${csvRelation(read)}`, 'raw.parquet')),
+      );
+    } else {
       const records = jsonRecords({ path: this.path, gzip }, format);
       await this.timed('ingest', () =>
         this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${jsonRelation(records)}`, 'raw.parquet')),
       );
-      const keys = (await engine.query(jsonKeys(raw))).map((r) => String(r.key));
-      const mapping = this.mapColumns(keys, jsonField);
-      await this.timed('check', () =>
-        this.unordered(() => this.writeScratch(checkOf(mapping, raw), 'checked.parquet')),
+      mapping = this.mapColumns(
+        (await engine.query(jsonKeys(raw))).map((r) => String(r.key)),
+        jsonField,
       );
-      return;
     }
-    const columns = format.header;
-    const mapping = this.mapColumns(columns, q);
-    const rejectsRaw = this.table('csv_rejects_raw');
-    const read = { path: this.path, gzip, delimiter: format.delimiter, columns, rejectsTable: rejectsRaw };
-    await this.timed('ingest', () =>
-      this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${csvRelation(read)}`, 'raw.parquet')),
-    );
-    await this.timed('check', () => this.unordered(() => this.writeScratch(checkOf(mapping, raw), 'checked.parquet')));
-    const [rejected] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(rejectsRaw)}`);
+    const checkOf = (source: string): string => this.plan.check(mappedOf(mapping, source), claimStats);
+    let claimStats: string | undefined;
+    await this.timed('check', async () => {
+      // Claim-level facts first, into a small table, so the row checks stream past a tiny join.
+      const stats = this.plan.claimStats(mappedOf(mapping, raw));
+      if (stats) {
+        claimStats = q(this.table('claim_stats'));
+        await engine.run(`CREATE TEMP TABLE ${claimStats} AS ${stats}`);
+      }
+      await this.unordered(() => this.writeScratch(checkOf(raw), 'checked.parquet'));
+    });
+    if (!csv) return;
+    const [rejected] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(csv.rejectsRaw)}`);
     if (Number(rejected?.n ?? 0) === 0) return;
     // Rare: rows that did not split. Renumber the others past them and add them, checked.
     const rejects = this.table('csv_rejects');
-    await engine.run(loadCsvRejects(rejects, rejectsRaw));
-    const checkedRejects = checkOf(mapping, rejectsRelation(rejects, columns));
+    await engine.run(loadCsvRejects(rejects, csv.rejectsRaw));
+    const checkedRejects = checkOf(rejectsRelation(rejects, csv.header));
     await this.writeScratch(
       renumberedChecked(this.checked(), rejects, checkedRejects, 'source_row_number'),
       'renumbered.parquet',

@@ -65,8 +65,10 @@ async function check(rows: readonly Row[]): Promise<Array<{ errors: string[]; wa
     },
     `(SELECT * FROM (VALUES ${values}) AS t(${names}))`,
   );
+  const stats = plan.claimStats(`(${mapped}) AS m`);
+  if (stats) await engine.run(`CREATE OR REPLACE TEMP TABLE claim_stats AS ${stats}`);
   const result = await engine.query(
-    `SELECT dq_errors, dq_warnings FROM (${plan.check(`(${mapped}) AS m`)}) ORDER BY source_row_number`,
+    `SELECT dq_errors, dq_warnings FROM (${plan.check(`(${mapped}) AS m`, stats ? 'claim_stats' : undefined)}) ORDER BY source_row_number`,
   );
   return result.map((r) => ({ errors: r.dq_errors as string[], warnings: r.dq_warnings as string[] }));
 }

@@ -54,6 +54,11 @@ export interface MapInput {
   readonly rawLineExpr: string;
 }
 
+interface CompiledRule {
+  readonly id: string;
+  readonly predicate: string;
+}
+
 /** Canonical columns the pipeline fills itself, so they are present in every file. */
 const PIPELINE_SET = ['file_name', 'ingest_datetime', 'data_source'];
 
@@ -68,6 +73,7 @@ export class StagePlan {
   /** Filled while compiling the rules: what they read, so each is computed once per row. */
   private readonly claimLevel = new Set<string>();
   private readonly textsRead = new Set<string>();
+  private compiled: { errors: CompiledRule[]; warnings: CompiledRule[] } | null = null;
 
   constructor(
     private readonly sql: SqlDialect,
@@ -109,49 +115,78 @@ export class StagePlan {
   }
 
   /**
-   * check: every row rule as a predicate; the row gets the ids it failed, by action.
-   * Claim-level facts come from one GROUP BY over the file, joined back to its lines.
+   * Claim-level facts for the claim-level rules, one row per claim whose lines disagree
+   * (NULL when no rule needs them). Run on its own over the few columns it reads, then
+   * joined into `check` as a small table.
    */
-  check(mapped: string): string {
-    const ctx = this.ruleContext();
-    const failed = (rules: readonly RowRule[]): string =>
-      this.sql.compactList(
-        rules.map((r) => {
-          const guard = r.judgesMalformedRows ? '' : `NOT ${ctx.malformed} AND `;
-          return `CASE WHEN ${guard}(${r.failsWhen(ctx)}) THEN ${this.sql.stringLiteral(r.id)} END`;
-        }),
-      );
+  claimStats(mapped: string): string | null {
+    this.compileRules();
+    if (this.claimLevel.size === 0) return null;
     const q = this.sql.quoteIdent;
-    // halt rules quarantine the row too; the pipeline then rejects the whole file.
-    const errors = failed(this.rules.filter((r) => r.action !== 'warn'));
-    const warnings = failed(this.rules.filter((r) => r.action === 'warn'));
+    const claim = typedValueOf(this.sql, this.column('claim_id'));
+    const varies = (c: string): string =>
+      `MIN(${typedValueOf(this.sql, this.column(c))}) <> MAX(${typedValueOf(this.sql, this.column(c))})`;
+    return `SELECT ${claim} AS _claim, ${[...this.claimLevel].map((c) => `${varies(c)} AS ${q(`_varies_${c}`)}`).join(', ')}
+FROM ${mapped} WHERE ${claim} IS NOT NULL GROUP BY ${claim}
+HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
+  }
+
+  /**
+   * check: every row rule as a predicate; the row gets the ids it failed, by action. Each
+   * rule sets one bit of a mask, and only rows with bits set build a list of ids.
+   * `claimStats` is the relation holding `claimStats()`'s rows, when that is not NULL.
+   */
+  check(mapped: string, claimStats?: string): string {
+    const { errors, warnings } = this.compileRules();
+    const q = this.sql.quoteIdent;
+    const errorBits = this.sql.flagBits(errors.map((r) => r.predicate));
+    const warningBits = this.sql.flagBits(warnings.map((r) => r.predicate));
+    const idsOf = (bits: string, rules: readonly CompiledRule[]): string =>
+      this.sql.namesOfFlags(
+        bits,
+        rules.map((r) => this.sql.stringLiteral(r.id)),
+      );
     // Every present column is parsed once, here; rules and later stages read the typed value.
     const normalized = [
       ...this.presentColumns().map((c) => `${typedValueOf(this.sql, c)} AS ${q(`_v_${c.name}`)}`),
       ...[...this.textsRead].map((c) => `${trimmedTextOf(this.sql, c)} AS ${q(`_t_${c}`)}`),
     ];
     // The source text is kept for quarantined rows only: later stages read the typed values.
-    const texts = this.presentColumns().map(
-      (c) => `CASE WHEN ${this.hasErrors()} THEN ${q(c.name)} END AS ${q(c.name)}`,
-    );
+    const texts = this.presentColumns().map((c) => `CASE WHEN _error_bits <> 0 THEN ${q(c.name)} END AS ${q(c.name)}`);
     const inner = [...this.presentColumns().map((c) => c.name), ...this.checkedColumns(), INGEST_ERROR]
       .filter((c) => c !== DQ_ERRORS && c !== DQ_WARNINGS)
       .map((c) => `normalized.${q(c)}`);
-    const outer = [...texts, ...this.checkedColumns().map(q)].join(', ');
-    const select = (from: string): string =>
-      `SELECT ${outer} FROM (SELECT ${inner.join(', ')}, ${errors} AS ${q(DQ_ERRORS)}, ${warnings} AS ${q(DQ_WARNINGS)}\n${from}) AS checked_rows`;
+    const outer = [
+      ...texts,
+      ...this.checkedColumns().map((c) => {
+        if (c === DQ_ERRORS) return `${idsOf('_error_bits', errors)} AS ${q(c)}`;
+        if (c === DQ_WARNINGS) return `${idsOf('_warning_bits', warnings)} AS ${q(c)}`;
+        return q(c);
+      }),
+    ];
     const normalizedRows = `(SELECT *${normalized.map((n) => `, ${n}`).join('')} FROM ${mapped}) AS normalized`;
-    if (this.claimLevel.size === 0) return select(`FROM ${normalizedRows}`);
-    // Claim-level facts scan the few columns they need on their own, so the rows are not held twice.
-    const claim = typedValueOf(this.sql, this.column('claim_id'));
-    const varies = (c: string): string =>
-      `MIN(${typedValueOf(this.sql, this.column(c))}) <> MAX(${typedValueOf(this.sql, this.column(c))})`;
-    return select(`FROM ${normalizedRows}
-LEFT JOIN (
-  SELECT ${claim} AS _claim, ${[...this.claimLevel].map((c) => `${varies(c)} AS ${q(`_varies_${c}`)}`).join(', ')}
-  FROM ${mapped} WHERE ${claim} IS NOT NULL GROUP BY ${claim}
-  HAVING ${[...this.claimLevel].map(varies).join(' OR ')}
-) AS claim_stats ON claim_stats._claim = normalized.${q('_v_claim_id')}`);
+    if (this.claimLevel.size > 0 && !claimStats) throw new Error('check needs the claim stats relation');
+    const join = claimStats
+      ? `\nLEFT JOIN ${claimStats} AS claim_stats ON claim_stats._claim = normalized.${q('_v_claim_id')}`
+      : '';
+    return `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')}, ${errorBits} AS _error_bits, ${warningBits} AS _warning_bits
+FROM ${normalizedRows}${join}) AS checked_rows`;
+  }
+
+  /** Each rule's failure predicate, guarded for malformed rows, split by whether it quarantines; compiled once. */
+  private compileRules(): { errors: CompiledRule[]; warnings: CompiledRule[] } {
+    if (this.compiled) return this.compiled;
+    const ctx = this.ruleContext();
+    const compile = (r: RowRule): CompiledRule => {
+      const guard = r.judgesMalformedRows ? '' : `NOT ${ctx.malformed} AND `;
+      return { id: r.id, predicate: `${guard}(${r.failsWhen(ctx)})` };
+    };
+    // halt rules quarantine the row too; the pipeline then rejects the whole file.
+    this.compiled = {
+      errors: this.rules.filter((r) => r.action !== 'warn').map(compile),
+      warnings: this.rules.filter((r) => r.action === 'warn').map(compile),
+    };
+    return this.compiled;
   }
 
   /** route (quarantine side): rejected rows with their source text, lineage and reasons. */

@@ -20,8 +20,10 @@ export interface SqlDialect {
   daysBetween(from: string, to: string): string;
   formatYear(date: string): string;
   formatMonth(date: string): string;
-  /** Array of the non-NULL elements of `items`. */
-  compactList(items: readonly string[]): string;
+  /** A 64-bit integer with bit i set when predicate i is TRUE (at most 63 predicates). */
+  flagBits(predicates: readonly string[]): string;
+  /** The array of (SQL literal) names whose bit is set in `flags`, `flagBits`' inverse. */
+  namesOfFlags(flags: string, names: readonly string[]): string;
   listLength(list: string): string;
   listConcat(a: string, b: string): string;
   /** JSON text of an object with the given keys and SQL values. */

@@ -11,6 +11,9 @@ const TIMESTAMP_FORMATS = [
   ...DATE_FORMATS,
 ];
 
+/** Bits 0..62 of a BIGINT, so the mask stays positive. */
+const MAX_FLAGS = 63;
+
 const quoteString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 const formatList = (formats: readonly string[]): string => `[${formats.map(quoteString).join(', ')}]`;
 
@@ -34,8 +37,15 @@ export const duckdbDialect: SqlDialect = {
   daysBetween: (from, to) => `date_diff('day', ${from}, ${to})`,
   formatYear: (date) => `strftime(${date}, '%Y')`,
   formatMonth: (date) => `strftime(${date}, '%m')`,
-  compactList: (items) =>
-    items.length === 0 ? 'CAST([] AS VARCHAR[])' : `list_filter([${items.join(', ')}], lambda x: x IS NOT NULL)`,
+  flagBits: (predicates) => {
+    if (predicates.length > MAX_FLAGS) throw new Error(`at most ${MAX_FLAGS} flags fit in one mask`);
+    if (predicates.length === 0) return 'CAST(0 AS BIGINT)';
+    return predicates.map((p, i) => `CASE WHEN ${p} THEN CAST(${2n ** BigInt(i)} AS BIGINT) ELSE 0 END`).join(' + ');
+  },
+  namesOfFlags: (flags, names) =>
+    names.length === 0
+      ? 'CAST([] AS VARCHAR[])'
+      : `CASE WHEN ${flags} = 0 THEN CAST([] AS VARCHAR[]) ELSE list_filter([${names.join(', ')}], lambda x, i: (${flags} >> (i - 1)) & 1 = 1) END`,
   listLength: (list) => `len(${list})`,
   listConcat: (a, b) => `list_concat(${a}, ${b})`,
   unnest: (list) => `UNNEST(${list})`,

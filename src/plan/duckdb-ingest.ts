@@ -24,7 +24,6 @@ function csvOptions(read: CsvRead): string {
     `escape = '"'`,
     'all_varchar = true',
     `compression = ${read.gzip ? "'gzip'" : "'none'"}`,
-    'max_line_size = 10000000',
   ];
   if (read.columns) {
     options.push('auto_detect = false');
@@ -39,12 +38,21 @@ function csvOptions(read: CsvRead): string {
 }
 
 /**
- * The CSV as text rows, streamed: `_row_number` is the position among the rows that parsed
- * (rows that do not split into the header's columns go to the rejects table instead).
+ * The CSV as text rows, streamed in file order (rows that do not split into the header's
+ * columns go to the rejects table instead). Rows are numbered when read back from Parquet.
  */
 export function csvRelation(read: CsvRead): string {
-  return `(SELECT *, ROW_NUMBER() OVER () AS _row_number, CAST(NULL AS VARCHAR) AS _raw_line, CAST(NULL AS VARCHAR) AS _ingest_error
+  return `(SELECT *, CAST(NULL AS VARCHAR) AS _raw_line, CAST(NULL AS VARCHAR) AS _ingest_error
   FROM read_csv(${lit(read.path)}, ${csvOptions(read)}))`;
+}
+
+/**
+ * Ingested rows read back from a Parquet file written in file order, `_row_number` being the
+ * position among them. The Parquet reader numbers rows in parallel; a window over the file
+ * would serialise the whole read.
+ */
+export function numberedParquet(path: string): string {
+  return `(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row_number FROM read_parquet(${lit(path)}, file_row_number = true))`;
 }
 
 /**
@@ -92,7 +100,7 @@ export function jsonField(key: string): string {
   return `json_extract_string(_record, ${lit(`$."${key.replaceAll('"', '\\"')}"`)})`;
 }
 
-/** The JSON records, streamed, numbered in file order. */
+/** The JSON records, streamed in file order. */
 export function jsonRelation(records: string): string {
-  return `(SELECT CAST(json AS VARCHAR) AS _record, ROW_NUMBER() OVER () AS _row_number, CAST(NULL AS VARCHAR) AS _raw_line, CAST(NULL AS VARCHAR) AS _ingest_error FROM ${records})`;
+  return `(SELECT CAST(json AS VARCHAR) AS _record, CAST(NULL AS VARCHAR) AS _raw_line, CAST(NULL AS VARCHAR) AS _ingest_error FROM ${records})`;
 }

@@ -17,6 +17,7 @@ export class DuckDbDatabase {
   static async open(options: DuckDbOptions): Promise<DuckDbDatabase> {
     const config: Record<string, string> = {};
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    config.enable_external_file_cache = 'false';
     if (options.threads) config.threads = String(options.threads);
     if (options.tempDirectory) config.temp_directory = options.tempDirectory;
     return new DuckDbDatabase(await DuckDBInstance.create(options.path, config));
