@@ -14,7 +14,9 @@ function harness() {
   const deps = {
     clock: { now: () => new Date('2026-01-01T00:00:00Z') },
     dlq: { put: async (l: DeadLetter) => void letters.push(l), list: async () => letters, remove: async () => {} },
-    ledger: { finishJob: (id: string, status: string) => void finished.push(`${id}:${status}`) } as unknown as Ledger,
+    ledger: {
+      finishJob: async (id: string, status: string) => void finished.push(`${id}:${status}`),
+    } as unknown as Ledger,
     sleep: async (ms: number) => void sleeps.push(ms),
     random: () => 1,
     onDeadLetter: async () => {},

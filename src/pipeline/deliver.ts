@@ -61,7 +61,7 @@ export async function deliverWithRetry(
         created_at: deps.clock.now().toISOString(),
       };
       await deps.dlq.put(letter);
-      if (jobId) deps.ledger.finishJob(jobId, 'FAILED', deps.clock.now(), { error: `${errorType}: ${text}` });
+      if (jobId) await deps.ledger.finishJob(jobId, 'FAILED', deps.clock.now(), { error: `${errorType}: ${text}` });
       await deps.onDeadLetter(letter, errorType);
       return 'dead-lettered';
     }

@@ -22,17 +22,17 @@ export interface Ledger {
    * Records a delivery of content `sha256` at `key`. It is a duplicate when a job for the same
    * content succeeded or is in flight; otherwise a new STARTED job is recorded atomically.
    */
-  claimDelivery(sha256: string, key: string, jobId: string, at: Date): DeliveryClaim;
-  recordAttempt(jobId: string): void;
+  claimDelivery(sha256: string, key: string, jobId: string, at: Date): Promise<DeliveryClaim>;
+  recordAttempt(jobId: string): Promise<void>;
   finishJob(
     jobId: string,
     status: Exclude<JobStatus, 'STARTED'>,
     at: Date,
     details: { total?: number; processed?: number; quarantined?: number; error?: string },
-  ): void;
+  ): Promise<void>;
   /** Jobs left STARTED by a process that stopped: to be finished on restart. */
-  unfinishedJobs(): JobRecord[];
-  job(jobId: string): JobRecord | undefined;
-  jobs(limit: number): JobRecord[];
+  unfinishedJobs(): Promise<JobRecord[]>;
+  job(jobId: string): Promise<JobRecord | undefined>;
+  jobs(limit: number): Promise<JobRecord[]>;
   close(): void;
 }

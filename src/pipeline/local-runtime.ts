@@ -97,7 +97,7 @@ export class LocalRuntime implements EventBus {
 
   /** Restarts jobs a stopped process left unfinished: outputs are rewritten whole, so nothing doubles. */
   async recover(): Promise<string[]> {
-    const jobs = this.deps.ledger.unfinishedJobs();
+    const jobs = await this.deps.ledger.unfinishedJobs();
     for (const job of jobs) {
       const file = job.input_key.split('/').pop() ?? job.input_key;
       await this.publish(TOPICS.validate, {

@@ -17,6 +17,11 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** SHA-256 of the object's bytes. */
   hash(key: string): Promise<string>;
-  /** Path or URL the engine can read `key` from. */
+  /**
+   * A local file holding the object's bytes, for the engine and the head reader: the file
+   * itself on disk, a download into scratch on S3 (removed with `dropScratch(scratch)`).
+   */
+  fetchLocal(key: string, scratch: string): Promise<string>;
+  /** Where the object lives, for people and reports: a path on disk, `s3://bucket/key` on S3. */
   locate(key: string): string;
 }

@@ -1,5 +1,6 @@
-import { mkdir, rename } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename } from 'node:fs/promises';
+import { basename, join, sep } from 'node:path';
 import {
   CANONICAL_COLUMNS,
   LINEAGE_COLUMNS,
@@ -398,7 +399,6 @@ class FileJob {
   /** Writes the partitioned Parquet to scratch, then moves each file into place and drops this source's stale ones. */
   private async publishClaims(scratch: string): Promise<{ published: string[]; touched: string[] }> {
     const { engine } = this.deps;
-    const stagingKey = `temp/${this.options.jobId}/claims`;
     if (this.findings.processed > 0) {
       const rows = this.plan.publish(this.checked(), q(this.table('duplicates')));
       const options = 'FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880';
@@ -420,18 +420,19 @@ class FileJob {
       }
     }
     const exclusive = this.deps.exclusive ?? ((work) => work());
-    return exclusive(() => this.moveIntoPlace(stagingKey));
+    return exclusive(() => this.moveIntoPlace(`${scratch}/claims`));
   }
 
-  private async moveIntoPlace(stagingKey: string): Promise<{ published: string[]; touched: string[] }> {
+  private async moveIntoPlace(staging: string): Promise<{ published: string[]; touched: string[] }> {
     const { store } = this.deps;
     const published: string[] = [];
     const touched = new Set<string>();
-    for (const key of await store.list(stagingKey)) {
-      const [year, month, file] = key.slice(stagingKey.length + 1).split('/');
+    const written = existsSync(staging) ? await readdir(staging, { recursive: true }) : [];
+    for (const relative of written.map((p) => p.split(sep).join('/')).sort()) {
+      const [year, month, file] = relative.split('/');
       if (!year || !month || !file) continue;
       const target = `processed/claims/${year}/${month}/${this.sourceKey}-${file.replace(/^part_/, '')}`;
-      await store.publish(store.locate(key), target);
+      await store.publish(join(staging, relative), target);
       published.push(target);
       touched.add(monthOf(target));
     }

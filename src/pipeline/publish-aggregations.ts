@@ -20,13 +20,14 @@ export async function publishAggregations(
       const [year = '', month = ''] = yearMonth.split('-');
       const partition = `processed/claims/year=${year}/month=${month}`;
       const files = (await store.list(partition)).filter((k) => k.endsWith('.parquet'));
+      const paths = await Promise.all(files.map((f) => store.fetchLocal(f, 'aggregations')));
       for (const aggregation of AGGREGATIONS) {
         const key = `processed/aggregations/${aggregation.name}/${year}-${month}.parquet`;
         if (files.length === 0) {
           await store.delete(key);
           continue;
         }
-        const lines = `read_parquet([${files.map((f) => duckdbDialect.stringLiteral(store.locate(f))).join(', ')}], union_by_name = true)`;
+        const lines = `read_parquet([${paths.map((p) => duckdbDialect.stringLiteral(p)).join(', ')}], union_by_name = true)`;
         const local = `${scratch}/${aggregation.name}-${year}-${month}.parquet`;
         await engine.run(
           `COPY (${compileAggregation(duckdbDialect, aggregation, lines, year, month)}) TO ${duckdbDialect.stringLiteral(local)} (FORMAT parquet)`,

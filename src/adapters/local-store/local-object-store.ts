@@ -76,6 +76,10 @@ export class LocalObjectStore implements ObjectStore {
     return hashFile(this.locate(key));
   }
 
+  async fetchLocal(key: string): Promise<string> {
+    return this.locate(key);
+  }
+
   locate(key: string): string {
     return join(this.root, ...key.split('/'));
   }

@@ -29,7 +29,7 @@ export class SqliteLedger implements Ledger {
       );`);
   }
 
-  claimDelivery(sha256: string, key: string, jobId: string, at: Date): DeliveryClaim {
+  async claimDelivery(sha256: string, key: string, jobId: string, at: Date): Promise<DeliveryClaim> {
     return this.db.transaction((): DeliveryClaim => {
       const previous = this.db
         .prepare(
@@ -49,16 +49,16 @@ export class SqliteLedger implements Ledger {
     })();
   }
 
-  recordAttempt(jobId: string): void {
+  async recordAttempt(jobId: string): Promise<void> {
     this.db.prepare('UPDATE jobs SET attempts = attempts + 1 WHERE job_id = ?').run(jobId);
   }
 
-  finishJob(
+  async finishJob(
     jobId: string,
     status: 'SUCCEEDED' | 'FAILED',
     at: Date,
     details: { total?: number; processed?: number; quarantined?: number; error?: string },
-  ): void {
+  ): Promise<void> {
     this.db
       .prepare(
         `UPDATE jobs SET status = ?, finished_at = ?, total_records = ?, processed_records = ?, quarantined_records = ?, error = ?
@@ -75,15 +75,15 @@ export class SqliteLedger implements Ledger {
       );
   }
 
-  unfinishedJobs(): JobRecord[] {
+  async unfinishedJobs(): Promise<JobRecord[]> {
     return this.db.prepare(`SELECT * FROM jobs WHERE status = 'STARTED' ORDER BY started_at`).all() as JobRecord[];
   }
 
-  job(jobId: string): JobRecord | undefined {
+  async job(jobId: string): Promise<JobRecord | undefined> {
     return this.db.prepare('SELECT * FROM jobs WHERE job_id = ?').get(jobId) as JobRecord | undefined;
   }
 
-  jobs(limit: number): JobRecord[] {
+  async jobs(limit: number): Promise<JobRecord[]> {
     return this.db.prepare('SELECT * FROM jobs ORDER BY started_at DESC LIMIT ?').all(limit) as JobRecord[];
   }
 

@@ -11,8 +11,14 @@ import type { HandlerDeps } from './handler-deps.ts';
  */
 export async function handleDataValidation(raw: unknown, deps: HandlerDeps): Promise<void> {
   const task: FileTask = fileTaskSchema.parse(raw);
-  deps.ledger.recordAttempt(task.job_id);
-  const head = await deps.readHead(deps.store.locate(task.key));
+  await deps.ledger.recordAttempt(task.job_id);
+  const download = `head-${task.job_id}`;
+  let head: Awaited<ReturnType<HandlerDeps['readHead']>>;
+  try {
+    head = await deps.readHead(await deps.store.fetchLocal(task.key, download));
+  } finally {
+    await deps.store.dropScratch(download);
+  }
   const detection = detectFormat(task.input_file, head.bytes);
   const problem =
     head.bytes.length === 0 ||

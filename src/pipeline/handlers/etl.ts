@@ -10,9 +10,10 @@ export async function handleEtl(raw: unknown, deps: HandlerDeps): Promise<void> 
 /** Runs the file job and hands a success to post-processing, or finishes a rejected job. */
 export async function runFileJob(task: FileTask, deps: HandlerDeps): Promise<void> {
   const engine = await deps.openEngine();
+  const download = `input-${task.job_id}`;
   let result: Awaited<ReturnType<typeof processFile>>;
   try {
-    const path = deps.store.locate(task.key);
+    const path = await deps.store.fetchLocal(task.key, download);
     result = await processFile(
       path,
       { ...deps, engine },
@@ -20,6 +21,7 @@ export async function runFileJob(task: FileTask, deps: HandlerDeps): Promise<voi
     );
   } finally {
     engine.close();
+    await deps.store.dropScratch(download);
   }
   const { report } = result;
   await publishEvent(deps, {
@@ -37,7 +39,7 @@ export async function runFileJob(task: FileTask, deps: HandlerDeps): Promise<voi
   }
   // Data quality: the file is in quarantine/files with its report; nothing is retried.
   const reason = report.file_error ? `${report.file_error.rule_id}: ${report.file_error.reason}` : 'rejected';
-  deps.ledger.finishJob(task.job_id, 'FAILED', deps.clock.now(), {
+  await deps.ledger.finishJob(task.job_id, 'FAILED', deps.clock.now(), {
     total: report.summary.total_records,
     quarantined: report.summary.error_records,
     error: reason,

@@ -16,7 +16,7 @@ export async function handlePostProcessing(raw: unknown, deps: HandlerDeps): Pro
   }
   const report = JSON.parse(await deps.store.readText(`validation-reports/${task.job_id}.json`));
   // Recorded before the inbox copy goes: a crash in between leaves a duplicate delivery, not lost work.
-  deps.ledger.finishJob(task.job_id, 'SUCCEEDED', deps.clock.now(), {
+  await deps.ledger.finishJob(task.job_id, 'SUCCEEDED', deps.clock.now(), {
     total: report.summary.total_records,
     processed: report.processed_records,
     quarantined: report.summary.error_records,

@@ -45,7 +45,7 @@ export async function handleS3EventTrigger(raw: unknown, deps: HandlerDeps): Pro
     const now = deps.clock.now();
     const sha256 = await deps.store.hash(key);
     const jobId = deps.nextJobId(now);
-    const claim = deps.ledger.claimDelivery(sha256, key, jobId, now);
+    const claim = await deps.ledger.claimDelivery(sha256, key, jobId, now);
     if (claim.kind === 'duplicate') {
       await publishEvent(deps, {
         event_type: 'delivery_skipped',
@@ -55,7 +55,7 @@ export async function handleS3EventTrigger(raw: unknown, deps: HandlerDeps): Pro
       });
       // The content is archived by the job that processed it, so the copy leaves the inbox,
       // unless it is the very file a job still in flight is reading.
-      const original = deps.ledger.job(claim.job_id);
+      const original = await deps.ledger.job(claim.job_id);
       if (!(original?.status === 'STARTED' && original.input_key === key)) await deps.store.delete(key);
       continue;
     }
