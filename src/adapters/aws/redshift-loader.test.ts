@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+import {
+  ActiveStatementsExceededException,
+  BatchExecuteStatementCommand,
+  CancelStatementCommand,
+  DescribeStatementCommand,
+  RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
+import { mockClient } from 'aws-sdk-client-mock';
+import { PostgreSQL } from 'dt-sql-parser';
+import { TransientError } from '../../domain/errors.ts';
+import { PUBLISHED_CLAIM_COLUMNS } from './redshift-columns.ts';
+import { LOAD_STEPS, RedshiftLoader, WarehouseInputError, WarehouseLoadError } from './redshift-loader.ts';
+
+const OPTIONS = {
+  workgroupName: 'claimflow-prod',
+  database: 'claims_dw',
+  iamRoleArn: 'arn:aws:iam::123456789012:role/claimflow-redshift-load',
+  schema: 'claimflow',
+};
+const PREFIX = 's3://claimflow-prod-output/processed/claims/year=2024/month=12/';
+const TARGET = '"claimflow"."medical_claim"';
+
+describe('RedshiftLoader', () => {
+  const client = new RedshiftDataClient({ region: 'us-east-1' });
+  const redshift = mockClient(client);
+  let sleeps: number[];
+  let loader: RedshiftLoader;
+
+  beforeEach(() => {
+    redshift.reset();
+    redshift.on(BatchExecuteStatementCommand).resolves({ Id: 'batch-1' });
+    redshift.on(DescribeStatementCommand).resolves({ Id: 'batch-1', Status: 'FINISHED' });
+    redshift.on(CancelStatementCommand).resolves({ Status: true });
+    sleeps = [];
+    loader = new RedshiftLoader(client, OPTIONS, {
+      pollIntervalMs: 10,
+      maxWaitMs: 50,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+  });
+
+  it('sends one batch: create, stage, COPY the month prefix as Parquet, replace the month, insert, drop', async () => {
+    await loader.loadMonth('2024-12', PREFIX);
+    const [call] = redshift.commandCalls(BatchExecuteStatementCommand);
+    const { Sqls, ...target } = call?.args[0].input ?? {};
+    assert.deepEqual(target, {
+      WorkgroupName: 'claimflow-prod',
+      Database: 'claims_dw',
+      StatementName: 'claimflow-load-2024-12',
+    });
+    assert.equal(Sqls?.length, LOAD_STEPS.length);
+    const [schema, table, staging, copy, deleteMonth, deleteKeys, insert, drop] = Sqls ?? [];
+    assert.equal(schema, 'CREATE SCHEMA IF NOT EXISTS "claimflow"');
+    assert.equal(staging, `CREATE TEMP TABLE "medical_claim_staging" (LIKE ${TARGET})`);
+    assert.equal(
+      copy,
+      `COPY "medical_claim_staging" FROM '${PREFIX}' IAM_ROLE 'arn:aws:iam::123456789012:role/claimflow-redshift-load' FORMAT AS PARQUET SERIALIZETOJSON`,
+    );
+    assert.equal(
+      deleteMonth,
+      `DELETE FROM ${TARGET} WHERE "claim_start_date" >= CAST('2024-12-01' AS DATE) AND "claim_start_date" < CAST('2025-01-01' AS DATE)`,
+      'December runs to the first of January',
+    );
+    assert.equal(
+      deleteKeys,
+      `DELETE FROM ${TARGET} USING "medical_claim_staging" WHERE ${TARGET}."claim_id" = "medical_claim_staging"."claim_id" AND ${TARGET}."claim_line_number" = "medical_claim_staging"."claim_line_number" AND ${TARGET}."data_source" = "medical_claim_staging"."data_source"`,
+    );
+    assert.equal(insert, `INSERT INTO ${TARGET} SELECT * FROM "medical_claim_staging"`);
+    assert.equal(drop, 'DROP TABLE "medical_claim_staging"');
+
+    const match =
+      /^CREATE TABLE IF NOT EXISTS "claimflow"\."medical_claim" \((.*)\) SORTKEY \("claim_start_date"\)$/.exec(
+        table ?? '',
+      );
+    assert.ok(match, table);
+    const definitions = (match[1] ?? '').split(/, (?=")/);
+    assert.equal(definitions.length, PUBLISHED_CLAIM_COLUMNS.length);
+    for (const d of definitions)
+      assert.match(d, /^"[a-z0-9_]+" (VARCHAR\(65535\)|INTEGER|BIGINT|DATE|TIMESTAMP|SUPER|DECIMAL\(\d+,\d+\))$/);
+    assert.deepEqual(definitions.slice(0, 3), [
+      '"claim_id" VARCHAR(65535)',
+      '"claim_line_number" INTEGER',
+      '"claim_type" VARCHAR(65535)',
+    ]);
+    assert.ok(definitions.includes('"paid_amount" DECIMAL(12,2)'));
+    assert.ok(definitions.includes('"risk_score" DECIMAL(6,2)'));
+    assert.deepEqual(definitions.slice(-2), ['"dq_warnings" SUPER', '"extra_columns" VARCHAR(65535)']);
+
+    // What is also PostgreSQL (all but the Redshift-only COPY and SORTKEY) must parse as such.
+    const postgres = new PostgreSQL();
+    const tableWithoutSortKey = (table ?? '').replace(/ SORTKEY \(.*\)$/, '');
+    for (const sql of [schema, tableWithoutSortKey, staging, deleteMonth, deleteKeys, insert, drop])
+      assert.deepEqual(postgres.validate(sql ?? ''), [], sql);
+  });
+
+  it('polls DescribeStatement until the batch finishes', async () => {
+    redshift
+      .on(DescribeStatementCommand)
+      .resolvesOnce({ Status: 'SUBMITTED' })
+      .resolvesOnce({ Status: 'STARTED' })
+      .resolves({ Status: 'FINISHED' });
+    await loader.loadMonth('2024-12', PREFIX);
+    const describes = redshift.commandCalls(DescribeStatementCommand);
+    assert.deepEqual(
+      describes.map((c) => c.args[0].input),
+      [{ Id: 'batch-1' }, { Id: 'batch-1' }, { Id: 'batch-1' }],
+    );
+    assert.deepEqual(sleeps, [10, 10, 10]);
+  });
+
+  it('reports a failed batch with its statement id and failed step, never the Redshift error text', async () => {
+    const redshiftError = "Invalid digit, Value 'M', Pos 0, Type: Integer; member_id M12345";
+    redshift.on(DescribeStatementCommand).resolves({
+      Status: 'FAILED',
+      Error: redshiftError,
+      SubStatements: LOAD_STEPS.map((_, i) => ({
+        Id: `batch-1:${i + 1}`,
+        Status: i < 3 ? 'FINISHED' : i === 3 ? 'FAILED' : 'ABORTED',
+      })),
+    });
+    await assert.rejects(loader.loadMonth('2024-12', PREFIX), (error: unknown) => {
+      assert.ok(error instanceof WarehouseLoadError);
+      assert.equal(error.code, 'warehouse_load');
+      assert.equal(error.statementId, 'batch-1');
+      assert.equal(error.status, 'FAILED');
+      assert.equal(error.step, 'copy');
+      assert.equal(
+        error.message,
+        'redshift load of 2024-12 FAILED at step "copy" (statement batch-1; details: DescribeStatement, SYS_LOAD_ERROR_DETAIL)',
+      );
+      assert.ok(!error.message.includes('M12345'));
+      return true;
+    });
+    assert.equal(redshift.commandCalls(CancelStatementCommand).length, 0);
+  });
+
+  it('cancels a batch still running after the bounded wait and reports it timed out', async () => {
+    redshift.on(DescribeStatementCommand).resolves({ Status: 'STARTED' });
+    await assert.rejects(loader.loadMonth('2024-12', PREFIX), (error: unknown) => {
+      assert.ok(error instanceof WarehouseLoadError);
+      assert.equal(error.status, 'TIMED_OUT');
+      assert.equal(error.statementId, 'batch-1');
+      return true;
+    });
+    assert.equal(redshift.commandCalls(DescribeStatementCommand).length, 5, '50 ms of 10 ms polls');
+    assert.deepEqual(
+      redshift.commandCalls(CancelStatementCommand).map((c) => c.args[0].input),
+      [{ Id: 'batch-1' }],
+    );
+  });
+
+  it('refuses inputs that fail their pattern before sending any SQL', async () => {
+    const refused: Array<[string, string, string]> = [
+      ['2024-13', PREFIX, 'yearMonth'],
+      ['2024-12', "s3://claimflow-prod-output/x'; DROP TABLE t; --/year=2024/month=12/", 's3Prefix'],
+      ['2024-12', 's3://claimflow-prod-output/processed/claims/year=2024/month=11/', 's3Prefix'],
+      ['2024-12', 's3://claimflow-prod-output/processed/claims/year=2024/month=12', 's3Prefix'],
+    ];
+    for (const [yearMonth, prefix, field] of refused) {
+      await assert.rejects(loader.loadMonth(yearMonth, prefix), (error: unknown) => {
+        assert.ok(error instanceof WarehouseInputError);
+        assert.equal(error.field, field);
+        assert.ok(!error.message.includes('DROP'));
+        return true;
+      });
+    }
+    assert.equal(redshift.commandCalls(BatchExecuteStatementCommand).length, 0);
+    const badOptions: Array<[Partial<typeof OPTIONS>, string]> = [
+      [{ iamRoleArn: "arn:aws:iam::123456789012:role/x' CREDENTIALS '" }, 'iamRoleArn'],
+      [{ schema: 'claims"; DROP SCHEMA public; --' }, 'schema'],
+      [{ workgroupName: 'Prod Group' }, 'workgroupName'],
+    ];
+    for (const [override, field] of badOptions)
+      assert.throws(() => new RedshiftLoader(client, { ...OPTIONS, ...override }), { field });
+  });
+
+  it('turns too many active statements into TransientError', async () => {
+    const busy = new ActiveStatementsExceededException({ $metadata: { httpStatusCode: 400 }, message: 'busy' });
+    redshift.on(BatchExecuteStatementCommand).rejects(busy);
+    await assert.rejects(loader.loadMonth('2024-12', PREFIX), (error: unknown) => {
+      assert.ok(error instanceof TransientError);
+      assert.equal(error.message, 'redshift load: ActiveStatementsExceededException');
+      return true;
+    });
+  });
+});
