@@ -4,7 +4,15 @@ import { z } from 'zod';
 const envSchema = z.object({
   /** Test hook: object-store operations that fail with a transient error (comma-separated). */
   CLAIMFLOW_FAULTS: z.string().default(''),
+  /** Bearer token of `claimflow dashboard` (checked there, so a bad value fails only that command). */
+  CLAIMFLOW_DASHBOARD_TOKEN: z.string().optional(),
 });
 
 export const env = envSchema.parse(process.env);
 export const injectedFaults = new Set(env.CLAIMFLOW_FAULTS.split(',').filter(Boolean));
+
+/** A config value written `env:NAME` is the value of variable NAME (undefined when unset); others are literal. */
+export function resolveEnvReference(value: string): string | undefined {
+  const name = /^env:(.+)$/.exec(value)?.[1];
+  return name === undefined ? value : process.env[name] || undefined;
+}

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ZodError, type z } from 'zod';
 import { ClaimflowError, ConfigError, UsageError } from '../domain/errors.ts';
+import { dashboardCommand, dashboardFlagsSchema } from './dashboard-command.ts';
 import { eventsCommand } from './events-command.ts';
 import { generateCommand } from './generate-command.ts';
 import {
@@ -102,9 +103,18 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (raw: unknown) => setExit(await generateCommand(parseFlags(generateFlagsSchema, raw))));
 
   program
+    .command('dashboard')
+    .description('Serve the live dashboard, /metrics (Prometheus) and the JSON API of a root')
+    .option('--root <dir>', 'output root')
+    .option('--host <addr>', 'address to bind (default 127.0.0.1; any other needs a token)')
+    .option('--port <n>', 'port (0: any free port)')
+    .option('--token <token>', 'bearer token every request must carry (default: CLAIMFLOW_DASHBOARD_TOKEN)')
+    .action(async (raw: unknown) => setExit(await dashboardCommand(parseFlags(dashboardFlagsSchema, raw))));
+
+  program
     .command('query')
     .description(
-      'Run SQL against the warehouse (views: medical_claim, quarantine_rows, monthly_by_payer_claim_type, monthly_by_rendering_provider, validation_reports)',
+      'Run SQL against the warehouse (views: medical_claim, quarantine_rows, monthly_by_payer_claim_type, monthly_by_rendering_provider, validation_reports, events, alerts)',
     )
     .argument('<sql>', 'the query')
     .option('--root <dir>', 'output root')

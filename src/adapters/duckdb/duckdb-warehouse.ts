@@ -7,6 +7,26 @@ import { DuckDbEngine } from './duckdb-engine.ts';
 const lit = duckdbDialect.stringLiteral;
 
 /**
+ * The event log's lines (`events/*.jsonl`) as columns. Each line is read as one JSON object, not
+ * by schema inference, so every event shape (status, validation, error, alert) fits one view; a
+ * line that is not JSON is skipped rather than failing every query.
+ */
+const EVENT_COLUMNS = `SELECT
+  CAST(json ->> 'timestamp' AS TIMESTAMPTZ) AS timestamp,
+  json ->> 'event_type' AS event_type,
+  COALESCE(json ->> 'job_id', json -> 'context' ->> 'job_id') AS job_id,
+  COALESCE(json ->> 'input_file', json ->> 'file', json -> 'context' ->> 'file') AS file,
+  json ->> 'status' AS status,
+  json ->> 'validation_status' AS validation_status,
+  json ->> 'error_type' AS error_type,
+  json ->> 'error_message' AS error_message,
+  json -> 'context' ->> 'function_name' AS function_name,
+  json ->> 'severity' AS severity,
+  json ->> 'title' AS title,
+  json ->> 'rule_id' AS rule_id,
+  json AS event`;
+
+/**
  * The local warehouse: `<root>/warehouse.duckdb`, whose tables are views over the published
  * Parquet (like external tables), so a replaced file never leaves stale or doubled rows.
  */
@@ -47,6 +67,10 @@ export class DuckDbWarehouse {
         ? `read_parquet(${lit(join(this.root, folder, glob))}, union_by_name = true, hive_partitioning = ${hive})`
         : null;
     const reports = join(this.root, 'validation-reports');
+    const events = join(this.root, 'events');
+    const eventLines = hasFiles(events, '.jsonl')
+      ? `(${EVENT_COLUMNS} FROM read_json_objects(${lit(join(events, '*.jsonl'))}, format = 'newline_delimited', ignore_errors = true) WHERE json IS NOT NULL)`
+      : null;
     return [
       ['medical_claim', parquet('processed/claims', '*/*/*.parquet', true)],
       ['quarantine_rows', parquet('quarantine/rows', '*.parquet', false)],
@@ -57,6 +81,12 @@ export class DuckDbWarehouse {
       [
         'validation_reports',
         hasFiles(reports, '.json') ? `read_json_auto(${lit(join(reports, '*.json'))}, union_by_name = true)` : null,
+      ],
+      ['events', eventLines],
+      [
+        'alerts',
+        eventLines &&
+          `(SELECT timestamp, severity, title, event ->> 'summary' AS summary, job_id, file, rule_id, CAST(event -> 'deliveries' AS STRUCT(channel VARCHAR, ok BOOLEAN, attempts INTEGER)[]) AS deliveries FROM ${eventLines} WHERE event_type = 'alert')`,
       ],
     ];
   }

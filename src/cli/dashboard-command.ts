@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../domain/errors.ts';
+import { startDashboardServer } from '../web/dashboard-server.ts';
+import { isLoopbackHost } from '../web/loopback-host.ts';
+import { env } from './env.ts';
+import { createLogger } from './logger.ts';
+import { EXIT } from './run-command.ts';
+
+/** What a bearer token may contain (RFC 6750 b64token), long enough not to be guessed. */
+const TOKEN = /^[A-Za-z0-9._~+/-]{16,}=*$/;
+/** Bind errors the user fixes by choosing another host or port. */
+const BIND_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND']);
+
+/** Flags of `claimflow dashboard`; the token falls back to CLAIMFLOW_DASHBOARD_TOKEN. */
+export const dashboardFlagsSchema = z
+  .object({
+    root: z.string().min(1).default('./claimflow-data'),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65_535).default(8080),
+    token: z.string().optional(),
+  })
+  // An empty variable counts as unset, as shells make it easy to export one.
+  .transform((flags) => ({ ...flags, token: flags.token ?? (env.CLAIMFLOW_DASHBOARD_TOKEN || undefined) }))
+  .superRefine((flags, ctx) => {
+    if (flags.token !== undefined && !TOKEN.test(flags.token))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: 'use at least 16 characters of A-Z a-z 0-9 . _ ~ + / -',
+      });
+    if (flags.token === undefined && !isLoopbackHost(flags.host))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['host'],
+        message: `${flags.host} is reachable from other machines: give a token (--token or CLAIMFLOW_DASHBOARD_TOKEN)`,
+      });
+  });
+export type DashboardFlags = z.infer<typeof dashboardFlagsSchema>;
+
+/** `claimflow dashboard`: serves the dashboard, `/metrics` and the JSON API until SIGINT or SIGTERM. */
+export async function dashboardCommand(flags: DashboardFlags): Promise<number> {
+  const root = resolve(flags.root);
+  if (!existsSync(root)) throw new UsageError(`--root ${flags.root}: no such folder (run claimflow run first)`);
+  const server = await startDashboardServer({
+    root,
+    host: flags.host,
+    port: flags.port,
+    token: flags.token,
+    logger: createLogger(true),
+  }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && BIND_ERRORS.has(code))
+      throw new UsageError(`cannot listen on ${flags.host}:${flags.port}: ${code}`, { cause: error });
+    throw error;
+  });
+  process.stderr.write(
+    `claimflow dashboard: ${server.url} (root ${root}${flags.token ? ', bearer token required' : ''}); Ctrl-C stops\n`,
+  );
+  const signal = await new Promise<string>((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+  process.stderr.write(`claimflow dashboard: ${signal}, stopping\n`);
+  await server.close();
+  return EXIT.ok;
+}
