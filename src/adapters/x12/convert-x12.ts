@@ -1,0 +1,59 @@
+import { basename } from 'node:path';
+import { ClaimFileError } from '../../domain/errors.ts';
+import type { ConversionError, ConversionResult } from '../records/conversion-result.ts';
+import { NdjsonLineWriter } from '../records/ndjson-line-writer.ts';
+import { readTextChunks } from '../records/read-text-chunks.ts';
+import { Claim837Mapper } from './claim-837-mapper.ts';
+import { X12SegmentReader, X12SyntaxError } from './x12-segment-reader.ts';
+
+/**
+ * Converts an X12 837P/837I file (gzip or not) into canonical NDJSON claim lines, streaming:
+ * memory holds one input chunk, one claim and the output buffer, whatever the file size.
+ * A file that is not X12 at all is rejected whole (`unreadable_file`); a syntax error later in
+ * the file keeps what was converted before it and reports the rest as unread.
+ */
+export async function convertX12(inputPath: string, outputPath: string): Promise<ConversionResult> {
+  const writer = new NdjsonLineWriter(outputPath);
+  const errors: ConversionError[] = [];
+  let claims = 0;
+  let lines = 0;
+  let position = 0;
+  const mapper = new Claim837Mapper({
+    claim(claim, claimLines) {
+      claims++;
+      lines += claimLines.length;
+      writer.addClaim(claim, claimLines);
+    },
+    error(error) {
+      errors.push(error);
+    },
+  });
+  const reader = new X12SegmentReader((segment) => {
+    position = segment.position;
+    mapper.handle(segment);
+  });
+  try {
+    try {
+      for await (const chunk of readTextChunks(inputPath)) {
+        reader.push(chunk);
+        await writer.flush();
+      }
+      reader.end();
+    } catch (error) {
+      if (!(error instanceof X12SyntaxError)) throw error;
+      if (error.position === 1) {
+        throw new ClaimFileError(basename(inputPath), 'unreadable_file', `not X12: ${error.reason}`, { cause: error });
+      }
+      errors.push({
+        position: `segment ${error.position}`,
+        reason: `${error.reason}; the rest of the file is not read`,
+      });
+    }
+    mapper.end(position);
+    await writer.close();
+  } catch (error) {
+    writer.destroy();
+    throw error;
+  }
+  return { claims, lines, errors };
+}
