@@ -99,7 +99,7 @@ export const ENRICHMENTS: readonly Enrichment[] = [
     name: 'service_category',
     type: 'VARCHAR',
     expression: (sql, ref) => {
-      const billClass = `SUBSTRING(LTRIM(${ref('bill_type_code')}, '0'), 1, 2)`;
+      const billClass = `SUBSTRING(${sql.trimLeading(ref('bill_type_code'), '0')}, 1, 2)`;
       return `CASE
         WHEN ${ref('claim_type')} = 'institutional' AND SUBSTRING(${ref('revenue_center_code')}, 1, 3) = '045' THEN 'emergency'
         WHEN ${ref('claim_type')} = 'institutional' THEN CASE ${caseOver(billClass, INSTITUTIONAL_CATEGORIES, sql)} ELSE 'other_institutional' END

@@ -9,9 +9,26 @@ export function compileAggregation(
   year: string,
   month: string,
 ): string {
+  return aggregate(sql, aggregation, lines, { year: sql.stringLiteral(year), month: sql.stringLiteral(month) }, []);
+}
+
+/** An aggregation of every month in `lines`, told apart by the lines' own `year` and `month` columns. */
+export function compileAggregationByMonth(sql: SqlDialect, aggregation: Aggregation, lines: string): string {
+  const period = { year: sql.quoteIdent('year'), month: sql.quoteIdent('month') };
+  return aggregate(sql, aggregation, lines, period, [period.year, period.month]);
+}
+
+function aggregate(
+  sql: SqlDialect,
+  aggregation: Aggregation,
+  lines: string,
+  period: { readonly year: string; readonly month: string },
+  periodKeys: readonly string[],
+): string {
   const q = sql.quoteIdent;
   const groups = aggregation.groupBy.map(q);
-  return `SELECT CAST(${sql.stringLiteral(year)} AS INTEGER) AS year, CAST(${sql.stringLiteral(month)} AS INTEGER) AS month, ${groups.join(', ')},
+  const keys = [...periodKeys, ...groups].join(', ');
+  return `SELECT CAST(${period.year} AS INTEGER) AS year, CAST(${period.month} AS INTEGER) AS month, ${groups.join(', ')},
   ${AGGREGATE_MEASURES.map(([name, expr]) => `${expr} AS ${q(name)}`).join(', ')}
-FROM ${lines} GROUP BY ${groups.join(', ')} ORDER BY ${groups.join(', ')}`;
+FROM ${lines} GROUP BY ${keys} ORDER BY ${keys}`;
 }

@@ -59,6 +59,13 @@ interface CompiledRule {
   readonly predicate: string;
 }
 
+/** A reference-list membership test of a rule, answered by a LEFT JOIN of the list on the tested value. */
+interface CodeSetLookup {
+  readonly alias: string;
+  readonly expr: string;
+  readonly set: CodeSetName;
+}
+
 /** Canonical columns the pipeline fills itself, so they are present in every file. */
 const PIPELINE_SET = ['file_name', 'ingest_datetime', 'data_source'];
 
@@ -73,6 +80,9 @@ export class StagePlan {
   /** Filled while compiling the rules: what they read, so each is computed once per row. */
   private readonly claimLevel = new Set<string>();
   private readonly textsRead = new Set<string>();
+  private readonly codeSetLookups = new Map<string, CodeSetLookup>();
+  /** The typed NULLs standing in for absent columns: nothing to look up for them. */
+  private readonly nullConstants: ReadonlySet<string>;
   private compiled: { errors: CompiledRule[]; warnings: CompiledRule[] } | null = null;
 
   constructor(
@@ -82,12 +92,14 @@ export class StagePlan {
   ) {
     this.rules = settings.rules;
     this.present = new Set([...presentColumns, ...PIPELINE_SET]);
+    this.nullConstants = new Set(CANONICAL_COLUMNS.map((c) => nullOf(sql, c.kind)));
   }
 
   /** map: the file's columns onto the canonical model, plus lineage. */
   map(input: MapInput, source: string): string {
     const q = this.sql.quoteIdent;
     const lit = this.sql.stringLiteral;
+    const text = (expr: string): string => `CAST(${expr} AS ${this.sql.textType})`;
     const bySource = new Map(input.mappings.map((m) => [m.canonical, m.sourceExpr]));
     const columns = this.presentColumns().map((c) => {
       if (c.name === 'file_name') return `${lit(input.lineage.fileName)} AS ${q(c.name)}`;
@@ -95,22 +107,22 @@ export class StagePlan {
       const expr = bySource.get(c.name);
       if (c.name === 'data_source') {
         const fallback = lit(input.lineage.dataSource);
-        return `${expr ? `COALESCE(NULLIF(TRIM(CAST(${expr} AS VARCHAR)), ''), ${fallback})` : fallback} AS ${q(c.name)}`;
+        return `${expr ? `COALESCE(NULLIF(TRIM(${text(expr)}), ''), ${fallback})` : fallback} AS ${q(c.name)}`;
       }
-      return `CAST(${expr} AS VARCHAR) AS ${q(c.name)}`;
+      return `${text(expr ?? 'NULL')} AS ${q(c.name)}`;
     });
     const named =
       input.extras.length === 0
-        ? 'CAST(NULL AS VARCHAR)'
-        : this.sql.jsonObject(input.extras.map((e) => [e.name, `CAST(${e.sourceExpr} AS VARCHAR)`] as const));
-    const rawLine = this.sql.jsonObject([['source_line', `CAST(${input.rawLineExpr} AS VARCHAR)`]]);
+        ? text('NULL')
+        : this.sql.jsonObject(input.extras.map((e) => [e.name, text(e.sourceExpr)] as const));
+    const rawLine = this.sql.jsonObject([['source_line', text(input.rawLineExpr)]]);
     const extras = `CASE WHEN ${input.rawLineExpr} IS NOT NULL THEN ${rawLine} ELSE ${named} END`;
     return `SELECT ${[
       ...columns,
       `${lit(input.lineage.jobId)} AS ${q(JOB_ID)}`,
       `CAST(${input.rowNumberExpr} AS BIGINT) AS ${q(ROW_NUMBER)}`,
       `${extras} AS ${q(EXTRA_COLUMNS)}`,
-      `CAST(${input.ingestErrorExpr} AS VARCHAR) AS ${q(INGEST_ERROR)}`,
+      `${text(input.ingestErrorExpr)} AS ${q(INGEST_ERROR)}`,
     ].join(',\n  ')}\nFROM ${source}`;
   }
 
@@ -166,9 +178,13 @@ HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
     ];
     const normalizedRows = `(SELECT *${normalized.map((n) => `, ${n}`).join('')} FROM ${mapped}) AS normalized`;
     if (this.claimLevel.size > 0 && !claimStats) throw new Error('check needs the claim stats relation');
-    const join = claimStats
+    const statsJoin = claimStats
       ? `\nLEFT JOIN ${claimStats} AS claim_stats ON claim_stats._claim = normalized.${q('_v_claim_id')}`
       : '';
+    const lookups = [...this.codeSetLookups.values()].map(
+      (l) => `\nLEFT JOIN ${this.settings.codeSetRelation(l.set)} AS ${l.alias} ON ${l.alias}.code = ${l.expr}`,
+    );
+    const join = statsJoin + lookups.join('');
     return `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')}, ${errorBits} AS _error_bits, ${warningBits} AS _warning_bits
 FROM ${normalizedRows}${join}) AS checked_rows`;
   }
@@ -199,10 +215,15 @@ FROM ${normalizedRows}${join}) AS checked_rows`;
     return `SELECT ${columns.join(', ')} FROM ${checked} WHERE ${this.hasErrors()}`;
   }
 
+  /** Rows checked and rows with a quarantine (or halt) failure. */
+  checkSummary(checked: string): string {
+    return `SELECT COUNT(*) AS total, COUNT(CASE WHEN ${this.hasErrors()} THEN 1 END) AS quarantined FROM ${checked}`;
+  }
+
   /** Counts of rows failing each rule id, for the report. */
   ruleCounts(checked: string): string {
     const q = this.sql.quoteIdent;
-    return `SELECT rule_id, COUNT(*) AS row_count FROM (SELECT ${this.sql.unnest(this.sql.listConcat(q(DQ_ERRORS), q(DQ_WARNINGS)))} AS rule_id FROM ${checked}) GROUP BY rule_id ORDER BY rule_id`;
+    return `SELECT rule_id, COUNT(*) AS row_count FROM (SELECT ${this.sql.unnest(this.sql.listConcat(q(DQ_ERRORS), q(DQ_WARNINGS)))} AS rule_id FROM ${checked}) AS failures GROUP BY rule_id ORDER BY rule_id`;
   }
 
   /**
@@ -241,6 +262,16 @@ FROM copies WHERE _copy = 1`;
   }
 
   /**
+   * What dedupe found, from the `duplicates()` rows: rows among repeated keys, their distinct
+   * lines, the lines kept, and the kept lines flagged as conflicting.
+   */
+  duplicateCounts(duplicates: string): string {
+    return `SELECT COALESCE(SUM(_copies), 0) AS repeated_rows, COUNT(*) AS distinct_lines,
+  COUNT(CASE WHEN _rank = 1 THEN 1 END) AS kept, COUNT(CASE WHEN _rank = 1 AND _versions > 1 THEN 1 END) AS flagged
+FROM ${duplicates}`;
+  }
+
+  /**
    * enrich + publish: the typed columns of the published Parquet, from valid rows whose key
    * occurs once and the kept line of each repeated key.
    */
@@ -255,7 +286,7 @@ FROM copies WHERE _copy = 1`;
     WHERE NOT (${this.hasErrors()}) AND dup._k0 IS NULL
   UNION ALL
   SELECT ${columns}, _versions FROM ${duplicates} WHERE _rank = 1`;
-    const warnings = `CASE WHEN _versions > 1 THEN ${this.sql.listConcat(q(DQ_WARNINGS), `[${lit(CONFLICTING_DUPLICATE_KEY)}]`)} ELSE ${q(DQ_WARNINGS)} END`;
+    const warnings = `CASE WHEN _versions > 1 THEN ${this.sql.listConcat(q(DQ_WARNINGS), this.sql.textList([lit(CONFLICTING_DUPLICATE_KEY)]))} ELSE ${q(DQ_WARNINGS)} END`;
     const typed = `SELECT ${[
       ...CANONICAL_COLUMNS.map((c) => `${this.storedValue(c.name)} AS ${q(c.name)}`),
       ...[JOB_ID, ROW_NUMBER, EXTRA_COLUMNS].map(q),
@@ -284,8 +315,8 @@ FROM copies WHERE _copy = 1`;
     // Source text where the row kept it (quarantined), else the typed value.
     const idOf = (c: string): string =>
       this.present.has(c)
-        ? `COALESCE(${q(c)}, CAST(${q(`_v_${c}`)} AS VARCHAR)) AS ${q(c)}`
-        : `CAST(NULL AS VARCHAR) AS ${q(c)}`;
+        ? `COALESCE(${q(c)}, CAST(${q(`_v_${c}`)} AS ${this.sql.textType})) AS ${q(c)}`
+        : `${nullOf(this.sql, 'text')} AS ${q(c)}`;
     return `SELECT rule_id, ${ids} FROM (
   SELECT rule_id, ${ids}, ROW_NUMBER() OVER (PARTITION BY rule_id ORDER BY ${q(ROW_NUMBER)}) AS _sample
   FROM (SELECT ${this.sql.unnest(this.sql.listConcat(q(DQ_ERRORS), q(DQ_WARNINGS)))} AS rule_id, ${q(ROW_NUMBER)}, ${idOf('claim_id')}, ${idOf('claim_line_number')} FROM ${checked}) AS failures
@@ -320,7 +351,7 @@ FROM copies WHERE _copy = 1`;
 
   /** A column's typed value as the check stage stored it (a typed NULL when the file lacks it). */
   private storedValue(name: string): string {
-    return this.present.has(name) ? this.sql.quoteIdent(`_v_${name}`) : nullOf(this.column(name).kind);
+    return this.present.has(name) ? this.sql.quoteIdent(`_v_${name}`) : nullOf(this.sql, this.column(name).kind);
   }
 
   private column(name: string): CanonicalColumn {
@@ -331,7 +362,7 @@ FROM copies WHERE _copy = 1`;
 
   /** A column's source text, or a NULL constant when the file does not have it. */
   private textColumn(name: string): string {
-    return this.present.has(name) ? this.sql.quoteIdent(name) : 'CAST(NULL AS VARCHAR)';
+    return this.present.has(name) ? this.sql.quoteIdent(name) : nullOf(this.sql, 'text');
   }
 
   private ruleContext(): RuleContext {
@@ -342,12 +373,20 @@ FROM copies WHERE _copy = 1`;
       thresholds: this.settings.thresholds,
       malformed: `(${sql.quoteIdent(INGEST_ERROR)} IS NOT NULL)`,
       text: (column) => {
-        if (!this.present.has(column)) return 'CAST(NULL AS VARCHAR)';
+        if (!this.present.has(column)) return nullOf(sql, 'text');
         this.textsRead.add(column);
         return sql.quoteIdent(`_t_${column}`);
       },
       value: (column) => this.storedValue(column),
-      inCodeSet: (expr, set) => `${expr} IN (SELECT code FROM ${this.settings.codeSetRelation(set)})`,
+      // A join rather than `IN (SELECT ...)`, which Spark allows only in filters; a NULL value
+      // stays unknown, as with IN.
+      inCodeSet: (expr, set) => {
+        if (this.nullConstants.has(expr)) return 'CAST(NULL AS BOOLEAN)';
+        const key = `${set}\u0000${expr}`;
+        const lookup = this.codeSetLookups.get(key) ?? { alias: `_in_${this.codeSetLookups.size}`, expr, set };
+        this.codeSetLookups.set(key, lookup);
+        return `(CASE WHEN ${expr} IS NULL THEN NULL ELSE ${lookup.alias}.code IS NOT NULL END)`;
+      },
       variesWithinClaim: (column) => {
         if (!this.present.has(column)) return 'FALSE';
         this.claimLevel.add(column);

@@ -3,7 +3,11 @@
  * against this interface; each engine supplies one object (DuckDB now, Spark for Glue).
  */
 export interface SqlDialect {
-  readonly name: string;
+  readonly name: 'duckdb' | 'spark';
+  /** The engine's name for variable-length text, in casts and typed NULLs. */
+  readonly textType: string;
+  /** Session settings the engine must have for this SQL to mean what it says. */
+  readonly sessionSettings: Readonly<Record<string, string>>;
   quoteIdent(name: string): string;
   stringLiteral(value: string): string;
   dateLiteral(isoDate: string): string;
@@ -16,6 +20,8 @@ export interface SqlDialect {
   /** TRUE when the whole of `text` matches the regular expression. */
   fullMatch(text: string, pattern: string): string;
   removeChars(text: string, chars: string): string;
+  /** `text` without the leading characters that are in `chars`. */
+  trimLeading(text: string, chars: string): string;
   yearsBetween(from: string, to: string): string;
   daysBetween(from: string, to: string): string;
   formatYear(date: string): string;
@@ -25,6 +31,8 @@ export interface SqlDialect {
   /** The array of (SQL literal) names whose bit is set in `flags`, `flagBits`' inverse. */
   namesOfFlags(flags: string, names: readonly string[]): string;
   listLength(list: string): string;
+  /** A list of text from SQL values (typed even when empty). */
+  textList(values: readonly string[]): string;
   listConcat(a: string, b: string): string;
   /** JSON text of an object with the given keys and SQL values. */
   jsonObject(entries: ReadonlyArray<readonly [string, string]>): string;
@@ -34,4 +42,14 @@ export interface SqlDialect {
   unnest(list: string): string;
   /** 64-bit hash over the values, used to find identical lines. */
   hashValues(values: readonly string[]): string;
+}
+
+/** Bits 0..62 of a BIGINT, so the mask stays positive. */
+const MAX_FLAGS = 63;
+
+/** `flagBits` as a sum of CASE terms, which both engines read the same way (a NULL predicate sets no bit). */
+export function sumOfFlagBits(predicates: readonly string[]): string {
+  if (predicates.length > MAX_FLAGS) throw new Error(`at most ${MAX_FLAGS} flags fit in one mask`);
+  if (predicates.length === 0) return 'CAST(0 AS BIGINT)';
+  return predicates.map((p, i) => `CASE WHEN ${p} THEN CAST(${2n ** BigInt(i)} AS BIGINT) ELSE 0 END`).join(' + ');
 }

@@ -1,4 +1,4 @@
-import type { SqlDialect } from './dialect.ts';
+import { type SqlDialect, sumOfFlagBits } from './dialect.ts';
 
 /** Feed date formats: ISO, compact, US, and day-month-name-year. */
 const DATE_FORMATS = ['%Y-%m-%d', '%Y%m%d', '%m/%d/%Y', '%d-%b-%Y'];
@@ -11,14 +11,16 @@ const TIMESTAMP_FORMATS = [
   ...DATE_FORMATS,
 ];
 
-/** Bits 0..62 of a BIGINT, so the mask stays positive. */
-const MAX_FLAGS = 63;
-
 const quoteString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 const formatList = (formats: readonly string[]): string => `[${formats.map(quoteString).join(', ')}]`;
+const textList = (values: readonly string[]): string =>
+  values.length === 0 ? 'CAST([] AS VARCHAR[])' : `[${values.join(', ')}]`;
+const trimLeading = (text: string, chars: string): string => `ltrim(${text}, ${quoteString(chars)})`;
 
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
+  textType: 'VARCHAR',
+  sessionSettings: {},
   quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
   stringLiteral: quoteString,
   dateLiteral: (isoDate) => `DATE ${quoteString(isoDate)}`,
@@ -29,27 +31,25 @@ export const duckdbDialect: SqlDialect = {
       THEN TRY_CAST(${text} AS DATE) ELSE CAST(try_strptime(${text}, ${formatList(DATE_FORMATS.slice(1))}) AS DATE) END`,
   parseTimestamp: (text) => `try_strptime(${text}, ${formatList(TIMESTAMP_FORMATS)})`,
   parseDecimal: (text, precision, scale) =>
-    `TRY_CAST(replace(ltrim(${text}, '$'), ',', '') AS DECIMAL(${precision},${scale}))`,
+    `TRY_CAST(replace(${trimLeading(text, '$')}, ',', '') AS DECIMAL(${precision},${scale}))`,
   parseInteger: (text) => `TRY_CAST(${text} AS INTEGER)`,
   fullMatch: (text, pattern) => `regexp_full_match(${text}, ${quoteString(pattern)})`,
   removeChars: (text, chars) => `translate(${text}, ${quoteString(chars)}, '')`,
+  trimLeading,
   yearsBetween: (from, to) => `date_sub('year', ${from}, ${to})`,
   daysBetween: (from, to) => `date_diff('day', ${from}, ${to})`,
   formatYear: (date) => `strftime(${date}, '%Y')`,
   formatMonth: (date) => `strftime(${date}, '%m')`,
-  flagBits: (predicates) => {
-    if (predicates.length > MAX_FLAGS) throw new Error(`at most ${MAX_FLAGS} flags fit in one mask`);
-    if (predicates.length === 0) return 'CAST(0 AS BIGINT)';
-    return predicates.map((p, i) => `CASE WHEN ${p} THEN CAST(${2n ** BigInt(i)} AS BIGINT) ELSE 0 END`).join(' + ');
-  },
+  flagBits: sumOfFlagBits,
   namesOfFlags: (flags, names) =>
     names.length === 0
-      ? 'CAST([] AS VARCHAR[])'
-      : `CASE WHEN ${flags} = 0 THEN CAST([] AS VARCHAR[]) ELSE list_filter([${names.join(', ')}], lambda x, i: (${flags} >> (i - 1)) & 1 = 1) END`,
+      ? textList([])
+      : `CASE WHEN ${flags} = 0 THEN ${textList([])} ELSE list_filter(${textList(names)}, lambda x, i: (${flags} >> (i - 1)) & 1 = 1) END`,
   listLength: (list) => `len(${list})`,
+  textList,
   listConcat: (a, b) => `list_concat(${a}, ${b})`,
   unnest: (list) => `UNNEST(${list})`,
-  listHasAny: (list, values) => `list_has_any(${list}, [${values.join(', ')}])`,
+  listHasAny: (list, values) => `list_has_any(${list}, ${textList(values)})`,
   jsonObject: (entries) =>
     `CAST(json_object(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}) AS VARCHAR)`,
   hashValues: (values) => `hash(${values.join(', ')})`,

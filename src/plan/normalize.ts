@@ -45,12 +45,13 @@ function padCode(sql: SqlDialect, text: string, width: number): string {
     ELSE UPPER(${text}) END`;
 }
 
-const SQL_TYPES: Readonly<Record<ColumnKind, string>> = {
-  id: 'VARCHAR',
-  code: 'VARCHAR',
-  icd: 'VARCHAR',
-  label: 'VARCHAR',
-  text: 'VARCHAR',
+/** SQL type of each kind; null for text, whose name differs between engines. */
+const SQL_TYPES: Readonly<Record<ColumnKind, string | null>> = {
+  id: null,
+  code: null,
+  icd: null,
+  label: null,
+  text: null,
   date: 'DATE',
   timestamp: 'TIMESTAMP',
   amount: `DECIMAL(${AMOUNT_TYPE.precision},${AMOUNT_TYPE.scale})`,
@@ -59,6 +60,6 @@ const SQL_TYPES: Readonly<Record<ColumnKind, string>> = {
 };
 
 /** The typed NULL standing in for a column a file does not have. */
-export function nullOf(kind: ColumnKind): string {
-  return `CAST(NULL AS ${SQL_TYPES[kind]})`;
+export function nullOf(sql: SqlDialect, kind: ColumnKind): string {
+  return `CAST(NULL AS ${SQL_TYPES[kind] ?? sql.textType})`;
 }

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import {
+  ConcurrentRunsExceededException,
+  EntityNotFoundException,
+  GetJobRunCommand,
+  GlueClient,
+  StartJobRunCommand,
+  ThrottlingException,
+} from '@aws-sdk/client-glue';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { tempDir } from '../../../test/support/cli.ts';
+import { type S3rver, startS3rver } from '../../../test/support/s3rver.ts';
+import { SHARED_DIR } from '../../../test/support/shared.ts';
+import { ClaimFileError, TransientError } from '../../domain/errors.ts';
+import { GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
+import { HEAD_BYTES } from '../../pipeline/detect-format.ts';
+import type { EnginePlan } from '../../plan/engine-plan.ts';
+import { GlueJobRunner } from './glue-job-runner.ts';
+import { readS3Head } from './read-s3-head.ts';
+import { S3ObjectStore } from './s3-object-store.ts';
+import { startSparkJob } from './spark-job.ts';
+
+const BUCKETS = { input: 'claims-input', output: 'claims-output' };
+const JOB_NAME = 'claimflow-dev-spark-etl';
+const JOB_ID = 'claims-etl-20260131-102030-0007';
+const clock = { now: () => new Date('2026-01-31T10:20:30Z') };
+
+/** A CSV whose gzip is larger than the head, so the ranged read returns part of the stream. */
+function claimsCsv(rows: number): Buffer {
+  const line = (i: number): string =>
+    GENERATED_COLUMNS.map((c) => (c === 'claim_id' ? `C${i}` : c === 'claim_line_number' ? '1' : `${c}-${i}`)).join(
+      ',',
+    );
+  return Buffer.from(`${GENERATED_COLUMNS.join(',')}\n${Array.from({ length: rows }, (_, i) => line(i)).join('\n')}\n`);
+}
+
+describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
+  let server: S3rver;
+  let s3: S3Client;
+  let store: S3ObjectStore;
+  let files: string;
+  const glueClient = new GlueClient({ region: 'us-east-1' });
+  const glue = mockClient(glueClient);
+
+  const gets: unknown[] = [];
+
+  before(async () => {
+    server = await startS3rver([BUCKETS.input, BUCKETS.output]);
+    s3 = server.client();
+    s3.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'GetObjectCommand') gets.push(args.input);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    store = new S3ObjectStore(s3, BUCKETS, await tempDir('spark-job-scratch'));
+    files = await tempDir('spark-job-files');
+    const big = join(files, 'claims.csv.gz');
+    await writeFile(big, gzipSync(claimsCsv(20_000)));
+    await store.copyIn(big, 'raw/claims/acme claims.csv.gz');
+    for (const list of ['terminology__place_of_service.csv', 'terminology__bill_type.csv']) {
+      await store.copyIn(join(SHARED_DIR, 'refdata/tuva-terminology', list), `refdata/tuva-terminology/${list}`);
+    }
+    await writeFile(join(files, 'bad.csv'), 'claim_id,claim_type\nC1,professional\n');
+    await store.copyIn(join(files, 'bad.csv'), 'raw/claims/bad.csv');
+  });
+  after(async () => {
+    await server.stop();
+  });
+  beforeEach(() => {
+    glue.reset();
+    glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_0123456789abcdef' });
+  });
+
+  const deps = () => ({
+    store,
+    glue: glueClient,
+    jobName: JOB_NAME,
+    clock,
+    readObjectHead: async (key: string) =>
+      readS3Head(s3, store.locate(key), HEAD_BYTES, await store.scratchDir('head')),
+  });
+  const task = (key: string) => ({
+    job_id: JOB_ID,
+    key,
+    sha256: 'ab',
+    input_file: key.split('/').at(-1) ?? key,
+    months: [],
+  });
+
+  it('writes the plan to temp/<job_id>/plan.json and starts the job with --plan and --job_id', async () => {
+    const runId = await startSparkJob(task('raw/claims/acme claims.csv.gz'), deps());
+    assert.equal(runId, 'jr_0123456789abcdef');
+    assert.deepEqual(
+      glue.commandCalls(StartJobRunCommand).map((c) => c.args[0].input),
+      [
+        {
+          JobName: JOB_NAME,
+          Arguments: { '--plan': `s3://claims-output/temp/${JOB_ID}/plan.json`, '--job_id': JOB_ID },
+        },
+      ],
+    );
+    // The head came from one ranged read of the gzip object (about 2 MB), decompressed.
+    assert.deepEqual(gets, [{ Bucket: 'claims-input', Key: 'raw/claims/acme claims.csv.gz', Range: 'bytes=0-65535' }]);
+    const plan = JSON.parse(await store.readText(`temp/${JOB_ID}/plan.json`)) as EnginePlan;
+    assert.equal(plan.dialect, 'spark');
+    assert.equal(plan.job_id, JOB_ID);
+    assert.deepEqual(plan.input, {
+      view: 'source_rows',
+      path: 's3://claims-input/raw/claims/acme claims.csv.gz',
+      format: 'csv',
+      compression: 'gzip',
+      delimiter: ',',
+      columns: [...GENERATED_COLUMNS],
+    });
+    // Only the lists found under refdata/: their rules run, the others are left out.
+    assert.deepEqual(plan.code_sets, {
+      refdata_place_of_service: 's3://claims-output/refdata/tuva-terminology/terminology__place_of_service.csv',
+      refdata_bill_type: 's3://claims-output/refdata/tuva-terminology/terminology__bill_type.csv',
+    });
+    const checked = plan.statements.find((s) => s.name === 'checked')?.sql ?? '';
+    assert.match(checked, /'unknown_place_of_service'/);
+    assert.doesNotMatch(checked, /'unknown_icd10cm_code'/);
+    assert.match(checked, /DATE '2026-01-31'/, 'the run date is the clock day');
+    assert.deepEqual(plan.statements.find((s) => s.name === 'claims')?.output, {
+      path: `s3://claims-output/temp/${JOB_ID}/claims`,
+      format: 'parquet',
+      partition_by: ['year', 'month'],
+    });
+  });
+
+  it('starts no run for a file that cannot be planned', async () => {
+    await assert.rejects(
+      startSparkJob(task('raw/claims/bad.csv'), deps()),
+      (error) => error instanceof ClaimFileError && error.ruleId === 'missing_required_column',
+    );
+    assert.equal(glue.commandCalls(StartJobRunCommand).length, 0);
+  });
+
+  it('makes throttling and a full job (its concurrent-run limit) transient, so the runtime retries the start', async () => {
+    glue.on(StartJobRunCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    await assert.rejects(startSparkJob(task('raw/claims/acme claims.csv.gz'), deps()), TransientError);
+    glue.on(StartJobRunCommand).rejects(new ConcurrentRunsExceededException({ message: 'too many', $metadata: {} }));
+    await assert.rejects(startSparkJob(task('raw/claims/acme claims.csv.gz'), deps()), TransientError);
+    glue.on(StartJobRunCommand).rejects(new EntityNotFoundException({ message: 'no such job', $metadata: {} }));
+    await assert.rejects(
+      startSparkJob(task('raw/claims/acme claims.csv.gz'), deps()),
+      (error) => error instanceof EntityNotFoundException,
+    );
+  });
+});
+
+describe('GlueJobRunner.runState (glueRunState)', () => {
+  const client = new GlueClient({ region: 'us-east-1' });
+  const glue = mockClient(client);
+  const runner = new GlueJobRunner(client, JOB_NAME);
+  beforeEach(() => glue.reset());
+
+  it('asks GetJobRun for the run and reports where it stands', async () => {
+    glue.on(GetJobRunCommand).resolves({ JobRun: { JobRunState: 'RUNNING' } });
+    assert.deepEqual(await runner.runState('jr_1'), {
+      runId: 'jr_1',
+      state: 'RUNNING',
+      finished: false,
+      succeeded: false,
+      error: null,
+      executionSeconds: null,
+    });
+    assert.deepEqual(
+      glue.commandCalls(GetJobRunCommand).map((c) => c.args[0].input),
+      [{ JobName: JOB_NAME, RunId: 'jr_1' }],
+    );
+  });
+
+  it('cuts the error at its first quote, where Spark quotes data', async () => {
+    glue.on(GetJobRunCommand).resolves({
+      JobRun: {
+        JobRunState: 'FAILED',
+        ErrorMessage: "NumberFormatException: The value 'A123 SMITH' of the type STRING cannot be cast\n  at ...",
+        ExecutionTime: 42,
+      },
+    });
+    assert.deepEqual(await runner.runState('jr_2'), {
+      runId: 'jr_2',
+      state: 'FAILED',
+      finished: true,
+      succeeded: false,
+      error: 'NumberFormatException: The value',
+      executionSeconds: 42,
+    });
+  });
+});

@@ -1,0 +1,84 @@
+import type { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import { findCodeSetFiles } from '../../domain/code-set-files.ts';
+import type { CodeSetName } from '../../domain/code-sets.ts';
+import { type FileHead, HEAD_BYTES } from '../../pipeline/detect-format.ts';
+import { createFileSettings, type FileSettings } from '../../pipeline/file-settings.ts';
+import type { FileTask } from '../../pipeline/messages.ts';
+import type { ObjectStore } from '../../pipeline/object-store.ts';
+import { type Clock, systemClock } from '../../pipeline/ports.ts';
+import { runConfigSchema } from '../../pipeline/run-config.ts';
+import { codeSetRelation } from '../../plan/compile-code-set.ts';
+import { buildEnginePlan, enginePlanKey } from '../../plan/engine-plan.ts';
+import { sparkDialect } from '../../plan/spark-dialect.ts';
+import { GlueJobRunner } from './glue-job-runner.ts';
+import { readS3Head } from './read-s3-head.ts';
+
+export interface SparkJobDeps {
+  readonly store: ObjectStore;
+  readonly glue: GlueClient;
+  /** The Glue job that runs glue/run_plan.py. */
+  readonly jobName: string;
+  /** The first bytes of the object at `key`, decompressed; by default a ranged GET of the S3 object the store locates. */
+  readonly readObjectHead?: (key: string) => Promise<FileHead>;
+  /** How a file is validated, given the reference lists found; by default the config's defaults, run date today. */
+  readonly settingsFor?: (file: string, codeSets: ReadonlySet<CodeSetName>) => FileSettings;
+  /** Prefix of the reference lists in the store, laid out like ../shared/refdata (default `refdata/`). */
+  readonly refdataPrefix?: string;
+  readonly clock?: Clock;
+}
+
+let defaultS3: S3Client | undefined;
+
+/**
+ * Hands a file to Glue: builds its plan in the Spark dialect from the object's head and the
+ * reference lists under the refdata prefix, writes it to `temp/<job_id>/plan.json`, and starts
+ * the Glue job with `--plan` and `--job_id`. Returns the JobRunId. The outputs land under
+ * `temp/<job_id>/` (docs/spark-plan.md). Throws ClaimFileError for a file that cannot be planned.
+ */
+export async function startSparkJob(task: FileTask, deps: SparkJobDeps): Promise<string> {
+  const { store } = deps;
+  const clock = deps.clock ?? systemClock;
+  const codeSetFiles = await locateCodeSets(store, deps.refdataPrefix ?? 'refdata/');
+  const settingsFor =
+    deps.settingsFor ??
+    ((file, codeSets) =>
+      createFileSettings(
+        runConfigSchema.parse({}),
+        { runDate: clock.now().toISOString().slice(0, 10) },
+        codeSets,
+        codeSetRelation,
+      )(file));
+  const readObjectHead =
+    deps.readObjectHead ??
+    (async (key: string) => {
+      defaultS3 ??= new S3Client({});
+      const scratch = `head-${task.job_id}`;
+      try {
+        return await readS3Head(defaultS3, store.locate(key), HEAD_BYTES, await store.scratchDir(scratch));
+      } finally {
+        await store.dropScratch(scratch);
+      }
+    });
+  const plan = buildEnginePlan({
+    dialect: sparkDialect,
+    jobId: task.job_id,
+    fileName: task.input_file,
+    inputPath: store.locate(task.key),
+    head: await readObjectHead(task.key),
+    settings: settingsFor(task.input_file, new Set(codeSetFiles.keys())),
+    ingestDatetime: clock.now().toISOString(),
+    codeSetFiles,
+    locate: (key) => store.locate(key),
+  });
+  const planKey = enginePlanKey(task.job_id);
+  await store.writeText(planKey, `${JSON.stringify(plan)}\n`);
+  return new GlueJobRunner(deps.glue, deps.jobName).start({ '--plan': store.locate(planKey), '--job_id': task.job_id });
+}
+
+/** Each reference list's object under `prefix`, as the engine reads it. */
+async function locateCodeSets(store: ObjectStore, prefix: string): Promise<Map<CodeSetName, string>> {
+  const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  const keys = (await store.list(folder)).map((key) => key.slice(folder.length));
+  return new Map([...findCodeSetFiles(keys)].map(([set, key]) => [set, store.locate(`${folder}${key}`)]));
+}

@@ -1,0 +1,360 @@
+import { findCanonicalColumn, normalizeHeaderName } from '../domain/canonical-model.ts';
+import { LayoutColumnsError } from '../domain/profiles/layout-columns-error.ts';
+import {
+  type ColumnSource,
+  type Companion,
+  columnOf,
+  columnSourcesOf,
+  type DateFormat,
+  type SourceLayout,
+  splitColumnRef,
+} from '../domain/profiles/source-profile.ts';
+import type { ColumnMapping } from './compile-plan.ts';
+import type { SqlDialect } from './dialect.ts';
+import { mapSourceColumns } from './map-columns.ts';
+import { AMOUNT_TYPE } from './normalize.ts';
+
+/** Columns every ingested relation carries besides the source's: row number, raw text of a bad record, its error. */
+const ROW_COLUMNS = ['_row_number', '_raw_line', '_ingest_error'] as const;
+
+/** The file's columns as ingested. */
+export interface SourceColumns {
+  /** Names as in the file (CSV header or JSON keys). */
+  readonly names: readonly string[];
+  /** SQL giving a column's text from the ingested rows, which are aliased `src`. */
+  readonly expr: (name: string) => string;
+}
+
+/** A companion file loaded for the join: one row per key. */
+export interface LoadedCompanion {
+  readonly companion: Companion;
+  /** A relation with `_cf_key` and the companion's columns. */
+  readonly relation: string;
+  /** The companion columns it holds (names as in the companion file). */
+  readonly columns: readonly string[];
+}
+
+export interface CompiledLayout {
+  /** Canonical columns and the SQL giving their text over `from()`. */
+  readonly mappings: readonly ColumnMapping[];
+  /** Source columns with no canonical home, kept in extra_columns. */
+  readonly extras: ReadonlyArray<{ readonly name: string; readonly sourceExpr: string }>;
+  readonly unknownColumns: readonly string[];
+  /** Rows are filtered, merged or unpivoted: the relation is worth computing once. */
+  readonly reshapes: boolean;
+  /** The FROM clause the map stage reads, given the ingested rows (a parenthesised relation). */
+  from(rows: string): string;
+}
+
+/**
+ * Compiles a layout into SQL over the ingested text rows. Every step is set-based: a filter,
+ * windows over a claim's segments, a cross join with the slot numbers, left joins with the
+ * companions. A column the layout names but the file lacks is simply absent (the role's
+ * required columns are checked by the caller); structural columns (merge key, filter) must exist.
+ */
+export function compileLayout(
+  layout: SourceLayout,
+  source: SourceColumns,
+  companions: readonly LoadedCompanion[],
+  sql: SqlDialect,
+): CompiledLayout {
+  return new LayoutCompiler(layout, source, companions, sql).compile();
+}
+
+/** The companion columns a layout reads (its column sources and the keys of later companions). */
+export function companionColumnsOf(layout: SourceLayout, companion: string): string[] {
+  const refs = [...columnSourcesOf(layout).map(([, s]) => columnOf(s)), ...(layout.companions ?? []).map((c) => c.on)];
+  const columns = refs
+    .filter((r): r is string => r !== undefined)
+    .map((r) => splitColumnRef(r, layout.companions))
+    .filter((r) => r.companion === companion)
+    .map((r) => r.column);
+  return [...new Set(columns)];
+}
+
+/** One row per key of a companion's rows: the smallest text of each column (eligibility has a row per span). */
+export function companionTable(key: string, columns: readonly string[], rows: string, sql: SqlDialect): string {
+  const q = sql.quoteIdent;
+  const keyExpr = `NULLIF(TRIM(${q(key)}), '')`;
+  const values = columns.map((c) => `, MIN(${q(c)}) AS ${q(c)}`).join('');
+  return `SELECT ${keyExpr} AS _cf_key${values} FROM ${rows} AS companion_rows WHERE ${keyExpr} IS NOT NULL GROUP BY ${keyExpr}`;
+}
+
+class LayoutCompiler {
+  private readonly q: (name: string) => string;
+  private readonly byNormalized = new Map<string, string>();
+  private readonly prepared: ReadonlySet<string>;
+  private readonly companionColumns = new Map<string, Map<string, string>>();
+  private readonly reshapes: boolean;
+  /** Source columns the mappings read; the others become extras. */
+  private readonly used = new Set<string>();
+  private readonly firstLineOnly: boolean;
+
+  constructor(
+    private readonly layout: SourceLayout,
+    private readonly source: SourceColumns,
+    private readonly companions: readonly LoadedCompanion[],
+    private readonly sql: SqlDialect,
+  ) {
+    this.q = sql.quoteIdent;
+    for (const name of source.names) {
+      const key = normalizeHeaderName(name);
+      if (!this.byNormalized.has(key)) this.byNormalized.set(key, name);
+    }
+    this.prepared = new Set(layout.prepare?.columns ?? []);
+    for (const loaded of companions) {
+      this.companionColumns.set(loaded.companion.name, new Map(loaded.columns.map((c) => [normalizeHeaderName(c), c])));
+    }
+    this.reshapes = Boolean(layout.prepare || layout.where || layout.merge || layout.unpivot);
+    this.firstLineOnly = columnSourcesOf(layout).some(
+      ([, s]) => typeof s === 'object' && 'column' in s && s.first_line_only === true,
+    );
+  }
+
+  compile(): CompiledLayout {
+    this.requireStructuralColumns();
+    const mappings = this.mappings();
+    const slotExtras = Object.entries(this.layout.unpivot?.columns ?? {})
+      .filter(([target]) => !findCanonicalColumn(target))
+      .flatMap(([target, template]) => {
+        const expr = this.slotValue(template);
+        return expr ? [{ name: target, sourceExpr: expr }] : [];
+      });
+    // Companion keys read main columns too.
+    for (const { companion } of this.companions) this.columnRef(companion.on);
+    const extras = this.source.names
+      .filter((name) => !this.used.has(name))
+      .map((name) => ({ name, sourceExpr: this.mainColumn(name) }));
+    return {
+      mappings,
+      extras: [...slotExtras, ...extras],
+      unknownColumns: extras.map((e) => e.name),
+      reshapes: this.reshapes,
+      from: (rows) => `${this.reshaped(rows)} AS src${this.joins()}`,
+    };
+  }
+
+  private requireStructuralColumns(): void {
+    const { where, merge } = this.layout;
+    const structural = [where?.column, merge?.key, merge?.segment].filter((c): c is string => c !== undefined);
+    const missing = structural.filter((c) => !this.resolveMain(c));
+    const required = (this.layout.companions ?? []).filter((c) => c.required).map((c) => c.name);
+    const absent = required.filter((name) => !this.companions.some((l) => l.companion.name === name));
+    if (missing.length + absent.length > 0) {
+      throw new LayoutColumnsError(this.layout.id, [...missing, ...absent.map((name) => `${name} (companion file)`)]);
+    }
+  }
+
+  /** By name first, then unpivot slots, then the explicit columns, each winning over the one before. */
+  private mappings(): ColumnMapping[] {
+    const byCanonical = new Map<string, string>();
+    /** The source column a by-name mapping reads, until a later mapping replaces it. */
+    const byName = new Map<string, string>();
+    if (this.layout.match_by_name) {
+      for (const { canonical, sourceExpr: name } of mapSourceColumns(this.source.names, (n) => n).mappings) {
+        byCanonical.set(canonical, this.mainColumn(name));
+        byName.set(canonical, name);
+      }
+    }
+    const set = (canonical: string, expr: string): void => {
+      byCanonical.set(canonical, expr);
+      byName.delete(canonical);
+    };
+    const { unpivot } = this.layout;
+    if (unpivot) {
+      for (const [target, template] of Object.entries(unpivot.columns)) {
+        const expr = this.slotValue(template);
+        if (findCanonicalColumn(target) && expr) set(target, expr);
+      }
+      set('claim_line_number', `CAST(src._cf_line AS ${this.sql.textType})`);
+    }
+    for (const [target, columnSource] of columnSourcesOf(this.layout)) {
+      const expr = this.valueOf(columnSource);
+      if (expr) set(target, expr);
+    }
+    for (const name of byName.values()) this.used.add(name);
+    return [...byCanonical].map(([canonical, sourceExpr]) => ({ canonical, sourceExpr }));
+  }
+
+  /** The SQL of a column source, or undefined when the column it reads is absent. */
+  private valueOf(columnSource: ColumnSource): string | undefined {
+    if (typeof columnSource === 'object' && 'value' in columnSource) return this.sql.stringLiteral(columnSource.value);
+    const spec = typeof columnSource === 'string' ? { column: columnSource } : columnSource;
+    let expr = this.columnRef(spec.column);
+    if (!expr) return undefined;
+    if (spec.values) expr = this.replaced(expr, spec.values);
+    if (spec.date_format) expr = reformatDate(this.sql, expr, spec.date_format);
+    if (spec.first_line_only && this.hasLines()) expr = `CASE WHEN src._cf_first_line THEN ${expr} END`;
+    return expr;
+  }
+
+  /** Whether a claim can become several lines (without an unpivot, a merged claim keeps one row). */
+  private hasLines(): boolean {
+    return Boolean(this.layout.unpivot);
+  }
+
+  private columnRef(ref: string): string | undefined {
+    const { companion, column } = splitColumnRef(ref, this.layout.companions);
+    if (!companion) {
+      const name = this.resolveMain(column);
+      if (name) this.used.add(name);
+      return name === undefined ? undefined : this.mainColumn(name);
+    }
+    const name = this.companionColumns.get(companion)?.get(normalizeHeaderName(column));
+    return name === undefined ? undefined : `${this.q(`c_${companion}`)}.${this.q(name)}`;
+  }
+
+  private resolveMain(column: string): string | undefined {
+    return this.prepared.has(column) ? column : this.byNormalized.get(normalizeHeaderName(column));
+  }
+
+  /** A main column in the final relation: reshaped rows keep the source names. */
+  private mainColumn(name: string): string {
+    return this.reshapes ? `src.${this.q(name)}` : this.source.expr(name);
+  }
+
+  /** The slot's column in each row, or undefined when no slot column exists. */
+  private slotValue(template: string): string | undefined {
+    const branches = this.slotColumns(template).map(([slot, name]) => `WHEN ${slot} THEN src.${this.q(name)}`);
+    return branches.length === 0 ? undefined : `CASE src._cf_slot ${branches.join(' ')} END`;
+  }
+
+  /** The existing source column of each slot of a template, marking them used. */
+  private slotColumns(template: string): Array<[number, string]> {
+    const slots = this.layout.unpivot?.slots ?? 0;
+    return Array.from({ length: slots }, (_, i) => i + 1).flatMap((slot): Array<[number, string]> => {
+      const name = this.resolveMain(template.replaceAll('{n}', String(slot)));
+      if (!name) return [];
+      this.used.add(name);
+      return [[slot, name]];
+    });
+  }
+
+  private replaced(expr: string, values: Readonly<Record<string, string | null>>): string {
+    const lit = this.sql.stringLiteral;
+    const branches = Object.entries(values).map(
+      ([from, to]) => `WHEN ${lit(from)} THEN ${to === null ? 'NULL' : lit(to)}`,
+    );
+    return branches.length === 0 ? expr : `CASE TRIM(${expr}) ${branches.join(' ')} ELSE ${expr} END`;
+  }
+
+  /** The ingested rows through prepare, filter, merge, unpivot and first-line marking. */
+  private reshaped(rows: string): string {
+    if (!this.reshapes) return rows;
+    const q = this.q;
+    const projected = [
+      ...ROW_COLUMNS.map((c) => `src.${c}`),
+      ...this.source.names.map((n) => `${this.source.expr(n)} AS ${q(n)}`),
+    ];
+    let relation = `(SELECT ${projected.join(', ')} FROM ${rows} AS src)`;
+    const { prepare, where, merge, unpivot } = this.layout;
+    if (prepare) relation = prepare.sql(relation, this.sql);
+    if (where) {
+      const column = q(this.resolveMain(where.column) ?? where.column);
+      const values = where.in.map((v) => this.sql.stringLiteral(v)).join(', ');
+      relation = `(SELECT * FROM ${relation} AS filtered WHERE TRIM(${column}) IN (${values}) OR _ingest_error IS NOT NULL)`;
+    }
+    if (merge) relation = this.merged(relation);
+    if (unpivot) relation = this.unpivoted(relation);
+    else if (merge) relation = `(SELECT * FROM ${relation} AS merged WHERE _cf_first_segment)`;
+    if (this.firstLineOnly && this.hasLines()) {
+      relation = `(SELECT *, _cf_line = MIN(_cf_line) OVER (PARTITION BY ${this.claimPartition()}) AS _cf_first_line FROM ${relation} AS lined)`;
+    }
+    return relation;
+  }
+
+  /** A claim's rows: those sharing the merge key; a row without one (or without a merge) is a claim alone. */
+  private claimPartition(): string {
+    const key = this.layout.merge && this.resolveMain(this.layout.merge.key);
+    if (!key) return '_row_number';
+    const trimmed = `NULLIF(TRIM(${this.q(key)}), '')`;
+    return `${trimmed}, CASE WHEN ${trimmed} IS NULL THEN _row_number END`;
+  }
+
+  /** Windows over each claim's segments: mapped columns from the first segment, sums over all. */
+  private merged(rows: string): string {
+    const merge = this.layout.merge;
+    if (!merge) return rows;
+    const q = this.q;
+    const claim = `PARTITION BY ${this.claimPartition()}`;
+    const segment = this.sql.parseInteger(`TRIM(${q(this.resolveMain(merge.segment) ?? merge.segment)})`);
+    const sums = new Set((merge.sum ?? []).map((c) => this.resolveMain(c)).filter((c) => c !== undefined));
+    const slotted = new Set(
+      Object.values(this.layout.unpivot?.columns ?? {}).flatMap((t) => this.slotColumns(t).map(([, n]) => n)),
+    );
+    const key = this.resolveMain(merge.key);
+    const columns = [...this.source.names, ...this.prepared].map((name) => {
+      const column = q(name);
+      if (sums.has(name)) {
+        const amount = this.sql.parseDecimal(`TRIM(${column})`, AMOUNT_TYPE.precision, AMOUNT_TYPE.scale);
+        return `CAST(SUM(${amount}) OVER (${claim}) AS ${this.sql.textType}) AS ${column}`;
+      }
+      if (name === key || slotted.has(name) || !this.used.has(name)) return column;
+      return `FIRST_VALUE(${column}) OVER (${claim} ORDER BY ${segment} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS ${column}`;
+    });
+    const filled = this.layout.unpivot
+      ? `, MAX(CASE WHEN ${this.anyFilled()} THEN 1 ELSE 0 END) OVER (${claim}) AS _cf_claim_filled`
+      : '';
+    return `(SELECT ${ROW_COLUMNS.join(', ')}, ${columns.join(', ')},
+  COALESCE(${segment}, 1) AS _cf_segment, COALESCE(${segment} = MIN(${segment}) OVER (${claim}), TRUE) AS _cf_first_segment${filled}
+FROM ${rows} AS segments)`;
+  }
+
+  /** TRUE when any slot of the row is filled. */
+  private anyFilled(): string {
+    const unpivot = this.layout.unpivot;
+    const template = unpivot?.columns[unpivot.filled];
+    const names = template ? this.slotColumns(template).map(([, n]) => `NULLIF(TRIM(${this.q(n)}), '')`) : [];
+    return names.length === 0 ? 'FALSE' : `COALESCE(${names.join(', ')}) IS NOT NULL`;
+  }
+
+  /** One row per filled slot; a claim with none keeps one line (slot 1 of its first segment). */
+  private unpivoted(rows: string): string {
+    const unpivot = this.layout.unpivot;
+    if (!unpivot) return rows;
+    const slots = Array.from({ length: unpivot.slots }, (_, i) => `(${i + 1})`).join(', ');
+    const template = unpivot.columns[unpivot.filled] ?? '';
+    const branches = this.slotColumns(template).map(([slot, name]) => `WHEN ${slot} THEN ${this.q(name)}`);
+    const filled =
+      branches.length === 0 ? 'FALSE' : `NULLIF(TRIM(CASE _cf_slot ${branches.join(' ')} END), '') IS NOT NULL`;
+    const merged = Boolean(this.layout.merge);
+    const claimFilled = merged ? '_cf_claim_filled = 1' : this.anyFilled();
+    const firstSegment = merged ? ' AND _cf_first_segment' : '';
+    const line = merged ? `(_cf_segment - 1) * ${unpivot.slots} + _cf_slot` : '_cf_slot';
+    return `(SELECT *, ${line} AS _cf_line FROM ${rows} AS claims CROSS JOIN (VALUES ${slots}) AS slot_numbers(_cf_slot)
+  WHERE ${filled} OR (_cf_slot = 1 AND NOT (${claimFilled})${firstSegment}))`;
+  }
+
+  private joins(): string {
+    return this.companions
+      .map(({ companion, relation }) => {
+        const on = this.columnRef(companion.on) ?? 'NULL';
+        return `\nLEFT JOIN ${relation} AS ${this.q(`c_${companion.name}`)} ON ${this.q(`c_${companion.name}`)}._cf_key = NULLIF(TRIM(${on}), '')`;
+      })
+      .join('');
+  }
+}
+
+/** Rewrites a date layout the normalise stage does not read into YYYY-MM-DD; other text is left for the rules. */
+function reformatDate(sql: SqlDialect, text: string, format: DateFormat): string {
+  const trimmed = `TRIM(${text})`;
+  const part = (start: number, length: number): string => `SUBSTRING(${trimmed}, ${start}, ${length})`;
+  const iso = (year: string, month: string, day: string): string => `${year} || '-' || ${month} || '-' || ${day}`;
+  const [pattern, rewritten] = ((): [string, string] => {
+    switch (format) {
+      case 'DD/MM/YYYY':
+        return ['[0-9]{2}/[0-9]{2}/[0-9]{4}', iso(part(7, 4), part(4, 2), part(1, 2))];
+      case 'DD.MM.YYYY':
+        return ['[0-9]{2}\\.[0-9]{2}\\.[0-9]{4}', iso(part(7, 4), part(4, 2), part(1, 2))];
+      case 'YYYY/MM/DD':
+        return ['[0-9]{4}/[0-9]{2}/[0-9]{2}', iso(part(1, 4), part(6, 2), part(9, 2))];
+      case 'MMDDYYYY':
+        return ['[0-9]{8}', iso(part(5, 4), part(1, 2), part(3, 2))];
+      case 'DDMMYYYY':
+        return ['[0-9]{8}', iso(part(5, 4), part(3, 2), part(1, 2))];
+      case 'timestamp':
+        return ['[0-9]{4}-[0-9]{2}-[0-9]{2}[T ].*', part(1, 10)];
+    }
+  })();
+  return `CASE WHEN ${sql.fullMatch(trimmed, pattern)} THEN ${rewritten} ELSE ${text} END`;
+}

@@ -1,0 +1,84 @@
+import { type SqlDialect, sumOfFlagBits } from './dialect.ts';
+
+/**
+ * What the SQL below assumes of the session. Without it a bad cast or date fails the job instead
+ * of giving NULL (ANSI mode), a date in a shape the pre-3.0 parser took throws an upgrade error,
+ * `Z` timestamps depend on the cluster's time zone, and Parquet timestamps are written as INT96.
+ */
+const SESSION_SETTINGS: Readonly<Record<string, string>> = {
+  'spark.sql.ansi.enabled': 'false',
+  'spark.sql.legacy.timeParserPolicy': 'CORRECTED',
+  'spark.sql.session.timeZone': 'UTC',
+  'spark.sql.parquet.outputTimestampType': 'TIMESTAMP_MICROS',
+};
+
+/** The feed date formats of the DuckDB dialect, as Java patterns (parsed case-insensitively by Spark). */
+const DATE_FORMATS = ['yyyyMMdd', 'M/d/yyyy', 'd-MMM-yyyy'];
+const TIMESTAMP_FORMATS = [
+  'yyyy-MM-dd HH:mm:ss',
+  'yyyy-MM-dd HH:mm:ss.SSSSSS',
+  "yyyy-MM-dd'T'HH:mm:ss",
+  "yyyy-MM-dd'T'HH:mm:ss'Z'",
+  "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'",
+  'yyyy-MM-dd',
+  ...DATE_FORMATS,
+];
+const INT_MAX = 2147483647;
+
+/**
+ * Spark reads backslash escapes in string literals and joins adjacent literals, so a quote is
+ * escaped with a backslash, never doubled.
+ */
+const quoteString = (value: string): string => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+const textList = (values: readonly string[]): string =>
+  values.length === 0 ? 'CAST(array() AS ARRAY<STRING>)' : `array(${values.join(', ')})`;
+const trimLeading = (text: string, chars: string): string => `TRIM(LEADING ${quoteString(chars)} FROM ${text})`;
+
+/** Spark SQL 3.3+ (Glue 4 and 5), run with its `sessionSettings`. */
+export const sparkDialect: SqlDialect = {
+  name: 'spark',
+  // Spark rejects VARCHAR without a length.
+  textType: 'STRING',
+  sessionSettings: SESSION_SETTINGS,
+  quoteIdent: (name) => `\`${name.replaceAll('`', '``')}\``,
+  stringLiteral: quoteString,
+  dateLiteral: (isoDate) => `DATE ${quoteString(isoDate)}`,
+  // The same ISO shape test as DuckDB's: Spark's cast also forgives text after the date.
+  parseDate: (text) =>
+    `CASE WHEN length(${text}) = 10 AND substr(${text}, 5, 1) = '-' AND substr(${text}, 8, 1) = '-' AND substr(${text}, 10, 1) BETWEEN '0' AND '9'
+      THEN CAST(${text} AS DATE) ELSE coalesce(${DATE_FORMATS.map((f) => `to_date(${text}, ${quoteString(f)})`).join(', ')}) END`,
+  parseTimestamp: (text) =>
+    `coalesce(${TIMESTAMP_FORMATS.map((f) => `to_timestamp(${text}, ${quoteString(f)})`).join(', ')})`,
+  parseDecimal: (text, precision, scale) =>
+    `CAST(replace(${trimLeading(text, '$')}, ',', '') AS DECIMAL(${precision},${scale}))`,
+  // DuckDB rounds '2.5' to 3 where Spark's integer cast truncates, and Spark wraps where DuckDB
+  // gives NULL: round through a decimal and keep the INT range.
+  parseInteger: (text) => {
+    const rounded = `ROUND(CAST(${text} AS DECIMAL(38,9)), 0)`;
+    return `CAST(CASE WHEN ABS(${rounded}) <= ${INT_MAX} THEN ${rounded} END AS INT)`;
+  },
+  // RLIKE finds; anchoring with \z (not $, which also matches before a final newline) makes it whole.
+  fullMatch: (text, pattern) => `(${text} RLIKE ${quoteString(`^(?:${pattern})\\z`)})`,
+  removeChars: (text, chars) => `translate(${text}, ${quoteString(chars)}, '')`,
+  trimLeading,
+  // months_between counts a month from the 29th of February to the 28th as whole, as DuckDB does.
+  yearsBetween: (from, to) => `floor(months_between(${to}, ${from}) / 12)`,
+  daysBetween: (from, to) => `datediff(${to}, ${from})`,
+  formatYear: (date) => `date_format(${date}, 'yyyy')`,
+  formatMonth: (date) => `date_format(${date}, 'MM')`,
+  flagBits: sumOfFlagBits,
+  namesOfFlags: (flags, names) =>
+    names.length === 0
+      ? textList([])
+      : `CASE WHEN ${flags} = 0 THEN ${textList([])} ELSE filter(${textList(names)}, (name, i) -> (shiftright(${flags}, i) & 1) = 1) END`,
+  listLength: (list) => `size(${list})`,
+  textList,
+  listConcat: (a, b) => `concat(${a}, ${b})`,
+  unnest: (list) => `explode(${list})`,
+  listHasAny: (list, values) => `arrays_overlap(${list}, ${textList(values)})`,
+  // to_json drops NULL fields unless told otherwise; DuckDB's json_object keeps them.
+  jsonObject: (entries) =>
+    `to_json(named_struct(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}), map('ignoreNullFields', 'false'))`,
+  // Spark's hashes skip NULLs, so (NULL, 'a') and ('a', NULL) would collide: each value brings its NULL flag.
+  hashValues: (values) => `xxhash64(${values.map((v) => `${v}, ${v} IS NULL`).join(', ')})`,
+};

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DuckDbEngine } from '../../src/adapters/duckdb/duckdb-engine.ts';
+import { planCommand, planFlagsSchema } from '../../src/cli/plan-command.ts';
+import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
+import { duckdbDialect as sql } from '../../src/plan/duckdb-dialect.ts';
+import { csvRelation, numberedParquet } from '../../src/plan/duckdb-ingest.ts';
+import type { EnginePlan } from '../../src/plan/engine-plan.ts';
+import { claimflow, tempDir } from '../support/cli.ts';
+import { SHARED_DIR } from '../support/shared.ts';
+
+const lit = sql.stringLiteral;
+const q = sql.quoteIdent;
+
+/**
+ * The engine plan is one statement graph for any engine. Rendered in the DuckDB dialect and run
+ * statement by statement, as the Glue runner runs the Spark one, it must give what `claimflow run`
+ * gives for the same file: the counts, samples, quarantined rows, published lines and aggregations.
+ */
+describe('the engine plan, run statement by statement on DuckDB', () => {
+  let dir: string;
+  let root: string;
+  let report: ValidationReport;
+  let plan: EnginePlan;
+  let engine: DuckDbEngine;
+  const refdata = join(SHARED_DIR, 'refdata');
+
+  before(async () => {
+    dir = await tempDir('engine-plan');
+    const input = join(dir, 'claims.csv');
+    root = join(dir, 'root');
+    const generate = ['--rows', '4000', '--out', input, '--seed', '21', '--defect-rate', '0.06', '--month', '2025-10'];
+    assert.equal((await claimflow('generate', ...generate)).code, 0);
+    const flags = ['--run-date', '2026-01-31', '--refdata', refdata, '--error-threshold', '0.5'];
+    const run = await claimflow('run', input, '--root', root, '--json', ...flags);
+    assert.equal(run.code, 0, run.stderr);
+    const [reportFile] = (await readdir(join(root, 'validation-reports'))).filter((f) => f.endsWith('.json'));
+    report = JSON.parse(await readFile(join(root, 'validation-reports', reportFile ?? ''), 'utf8'));
+
+    let printed = '';
+    const code = await planCommand(
+      input,
+      planFlagsSchema.parse({ dialect: 'duckdb', refdata, runDate: '2026-01-31' }),
+      (text) => {
+        printed += text;
+      },
+    );
+    assert.equal(code, 0);
+    plan = JSON.parse(printed) as EnginePlan;
+
+    // What the runner does: the input as numbered text rows, the lists as views, then each statement.
+    engine = await DuckDbEngine.open({ path: ':memory:' });
+    const raw = join(dir, 'raw.parquet');
+    const read = { path: input, gzip: false, delimiter: plan.input.delimiter ?? ',', columns: plan.input.columns };
+    await engine.run(`COPY (SELECT * FROM ${csvRelation(read)}) TO ${lit(raw)} (FORMAT parquet)`);
+    await engine.run(`CREATE TABLE ${q(plan.input.view)} AS SELECT * FROM ${numberedParquet(raw)}`);
+    for (const [view, path] of Object.entries(plan.code_sets)) {
+      await engine.run(
+        `CREATE VIEW ${q(view)} AS SELECT * FROM read_csv(${lit(path)}, header = true, all_varchar = true)`,
+      );
+    }
+    for (const statement of plan.statements) await engine.run(`CREATE TABLE ${q(statement.name)} AS ${statement.sql}`);
+  });
+  after(() => engine?.close());
+
+  const rows = (query: string) => engine.query(query);
+  /** An order-free fingerprint of a relation's rows, without the columns that differ per job. */
+  const fingerprint = async (relation: string, drop: readonly string[] = []) => {
+    const columns = drop.length > 0 ? `* EXCLUDE (${drop.join(', ')})` : '*';
+    const [row] = await rows(`SELECT COUNT(*) AS n, SUM(hash(t)) AS h FROM (SELECT ${columns} FROM ${relation}) AS t`);
+    return { n: Number(row?.n), h: String(row?.h) };
+  };
+
+  it('counts the rows and each rule as the report does, with the same samples', async () => {
+    const [summary] = await rows('SELECT * FROM summary');
+    assert.equal(Number(summary?.total), report.summary.total_records);
+    assert.equal(Number(summary?.quarantined), report.summary.error_records);
+    assert.ok(report.summary.error_records > 100, 'the file has planted defects');
+    const counts = Object.fromEntries(
+      (await rows('SELECT * FROM rule_counts')).map((r) => [String(r.rule_id), Number(r.row_count)]),
+    );
+    const reported = Object.fromEntries(
+      report.rules
+        .filter((r) => r.row_count > 0 && r.rule_id !== 'conflicting_duplicate_key')
+        .map((r) => [r.rule_id, r.row_count]),
+    );
+    assert.deepEqual(counts, reported);
+    const samples = await rows(
+      'SELECT rule_id, source_row_number FROM rule_samples ORDER BY rule_id, source_row_number',
+    );
+    for (const rule of report.rules.filter((r) => r.row_count > 0 && r.rule_id in counts)) {
+      assert.deepEqual(
+        samples.filter((s) => s.rule_id === rule.rule_id).map((s) => Number(s.source_row_number)),
+        rule.samples.map((s) => s.source_row_number),
+        rule.rule_id,
+      );
+    }
+  });
+
+  it('finds the same duplicates', async () => {
+    const [d] = await rows('SELECT * FROM duplicate_counts');
+    const distinct = Number(d?.distinct_lines);
+    assert.deepEqual(
+      { exact: Number(d?.repeated_rows) - distinct, conflicting_key: distinct - Number(d?.kept) },
+      { exact: report.duplicates_removed.exact, conflicting_key: report.duplicates_removed.conflicting_key },
+    );
+    assert.ok(report.duplicates_removed.total > 0);
+  });
+
+  it('quarantines and publishes the same rows, and aggregates them the same', async () => {
+    const perJob = ['job_id', 'ingest_datetime'];
+    assert.deepEqual(
+      await fingerprint('quarantine', perJob),
+      await fingerprint(`read_parquet(${lit(join(root, 'quarantine/rows/*.parquet'))})`, perJob),
+    );
+    const claims = await fingerprint('claims', [...perJob, 'year', 'month']);
+    assert.equal(claims.n, report.processed_records);
+    assert.deepEqual(
+      claims,
+      await fingerprint(
+        `read_parquet(${lit(join(root, 'processed/claims/*/*/*.parquet'))}, hive_partitioning = false)`,
+        perJob,
+      ),
+    );
+    for (const name of ['monthly_by_payer_claim_type', 'monthly_by_rendering_provider']) {
+      const published = `read_parquet(${lit(join(root, 'processed/aggregations', name, '*.parquet'))})`;
+      assert.deepEqual(await fingerprint(`aggregation_${name}`), await fingerprint(published), name);
+    }
+  });
+});
