@@ -1,5 +1,6 @@
 import { type FileTask, fileTaskSchema, TOPICS } from '../messages.ts';
 import { processFile } from '../process-file.ts';
+import { sourceKeyOf } from '../source-key.ts';
 import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
 
 /** etl: the staged plan over the whole file (check, route, dedupe, enrich, publish). */
@@ -14,10 +15,12 @@ export async function runFileJob(task: FileTask, deps: HandlerDeps): Promise<voi
   let result: Awaited<ReturnType<typeof processFile>>;
   try {
     const path = await deps.store.fetchLocal(task.key, download);
+    // Outputs are named by the object, not by its download, so a corrected delivery replaces them.
+    const sourceKey = sourceKeyOf(deps.store.locate(task.key));
     result = await processFile(
       path,
       { ...deps, engine },
-      { ...deps.settingsFor(path), jobId: task.job_id, mode: 'run' },
+      { ...deps.settingsFor(path), jobId: task.job_id, mode: 'run', sourceKey },
     );
   } finally {
     engine.close();

@@ -1,0 +1,296 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { TOPICS, type Topic } from '../../src/pipeline/messages.ts';
+import { PREFIXES } from '../bucket-layout.ts';
+import { LAMBDA_ENTRY_DIR, REPO_ROOT } from '../repo-paths.ts';
+import type { FunctionsProps } from './functions-props.ts';
+import { ManagedPolicyRole } from './managed-policy-role.ts';
+import { grantObjects, type ObjectGrant } from './object-grants.ts';
+import { LEDGER_STATUS_INDEX } from './storage.ts';
+
+export const FUNCTION_IDS = ['trigger', 'validation', 'etl', 'postProcessing', 'errorHandler'] as const;
+export type FunctionId = (typeof FUNCTION_IDS)[number];
+
+/** Files above this go to Glue instead of DuckDB in the function (`DUCKDB_MAX_BYTES`). */
+const DUCKDB_MAX_BYTES = 256 * 1024 * 1024;
+
+interface FunctionSpec {
+  /** Entry file in the entry folder, without `.ts`. */
+  readonly entry: string;
+  readonly description: string;
+  /** The objects the function reads, writes and deletes; nothing else in the buckets. */
+  readonly objects: readonly ObjectGrant[];
+  /** Takes part in jobs: the ledger, publishing on the topics, the manual-review queue. */
+  readonly pipeline: boolean;
+}
+
+const RW = ['read', 'write', 'delete'] as const;
+
+/** What the DynamoDB ledger does: items by key, transactions of puts and updates, jobs by status. */
+const LEDGER_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
+  trigger: {
+    entry: 'trigger',
+    description: 'S3 ObjectCreated on raw/claims/ -> s3-event-trigger',
+    // Reads to hash the file; deletes deliveries whose content was already processed.
+    objects: [{ bucket: 'input', prefix: PREFIXES.inbox, access: ['read', 'delete'] }],
+    pipeline: true,
+  },
+  validation: {
+    entry: 'validation',
+    description: 'claims.validate -> data-validation (file-level checks from the head of the file)',
+    objects: [
+      { bucket: 'input', prefix: PREFIXES.inbox, access: ['read'] },
+      { bucket: 'output', prefix: PREFIXES.quarantine, access: ['write'] },
+      { bucket: 'output', prefix: PREFIXES.validationReports, access: ['write'] },
+    ],
+    pipeline: true,
+  },
+  etl: {
+    entry: 'etl',
+    description: 'claims.etl -> etl (DuckDB plan in the function, or the Spark plan on Glue for large files)',
+    objects: [
+      { bucket: 'input', prefix: PREFIXES.inbox, access: ['read', 'delete'] },
+      { bucket: 'output', prefix: PREFIXES.processedClaims, access: RW },
+      { bucket: 'output', prefix: PREFIXES.quarantine, access: RW },
+      { bucket: 'output', prefix: PREFIXES.validationReports, access: RW },
+      { bucket: 'output', prefix: PREFIXES.archive, access: ['write'] },
+      { bucket: 'output', prefix: PREFIXES.temp, access: RW },
+      { bucket: 'output', prefix: PREFIXES.refdata, access: ['read'] },
+    ],
+    pipeline: true,
+  },
+  postProcessing: {
+    entry: 'post-processing',
+    description: 'claims.post-process -> post-processing (aggregations, warehouse load, removes the inbox copy)',
+    objects: [
+      { bucket: 'input', prefix: PREFIXES.inbox, access: ['delete'] },
+      { bucket: 'output', prefix: PREFIXES.processed, access: RW },
+      { bucket: 'output', prefix: PREFIXES.validationReports, access: ['read'] },
+      { bucket: 'output', prefix: PREFIXES.temp, access: RW },
+      { bucket: 'output', prefix: PREFIXES.refdata, access: ['read'] },
+    ],
+    pipeline: true,
+  },
+  errorHandler: {
+    entry: 'error-handler',
+    description: 'claims.errors -> error-handler (rates each error event by the alert policy and logs it)',
+    // The alert reached the error topic's subscribers already; this function only logs it.
+    objects: [],
+    pipeline: false,
+  },
+};
+
+/** Which processing-topic messages each subscribed function takes (the `topic` message attribute). */
+const PROCESSING_SUBSCRIPTIONS: ReadonlyArray<readonly [FunctionId, Topic]> = [
+  ['validation', TOPICS.validate],
+  ['etl', TOPICS.etl],
+  ['postProcessing', TOPICS.postProcess],
+];
+
+/**
+ * One bundling for every function: identical options let CDK reuse a bundle across apps with the
+ * same output folder, and esbuild runs locally (no Docker).
+ */
+const BUNDLING: nodejs.BundlingOptions = {
+  forceDockerBundling: false,
+  format: nodejs.OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  // DuckDB is native code, shipped in the layer; better-sqlite3 is the local ledger and never runs on AWS.
+  externalModules: ['@duckdb/*', 'better-sqlite3'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  // Bundled CommonJS dependencies call require(); an ES module has none of its own.
+  banner: "import { createRequire as __cfRequire } from 'node:module'; const require = __cfRequire(import.meta.url);",
+  logLevel: nodejs.LogLevel.ERROR,
+};
+
+/** The five Lambda functions, each with its own role, dead-letter queue and log group. */
+export class Functions extends Construct {
+  readonly functions: Readonly<Record<FunctionId, nodejs.NodejsFunction>>;
+  readonly deadLetterQueues: Readonly<Record<FunctionId, sqs.Queue>>;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const { settings, storage, messaging, glueJob, warehouse } = props;
+    const layer = new lambda.LayerVersion(this, 'DuckdbLayer', {
+      code: lambda.Code.fromAsset(props.duckdbLayerDir, { assetHash: props.duckdbLayerHash }),
+      compatibleRuntimes: [lambda.Runtime.NODEJS_24_X],
+      compatibleArchitectures: [lambda.Architecture.X86_64],
+      description: `DuckDB for Node (${props.duckdbLayerHash})`,
+    });
+    const environment: Record<string, string> = {
+      ENVIRONMENT: settings.name,
+      SNS_TOPIC_ARN: messaging.processingTopic.topicArn,
+      ERROR_TOPIC_ARN: messaging.errorTopic.topicArn,
+      GLUE_JOB_NAME: glueJob.jobName,
+      INPUT_BUCKET: storage.bucketNames.input,
+      OUTPUT_BUCKET: storage.bucketNames.output,
+      LEDGER_TABLE: storage.ledgerTable.tableName,
+      DEAD_LETTER_QUEUE_URL: messaging.manualReviewQueue.queueUrl,
+      DUCKDB_MAX_BYTES: String(DUCKDB_MAX_BYTES),
+      REFDATA_PREFIX: PREFIXES.refdata,
+      NODE_OPTIONS: '--enable-source-maps',
+      ...(warehouse && {
+        REDSHIFT_WORKGROUP: warehouse.workgroupName,
+        REDSHIFT_DATABASE: warehouse.database,
+        REDSHIFT_LOAD_ROLE_ARN: warehouse.loadRole.roleArn,
+      }),
+    };
+
+    const functions = {} as Record<FunctionId, nodejs.NodejsFunction>;
+    const deadLetterQueues = {} as Record<FunctionId, sqs.Queue>;
+    for (const fid of FUNCTION_IDS) {
+      deadLetterQueues[fid] = new sqs.Queue(this, `${fid}Dlq`, {
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: storage.key,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        // Failed messages are evidence awaiting review: deleting the stack leaves them.
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      Validations.of(deadLetterQueues[fid]).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: `This queue is the dead-letter queue of the ${SPECS[fid].entry} function's asynchronous invocations.`,
+      });
+      functions[fid] = this.createFunction(fid, props, { environment, layer, deadLetterQueue: deadLetterQueues[fid] });
+    }
+    this.functions = functions;
+    this.deadLetterQueues = deadLetterQueues;
+    Validations.of(this).acknowledge({
+      id: 'HIPAA.Security-LambdaInsideVPC',
+      reason:
+        'The functions reach only AWS APIs (S3, SNS, SQS, DynamoDB, Glue, KMS, Redshift Data), over TLS with IAM authentication; no private network resource is involved, and a VPC would need a NAT gateway or an interface endpoint per service in each AZ.',
+    });
+
+    functions.etl.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['glue:StartJobRun', 'glue:GetJobRun'], resources: [glueJob.jobArn] }),
+    );
+    if (warehouse) this.allowWarehouseLoad(functions.postProcessing, warehouse.workgroupArn);
+
+    for (const [fid, topic] of PROCESSING_SUBSCRIPTIONS) {
+      messaging.processingTopic.addSubscription(
+        new subscriptions.LambdaSubscription(functions[fid], {
+          filterPolicy: { topic: sns.SubscriptionFilter.stringFilter({ allowlist: [topic] }) },
+        }),
+      );
+    }
+    // Alarms share the error topic; the error handler takes only the pipeline's error events.
+    messaging.errorTopic.addSubscription(
+      new subscriptions.LambdaSubscription(functions.errorHandler, {
+        filterPolicyWithMessageBody: {
+          event_type: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.stringFilter({ allowlist: ['error'] })),
+        },
+      }),
+    );
+  }
+
+  private createFunction(
+    fid: FunctionId,
+    props: FunctionsProps,
+    shared: { environment: Record<string, string>; layer: lambda.ILayerVersion; deadLetterQueue: sqs.Queue },
+  ): nodejs.NodejsFunction {
+    const { settings, storage, messaging } = props;
+    const spec = SPECS[fid];
+    const role = new ManagedPolicyRole(this, `${fid}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `claimflow ${settings.name}: ${spec.entry} function`,
+    });
+    const logGroup = new logs.LogGroup(this, `${fid}Logs`, {
+      retention: settings.logRetention,
+      encryptionKey: storage.key,
+    });
+    const fn = new nodejs.NodejsFunction(this, fid, {
+      entry: join(LAMBDA_ENTRY_DIR, `${spec.entry}.ts`),
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      handler: 'handler',
+      description: spec.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.X86_64,
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      // A file up to DUCKDB_MAX_BYTES, its outputs and DuckDB's spill files share /tmp.
+      ephemeralStorageSize: Size.gibibytes(2),
+      reservedConcurrentExecutions: settings.reservedConcurrency,
+      retryAttempts: 2,
+      tracing: lambda.Tracing.ACTIVE,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: shared.environment,
+      layers: [shared.layer],
+      bundling: BUNDLING,
+    });
+    // Set on the resource rather than through `deadLetterQueue`, whose grant adds wildcard KMS actions;
+    // the exact ones are granted below, and the role (with its policy) exists before the function.
+    (fn.node.defaultChild as lambda.CfnFunction).deadLetterConfig = { targetArn: shared.deadLetterQueue.queueArn };
+
+    logGroup.grantWrite(role);
+    grantObjects(role, storage, spec.objects);
+    const table = storage.ledgerTable;
+    const grants: Array<[string[], string[]]> = [
+      [['sqs:SendMessage'], [shared.deadLetterQueue.queueArn]],
+      // SSE-KMS of the DLQ and, for pipeline functions, of the table, topics and manual-review queue.
+      [['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], [storage.key.keyArn]],
+    ];
+    if (spec.pipeline) {
+      grants.push(
+        [LEDGER_ACTIONS, [table.tableArn, `${table.tableArn}/index/${LEDGER_STATUS_INDEX}`]],
+        [['sns:Publish'], [messaging.processingTopic.topicArn, messaging.errorTopic.topicArn]],
+        [['sqs:SendMessage'], [messaging.manualReviewQueue.queueArn]],
+      );
+    }
+    for (const [actions, resources] of grants)
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+    Validations.of(role.policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions.',
+    });
+    return fn;
+  }
+
+  /** COPY and queries through the Redshift Data API, on this workgroup only. */
+  private allowWarehouseLoad(fn: nodejs.NodejsFunction, workgroupArn: string): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'redshift-data:ExecuteStatement',
+          'redshift-data:BatchExecuteStatement',
+          'redshift-serverless:GetCredentials',
+        ],
+        resources: [workgroupArn],
+      }),
+    );
+    // The Data API authorises these per statement id, and only for the caller who ran the statement.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'redshift-data:DescribeStatement',
+          'redshift-data:GetStatementResult',
+          'redshift-data:CancelStatement',
+        ],
+        resources: ['*'],
+      }),
+    );
+  }
+}

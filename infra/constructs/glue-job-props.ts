@@ -1,0 +1,7 @@
+import type { EnvironmentSettings } from '../environments.ts';
+import type { Storage } from './storage.ts';
+
+export interface GlueJobProps {
+  readonly settings: EnvironmentSettings;
+  readonly storage: Storage;
+}

@@ -1,0 +1,5 @@
+import type { EnvironmentSettings } from '../environments.ts';
+
+export interface StorageProps {
+  readonly settings: EnvironmentSettings;
+}

@@ -1,0 +1,39 @@
+import { GlueClient } from '@aws-sdk/client-glue';
+import { HEAD_BYTES } from '../../../pipeline/detect-format.ts';
+import { runFileJob } from '../../../pipeline/handlers/etl.ts';
+import { fileTaskSchema } from '../../../pipeline/messages.ts';
+import { type LambdaContainer, lambdaContainer } from '../aws-handler-deps.ts';
+import { startSparkJob } from '../spark-job.ts';
+import { snsMessages } from './sns-messages.ts';
+
+/**
+ * `claims.etl` tasks from the processing topic. The engine is chosen per file: up to
+ * DUCKDB_MAX_BYTES the plan runs on DuckDB in this function, above it the Spark plan goes to Glue.
+ */
+export function createEtlHandler(
+  container: () => LambdaContainer,
+  glue: GlueClient = new GlueClient({}),
+): (event: unknown) => Promise<void> {
+  return async (event) => {
+    const { env, store, deps } = container();
+    for (const message of snsMessages(event)) {
+      const task = fileTaskSchema.parse(message);
+      const bytes = await store.size(task.key);
+      if (bytes <= env.DUCKDB_MAX_BYTES) {
+        await runFileJob(task, deps);
+        continue;
+      }
+      const runId = await startSparkJob(task, {
+        store,
+        glue,
+        jobName: env.GLUE_JOB_NAME,
+        refdataPrefix: env.REFDATA_PREFIX,
+        readObjectHead: (key) => store.readHead(key, HEAD_BYTES),
+        clock: deps.clock,
+      });
+      deps.logger.info('etl handed to glue', { job_id: task.job_id, file: task.input_file, bytes, job_run_id: runId });
+    }
+  };
+}
+
+export const handler = createEtlHandler(lambdaContainer);

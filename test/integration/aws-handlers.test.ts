@@ -1,0 +1,467 @@
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  type AwsHandlerDeps,
+  createAwsHandlerDeps,
+  type LambdaContainer,
+} from '../../src/adapters/aws/aws-handler-deps.ts';
+import { createErrorHandler } from '../../src/adapters/aws/lambda/error-handler.ts';
+import { createEtlHandler } from '../../src/adapters/aws/lambda/etl.ts';
+import { createPostProcessingHandler } from '../../src/adapters/aws/lambda/post-processing.ts';
+import { createTriggerHandler } from '../../src/adapters/aws/lambda/trigger.ts';
+import { createValidationHandler } from '../../src/adapters/aws/lambda/validation.ts';
+import { type LambdaEnv, parseLambdaEnv } from '../../src/adapters/aws/lambda-env.ts';
+import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.ts';
+import { SqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.ts';
+import { createLogger } from '../../src/cli/logger.ts';
+import { TOPICS, type Topic, type TriggerResponse } from '../../src/pipeline/messages.ts';
+import type { EventBus } from '../../src/pipeline/ports.ts';
+import { claimflow, type Expectation, lit, type RunJson, readExpectations, sql, tempDir } from '../support/cli.ts';
+import { type S3rver, startS3rver } from '../support/s3rver.ts';
+import { SHARED_DIR } from '../support/shared.ts';
+
+const BUCKETS = { input: 'claimflow-dev-input', output: 'claimflow-dev-output' };
+const RUN_DATE = '2026-01-31';
+/** Per-run lineage: differs between any two runs of the same file by design. */
+const RUN_LINEAGE = 'job_id, ingest_datetime, file_name';
+
+/** The functions' environment as the CDK app sets it. */
+const envVars = {
+  ENVIRONMENT: 'dev',
+  SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:processing',
+  ERROR_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:errors',
+  GLUE_JOB_NAME: 'claimflow-dev-etl',
+  INPUT_BUCKET: BUCKETS.input,
+  OUTPUT_BUCKET: BUCKETS.output,
+  LEDGER_TABLE: 'claimflow-dev-ledger',
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/claimflow-dev-review',
+};
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** The SNS topics as an in-process queue, delivered in order to the subscribed entry points. */
+class QueuedBus implements EventBus {
+  readonly queue: Array<{ topic: Topic; message: unknown }> = [];
+  readonly delivered: Array<{ topic: Topic; message: Record<string, unknown> }> = [];
+
+  async publish(topic: Topic, message: unknown): Promise<void> {
+    this.queue.push({ topic, message });
+  }
+}
+
+/** What Lambda hands a function subscribed to an SNS topic. */
+function snsEvent(topic: Topic, message: unknown) {
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        Sns: {
+          Type: 'Notification',
+          MessageId: randomUUID(),
+          TopicArn: `arn:aws:sns:us-east-1:000000000000:${topic === TOPICS.errors ? 'errors' : 'processing'}`,
+          Message: JSON.stringify(message),
+          MessageAttributes: { topic: { Type: 'String', Value: topic } },
+          Timestamp: new Date().toISOString(),
+        },
+      },
+    ],
+  };
+}
+
+/** An S3 notification as AWS sends it: the key URL-encoded, with '+' for spaces. */
+function awsS3Event(key: string, size: number) {
+  const encoded = encodeURIComponent(key).replaceAll('%2F', '/').replaceAll('%20', '+');
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        eventName: 'ObjectCreated:Put',
+        eventTime: new Date().toISOString(),
+        s3: { bucket: { name: BUCKETS.input }, object: { key: encoded, size } },
+      },
+    ],
+  };
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+/** Rows of Parquet files as sorted text, without the per-run lineage. */
+async function sortedRows(paths: readonly string[]): Promise<string[]> {
+  const files = `[${paths.map(lit).join(', ')}]`;
+  const rows = await sql(
+    `SELECT t::VARCHAR AS row FROM (SELECT * EXCLUDE (${RUN_LINEAGE}) FROM read_parquet(${files}, hive_partitioning = false)) AS t ORDER BY row`,
+  );
+  return rows.map((r) => String(r.row));
+}
+
+interface Delivery {
+  readonly file: string;
+  readonly key: string;
+  /** `claimflow run` of the same file on one machine. */
+  readonly local: RunJson['files'][number];
+  readonly localRoot: string;
+  readonly expected: Expectation[];
+}
+
+describe('Lambda entry points wired to s3rver', () => {
+  let server: S3rver;
+  let client: S3Client;
+  let dir: string;
+  let env: LambdaEnv;
+  let store: S3ObjectStore;
+  let deps: AwsHandlerDeps;
+  let ledger: SqliteLedger;
+  const bus = new QueuedBus();
+  const logs: string[] = [];
+  const deliveries = new Map<string, Delivery>();
+  // Glue is the one part only AWS can answer: its client is mocked, the plan lands in s3rver.
+  const glue = new GlueClient({ region: 'us-east-1' });
+  const glueMock = mockClient(glue);
+  let entry: {
+    trigger: (event: unknown) => Promise<TriggerResponse>;
+    byTopic: Partial<Record<Topic, (event: unknown) => Promise<void>>>;
+  };
+
+  /** Delivers queued messages in order, as SNS would, until none is left. */
+  async function drain(): Promise<void> {
+    for (let next = bus.queue.shift(); next; next = bus.queue.shift()) {
+      bus.delivered.push({ topic: next.topic, message: next.message as Record<string, unknown> });
+      await entry.byTopic[next.topic]?.(snsEvent(next.topic, next.message));
+    }
+  }
+
+  /** A generated claim file to deliver at `key`, and what `claimflow run` made of it locally. */
+  async function generate(name: string, seed: number, key: string): Promise<Delivery> {
+    const file = join(dir, name);
+    const generated = await claimflow(
+      'generate',
+      '--rows',
+      '3000',
+      '--out',
+      file,
+      '--seed',
+      String(seed),
+      '--defect-rate',
+      '0.04',
+      '--month',
+      '2025-10',
+    );
+    assert.equal(generated.code, 0, generated.stderr);
+    const localRoot = join(dir, `local-${seed}`);
+    const refdata = join(SHARED_DIR, 'refdata');
+    const run = await claimflow(
+      'run',
+      file,
+      '--root',
+      localRoot,
+      '--json',
+      '--run-date',
+      RUN_DATE,
+      '--refdata',
+      refdata,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const [local] = (JSON.parse(run.stdout) as RunJson).files;
+    assert.ok(local);
+    return { file, key, local, localRoot, expected: await readExpectations(file) };
+  }
+
+  async function upload(file: string, key: string): Promise<number> {
+    const body = await readFile(file);
+    await client.send(new PutObjectCommand({ Bucket: BUCKETS.input, Key: key, Body: body }));
+    return body.length;
+  }
+
+  /** The `nth` ObjectCreated event s3rver sent for `key`, as it sent it. */
+  async function s3rverEventFor(key: string, nth = 1): Promise<unknown> {
+    type Notification = { Records: Array<{ eventName: string; s3: { object: { key: string } } }> };
+    for (let waited = 0; waited < 5000; waited += 20) {
+      const event = server.events.filter((e) => {
+        const [record] = (e as Notification).Records;
+        return record?.s3.object.key === key && record.eventName.startsWith('ObjectCreated:');
+      })[nth - 1];
+      if (event) return event;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`s3rver sent no event for ${key}`);
+  }
+
+  before(async () => {
+    dir = await tempDir('aws-handlers');
+    server = await startS3rver([BUCKETS.input, BUCKETS.output]);
+    client = server.client();
+    env = parseLambdaEnv(envVars);
+    // The reference lists, where the functions find them.
+    const refdata = join(SHARED_DIR, 'refdata');
+    for (const path of await filesUnder(refdata)) {
+      const key = `${env.REFDATA_PREFIX}${relative(refdata, path).split(sep).join('/')}`;
+      await client.send(new PutObjectCommand({ Bucket: BUCKETS.output, Key: key, Body: await readFile(path) }));
+    }
+    store = new S3ObjectStore(client, BUCKETS, join(dir, 'lambda-tmp', 'scratch'));
+    // No DynamoDB on this machine: the ledger is the SQLite one (DynamoDbLedger has its own tests).
+    ledger = new SqliteLedger(':memory:');
+    deps = createAwsHandlerDeps(
+      { store, bus, ledger },
+      {
+        refdataPrefix: env.REFDATA_PREFIX,
+        localRoot: join(dir, 'lambda-tmp'),
+        memoryMb: 512,
+        logger: createLogger(true, { write: (line: string) => logs.push(line) > 0 }),
+        clock: { now: () => new Date(`${RUN_DATE}T12:00:00Z`) },
+      },
+    );
+    const container = (): LambdaContainer => ({ env, store, deps });
+    entry = {
+      trigger: createTriggerHandler(container),
+      byTopic: {
+        [TOPICS.validate]: createValidationHandler(container),
+        [TOPICS.etl]: createEtlHandler(container, glue),
+        [TOPICS.postProcess]: createPostProcessingHandler(container),
+        [TOPICS.errors]: createErrorHandler(container),
+      },
+    };
+    deliveries.set('s3rver', await generate('claims-a.csv', 21, 'raw/claims/acme feed é 2025-10.csv'));
+    deliveries.set('aws', await generate('claims-b.csv', 22, 'raw/claims/acme feed+2025 ü.csv'));
+    deliveries.set('corrected', await generate('claims-a-corrected.csv', 23, 'raw/claims/acme feed é 2025-10.csv'));
+  });
+
+  after(async () => {
+    glueMock.restore();
+    deps?.close();
+    ledger?.close();
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Everything one job published to the output bucket, checked against the local run of the same file. */
+  async function assertProcessedLikeLocally(jobId: string, delivery: Delivery): Promise<void> {
+    const quarantined = delivery.expected.filter((e) => e.outcome === 'quarantine').length;
+    const report = JSON.parse(await store.readText(`validation-reports/${jobId}.json`));
+    assert.equal(report.validation_status, 'success');
+    assert.equal(report.report_location, `s3://${BUCKETS.output}/validation-reports/${jobId}.json`);
+    assert.deepEqual(report.summary, {
+      total_records: 3000,
+      valid_records: 3000 - quarantined,
+      error_records: quarantined,
+    });
+    assert.deepEqual(report.summary, delivery.local.validation?.summary);
+    assert.deepEqual(report.skipped_rules, [], 'the reference lists were downloaded and loaded');
+    assert.equal(report.processed_records, delivery.local.processed_records);
+
+    const processedKeys: string[] = report.outputs.processed;
+    assert.ok(processedKeys.length > 0);
+    for (const key of processedKeys) assert.match(key, /^processed\/claims\/year=2025\/month=10\/[^/]+\.parquet$/);
+    const scratch = `verify-${jobId}`;
+    const processed = await Promise.all(processedKeys.map((k) => store.fetchLocal(k, scratch)));
+    const rows = await sortedRows(processed);
+    assert.equal(rows.length, delivery.local.processed_records);
+    const localProcessed = (await filesUnder(join(delivery.localRoot, 'processed/claims'))).filter((p) =>
+      p.endsWith('.parquet'),
+    );
+    assert.deepEqual(rows, await sortedRows(localProcessed), 'the same rows as the DuckDB plan run locally');
+    const [lineage] = await sql(
+      `SELECT COUNT(DISTINCT job_id) AS jobs, MIN(job_id) AS job, MIN(file_name) AS file FROM read_parquet([${processed.map(lit).join(', ')}])`,
+    );
+    assert.deepEqual(
+      { jobs: Number(lineage?.jobs), job: lineage?.job, file: lineage?.file },
+      { jobs: 1, job: jobId, file: delivery.key.split('/').pop() },
+    );
+
+    const quarantine = await store.fetchLocal(report.outputs.quarantine_rows, scratch);
+    const quarantineRows = await sortedRows([quarantine]);
+    assert.equal(quarantineRows.length, quarantined);
+    assert.deepEqual(quarantineRows, await sortedRows(await filesUnder(join(delivery.localRoot, 'quarantine/rows'))));
+
+    assert.equal(report.outputs.archive, `archive/${RUN_DATE}/${jobId}/${delivery.key.split('/').pop()}`);
+    assert.equal(await store.hash(report.outputs.archive), sha256(await readFile(delivery.file)));
+    assert.ok(
+      (await store.list('validation-reports')).includes(`validation-reports/${jobId}.html`),
+      'the HTML report too',
+    );
+    assert.equal((await store.list('raw/claims')).includes(delivery.key), false, 'the inbox copy is gone');
+    await store.dropScratch(scratch);
+
+    const job = await ledger.job(jobId);
+    assert.equal(job?.status, 'SUCCEEDED');
+    assert.equal(job?.input_key, delivery.key);
+    assert.equal(job?.processed_records, delivery.local.processed_records);
+    assert.equal(job?.quarantined_records, quarantined);
+    const events = bus.delivered
+      .filter((d) => d.message.job_id === jobId && d.topic === TOPICS.events)
+      .map((d) => `${d.message.event_type}${d.message.status ? `:${d.message.status}` : ''}`);
+    assert.deepEqual(events, ['job_status_update:STARTED', 'validation_output', 'job_status_update:SUCCEEDED']);
+  }
+
+  it("processes a file from s3rver's own event (raw key with spaces and unicode) like the local run", async () => {
+    const delivery = deliveries.get('s3rver');
+    assert.ok(delivery);
+    await upload(delivery.file, delivery.key);
+    const event = await s3rverEventFor(delivery.key);
+    assert.equal((event as { Records: Array<{ eventName: string }> }).Records[0]?.eventName, 'ObjectCreated:Put');
+
+    const response = await entry.trigger(event);
+
+    assert.equal(response.body.message, 'Successfully processed 1 files');
+    const [jobId] = response.body.jobs_started;
+    assert.ok(jobId);
+    await drain();
+    assert.deepEqual(
+      bus.delivered.filter((d) => d.message.job_id === jobId || d.message.key === delivery.key).map((d) => d.topic),
+      [TOPICS.events, TOPICS.validate, TOPICS.etl, TOPICS.events, TOPICS.postProcess, TOPICS.events],
+    );
+    await assertProcessedLikeLocally(jobId, delivery);
+  });
+
+  it('processes a file from an event shaped as AWS sends it (URL-encoded key, + for spaces) like the local run', async () => {
+    const delivery = deliveries.get('aws');
+    assert.ok(delivery);
+    const size = await upload(delivery.file, delivery.key);
+    const event = awsS3Event(delivery.key, size);
+    assert.equal(event.Records[0]?.s3.object.key, 'raw/claims/acme+feed%2B2025+%C3%BC.csv');
+
+    const response = await entry.trigger(event);
+
+    const [jobId] = response.body.jobs_started;
+    assert.ok(jobId);
+    await drain();
+    await assertProcessedLikeLocally(jobId, delivery);
+  });
+
+  it('recomputes the month’s aggregations from both files’ published lines', async () => {
+    const keys = await store.list('processed/aggregations');
+    assert.ok(keys.includes('processed/aggregations/monthly_by_payer_claim_type/2025-10.parquet'), String(keys));
+    const path = await store.fetchLocal('processed/aggregations/monthly_by_payer_claim_type/2025-10.parquet', 'agg');
+    const [totals] = await sql(`SELECT SUM(line_count) AS lines FROM read_parquet(${lit(path)})`);
+    const processed = ['s3rver', 'aws'].reduce(
+      (n, name) => n + (deliveries.get(name)?.local.processed_records ?? 0),
+      0,
+    );
+    assert.equal(Number(totals?.lines), processed);
+    await store.dropScratch('agg');
+  });
+
+  it('skips the same content delivered again under another key, and clears it from the inbox', async () => {
+    const original = deliveries.get('s3rver');
+    assert.ok(original);
+    const key = 'raw/claims/resent.csv';
+    await upload(original.file, key);
+
+    const response = await entry.trigger(await s3rverEventFor(key));
+
+    assert.deepEqual(response.body.jobs_started, []);
+    await drain();
+    const skipped = bus.delivered.at(-1)?.message;
+    assert.equal(skipped?.event_type, 'delivery_skipped');
+    assert.equal(skipped?.input_file, 'resent.csv');
+    assert.equal((await store.list('raw/claims')).includes(key), false);
+  });
+
+  it('replaces the rows of an earlier delivery when a corrected file arrives under the same key', async () => {
+    const corrected = deliveries.get('corrected');
+    const other = deliveries.get('aws');
+    assert.ok(corrected && other);
+    await upload(corrected.file, corrected.key);
+
+    const response = await entry.trigger(await s3rverEventFor(corrected.key, 2));
+
+    const [jobId] = response.body.jobs_started;
+    assert.ok(jobId);
+    await drain();
+    await assertProcessedLikeLocally(jobId, corrected);
+    const month = (await store.list('processed/claims/year=2025/month=10')).filter((k) => k.endsWith('.parquet'));
+    const paths = await Promise.all(month.map((k) => store.fetchLocal(k, 'month')));
+    const [lines] = await sql(`SELECT COUNT(*) AS n FROM read_parquet([${paths.map(lit).join(', ')}])`);
+    assert.equal(
+      Number(lines?.n),
+      corrected.local.processed_records + other.local.processed_records,
+      'the first version of the file left no rows behind',
+    );
+    const aggregate = await store.fetchLocal(
+      'processed/aggregations/monthly_by_payer_claim_type/2025-10.parquet',
+      'month',
+    );
+    const [totals] = await sql(`SELECT SUM(line_count) AS lines FROM read_parquet(${lit(aggregate)})`);
+    assert.equal(Number(totals?.lines), Number(lines?.n));
+    await store.dropScratch('month');
+  });
+
+  it('hands a file larger than DUCKDB_MAX_BYTES to Glue with its Spark plan, and runs nothing in the function', async () => {
+    const file = join(dir, 'claims-large.csv');
+    const generated = await claimflow(
+      'generate',
+      '--rows',
+      '3000',
+      '--out',
+      file,
+      '--seed',
+      '24',
+      '--month',
+      '2025-10',
+    );
+    assert.equal(generated.code, 0, generated.stderr);
+    const key = 'raw/claims/large feed.csv';
+    const size = await upload(file, key);
+    env = parseLambdaEnv({ ...envVars, DUCKDB_MAX_BYTES: String(size - 1) });
+    glueMock.on(StartJobRunCommand).resolves({ JobRunId: 'jr_0123456789abcdef' });
+    try {
+      const response = await entry.trigger(await s3rverEventFor(key));
+      const [jobId] = response.body.jobs_started;
+      assert.ok(jobId);
+      await drain();
+
+      const runs = glueMock.commandCalls(StartJobRunCommand);
+      assert.equal(runs.length, 1);
+      const planLocation = `s3://${BUCKETS.output}/temp/${jobId}/plan.json`;
+      assert.deepEqual(runs[0]?.args[0].input, {
+        JobName: 'claimflow-dev-etl',
+        Arguments: { '--plan': planLocation, '--job_id': jobId },
+      });
+      const plan = JSON.parse(await store.readText(`temp/${jobId}/plan.json`));
+      assert.equal(plan.dialect, 'spark');
+      assert.equal(plan.job_id, jobId);
+      assert.equal(plan.input.path, `s3://${BUCKETS.input}/${key}`);
+      assert.equal(plan.input.format, 'csv');
+      assert.ok(Object.keys(plan.code_sets).length > 0, 'the reference lists, read in place by the engine');
+      assert.ok(logs.some((line) => line.includes('"etl handed to glue"') && line.includes('jr_0123456789abcdef')));
+      assert.deepEqual(
+        bus.delivered.filter((d) => d.message.job_id === jobId).map((d) => d.topic),
+        [TOPICS.events, TOPICS.validate, TOPICS.etl],
+        'no validation output, no post-processing from the function',
+      );
+      assert.equal(
+        (await store.list('validation-reports')).some((k) => k.includes(jobId)),
+        false,
+      );
+      assert.equal((await ledger.job(jobId))?.status, 'STARTED', 'the Glue run finishes the job');
+    } finally {
+      env = parseLambdaEnv(envVars);
+    }
+  });
+
+  it('sent nothing to the error topic, and logged no claim value', async () => {
+    assert.deepEqual(
+      bus.delivered.filter((d) => d.topic === TOPICS.errors),
+      [],
+    );
+    assert.ok(logs.some((line) => line.includes('"job succeeded"')));
+    const delivery = deliveries.get('s3rver');
+    assert.ok(delivery);
+    const members = await sql(
+      `SELECT DISTINCT member_id AS v FROM read_csv(${lit(delivery.file)}, all_varchar = true) WHERE length(member_id) > 4`,
+    );
+    assert.ok(members.length > 100);
+    const text = logs.join('\n');
+    for (const { v } of members) assert.equal(text.includes(String(v)), false, 'a member id in the logs');
+  });
+});
