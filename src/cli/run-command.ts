@@ -1,3 +1,4 @@
+import { happeningOfOutcome } from '../pipeline/alerts/job-happenings.ts';
 import { systemClock } from '../pipeline/ports.ts';
 import { type RunSummary, runPipeline } from '../pipeline/run-pipeline.ts';
 import { expandInputs } from './expand-inputs.ts';
@@ -35,6 +36,8 @@ export async function runCommand(
         : describe(summary, pipeline.root, mode),
     );
     for (const f of summary.files) if (f.message) process.stderr.write(`claimflow: ${f.message}\n`);
+    // `validate` is a dry run: it alerts no one.
+    if (mode === 'run') for (const outcome of summary.files) await pipeline.raiseAlert(happeningOfOutcome(outcome));
     return exitCodeOf(summary);
   } finally {
     engine.close();

@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
 import { InboxWatcher } from '../adapters/local-store/inbox-watcher.ts';
 import { StoreDeadLetterQueue } from '../adapters/local-store/store-dead-letters.ts';
 import { SqliteLedger } from '../adapters/sqlite/sqlite-ledger.ts';
@@ -23,7 +22,6 @@ interface Runtime {
 async function openRuntime(flags: RunFlags & RuntimeFlags): Promise<Runtime> {
   const pipeline = await openPipeline(flags);
   const ledger = new SqliteLedger(join(pipeline.root, 'ledger.sqlite'));
-  const events = new JsonlEventLog(pipeline.root);
   const dlq = new StoreDeadLetterQueue(pipeline.store);
   const runtime = new LocalRuntime(
     {
@@ -33,10 +31,6 @@ async function openRuntime(flags: RunFlags & RuntimeFlags): Promise<Runtime> {
       clock: systemClock,
       openEngine: () => pipeline.database.connect(),
       refreshWarehouse: () => pipeline.warehouse.refresh(),
-      recordEvent: (event) => events.append(event, systemClock.now()),
-      // Alert channels per severity arrive with monitoring; until then alerts go to the log.
-      alert: async (severity, event) =>
-        pipeline.logger.warn('alert', { severity, error_type: event.error_type, job_id: event.context.job_id }),
       sleep: (ms) => sleep(ms),
       random: Math.random,
     },

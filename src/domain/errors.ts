@@ -63,3 +63,16 @@ export function classifyError(error: unknown): ErrorClass {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code && TRANSIENT_ERRNO.has(code) ? 'transient' : 'system';
 }
+
+/** An alert channel did not take an alert; `retryable` is false when sending it again cannot help (HTTP 4xx). */
+export class AlertDeliveryError extends ClaimflowError {
+  readonly code = 'alert_delivery';
+  constructor(
+    readonly channel: string,
+    readonly problem: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(`alert channel ${channel}: ${problem}`, options);
+  }
+}

@@ -1,19 +1,30 @@
+import type { Happening } from '../domain/alert-policy.ts';
+import { happeningOfReport } from './alerts/job-happenings.ts';
 import { type DeliveryDeps, deliverWithRetry, type RetryPolicy } from './deliver.ts';
 import { handleDataValidation } from './handlers/data-validation.ts';
-import { handleError, type Severity } from './handlers/error-handler.ts';
+import { handleError } from './handlers/error-handler.ts';
 import { handleEtl } from './handlers/etl.ts';
 import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handlers/handler-deps.ts';
 import { handlePostProcessing } from './handlers/post-processing.ts';
 import { handleS3EventTrigger } from './handlers/s3-event-trigger.ts';
 import { createLimiter } from './limiter.ts';
-import { type ErrorEvent, type S3Event, TOPICS, type Topic, type TriggerResponse } from './messages.ts';
+import {
+  type ErrorEvent,
+  type PipelineEvent,
+  type S3Event,
+  TOPICS,
+  type Topic,
+  type TriggerResponse,
+} from './messages.ts';
 import type { DeadLetterQueue, EventBus } from './ports.ts';
+import type { ValidationReport } from './validation-report.ts';
 
 export interface LocalRuntimeDeps extends Omit<HandlerDeps, 'bus' | 'exclusive'> {
   readonly dlq: DeadLetterQueue;
   /** Where events go (the JSON-lines log). */
   readonly recordEvent: (event: object) => void;
-  readonly alert: (severity: Severity, event: ErrorEvent) => Promise<void>;
+  /** Rates a happening with the alert policy and sends the alert to the channels of its severity. */
+  readonly raiseAlert: (happening: Happening) => Promise<void>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
 }
@@ -72,6 +83,9 @@ export class LocalRuntime implements EventBus {
     if (topic === TOPICS.events || topic === TOPICS.errors) {
       this.deps.recordEvent(message as object);
       if (topic === TOPICS.errors) this.track(handleError(message as ErrorEvent, this.deps));
+      const event = message as PipelineEvent;
+      if (event.event_type === 'job_status_update' && event.status === 'SUCCEEDED')
+        this.track(this.alertJobSucceeded(event.job_id));
       return;
     }
     const work = WORK.find(([t]) => t === topic);
@@ -120,6 +134,12 @@ export class LocalRuntime implements EventBus {
   /** Resolves when no work is in flight (including work that work starts). */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** A job that succeeded is rated on its report's figures: error rate, duration, quality. */
+  private async alertJobSucceeded(jobId: string): Promise<void> {
+    const report = JSON.parse(await this.deps.store.readText(`validation-reports/${jobId}.json`)) as ValidationReport;
+    await this.deps.raiseAlert(happeningOfReport(report));
   }
 
   get busy(): number {

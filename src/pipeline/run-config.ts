@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { globToRegExp } from '../domain/glob.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
+import { alertsConfigSchema } from './alerts/alerts-config.ts';
 
 const ROW_RULE_IDS = new Set(ROW_RULES.map((r) => r.id));
 
@@ -58,6 +59,8 @@ export const runConfigSchema = z
       .default({ error_rate: 0.05, earliest_date: '1900-01-01', amount_tolerance: 0.01, timely_filing_days: 365 }),
     rules: ruleOverrides.default({}),
     sources: z.record(z.string(), sourceSchema).default({}),
+    /** Alert channels, routes by severity, thresholds and retries (docs/alerts.md). */
+    alerts: alertsConfigSchema.prefault({}),
   })
   .strict();
 

@@ -1,27 +1,23 @@
+import type { Happening } from '../../domain/alert-policy.ts';
+import { happeningOfError } from '../alerts/job-happenings.ts';
 import type { ErrorEvent } from '../messages.ts';
 import type { Logger } from '../ports.ts';
 
-export type Severity = 'critical' | 'high' | 'medium' | 'low';
-
-/** One policy for how bad an error is (docs/runtime.md): system failures are critical, retries exhausted high. */
-export function severityOf(event: ErrorEvent): Severity {
-  if (event.error_type === 'system') return 'critical';
-  if (event.error_type === 'transient') return 'high';
-  return 'medium';
-}
-
-/** error-handler: classifies each error event and raises it on the channel of its severity. */
+/**
+ * error-handler: turns each error event into the happening the alert policy rates
+ * (src/domain/alert-policy.ts) and raises it; the alert's severity picks its channels.
+ */
 export async function handleError(
   event: ErrorEvent,
-  deps: { logger: Logger; alert: (severity: Severity, event: ErrorEvent) => Promise<void> },
+  deps: { logger: Logger; raiseAlert: (happening: Happening) => Promise<void> },
 ): Promise<void> {
-  const severity = severityOf(event);
+  const happening = happeningOfError(event);
   deps.logger.warn('pipeline error', {
-    severity,
+    kind: happening.kind,
     error_type: event.error_type,
     function_name: event.context.function_name,
     file: event.context.file,
     job_id: event.context.job_id,
   });
-  await deps.alert(severity, event);
+  await deps.raiseAlert(happening);
 }
