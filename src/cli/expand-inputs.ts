@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isClaimFileName } from '../domain/claim-file-name.ts';
 import { UsageError } from '../domain/errors.ts';
 import { globToRegExp } from '../domain/glob.ts';
 
-const CLAIM_FILE = /\.(csv|tsv|psv|txt|dat|json|ndjson|jsonl)(\.gz)?$/i;
 const GLOB_CHARS = /[*?[]/;
 
 /** Files, folders (their claim files, recursively) and globs, as a sorted list without repeats. */
@@ -16,7 +16,7 @@ export function expandInputs(inputs: readonly string[]): string[] {
     for (const match of matches) {
       if (!existsSync(match)) throw new UsageError(`${match}: no such file or folder`);
       if (statSync(match).isDirectory()) {
-        for (const f of walk(match)) if (CLAIM_FILE.test(f)) files.add(resolve(f));
+        for (const f of walk(match)) if (isClaimFileName(f)) files.add(resolve(f));
       } else {
         files.add(resolve(match));
       }

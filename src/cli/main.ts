@@ -4,6 +4,7 @@ import { ClaimflowError, ConfigError, UsageError } from '../domain/errors.ts';
 import { dashboardCommand, dashboardFlagsSchema } from './dashboard-command.ts';
 import { eventsCommand } from './events-command.ts';
 import { generateCommand } from './generate-command.ts';
+import { infraCommand, infraFlagsSchema } from './infra-command.ts';
 import {
   eventsFlagsSchema,
   generateFlagsSchema,
@@ -11,6 +12,7 @@ import {
   runFlagsSchema,
   runtimeFlagsSchema,
 } from './options.ts';
+import { planCommand, planFlagsSchema } from './plan-command.ts';
 import { queryCommand } from './query-command.ts';
 import { EXIT, runCommand } from './run-command.ts';
 import { dlqCommand, watchCommand } from './runtime-command.ts';
@@ -37,6 +39,10 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--run-date <YYYY-MM-DD>', 'dates after this are out of range (default: today)')
       .option('--memory-limit <size>', 'DuckDB memory limit, e.g. 2GB')
       .option('--threads <n>', 'DuckDB threads')
+      .option(
+        '--profile <name|file>',
+        'source profile: standard, tuva, cms-synpuf, synthea, x12-837, fhir-eob, or a YAML/JSON profile file (default: detected per file)',
+      )
       .option('--verbose', 'JSON-lines log on stderr');
   const withRunOptions = (command: Command): Command =>
     withPipelineOptions(
@@ -101,6 +107,31 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--format <csv|ndjson|json>', 'output format')
     .option('--month <YYYY-MM>', 'month in which claims start')
     .action(async (raw: unknown) => setExit(await generateCommand(parseFlags(generateFlagsSchema, raw))));
+
+  const infra = program.command('infra').description('AWS CDK app: synth, validate (cdk-nag), diff, deploy');
+  for (const action of ['synth', 'validate', 'diff', 'deploy'] as const) {
+    infra
+      .command(action)
+      .requiredOption('--environment <env>', 'dev, staging or prod')
+      .option('--region <region>', 'AWS region (default: the stack is region-agnostic)')
+      .option('--out <dir>', 'cloud assembly folder (default cdk.out/<env>)')
+      .option('--assets-bucket <name>', 'bucket of the CDK assets')
+      .option('--alert-email <address>', 'e-mail subscribed to the error topic')
+      .option('--alert-sms <+number>', 'phone subscribed to critical alerts')
+      .option('--redshift', 'add the Redshift Serverless workgroup and its load role')
+      .option('--reserved-concurrency <n>', 'reserved concurrency of each function')
+      .action(async (raw: unknown) => setExit(await infraCommand(action, parseFlags(infraFlagsSchema, raw))));
+  }
+
+  program
+    .command('plan')
+    .description('Print the staged plan of a file as JSON: the statements DuckDB runs, or Glue runs in Spark SQL')
+    .argument('<file>', 'a claim file (its head decides format and columns)')
+    .option('--dialect <spark|duckdb>', 'SQL dialect of the statements')
+    .option('--config <file>', 'YAML or JSON config: rule actions, severities, thresholds, sources')
+    .option('--refdata <dir>', 'reference code lists (laid out like shared/refdata)')
+    .option('--run-date <YYYY-MM-DD>', 'dates after this are out of range (default: today)')
+    .action(async (file: string, raw: unknown) => setExit(await planCommand(file, parseFlags(planFlagsSchema, raw))));
 
   program
     .command('dashboard')

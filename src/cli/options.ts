@@ -12,6 +12,8 @@ export const runFlagsSchema = z.object({
   dataSource: z.string().min(1).optional(),
   errorThreshold: z.coerce.number().min(0).max(1).optional(),
   runDate: isoDate.optional(),
+  /** A built-in source profile's name or a profile file; default: detected per file. */
+  profile: z.string().min(1).optional(),
   memoryLimit: z.string().default('1500MB'),
   threads: z.coerce.number().int().positive().optional(),
   verbose: z.boolean().default(false),

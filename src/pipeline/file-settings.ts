@@ -1,7 +1,9 @@
 import { basename } from 'node:path';
 import type { CodeSetName } from '../domain/code-sets.ts';
 import { UsageError } from '../domain/errors.ts';
-import { resolveRules } from '../domain/resolve-rules.ts';
+import { BUILTIN_PROFILES } from '../domain/profiles/builtin-profiles.ts';
+import type { SourceProfile } from '../domain/profiles/source-profile.ts';
+import { type ResolvedRules, type RuleOverride, resolveRules } from '../domain/resolve-rules.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
 import type { PlanSettings } from '../plan/compile-plan.ts';
 import type { FileJobOptions } from './process-file.ts';
@@ -15,6 +17,8 @@ export interface SettingsOverrides {
   readonly dataSource?: string;
   readonly errorThreshold?: number;
   readonly runDate: string;
+  /** `--profile`: every file is read with this profile instead of the detected one. */
+  readonly profile?: SourceProfile;
 }
 
 /** How each file is validated: the config's defaults, its source's overrides, then the flags. */
@@ -30,7 +34,11 @@ export function createFileSettings(
   return (file) => {
     const [, source] = selectSource(config, basename(file), overrides.source) ?? [];
     const thresholds = { ...config.thresholds, ...source?.thresholds };
-    const { rules, skipped } = resolveRules(ROW_RULES, [config.rules, source?.rules ?? {}], loadedCodeSets);
+    const layers = [config.rules, source?.rules ?? {}];
+    // A profile's overrides (e.g. SynPUF's synthetic NPIs) sit under the config's, which win.
+    const rulesFor = (profile: Pick<SourceProfile, 'name' | 'rules'>): ResolvedRules =>
+      relabelProfileSkips(profile, layers, resolveRules(ROW_RULES, [profile.rules ?? {}, ...layers], loadedCodeSets));
+    const { rules, skipped } = resolveRules(ROW_RULES, layers, loadedCodeSets);
     return {
       plan: {
         rules,
@@ -45,6 +53,24 @@ export function createFileSettings(
       skippedRules: skipped,
       errorRateThreshold: overrides.errorThreshold ?? thresholds.error_rate,
       dataSource: overrides.dataSource ?? source?.data_source ?? config.data_source,
+      profiles: { catalog: BUILTIN_PROFILES, forced: overrides.profile ?? null },
+      rulesFor,
     };
+  };
+}
+
+/** A rule the profile disabled (and the config did not turn back on) is skipped because of the profile. */
+function relabelProfileSkips(
+  profile: Pick<SourceProfile, 'name' | 'rules'>,
+  configLayers: ReadonlyArray<Readonly<Record<string, RuleOverride>>>,
+  resolved: ResolvedRules,
+): ResolvedRules {
+  const byProfile = (id: string): boolean =>
+    profile.rules?.[id]?.enabled === false && configLayers.every((layer) => layer[id]?.enabled === undefined);
+  return {
+    rules: resolved.rules,
+    skipped: resolved.skipped.map((s) =>
+      byProfile(s.rule_id) ? { ...s, reason: `disabled by the ${profile.name} profile` } : s,
+    ),
   };
 }

@@ -1,17 +1,26 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
-import { basename, join, sep } from 'node:path';
-import {
-  CANONICAL_COLUMNS,
-  LINEAGE_COLUMNS,
-  missingRequiredColumns,
-  normalizeHeaderName,
-} from '../domain/canonical-model.ts';
+import { basename, dirname, join, sep } from 'node:path';
+import { CANONICAL_COLUMNS, LINEAGE_COLUMNS, normalizeHeaderName } from '../domain/canonical-model.ts';
 import { ClaimFileError } from '../domain/errors.ts';
+import { globToRegExp } from '../domain/glob.ts';
+import { BUILTIN_PROFILES } from '../domain/profiles/builtin-profiles.ts';
+import { FILE_ROLES, ruleAppliesTo } from '../domain/profiles/file-roles.ts';
+import { LayoutColumnsError } from '../domain/profiles/layout-columns-error.ts';
+import type { Companion, FileRole, SourceLayout, SourceProfile } from '../domain/profiles/source-profile.ts';
 import { DIMENSIONS, type QualityScore, scoreQuality } from '../domain/quality-score.ts';
-import type { Rule, RuleDimension } from '../domain/rule.ts';
+import type { ResolvedRules } from '../domain/resolve-rules.ts';
+import type { RowRule, Rule, RuleDimension } from '../domain/rule.ts';
 import { DEDUPE_RULES, FILE_RULES } from '../domain/rule-catalog.ts';
-import { type ColumnMapping, type MapInput, type PlanSettings, StagePlan } from '../plan/compile-plan.ts';
+import { type MapInput, type PlanSettings, StagePlan } from '../plan/compile-plan.ts';
+import {
+  type CompiledLayout,
+  companionColumnsOf,
+  companionTable,
+  compileLayout,
+  type LoadedCompanion,
+  type SourceColumns,
+} from '../plan/compile-profile.ts';
 import { duckdbDialect } from '../plan/duckdb-dialect.ts';
 import {
   csvRelation,
@@ -28,9 +37,11 @@ import { detectFormat, type FileHead, type InputFormat } from './detect-format.t
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';
 import { renderHtmlReport } from './render-html-report.ts';
+import { type ProfileChoice, type ProfileSelection, recordKindOf, selectProfile } from './select-profile.ts';
 import { sourceKeyOf } from './source-key.ts';
 import {
   type JobStatus,
+  type ProfileReport,
   type RuleCount,
   type RuleSample,
   toRuleCount,
@@ -52,7 +63,20 @@ export interface FileJobDeps {
    * (aggregations): a file replaced while DuckDB reads it in two opens reads as garbage.
    */
   readonly exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Converters of the record formats to canonical NDJSON (the x12-837 and fhir-eob profiles). */
+  readonly convertRecords?: RecordConverters;
 }
+
+/** What a record converter reports: claims and lines written, and the claims it dropped (by position). */
+export interface ConversionSummary {
+  readonly claims: number;
+  readonly lines: number;
+  readonly errors: ReadonlyArray<{ readonly position: string; readonly segment?: string; readonly reason: string }>;
+}
+
+/** Writes a record file (X12, FHIR) as NDJSON of canonical lines. */
+export type RecordConverter = (inputPath: string, outputPath: string) => Promise<ConversionSummary>;
+export type RecordConverters = Readonly<Record<'x12' | 'fhir', RecordConverter>>;
 
 export interface FileJobOptions {
   readonly jobId: string;
@@ -63,6 +87,15 @@ export interface FileJobOptions {
   readonly dataSource: string;
   /** `validate` runs every check but writes nothing except the report. */
   readonly mode: 'run' | 'validate';
+  /**
+   * Names the outputs, so a later delivery of the same object replaces them; by default the
+   * input path's. Needed where the path is a download that differs per job (S3 into scratch).
+   */
+  readonly sourceKey?: string;
+  /** The profiles a file may take (default: the built-ins, detected from its content). */
+  readonly profiles?: ProfileChoice;
+  /** The rules with a profile's own overrides beneath the config's (default: `plan.rules`). */
+  readonly rulesFor?: (profile: SourceProfile) => ResolvedRules;
 }
 
 export interface FileJobResult {
@@ -76,6 +109,9 @@ export interface FileJobResult {
 
 /** Failing rows listed per rule in the report. */
 const SAMPLES_PER_RULE = 20;
+/** Conversion errors listed in the report (all are counted). */
+const CONVERSION_ERRORS_LISTED = 20;
+const DETECTED_PROFILES: ProfileChoice = { catalog: BUILTIN_PROFILES, forced: null };
 /** Up to this many months a file's claims are written month by month, beyond it partitioned in one pass. */
 const MONTHS_WRITTEN_ONE_BY_ONE = 3;
 /** Canonical columns the pipeline fills itself, so their absence from a file is not a gap. */
@@ -86,6 +122,12 @@ const lit = duckdbDialect.stringLiteral;
 /** Runs the staged plan over one claim file and publishes its outputs. Never throws for bad data. */
 export async function processFile(path: string, deps: FileJobDeps, options: FileJobOptions): Promise<FileJobResult> {
   return new FileJob(path, deps, options).run();
+}
+
+/** The ingested rows: the file's columns, and for CSV the table of records that did not split. */
+interface Ingested {
+  readonly source: SourceColumns;
+  readonly csv: { readonly header: readonly string[]; readonly rejectsRaw: string } | null;
 }
 
 /** What the stages learn about a file, gathered into the report at the end. */
@@ -113,9 +155,16 @@ class FileJob {
   private readonly tables: string[] = [];
   /** The staged plan, compiled once the file's columns are known. */
   private plan!: StagePlan;
-  private format: InputFormat | null = null;
-  private unknownColumns: string[] = [];
+  private format: string | null = null;
+  private unknownColumns: readonly string[] = [];
   private missingOptional = 0;
+  private selection: Extract<ProfileSelection, { ok: true }> | null = null;
+  /** The rules this file runs: the profile's overrides applied, narrowed to its role. */
+  private rules: readonly RowRule[] = [];
+  private skippedRules: ValidationReport['skipped_rules'];
+  private companionsRead: Array<{ name: string; files: string[] }> = [];
+  private sourceRecords: number | null = null;
+  private conversion: ConversionSummary | null = null;
   /** The job's scratch folder, where the engine writes its intermediate files. */
   private scratch = '';
   private readonly findings: Findings = {
@@ -139,9 +188,10 @@ class FileJob {
     private readonly options: FileJobOptions,
   ) {
     this.fileName = basename(path);
-    this.sourceKey = sourceKeyOf(path);
+    this.sourceKey = options.sourceKey ?? sourceKeyOf(path);
     this.startedAt = deps.clock.now();
     this.reportKey = `validation-reports/${options.jobId}`;
+    this.skippedRules = options.skippedRules;
   }
 
   async run(): Promise<FileJobResult> {
@@ -152,8 +202,10 @@ class FileJob {
     let status: JobStatus = 'SUCCEEDED';
     try {
       await this.validate();
-      await this.deduplicate();
-      if (mode === 'run') await this.publish();
+      if (this.publishes()) {
+        await this.deduplicate();
+        if (mode === 'run') await this.publish();
+      }
     } catch (error) {
       if (!(error instanceof ClaimFileError)) throw error;
       status = 'FAILED';
@@ -165,7 +217,11 @@ class FileJob {
     const report = this.report(status, sha256);
     await this.deps.store.writeText(`${this.reportKey}.json`, `${JSON.stringify(report, null, 2)}\n`);
     await this.deps.store.writeText(`${this.reportKey}.html`, renderHtmlReport(report));
-    logger.info(status === 'SUCCEEDED' ? 'job succeeded' : 'job failed', { job_id: jobId, ...report.summary });
+    logger.info(status === 'SUCCEEDED' ? 'job succeeded' : 'job failed', {
+      job_id: jobId,
+      ...report.summary,
+      timings_ms: report.timings_ms,
+    });
     return { jobId, inputFile: this.path, status, report, touchedMonths: this.findings.touched };
   }
 
@@ -177,28 +233,37 @@ class FileJob {
   }
 
   /**
-   * ingest, map, normalize, check in one streamed statement that writes the checked rows to a
-   * Parquet file in scratch: memory stays flat however large the file, and every later stage
-   * reads only the columns it needs from it.
+   * Chooses the file's source profile, then ingest, map, normalize, check: streamed statements
+   * that write the checked rows to a Parquet file in scratch, so memory stays flat however large
+   * the file, and every later stage reads only the columns it needs from it.
    */
   private async validate(): Promise<void> {
     const head = await this.readOrHalt(() => this.deps.readHead(this.path));
     if (head.bytes.length === 0) throw this.halt('empty_file', 'the file is empty (0 bytes)');
     const detection = detectFormat(this.fileName, head.bytes);
     if (!detection.ok) throw this.halt('unreadable_file', detection.reason);
-    this.format = detection.format;
+    const { format } = detection;
     this.scratch = await this.deps.store.scratchDir(this.options.jobId);
-    await this.check(detection.format, head.gzip);
+    const recordKind = recordKindOf(head.bytes);
+    // JSON keys come from every record, so tabular JSON is read before its profile is chosen.
+    let ingested = !recordKind && format.kind !== 'csv' ? await this.ingest(this.path, format, head.gzip) : null;
+    const columns = format.kind === 'csv' ? format.header : (ingested?.source.names ?? []);
+    const choice = this.options.profiles ?? DETECTED_PROFILES;
+    const { profile, layout } = this.chooseProfile(selectProfile({ recordKind, columns }, choice));
+    this.format = profile.kind === 'tabular' ? format.kind : profile.kind;
+    if (profile.kind !== 'tabular') {
+      ingested = await this.ingest(await this.convert(profile.kind), { kind: 'ndjson' }, false);
+    }
+    ingested ??= await this.ingest(this.path, format, head.gzip);
+    await this.check(layout, ingested);
     const checked = this.checked();
-    const [row] = await this.deps.engine.query(
-      `SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE len(dq_errors) > 0) AS quarantined FROM ${checked}`,
-    );
+    const [row] = await this.deps.engine.query(this.plan.checkSummary(checked));
     const f = this.findings;
     f.total = Number(row?.total ?? 0);
     f.quarantined = Number(row?.quarantined ?? 0);
     if (f.total === 0) throw this.halt('empty_file', 'the file has a header but no data rows');
     await this.measure(checked);
-    const halting = this.options.plan.rules.find((r) => r.action === 'halt' && (f.counts.get(r.id) ?? 0) > 0);
+    const halting = this.rules.find((r) => r.action === 'halt' && (f.counts.get(r.id) ?? 0) > 0);
     if (halting) {
       throw this.halt(halting.id, `${f.counts.get(halting.id)} row(s) broke a rule whose action is halt`);
     }
@@ -235,8 +300,87 @@ class FileJob {
     );
   }
 
-  /** Reads the file as text, maps, normalises and checks it, writing checked.parquet. */
-  private async check(format: InputFormat, gzip: boolean): Promise<void> {
+  /**
+   * The file's profile and layout: the choice is logged and reported; the profile's rule
+   * overrides and the layout's role decide the rules the file runs.
+   */
+  private chooseProfile(selection: ProfileSelection): { profile: SourceProfile; layout: SourceLayout } {
+    if (!selection.ok) throw this.halt('missing_required_column', selection.reason);
+    this.selection = selection;
+    const { profile, layout } = selection;
+    const resolved = this.options.rulesFor?.(profile) ?? {
+      rules: this.options.plan.rules,
+      skipped: this.options.skippedRules,
+    };
+    this.rules = resolved.rules.filter((r) => ruleAppliesTo(layout.role, r.id));
+    this.skippedRules = resolved.skipped.filter((r) => ruleAppliesTo(layout.role, r.rule_id));
+    this.deps.logger.info('profile selected', {
+      job_id: this.options.jobId,
+      file: this.fileName,
+      profile: profile.name,
+      layout: layout.id,
+      role: layout.role,
+      score: selection.score,
+      selected_by: selection.selectedBy,
+    });
+    return { profile, layout };
+  }
+
+  /** Whether the file's rows are claim lines to dedupe and publish (eligibility and the like are not). */
+  private publishes(): boolean {
+    return FILE_ROLES[this.role()].published;
+  }
+
+  private role(): FileRole {
+    return this.selection?.layout.role ?? 'claims';
+  }
+
+  /** A record file (X12, FHIR) converted to canonical NDJSON in scratch; dropped claims are reported. */
+  private async convert(kind: 'x12' | 'fhir'): Promise<string> {
+    const converter = this.deps.convertRecords?.[kind];
+    if (!converter) throw new Error(`no ${kind} converter is wired into this pipeline`);
+    const output = `${this.scratch}/records.ndjson`;
+    const result = await this.timed('convert', () => this.readOrHalt(() => converter(this.path, output)));
+    this.conversion = result;
+    if (result.errors.length > 0) {
+      this.deps.logger.warn('claims dropped in conversion', {
+        job_id: this.options.jobId,
+        file: this.fileName,
+        errors: result.errors.length,
+        first_position: result.errors[0]?.position,
+      });
+    }
+    if (result.lines === 0) {
+      const first = result.errors[0];
+      throw first
+        ? this.halt(
+            'unreadable_file',
+            `no claim could be read (${result.errors.length} error(s); first at ${first.position}: ${first.reason})`,
+          )
+        : this.halt('empty_file', `the file holds no ${kind === 'x12' ? 'claim (CLM)' : 'claim resource'}`);
+    }
+    return output;
+  }
+
+  /** ingest: the file's rows as text, in file order, to raw.parquet; rows that do not split are kept aside. */
+  private async ingest(path: string, format: InputFormat, gzip: boolean): Promise<Ingested> {
+    const { engine } = this.deps;
+    return this.timed('ingest', async () => {
+      if (format.kind === 'csv') {
+        const csv = { header: format.header, rejectsRaw: this.table('csv_rejects_raw') };
+        const read = { path, gzip, delimiter: format.delimiter, columns: csv.header, rejectsTable: csv.rejectsRaw };
+        await this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${csvRelation(read)}`, 'raw.parquet'));
+        return { source: { names: csv.header, expr: (name: string) => `src.${q(name)}` }, csv };
+      }
+      const records = jsonRecords({ path, gzip }, format);
+      await this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${jsonRelation(records)}`, 'raw.parquet'));
+      const keys = await engine.query(jsonKeys(numberedParquet(`${this.scratch}/raw.parquet`)));
+      return { source: { names: keys.map((r) => String(r.key)), expr: jsonField }, csv: null };
+    });
+  }
+
+  /** map, normalise, check: the ingested rows through the layout, writing checked.parquet. */
+  private async check(layout: SourceLayout, { source, csv }: Ingested): Promise<void> {
     const { engine } = this.deps;
     const lineage = {
       jobId: this.options.jobId,
@@ -250,46 +394,34 @@ class FileJob {
       ingestErrorExpr: '_ingest_error',
       rawLineExpr: '_raw_line',
     };
-    const mappedOf = (mapping: Pick<MapInput, 'mappings' | 'extras'>, source: string): string =>
-      `(${this.plan.map({ ...mapping, ...common }, source)}) AS mapped`;
-    // The text rows go to Parquet first, in file order, so the reader can number them and the
+    // The text rows went to Parquet first, in file order, so the reader can number them and the
     // checks scan columnar data in parallel instead of re-parsing the file.
     const raw = numberedParquet(`${this.scratch}/raw.parquet`);
-    let mapping: Pick<MapInput, 'mappings' | 'extras'>;
-    let csv: { header: readonly string[]; rejectsRaw: string } | null = null;
-    if (format.kind === 'csv') {
-      mapping = this.mapColumns(format.header, q);
-      csv = { header: format.header, rejectsRaw: this.table('csv_rejects_raw') };
-      const read = {
-        path: this.path,
-        gzip,
-        delimiter: format.delimiter,
-        columns: csv.header,
-        rejectsTable: csv.rejectsRaw,
-      };
-      await this.timed('ingest', () =>
-        this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${csvRelation(read)}`, 'raw.parquet')),
+    const companions = layout.companions?.length
+      ? await this.timed('companions', () => this.loadCompanions(layout))
+      : [];
+    const [rows] = await engine.query(`SELECT COUNT(*) AS n FROM ${raw}`);
+    this.sourceRecords = Number(rows?.n ?? 0);
+    const compiled = this.compile(layout, source, companions);
+    const input: MapInput = { mappings: compiled.mappings, extras: compiled.extras, ...common };
+    const mappedFrom = (rows: string): string => `(${this.plan.map(input, compiled.from(rows))}) AS mapped`;
+    let mapped = mappedFrom(raw);
+    if (compiled.reshapes) {
+      // Filters, windows and joins run once, not once per stage that reads the mapped rows.
+      await this.timed('map', () =>
+        this.unordered(() => this.writeScratch(this.plan.map(input, compiled.from(raw)), 'mapped.parquet')),
       );
-    } else {
-      const records = jsonRecords({ path: this.path, gzip }, format);
-      await this.timed('ingest', () =>
-        this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${jsonRelation(records)}`, 'raw.parquet')),
-      );
-      mapping = this.mapColumns(
-        (await engine.query(jsonKeys(raw))).map((r) => String(r.key)),
-        jsonField,
-      );
+      mapped = `read_parquet(${lit(`${this.scratch}/mapped.parquet`)}) AS mapped`;
     }
-    const checkOf = (source: string): string => this.plan.check(mappedOf(mapping, source), claimStats);
     let claimStats: string | undefined;
     await this.timed('check', async () => {
       // Claim-level facts first, into a small table, so the row checks stream past a tiny join.
-      const stats = this.plan.claimStats(mappedOf(mapping, raw));
+      const stats = this.plan.claimStats(mapped);
       if (stats) {
         claimStats = q(this.table('claim_stats'));
         await engine.run(`CREATE TEMP TABLE ${claimStats} AS ${stats}`);
       }
-      await this.unordered(() => this.writeScratch(checkOf(raw), 'checked.parquet'));
+      await this.unordered(() => this.writeScratch(this.plan.check(mapped, claimStats), 'checked.parquet'));
     });
     if (!csv) return;
     const [rejected] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(csv.rejectsRaw)}`);
@@ -297,12 +429,85 @@ class FileJob {
     // Rare: rows that did not split. Renumber the others past them and add them, checked.
     const rejects = this.table('csv_rejects');
     await engine.run(loadCsvRejects(rejects, csv.rejectsRaw));
-    const checkedRejects = checkOf(rejectsRelation(rejects, csv.header));
+    const [rejectedRecords] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(rejects)}`);
+    this.sourceRecords += Number(rejectedRecords?.n ?? 0);
+    const checkedRejects = this.plan.check(mappedFrom(rejectsRelation(rejects, csv.header)), claimStats);
     await this.writeScratch(
       renumberedChecked(this.checked(), rejects, checkedRejects, 'source_row_number'),
       'renumbered.parquet',
     );
     await rename(`${this.scratch}/renumbered.parquet`, `${this.scratch}/checked.parquet`);
+  }
+
+  /** The layout's SQL over the file's columns; the plan is built for the canonical columns it fills. */
+  private compile(layout: SourceLayout, source: SourceColumns, companions: readonly LoadedCompanion[]): CompiledLayout {
+    let compiled: CompiledLayout;
+    try {
+      compiled = compileLayout(layout, source, companions, duckdbDialect);
+    } catch (error) {
+      if (!(error instanceof LayoutColumnsError)) throw error;
+      const name = `${this.selection?.profile.name}/${layout.id}`;
+      throw this.halt(
+        'missing_required_column',
+        `the ${name} layout needs ${error.missing.join(', ')}, which the file lacks`,
+      );
+    }
+    const present = new Set(compiled.mappings.map((m) => m.canonical));
+    const missing = FILE_ROLES[layout.role].required.filter((c) => !present.has(c));
+    if (missing.length > 0) throw this.halt('missing_required_column', `the header lacks ${missing.join(', ')}`);
+    this.plan = new StagePlan(duckdbDialect, { ...this.options.plan, rules: this.rules }, present);
+    this.unknownColumns = compiled.unknownColumns;
+    this.missingOptional = this.publishes()
+      ? CANONICAL_COLUMNS.filter((c) => !present.has(c.name) && !PIPELINE_SET.has(c.name)).length
+      : 0;
+    return compiled;
+  }
+
+  /**
+   * Each companion file found beside the input, as a temp table of one row per key. Every file a
+   * glob matches is read (SynPUF has a beneficiary file per year); a companion whose files lack
+   * its key column is left out, and so are its columns.
+   */
+  private async loadCompanions(layout: SourceLayout): Promise<LoadedCompanion[]> {
+    const loaded: LoadedCompanion[] = [];
+    for (const companion of layout.companions ?? []) {
+      const reads = await this.companionReads(companion);
+      const byName = new Map(reads.flatMap((r) => r.columns).map((c) => [normalizeHeaderName(c), c]));
+      const key = byName.get(normalizeHeaderName(companion.key));
+      if (!key) continue;
+      const columns = companionColumnsOf(layout, companion.name)
+        .map((c) => byName.get(normalizeHeaderName(c)))
+        .filter((c): c is string => c !== undefined);
+      const table = q(this.table(`companion_${companion.name}`));
+      const rows = reads.map((r) => `SELECT * FROM ${csvRelation(r)}`).join(' UNION ALL BY NAME ');
+      await this.readOrHalt(() =>
+        this.deps.engine.run(
+          `CREATE TEMP TABLE ${table} AS ${companionTable(key, columns, `(${rows})`, duckdbDialect)}`,
+        ),
+      );
+      loaded.push({ companion, relation: table, columns });
+      this.companionsRead.push({ name: companion.name, files: reads.map((r) => basename(r.path)) });
+    }
+    return loaded;
+  }
+
+  /** The CSV files beside the input that a companion's globs match (the input itself aside). */
+  private async companionReads(
+    companion: Companion,
+  ): Promise<Array<{ path: string; gzip: boolean; delimiter: string; columns: readonly string[] }>> {
+    const folder = dirname(this.path);
+    const globs = companion.files.map((g) => globToRegExp(g, 'i'));
+    const names = await readdir(folder).catch(() => [] as string[]);
+    const reads = [];
+    for (const name of names.filter((n) => n !== this.fileName && globs.some((g) => g.test(n))).sort()) {
+      const path = join(folder, name);
+      const head = await this.readOrHalt(() => this.deps.readHead(path));
+      const detection = detectFormat(name, head.bytes);
+      if (!detection.ok || detection.format.kind !== 'csv') continue;
+      const { delimiter, header } = detection.format;
+      reads.push({ path, gzip: head.gzip, delimiter, columns: header });
+    }
+    return reads;
   }
 
   /** Per-rule counts, sample rows and per-dimension failures of the checked rows. */
@@ -329,31 +534,6 @@ class FileJob {
     >;
   }
 
-  private mapColumns(
-    sourceNames: readonly string[],
-    sourceExpr: (name: string) => string,
-  ): Pick<MapInput, 'mappings' | 'extras'> {
-    const canonical = new Set(CANONICAL_COLUMNS.map((c) => c.name));
-    const mappings: ColumnMapping[] = [];
-    const extras: { name: string; sourceExpr: string }[] = [];
-    const taken = new Set<string>();
-    for (const name of sourceNames) {
-      const target = normalizeHeaderName(name);
-      if (canonical.has(target) && !taken.has(target)) {
-        taken.add(target);
-        mappings.push({ canonical: target, sourceExpr: sourceExpr(name) });
-      } else {
-        extras.push({ name, sourceExpr: sourceExpr(name) });
-      }
-    }
-    const missing = missingRequiredColumns(sourceNames);
-    if (missing.length > 0) throw this.halt('missing_required_column', `the header lacks ${missing.join(', ')}`);
-    this.plan = new StagePlan(duckdbDialect, this.options.plan, taken);
-    this.unknownColumns = extras.map((e) => e.name);
-    this.missingOptional = [...canonical].filter((c) => !taken.has(c) && !PIPELINE_SET.has(c)).length;
-    return { mappings, extras };
-  }
-
   /** dedupe: exact duplicates dropped, key duplicates resolved; counts of both. */
   private async deduplicate(): Promise<void> {
     const { engine } = this.deps;
@@ -361,11 +541,7 @@ class FileJob {
     await this.timed('dedupe', () =>
       engine.run(`CREATE TEMP TABLE ${q(duplicates)} AS ${this.plan.duplicates(this.checked())}`),
     );
-    const [row] = await engine.query(
-      `SELECT COALESCE(SUM(_copies), 0) AS repeated_rows, COUNT(*) AS distinct_lines,
-         COUNT(*) FILTER (WHERE _rank = 1) AS kept, COUNT(*) FILTER (WHERE _rank = 1 AND _versions > 1) AS flagged
-       FROM ${q(duplicates)}`,
-    );
+    const [row] = await engine.query(this.plan.duplicateCounts(q(duplicates)));
     const f = this.findings;
     const distinctLines = Number(row?.distinct_lines ?? 0);
     f.exact = Number(row?.repeated_rows ?? 0) - distinctLines;
@@ -461,8 +637,8 @@ class FileJob {
       toRuleCount(rule, rowCount, f.samples.get(rule.id) ?? []);
     // A file rejected before its rows were checked lists only the rule that rejected it.
     const checked = f.dimensionFailures !== null;
-    const rules = checked ? this.options.plan.rules.map((r) => ruleCount(r, f.counts.get(r.id) ?? 0)) : [];
-    if (!rejected) rules.push(...DEDUPE_RULES.map((r) => ruleCount(r, f.flagged)));
+    const rules = checked ? this.rules.map((r) => ruleCount(r, f.counts.get(r.id) ?? 0)) : [];
+    if (!rejected && this.publishes()) rules.push(...DEDUPE_RULES.map((r) => ruleCount(r, f.flagged)));
     const fileRule = FILE_RULES.find((r) => r.id === f.fileError?.rule_id);
     if (fileRule) rules.push(ruleCount(fileRule, 1));
     const duplicates = f.exact + f.conflicting;
@@ -479,7 +655,8 @@ class FileJob {
       job_id: this.options.jobId,
       input_file: this.fileName,
       file_sha256: sha256,
-      format: this.format?.kind ?? null,
+      format: this.format,
+      profile: this.profileReport(),
       data_source: this.options.dataSource,
       started_at: this.startedAt.toISOString(),
       finished_at: this.deps.clock.now().toISOString(),
@@ -489,12 +666,40 @@ class FileJob {
         : { exact: f.exact, conflicting_key: f.conflicting, total: duplicates },
       quality,
       rules,
-      skipped_rules: this.options.skippedRules,
+      skipped_rules: this.skippedRules,
       file_error: f.fileError,
       unknown_columns: this.unknownColumns,
       missing_optional_columns: this.missingOptional,
       outputs: f.outputs,
       timings_ms: this.timings,
+    };
+  }
+
+  /** Which profile read the file and how: null when it was rejected before one was chosen. */
+  private profileReport(): ProfileReport | null {
+    const selection = this.selection;
+    if (!selection) return null;
+    const { profile, layout } = selection;
+    const chosen = (t: { profile: string; layout: string }): boolean =>
+      t.profile === profile.name && t.layout === layout.id;
+    return {
+      name: profile.name,
+      layout: layout.id,
+      role: layout.role,
+      published: FILE_ROLES[layout.role].published,
+      selected_by: selection.selectedBy,
+      score: selection.score,
+      also_fitting: selection.tried
+        .filter((t) => t.score > 0 && !chosen(t))
+        .map(({ profile: name, layout: id, score }) => ({ profile: name, layout: id, score })),
+      companions: this.companionsRead,
+      source_records: this.sourceRecords,
+      conversion: this.conversion && {
+        claims: this.conversion.claims,
+        lines: this.conversion.lines,
+        error_count: this.conversion.errors.length,
+        errors: this.conversion.errors.slice(0, CONVERSION_ERRORS_LISTED),
+      },
     };
   }
 

@@ -3,7 +3,7 @@ import type { FileHead } from './detect-format.ts';
 import type { FileSettings } from './file-settings.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';
-import { type FileJobResult, processFile } from './process-file.ts';
+import { type FileJobResult, processFile, type RecordConverters } from './process-file.ts';
 import { publishAggregations } from './publish-aggregations.ts';
 
 export interface RunDeps {
@@ -15,6 +15,8 @@ export interface RunDeps {
   readonly hashFile: (path: string) => Promise<string>;
   readonly nextJobId: (at: Date) => string;
   readonly refreshWarehouse: () => Promise<void>;
+  /** Record-format converters handed to each file job (X12, FHIR). */
+  readonly convertRecords?: RecordConverters;
   /** Progress: which file of how many is in which stage ('done' when it is finished). */
   readonly onProgress?: (progress: { file: string; index: number; total: number; stage: string }) => void;
 }

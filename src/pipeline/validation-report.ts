@@ -31,6 +31,32 @@ export interface RuleCount {
   readonly samples: readonly RuleSample[];
 }
 
+/** The source profile that read a file (see docs/sources.md). */
+export interface ProfileReport {
+  readonly name: string;
+  readonly layout: string;
+  /** claims, members, pharmacy or reference: only claims are published. */
+  readonly role: string;
+  readonly published: boolean;
+  /** `flag` when --profile chose it, `detection` when the file's content did. */
+  readonly selected_by: 'flag' | 'detection';
+  /** Columns the layout requires that the file has (1000 for a record format recognised by content). */
+  readonly score: number;
+  /** Other layouts that fitted with a lower (or, later in the catalog, equal) score. */
+  readonly also_fitting: ReadonlyArray<{ readonly profile: string; readonly layout: string; readonly score: number }>;
+  /** Companion files read beside the input, by companion. */
+  readonly companions: ReadonlyArray<{ readonly name: string; readonly files: readonly string[] }>;
+  /** Records read from the file (rows before filters, merges and unpivots), or converted lines. */
+  readonly source_records: number | null;
+  /** Record formats: what the converter produced and the claims it dropped (by position, no values). */
+  readonly conversion: {
+    readonly claims: number;
+    readonly lines: number;
+    readonly error_count: number;
+    readonly errors: ReadonlyArray<{ readonly position: string; readonly segment?: string; readonly reason: string }>;
+  } | null;
+}
+
 /** The validation output of DESIGN.md's message contracts, with the detail a reviewer needs. */
 export interface ValidationReport {
   readonly validation_status: 'success' | 'failed';
@@ -44,7 +70,10 @@ export interface ValidationReport {
   readonly job_id: string;
   readonly input_file: string;
   readonly file_sha256: string;
+  /** csv, json-array, ndjson, or the record format (x12, fhir). */
   readonly format: string | null;
+  /** Absent from reports written before source profiles existed; null when no profile fitted. */
+  readonly profile?: ProfileReport | null;
   readonly data_source: string;
   readonly started_at: string;
   readonly finished_at: string;

@@ -132,7 +132,8 @@ describe('the live dashboard in headless Chromium', () => {
 
   it('switches to the operations view, whose report links open the HTML validation reports', async () => {
     await page.getByRole('link', { name: 'Operations' }).click();
-    assert.equal(await page.locator('#view-operations').isVisible(), true);
+    // The view switches on the hash change, after the click returns.
+    await page.locator('#view-operations').waitFor({ state: 'visible', timeout: 10_000 });
     assert.equal(await page.locator('#view-overview').isVisible(), false);
     const rows = page.locator('#table-reports tbody tr');
     assert.equal(await rows.count(), 3);

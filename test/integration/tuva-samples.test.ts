@@ -17,7 +17,11 @@ describe('the Tuva sample files with reference data', () => {
   let stderr: string;
   const reports: Record<
     string,
-    { summary: Record<string, number>; rules: Array<{ rule_id: string; row_count: number }> }
+    {
+      summary: Record<string, number>;
+      rules: Array<{ rule_id: string; row_count: number }>;
+      profile?: { name: string; layout: string; published: boolean };
+    }
   > = {};
   const counts = (name: string) =>
     Object.fromEntries(
@@ -79,17 +83,34 @@ describe('the Tuva sample files with reference data', () => {
     assert.ok(Number(split?.n) > 0, 'M545 (low back pain, split into M54.50-M54.59 in FY2022) is among them');
   });
 
-  it('rejects the pharmacy and eligibility seeds whole: they are not medical claim layouts', () => {
-    assert.equal(exitCode, 2);
-    assert.match(
-      stderr,
-      /pharmacy_claim_seed\.csv: missing_required_column: the header lacks claim_type, claim_start_date, claim_end_date/,
+  it('reads the pharmacy and eligibility seeds with the tuva profile and publishes neither', async () => {
+    assert.equal(exitCode, 0, stderr);
+    const profileOf = (name: string) => reports[name]?.profile;
+    assert.deepEqual(
+      ['medical_claim_seed.csv', 'pharmacy_claim_seed.csv', 'eligibility_seed.csv'].map((n) => [
+        profileOf(n)?.name,
+        profileOf(n)?.layout,
+        profileOf(n)?.published,
+      ]),
+      [
+        ['tuva', 'medical_claim', true],
+        ['tuva', 'pharmacy_claim', false],
+        ['tuva', 'eligibility', false],
+      ],
     );
-    assert.match(
-      stderr,
-      /eligibility_seed\.csv: missing_required_column: the header lacks claim_id, claim_line_number, claim_type, claim_start_date, claim_end_date/,
+    // Pharmacy lines are checked with the rules a pharmacy claim can break: 87 are paid above allowed.
+    assert.deepEqual(counts('pharmacy_claim_seed.csv'), { paid_exceeds_allowed: 87, late_claim: 291 });
+    assert.deepEqual(reports['pharmacy_claim_seed.csv']?.summary, {
+      total_records: 291,
+      valid_records: 291,
+      error_records: 0,
+    });
+    // Eligibility spans carry valid birth dates and genders; nothing is published from them.
+    assert.deepEqual(counts('eligibility_seed.csv'), {});
+    assert.equal(run.files.find((f) => f.file.endsWith('eligibility_seed.csv'))?.processed_records, 0);
+    const [published] = await sql(
+      `SELECT COUNT(DISTINCT file_name) AS files FROM read_parquet('${join(root, 'processed/claims/*/*/*.parquet')}')`,
     );
-    assert.deepEqual(counts('pharmacy_claim_seed.csv'), { missing_required_column: 1 });
-    assert.deepEqual(counts('eligibility_seed.csv'), { missing_required_column: 1 });
+    assert.equal(Number(published?.files), 1, 'only the medical claims are published');
   });
 });

@@ -5,6 +5,7 @@ import type { ErrorEvent, JobStatus, PipelineEvent } from '../messages.ts';
 import { TOPICS } from '../messages.ts';
 import type { ObjectStore } from '../object-store.ts';
 import type { Clock, Engine, EventBus, Logger } from '../ports.ts';
+import type { RecordConverters } from '../process-file.ts';
 
 /** What the handlers need; the local runtime and the Lambda entry points wire them differently. */
 export interface HandlerDeps {
@@ -19,6 +20,8 @@ export interface HandlerDeps {
   /** A SQL engine session for one task (its own temp tables). */
   readonly openEngine: () => Promise<Engine>;
   readonly settingsFor: (file: string) => FileSettings;
+  /** Record-format converters handed to each file job (X12, FHIR). */
+  readonly convertRecords?: RecordConverters;
   readonly refreshWarehouse: () => Promise<void>;
   /** Serialises work that reads and rewrites shared outputs (aggregations). */
   readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;

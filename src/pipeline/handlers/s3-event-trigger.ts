@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
+import { isClaimFileName } from '../../domain/claim-file-name.ts';
 import { type FileTask, type S3Event, s3EventSchema, TOPICS, type TriggerResponse } from '../messages.ts';
 import { type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
 
 export const INBOX_PREFIX = 'raw/claims/';
-const CLAIM_FILE = /\.(csv|tsv|psv|txt|dat|json|ndjson|jsonl)(\.gz)?$/i;
 /** Names editors and transfer tools give files still being written. */
 const TEMP_FILE = /(\.(tmp|temp|part|partial|crdownload|filepart|swp)|~)$/i;
 export const MAX_FILE_BYTES = 50 * 1024 ** 3;
@@ -23,7 +23,7 @@ export function rejectionOf(key: string, size: number | undefined): string | nul
   if (!key.startsWith(INBOX_PREFIX)) return 'outside the inbox prefix';
   if (name.startsWith('.')) return 'hidden file';
   if (TEMP_FILE.test(name)) return 'temporary file';
-  if (!CLAIM_FILE.test(name)) return 'not a claim file extension';
+  if (!isClaimFileName(name)) return 'not a claim file extension';
   if (size === 0) return 'zero-byte file';
   if (size !== undefined && size > MAX_FILE_BYTES) return `larger than ${MAX_FILE_BYTES} bytes`;
   return null;

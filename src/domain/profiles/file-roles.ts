@@ -1,0 +1,49 @@
+import { REQUIRED_COLUMNS } from '../canonical-model.ts';
+import type { FileRole } from './source-profile.ts';
+
+export interface RoleSpec {
+  /** Canonical columns the layout must fill, else the file is rejected (missing_required_column). */
+  readonly required: readonly string[];
+  /** The row rules that apply (by id); `all` for claim lines. */
+  readonly rules: 'all' | ReadonlySet<string>;
+  /** Whether its rows are deduplicated and published as claim lines. */
+  readonly published: boolean;
+}
+
+/** Rules about a member's own fields, for eligibility rows that carry no claim. */
+const MEMBER_RULES = ['malformed_row', 'invalid_date_format', 'date_out_of_range', 'invalid_gender'];
+
+/** The claim-line rules that a pharmacy claim can break (it has no claim type, codes or places of service). */
+const PHARMACY_RULES = [
+  ...MEMBER_RULES,
+  'claim_start_after_end',
+  'invalid_claim_line_number',
+  'invalid_amount',
+  'invalid_npi',
+  'invalid_units',
+  'multiple_persons_per_claim',
+  'negative_amount',
+  'paid_exceeds_allowed',
+  'allowed_exceeds_charge',
+  'amount_breakdown_mismatch',
+  'paid_before_service',
+  'invalid_in_network_flag',
+  'late_claim',
+];
+
+export const FILE_ROLES: Readonly<Record<FileRole, RoleSpec>> = {
+  claims: { required: REQUIRED_COLUMNS, rules: 'all', published: true },
+  members: { required: ['person_id'], rules: new Set(MEMBER_RULES), published: false },
+  pharmacy: {
+    required: ['claim_id', 'claim_line_number', 'person_id', 'claim_start_date'],
+    rules: new Set(PHARMACY_RULES),
+    published: false,
+  },
+  reference: { required: [], rules: new Set(['malformed_row']), published: false },
+};
+
+/** Whether a row rule runs on files of this role. */
+export function ruleAppliesTo(role: FileRole, ruleId: string): boolean {
+  const { rules } = FILE_ROLES[role];
+  return rules === 'all' || rules.has(ruleId);
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { CANONICAL_COLUMNS } from '../canonical-model.ts';
+import { DATE_FORMATS, type SourceProfile, splitColumnRef } from './source-profile.ts';
+
+const CANONICAL = new Set(CANONICAL_COLUMNS.map((c) => c.name));
+const name = z.string().min(1);
+const columnSource = z.union(
+  [
+    name,
+    z.strictObject({ value: z.string() }),
+    z.strictObject({
+      column: name,
+      values: z.record(z.string(), z.string().nullable()).optional(),
+      date_format: z.enum(DATE_FORMATS).optional(),
+      first_line_only: z.boolean().optional(),
+    }),
+  ],
+  {
+    error: `a column name, { value }, or { column, values?, date_format? (${DATE_FORMATS.join(', ')}), first_line_only? }`,
+  },
+);
+
+const companion = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and _'),
+  files: z.array(name).min(1),
+  key: name,
+  on: name,
+  required: z.boolean().optional(),
+});
+
+const layout = z
+  .strictObject({
+    id: name,
+    role: z.enum(['claims', 'members', 'pharmacy', 'reference']),
+    description: z.string().default(''),
+    detect: z.strictObject({ headers: z.array(name).min(1) }),
+    match_by_name: z.boolean().optional(),
+    columns: z.record(z.string(), columnSource).optional(),
+    code_systems: z.strictObject({ diagnosis: name.optional(), procedure: name.optional() }).optional(),
+    where: z.strictObject({ column: name, in: z.array(z.string()).min(1) }).optional(),
+    merge: z.strictObject({ key: name, segment: name, sum: z.array(name).optional() }).optional(),
+    unpivot: z
+      .strictObject({
+        slots: z.number().int().min(1).max(100),
+        columns: z.record(
+          name,
+          name.refine((t) => t.includes('{n}'), { message: 'a template needs {n}' }),
+        ),
+        filled: name,
+      })
+      .refine((u) => u.filled in u.columns, { message: 'filled must be one of the unpivot columns', path: ['filled'] })
+      .optional(),
+    companions: z.array(companion).optional(),
+  })
+  .superRefine((l, ctx) => {
+    for (const column of Object.keys(l.columns ?? {})) {
+      if (!CANONICAL.has(column)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['columns', column],
+          message: 'not a canonical column (see canonical-model.md)',
+        });
+      }
+    }
+    const companions = l.companions ?? [];
+    companions.forEach((c, i) => {
+      if (companions.findIndex((o) => o.name === c.name) !== i) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['companions', i, 'name'],
+          message: `companion ${c.name} is declared twice`,
+        });
+      }
+      const joined = splitColumnRef(c.on, companions).companion;
+      if (joined && companions.findIndex((o) => o.name === joined) >= i) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['companions', i, 'on'],
+          message: `${joined} is not joined before ${c.name}`,
+        });
+      }
+    });
+  });
+
+/**
+ * A custom profile file (YAML or JSON), checked before any claim file is read. Rule actions are
+ * not part of a profile: set them per source in the config.
+ */
+export const profileFileSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
+  description: z.string().default(''),
+  layouts: z.array(layout).min(1),
+});
+
+export function toSourceProfile(file: z.infer<typeof profileFileSchema>): SourceProfile {
+  return { ...file, kind: 'tabular' };
+}

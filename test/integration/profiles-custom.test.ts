@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { loadProfile } from '../../src/cli/load-profile.ts';
+import { ConfigError, UsageError } from '../../src/domain/errors.ts';
+import { tempDir } from '../support/cli.ts';
+import { publishedLines, runInProcess } from '../support/profile-run.ts';
+import { SHARED_DIR } from '../support/shared.ts';
+
+/** A payer extract that is nothing like the canonical layout: pipes, renamed columns, DD/MM/YYYY, CPT slots. */
+const LINES = [
+  'CLAIM NO|LINE|MEMBER|FROM DATE|TO DATE|KIND|DX1|CPT_1|CPT_2|CPT_3|PAID_1|PAID_2|PAID_3|NOTES',
+  'A1|1|M1|31/01/2025|02/02/2025|P|E119|99213|80053||50.00|10.00|0.00|first visit',
+  'A2|1|M2|15/03/2025|15/03/2025|I|I10||||1200.00|0.00|0.00|',
+  'A3|1|M1|31/02/2025|31/02/2025|P|E119|99214|||75.00|0.00|0.00|bad date',
+];
+const MEMBERS = ['MEMBER,DOB,SEX', 'M1,04/07/1950,2', 'M2,29/02/1960,1'];
+
+const PROFILE = `
+name: acme
+description: ACME payer extract
+layouts:
+  - id: lines
+    role: claims
+    description: One row per claim, up to three CPT codes
+    detect:
+      headers: [CLAIM NO, MEMBER, CPT_1]
+    companions:
+      - name: members
+        files: ['acme_members*.csv']
+        key: MEMBER
+        on: MEMBER
+    unpivot:
+      slots: 3
+      filled: hcpcs_code
+      columns:
+        hcpcs_code: CPT_{n}
+        paid_amount: PAID_{n}
+    code_systems:
+      diagnosis: icd-10-cm
+    columns:
+      claim_id: CLAIM NO
+      person_id: MEMBER
+      claim_type: { column: KIND, values: { P: professional, I: institutional } }
+      claim_start_date: { column: FROM DATE, date_format: DD/MM/YYYY }
+      claim_end_date: { column: TO DATE, date_format: DD/MM/YYYY }
+      diagnosis_code_1: DX1
+      birth_date: { column: members.DOB, date_format: DD/MM/YYYY }
+      gender: { column: members.SEX, values: { '1': male, '2': female } }
+`;
+
+describe('a custom YAML profile given with --profile', () => {
+  let dir: string;
+  let feed: string;
+  let profile: string;
+
+  before(async () => {
+    dir = await tempDir('custom-profile');
+    feed = join(dir, 'acme_lines_2025.txt');
+    profile = join(dir, 'acme.yaml');
+    await writeFile(feed, `${LINES.join('\n')}\n`);
+    await writeFile(join(dir, 'acme_members_2025.csv'), `${MEMBERS.join('\n')}\n`);
+    await writeFile(profile, PROFILE);
+  });
+
+  it('maps renamed columns, value codes, day-first dates, CPT slots and a member file onto canonical lines', async () => {
+    const { root, summary } = await runInProcess([feed], { profile, errorThreshold: 1 });
+    const report = summary.files[0]?.report;
+    assert.deepEqual(report?.profile && [report.profile.name, report.profile.layout, report.profile.selected_by], [
+      'acme',
+      'lines',
+      'flag',
+    ]);
+    assert.deepEqual(report?.profile?.companions, [{ name: 'members', files: ['acme_members_2025.csv'] }]);
+    // A1 bills two codes, A2 none (one line), A3 one, with a 31 February that is quarantined.
+    assert.deepEqual(report?.summary, { total_records: 4, valid_records: 3, error_records: 1 });
+    assert.equal(report?.rules.find((r) => r.rule_id === 'invalid_date_format')?.row_count, 1);
+    assert.deepEqual(report?.unknown_columns, ['LINE', 'NOTES']);
+    const lines = await publishedLines(
+      root,
+      'acme_lines_2025.txt',
+      `claim_id, claim_line_number, claim_type, hcpcs_code, CAST(paid_amount AS VARCHAR) AS paid,
+       CAST(claim_start_date AS VARCHAR) AS start, CAST(birth_date AS VARCHAR) AS birth, gender, diagnosis_code_type`,
+    );
+    const common = { diagnosis_code_type: 'icd-10-cm' };
+    assert.deepEqual(lines, [
+      {
+        claim_id: 'A1',
+        claim_line_number: 1,
+        claim_type: 'professional',
+        hcpcs_code: '99213',
+        paid: '50.00',
+        start: '2025-01-31',
+        birth: '1950-07-04',
+        gender: 'female',
+        ...common,
+      },
+      {
+        claim_id: 'A1',
+        claim_line_number: 2,
+        claim_type: 'professional',
+        hcpcs_code: '80053',
+        paid: '10.00',
+        start: '2025-01-31',
+        birth: '1950-07-04',
+        gender: 'female',
+        ...common,
+      },
+      {
+        claim_id: 'A2',
+        claim_line_number: 1,
+        claim_type: 'institutional',
+        hcpcs_code: null,
+        paid: '1200.00',
+        start: '2025-03-15',
+        birth: '1960-02-29',
+        gender: 'male',
+        ...common,
+      },
+    ]);
+  });
+
+  it('rejects a file the profile does not fit', async () => {
+    const { summary } = await runInProcess([join(SHARED_DIR, 'samples/tuva/eligibility_seed.csv')], { profile });
+    assert.equal(
+      summary.files[0]?.report?.file_error?.reason,
+      'the acme profile does not fit (tried 1 layout(s); closest of each profile: acme/lines lacks CLAIM NO, MEMBER, CPT_1)',
+    );
+  });
+
+  it('refuses an invalid profile file or an unknown name before any file is read', async () => {
+    const broken = join(dir, 'broken.yaml');
+    await writeFile(broken, PROFILE.replace('claim_id: CLAIM NO', 'claim_number: CLAIM NO'));
+    await assert.rejects(
+      loadProfile(broken),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.includes('is not a valid profile: layouts.0.columns.claim_number: not a canonical column'),
+    );
+    await assert.rejects(
+      loadProfile('synpuf'),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        error.message ===
+          '--profile synpuf: neither a built-in profile (x12-837, fhir-eob, tuva, cms-synpuf, synthea, standard) nor a profile file',
+    );
+    assert.equal((await loadProfile('cms-synpuf')).name, 'cms-synpuf');
+  });
+});
