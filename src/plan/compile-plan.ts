@@ -135,11 +135,16 @@ export class StagePlan {
     this.compileRules();
     if (this.claimLevel.size === 0) return null;
     const q = this.sql.quoteIdent;
-    const claim = typedValueOf(this.sql, this.column('claim_id'));
-    const varies = (c: string): string =>
-      `MIN(${typedValueOf(this.sql, this.column(c))}) <> MAX(${typedValueOf(this.sql, this.column(c))})`;
+    // Groups and compares 64-bit hashes, not the text: the state per claim stays a few words,
+    // so memory follows the number of claims far less steeply (a 50M-line file has ~20M).
+    const claim = this.sql.hashValues([typedValueOf(this.sql, this.column('claim_id'))]);
+    const hashed = (c: string): string => {
+      const value = typedValueOf(this.sql, this.column(c));
+      return `CASE WHEN ${value} IS NOT NULL THEN ${this.sql.hashValues([value])} END`;
+    };
+    const varies = (c: string): string => `MIN(${hashed(c)}) <> MAX(${hashed(c)})`;
     return `SELECT ${claim} AS _claim, ${[...this.claimLevel].map((c) => `${varies(c)} AS ${q(`_varies_${c}`)}`).join(', ')}
-FROM ${mapped} WHERE ${claim} IS NOT NULL GROUP BY ${claim}
+FROM ${mapped} WHERE ${typedValueOf(this.sql, this.column('claim_id'))} IS NOT NULL GROUP BY ${claim}
 HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
   }
 
@@ -179,7 +184,7 @@ HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
     const normalizedRows = `(SELECT *${normalized.map((n) => `, ${n}`).join('')} FROM ${mapped}) AS normalized`;
     if (this.claimLevel.size > 0 && !claimStats) throw new Error('check needs the claim stats relation');
     const statsJoin = claimStats
-      ? `\nLEFT JOIN ${claimStats} AS claim_stats ON claim_stats._claim = normalized.${q('_v_claim_id')}`
+      ? `\nLEFT JOIN ${claimStats} AS claim_stats ON claim_stats._claim = ${this.sql.hashValues([`normalized.${q('_v_claim_id')}`])}`
       : '';
     const lookups = [...this.codeSetLookups.values()].map(
       (l) => `\nLEFT JOIN ${this.settings.codeSetRelation(l.set)} AS ${l.alias} ON ${l.alias}.code = ${l.expr}`,
@@ -242,14 +247,18 @@ FROM ${normalizedRows}${join}) AS checked_rows`;
         .map((c) => q(`_v_${c.name}`)),
     );
     const columns = this.checkedColumns().map(q).join(', ');
+    const keyed = `NOT (${this.hasErrors()}) AND ${DEDUPE_KEY.map((k) => `${this.storedValue(k)} IS NOT NULL`).join(' AND ')}`;
+    // Repeated keys are found by their 64-bit hash, so the GROUP BY holds one word per key; a
+    // collision only makes a key that occurs once a candidate, which the windows then rank alone.
+    const keyHash = this.sql.hashValues(DEDUPE_KEY.map((k) => this.storedValue(k)));
     // The file is scanned twice rather than shared through a CTE, which would hold every row.
     return `WITH repeated AS (
-  SELECT ${keys.join(', ')} FROM ${checked} WHERE NOT (${this.hasErrors()})
-  GROUP BY ${keyNames} HAVING COUNT(*) > 1
+  SELECT ${keyHash} AS _key_hash FROM ${checked} WHERE ${keyed}
+  GROUP BY _key_hash HAVING COUNT(*) > 1
 ), lines AS (
   SELECT ${columns}, ${keyNames}, ${lineHash} AS _line_hash
-  FROM (SELECT ${columns}, ${keys.join(', ')} FROM ${checked} WHERE NOT (${this.hasErrors()})) AS valid
-  JOIN repeated USING (${keyNames})
+  FROM (SELECT ${columns}, ${keys.join(', ')}, ${keyHash} AS _key_hash FROM ${checked} WHERE ${keyed}) AS valid
+  JOIN repeated USING (_key_hash)
 ), copies AS (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keyNames}, _line_hash ORDER BY ${q(ROW_NUMBER)}) AS _copy,
     COUNT(*) OVER (PARTITION BY ${keyNames}, _line_hash) AS _copies
