@@ -391,6 +391,9 @@ FROM ${duplicates}`;
       // stays unknown, as with IN.
       inCodeSet: (expr, set) => {
         if (this.nullConstants.has(expr)) return 'CAST(NULL AS BOOLEAN)';
+        // NULL codes are left out so that NOT IN means "not in the list", as with the join.
+        if (sql.inSubqueryInSelect)
+          return `(${expr} IN (SELECT code FROM ${this.settings.codeSetRelation(set)} WHERE code IS NOT NULL))`;
         const key = `${set}\u0000${expr}`;
         const lookup = this.codeSetLookups.get(key) ?? { alias: `_in_${this.codeSetLookups.size}`, expr, set };
         this.codeSetLookups.set(key, lookup);

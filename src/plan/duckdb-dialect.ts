@@ -19,6 +19,7 @@ const trimLeading = (text: string, chars: string): string => `ltrim(${text}, ${q
 
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
+  inSubqueryInSelect: true,
   textType: 'VARCHAR',
   sessionSettings: {},
   quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
@@ -53,4 +54,7 @@ export const duckdbDialect: SqlDialect = {
   jsonObject: (entries) =>
     `CAST(json_object(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}) AS VARCHAR)`,
   hashValues: (values) => `hash(${values.join(', ')})`,
+  // sha256 gives hex text; unhex turns the inner digest back into bytes for the outer hash.
+  hmacSha256: (text, pads) =>
+    `sha256(unhex(${quoteString(pads.outer)}) || unhex(sha256(unhex(${quoteString(pads.inner)}) || encode(${text}))))`,
 };

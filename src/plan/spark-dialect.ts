@@ -37,6 +37,7 @@ const trimLeading = (text: string, chars: string): string => `TRIM(LEADING ${quo
 /** Spark SQL 3.3+ (Glue 4 and 5), run with its `sessionSettings`. */
 export const sparkDialect: SqlDialect = {
   name: 'spark',
+  inSubqueryInSelect: false,
   // Spark rejects VARCHAR without a length.
   textType: 'STRING',
   sessionSettings: SESSION_SETTINGS,
@@ -81,4 +82,7 @@ export const sparkDialect: SqlDialect = {
     `to_json(named_struct(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}), map('ignoreNullFields', 'false'))`,
   // Spark's hashes skip NULLs, so (NULL, 'a') and ('a', NULL) would collide: each value brings its NULL flag.
   hashValues: (values) => `xxhash64(${values.map((v) => `${v}, ${v} IS NULL`).join(', ')})`,
+  // sha2 gives hex text; unhex turns the inner digest back into bytes for the outer hash.
+  hmacSha256: (text, pads) =>
+    `sha2(concat(unhex(${quoteString(pads.outer)}), unhex(sha2(concat(unhex(${quoteString(pads.inner)}), encode(${text}, 'UTF-8')), 256))), 256)`,
 };
