@@ -16,11 +16,11 @@ describe('dashboardFlagsSchema', () => {
     assert.equal(flags.root, './claimflow-data');
   });
 
-  it('refuses a non-loopback host without a token, and accepts it with one', () => {
-    for (const host of ['0.0.0.0', '::', '192.168.1.20', 'dashboard.example.com'])
-      assert.match(issuesOf({ host }).join(), /^host: .* reachable from other machines: give a token/);
-    assert.deepEqual(issuesOf({ host: '0.0.0.0', token: TOKEN }), []);
-    assert.deepEqual(issuesOf({ host: '::1' }), []);
+  // A host reachable from other machines without a token is refused by the server, which raises
+  // it as a security event (src/web/dashboard-server.test.ts, test/integration/phi-redaction.test.ts).
+  it('takes any host and a config file for the alerts', () => {
+    assert.deepEqual(issuesOf({ host: '0.0.0.0', token: TOKEN, config: 'claimflow.yaml' }), []);
+    assert.equal(dashboardFlagsSchema.parse({ config: 'claimflow.yaml' }).config, 'claimflow.yaml');
   });
 
   it('takes only long tokens of bearer-token characters', () => {

@@ -1,11 +1,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { openAuditTrail } from '../adapters/audit/audit-trail.ts';
+import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
 import { UsageError } from '../domain/errors.ts';
-import { startDashboardServer } from '../web/dashboard-server.ts';
-import { isLoopbackHost } from '../web/loopback-host.ts';
+import { systemClock } from '../pipeline/ports.ts';
+import { InsecureBindError, startDashboardServer } from '../web/dashboard-server.ts';
 import { env } from './env.ts';
+import { loadConfig } from './load-config.ts';
 import { createLogger } from './logger.ts';
+import { openAlerts } from './open-alerts.ts';
 import { EXIT } from './run-command.ts';
 
 /** What a bearer token may contain (RFC 6750 b64token), long enough not to be guessed. */
@@ -13,13 +17,18 @@ const TOKEN = /^[A-Za-z0-9._~+/-]{16,}=*$/;
 /** Bind errors the user fixes by choosing another host or port. */
 const BIND_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND']);
 
-/** Flags of `claimflow dashboard`; the token falls back to CLAIMFLOW_DASHBOARD_TOKEN. */
+/**
+ * Flags of `claimflow dashboard`; the token falls back to CLAIMFLOW_DASHBOARD_TOKEN. A host other
+ * machines can reach without a token is refused by the server, which raises it as a security event.
+ */
 export const dashboardFlagsSchema = z
   .object({
     root: z.string().min(1).default('./claimflow-data'),
     host: z.string().min(1).default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65_535).default(8080),
     token: z.string().optional(),
+    /** The config whose `alerts` section routes security events (default: the log). */
+    config: z.string().optional(),
   })
   // An empty variable counts as unset, as shells make it easy to export one.
   .transform((flags) => ({ ...flags, token: flags.token ?? (env.CLAIMFLOW_DASHBOARD_TOKEN || undefined) }))
@@ -30,12 +39,6 @@ export const dashboardFlagsSchema = z
         path: ['token'],
         message: 'use at least 16 characters of A-Z a-z 0-9 . _ ~ + / -',
       });
-    if (flags.token === undefined && !isLoopbackHost(flags.host))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['host'],
-        message: `${flags.host} is reachable from other machines: give a token (--token or CLAIMFLOW_DASHBOARD_TOKEN)`,
-      });
   });
 export type DashboardFlags = z.infer<typeof dashboardFlagsSchema>;
 
@@ -43,13 +46,24 @@ export type DashboardFlags = z.infer<typeof dashboardFlagsSchema>;
 export async function dashboardCommand(flags: DashboardFlags): Promise<number> {
   const root = resolve(flags.root);
   if (!existsSync(root)) throw new UsageError(`--root ${flags.root}: no such folder (run claimflow run first)`);
+  const logger = createLogger(true);
+  const audit = openAuditTrail(root, 'dashboard');
+  const events = new JsonlEventLog(root);
+  const raiseAlert = await openAlerts((await loadConfig(flags.config)).alerts, {
+    configFile: flags.config,
+    logger,
+    recordEvent: (event) => events.append(event, systemClock.now()),
+  });
   const server = await startDashboardServer({
     root,
     host: flags.host,
     port: flags.port,
     token: flags.token,
-    logger: createLogger(true),
+    logger,
+    raiseAlert,
+    onReportServed: (name) => audit.record('read', `validation-reports/${name}`),
   }).catch((error: unknown) => {
+    if (error instanceof InsecureBindError) throw new UsageError(error.message, { cause: error });
     const code = (error as NodeJS.ErrnoException).code;
     if (code && BIND_ERRORS.has(code))
       throw new UsageError(`cannot listen on ${flags.host}:${flags.port}: ${code}`, { cause: error });

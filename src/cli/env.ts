@@ -6,6 +6,10 @@ const envSchema = z.object({
   CLAIMFLOW_FAULTS: z.string().default(''),
   /** Bearer token of `claimflow dashboard` (checked there, so a bad value fails only that command). */
   CLAIMFLOW_DASHBOARD_TOKEN: z.string().optional(),
+  /** Master key of encryption at rest (64 hex digits or base64 of 32 bytes); parsed where it is used. */
+  CLAIMFLOW_MASTER_KEY: z.string().optional(),
+  /** HMAC key of the pseudonymized mart, in the same forms. */
+  CLAIMFLOW_PSEUDONYM_KEY: z.string().optional(),
 });
 
 export const env = envSchema.parse(process.env);

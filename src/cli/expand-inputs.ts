@@ -6,42 +6,61 @@ import { globToRegExp } from '../domain/glob.ts';
 
 const GLOB_CHARS = /[*?[]/;
 
-/** Files, folders (their claim files, recursively) and globs, as a sorted list without repeats. */
-export function expandInputs(inputs: readonly string[]): string[] {
+/** Told about a file a folder or glob matched that is not read, and why. */
+export type SkipReporter = (path: string, reason: string) => void;
+
+const warnOnStderr: SkipReporter = (path, reason) => process.stderr.write(`claimflow: ${path}: skipped: ${reason}\n`);
+
+/** An entry found walking a folder: a file, or a symbolic link, which is never followed. */
+interface Found {
+  readonly path: string;
+  readonly link: boolean;
+}
+
+/**
+ * Files, folders (their claim files, recursively) and globs, as a sorted list without repeats.
+ * Symbolic links found in folders and globs are skipped (a link could lead anywhere on the
+ * machine) and reported; a link named on the command line is the user's choice and is read.
+ */
+export function expandInputs(inputs: readonly string[], onSkip: SkipReporter = warnOnStderr): string[] {
   if (inputs.length === 0) throw new UsageError('no input files given');
   const files = new Set<string>();
-  for (const input of inputs) {
-    const matches = GLOB_CHARS.test(input) ? matchGlob(input) : [input];
-    if (matches.length === 0) throw new UsageError(`${input}: no files match`);
-    for (const match of matches) {
-      if (!existsSync(match)) throw new UsageError(`${match}: no such file or folder`);
-      if (statSync(match).isDirectory()) {
-        for (const f of walk(match)) if (isClaimFileName(f)) files.add(resolve(f));
-      } else {
-        files.add(resolve(match));
-      }
+  const take = (found: readonly Found[]): void => {
+    for (const f of found) {
+      if (f.link) onSkip(f.path, 'symbolic link (not followed)');
+      else files.add(resolve(f.path));
     }
+  };
+  for (const input of inputs) {
+    if (GLOB_CHARS.test(input)) {
+      const matches = matchGlob(input);
+      if (matches.length === 0) throw new UsageError(`${input}: no files match`);
+      take(matches);
+      continue;
+    }
+    if (!existsSync(input)) throw new UsageError(`${input}: no such file or folder`);
+    if (statSync(input).isDirectory()) take(walk(input).filter((f) => isClaimFileName(f.path)));
+    else files.add(resolve(input));
   }
   return [...files].sort();
 }
 
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+function walk(dir: string): Found[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry): Found[] => {
     if (entry.name.startsWith('.')) return [];
     const path = join(dir, entry.name);
-    return entry.isDirectory() ? walk(path) : entry.isFile() ? [path] : [];
+    if (entry.isSymbolicLink()) return [{ path, link: true }];
+    return entry.isDirectory() ? walk(path) : entry.isFile() ? [{ path, link: false }] : [];
   });
 }
 
 /** `*`, `?` and `**` globs, for shells that pass them through unexpanded. */
-function matchGlob(pattern: string): string[] {
+function matchGlob(pattern: string): Found[] {
   const parts = pattern.split('/');
   const firstWild = parts.findIndex((p) => GLOB_CHARS.test(p));
   const base = parts.slice(0, firstWild).join('/') || (pattern.startsWith('/') ? '/' : '.');
   if (!existsSync(base)) return [];
   const regex = globToRegExp(parts.slice(firstWild).join('/'));
-  return walk(base)
-    .map((p) => p.slice(base === '.' ? 0 : base.length + (base.endsWith('/') ? 0 : 1)))
-    .filter((p) => regex.test(p))
-    .map((p) => (base === '.' ? p : join(base, p)));
+  const relativeOf = (p: string): string => p.slice(base === '.' ? 0 : base.length + (base.endsWith('/') ? 0 : 1));
+  return walk(base).filter((f) => regex.test(relativeOf(f.path)));
 }

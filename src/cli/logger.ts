@@ -1,12 +1,17 @@
+import { redactFields, sanitizeErrorMessage } from '../domain/redact.ts';
 import type { Logger } from '../pipeline/ports.ts';
 
 /**
- * JSON-lines logger, on stderr for the CLI and on stdout in Lambda (CloudWatch reads both).
- * Fields must be identifiers and counts only (see DESIGN.md, Privacy).
+ * The one structured log: JSON lines, on stderr for the CLI and on stdout in Lambda (CloudWatch
+ * reads both). Every field passes the redaction allow-list (src/domain/redact.ts), so a claim
+ * value handed to it by mistake is written as `[redacted]`.
  */
 export function createLogger(enabled: boolean, out: Pick<NodeJS.WritableStream, 'write'> = process.stderr): Logger {
-  const write = (level: string, message: string, fields?: Record<string, unknown>): void => {
-    if (enabled) out.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+  const write = (level: string, message: string, fields: Record<string, unknown> = {}): void => {
+    if (!enabled) return;
+    const own = { time: new Date().toISOString(), level, message: sanitizeErrorMessage(message) };
+    // The line's own keys come first and cannot be overwritten by a field of the same name.
+    out.write(`${JSON.stringify(Object.assign({ ...own }, redactFields(fields), own))}\n`);
   };
   return {
     info: (message, fields) => write('info', message, fields),

@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { ZodError, type z } from 'zod';
-import { ClaimflowError, ConfigError, UsageError } from '../domain/errors.ts';
+import { ConfigError, UsageError } from '../domain/errors.ts';
+import { describeError } from '../domain/redact.ts';
+import { auditFlagsSchema, auditVerifyCommand } from './audit-command.ts';
 import { dashboardCommand, dashboardFlagsSchema } from './dashboard-command.ts';
+import { decryptCommand, decryptFlagsSchema } from './decrypt-command.ts';
 import { eventsCommand } from './events-command.ts';
 import { generateCommand } from './generate-command.ts';
 import { infraCommand, infraFlagsSchema } from './infra-command.ts';
@@ -42,6 +45,14 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option(
         '--profile <name|file>',
         'source profile: standard, tuva, cms-synpuf, synthea, x12-837, fhir-eob, or a YAML/JSON profile file (default: detected per file)',
+      )
+      .option(
+        '--master-key-file <file>',
+        'key that encrypts quarantine, archive and dead letters at rest (default: CLAIMFLOW_MASTER_KEY, then security.master_key_file)',
+      )
+      .option(
+        '--pseudonym-key-file <file>',
+        'HMAC key of the medical_claim_pseudonymized mart (default: CLAIMFLOW_PSEUDONYM_KEY, then security.pseudonym_key_file)',
       )
       .option('--verbose', 'JSON-lines log on stderr');
   const withRunOptions = (command: Command): Command =>
@@ -140,6 +151,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--host <addr>', 'address to bind (default 127.0.0.1; any other needs a token)')
     .option('--port <n>', 'port (0: any free port)')
     .option('--token <token>', 'bearer token every request must carry (default: CLAIMFLOW_DASHBOARD_TOKEN)')
+    .option('--config <file>', 'YAML or JSON config whose alerts section routes security events (default: the log)')
     .action(async (raw: unknown) => setExit(await dashboardCommand(parseFlags(dashboardFlagsSchema, raw))));
 
   program
@@ -151,6 +163,25 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--root <dir>', 'output root')
     .option('--format <table|json|csv>', 'output format')
     .action(async (sql: string, raw: unknown) => setExit(await queryCommand(sql, parseFlags(queryFlagsSchema, raw))));
+
+  program
+    .command('decrypt')
+    .description('Decrypt one encrypted quarantine or archive file for review (recorded in the audit log)')
+    .argument('<file>', 'a .enc file under quarantine/ or archive/')
+    .option('--out <file>', 'where the plaintext goes (default: the name without .enc, in the current folder)')
+    .option('--root <dir>', 'root whose audit log records the decrypt (default: the root the file lies in)')
+    .option('--config <file>', 'config whose security.master_key_file holds the key')
+    .option('--master-key-file <file>', 'the master key (default: CLAIMFLOW_MASTER_KEY, then the config)')
+    .action(async (file: string, raw: unknown) =>
+      setExit(await decryptCommand(file, parseFlags(decryptFlagsSchema, raw))),
+    );
+
+  const audit = program.command('audit').description('The hash-chained log of every read and write of claim data');
+  audit
+    .command('verify')
+    .description('Check the audit log; print each edited, removed, reordered or cut-off entry; exit 0 intact, 2 not')
+    .option('--root <dir>', 'output root')
+    .action(async (raw: unknown) => setExit(await auditVerifyCommand(parseFlags(auditFlagsSchema, raw))));
 
   return program;
 }
@@ -176,9 +207,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`claimflow: ${error.message}\n`);
       return EXIT.usage;
     }
-    const message =
-      error instanceof ClaimflowError || error instanceof Error ? error.message.split('\n')[0] : String(error);
-    process.stderr.write(`claimflow: system error: ${message}\n`);
+    process.stderr.write(`claimflow: system error: ${describeError(error)}\n`);
     return EXIT.system;
   }
 }

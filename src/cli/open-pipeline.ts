@@ -1,5 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { type AuditCommand, openAuditTrail } from '../adapters/audit/audit-trail.ts';
+import { AuditedObjectStore } from '../adapters/audit/audited-object-store.ts';
+import { SealedObjectStore } from '../adapters/crypto/sealed-object-store.ts';
 import { DuckDbDatabase } from '../adapters/duckdb/duckdb-engine.ts';
 import { DuckDbWarehouse } from '../adapters/duckdb/duckdb-warehouse.ts';
 import { codeSetTable, loadCodeSets } from '../adapters/duckdb/load-code-sets.ts';
@@ -8,16 +10,19 @@ import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
 import { withInjectedFaults } from '../adapters/local-store/faulty-object-store.ts';
 import { hashFile } from '../adapters/local-store/hash-file.ts';
 import { LocalObjectStore } from '../adapters/local-store/local-object-store.ts';
-import { readHead } from '../adapters/local-store/read-head.ts';
+import { makePrivateDir } from '../adapters/local-store/private-dir.ts';
+import { countInflatedBytes, readHead } from '../adapters/local-store/read-head.ts';
+import { StoreDeadLetterQueue } from '../adapters/local-store/store-dead-letters.ts';
 import { convertX12 } from '../adapters/x12/convert-x12.ts';
 import { HEAD_BYTES } from '../pipeline/detect-format.ts';
 import { createFileSettings, type FileSettings } from '../pipeline/file-settings.ts';
 import { createJobIdSource } from '../pipeline/job-id.ts';
 import type { ObjectStore } from '../pipeline/object-store.ts';
-import { type Logger, systemClock } from '../pipeline/ports.ts';
+import { type DeadLetterQueue, type Logger, systemClock } from '../pipeline/ports.ts';
 import type { RecordConverters } from '../pipeline/process-file.ts';
 import { injectedFaults } from './env.ts';
 import { loadConfig } from './load-config.ts';
+import { loadKeys } from './load-keys.ts';
 import { loadProfile } from './load-profile.ts';
 import { createLogger } from './logger.ts';
 import { openAlerts, type RaiseAlert } from './open-alerts.ts';
@@ -26,7 +31,9 @@ import type { RunFlags } from './options.ts';
 /** Everything `run`, `validate`, `watch` and `dlq replay` share: the root, the engine, the rules. */
 export interface Pipeline {
   readonly root: string;
+  /** The root's store: sealed prefixes encrypted with a master key, every access audited. */
   readonly store: ObjectStore;
+  readonly deadLetters: DeadLetterQueue;
   readonly database: DuckDbDatabase;
   readonly warehouse: DuckDbWarehouse;
   readonly logger: Logger;
@@ -38,20 +45,31 @@ export interface Pipeline {
   readonly convertRecords: RecordConverters;
   readonly readHead: (path: string) => ReturnType<typeof readHead>;
   readonly hashFile: (path: string) => Promise<string>;
+  readonly countInflatedBytes: typeof countInflatedBytes;
   readonly nextJobId: (at: Date) => string;
   close(): void;
 }
 
-export async function openPipeline(flags: RunFlags): Promise<Pipeline> {
+/** `command` names what the audit log records this process doing. */
+export async function openPipeline(flags: RunFlags, command: AuditCommand): Promise<Pipeline> {
   const config = await loadConfig(flags.config);
   const profile = flags.profile ? await loadProfile(flags.profile) : undefined;
+  const { masterKey, pseudonymKey } = loadKeys(flags, config.security, flags.config);
   const root = resolve(flags.root);
   const logger = createLogger(flags.verbose);
+  if (!masterKey)
+    logger.warn('encryption at rest is off: quarantine, archive and dead letters are written in plaintext', {
+      hint: 'security.master_key_file, --master-key-file or CLAIMFLOW_MASTER_KEY',
+    });
   const events = new JsonlEventLog(root);
   const recordEvent = (event: object): void => events.append(event, systemClock.now());
   const raiseAlert = await openAlerts(config.alerts, { configFile: flags.config, logger, recordEvent });
-  await mkdir(root, { recursive: true, mode: 0o700 });
+  // Created once the config, keys and alert secrets have all been read: a bad one leaves no root behind.
+  await makePrivateDir(root);
   const local = new LocalObjectStore(root);
+  const audit = openAuditTrail(root, command);
+  const faulty = withInjectedFaults(local, injectedFaults);
+  const store = new AuditedObjectStore(masterKey ? new SealedObjectStore(faulty, masterKey) : faulty, audit);
   const database = await DuckDbDatabase.open({
     path: ':memory:',
     memoryLimit: flags.memoryLimit,
@@ -76,16 +94,27 @@ export async function openPipeline(flags: RunFlags): Promise<Pipeline> {
   );
   return {
     root,
-    store: withInjectedFaults(local, injectedFaults),
+    store,
+    deadLetters: new StoreDeadLetterQueue(store, masterKey),
     database,
-    warehouse: new DuckDbWarehouse(root),
+    warehouse: new DuckDbWarehouse(root, { store, key: pseudonymKey }),
     logger,
     recordEvent,
     raiseAlert,
     settingsFor,
     convertRecords: { x12: convertX12, fhir: convertFhir },
-    readHead: (path) => readHead(path, HEAD_BYTES),
-    hashFile,
+    // The engine reads input files by path, not through the store: these are their audit entries.
+    readHead: async (path) => {
+      const head = await readHead(path, HEAD_BYTES);
+      await audit.record('read', path);
+      return head;
+    },
+    hashFile: async (path) => {
+      const hash = await hashFile(path);
+      await audit.record('read', path);
+      return hash;
+    },
+    countInflatedBytes,
     nextJobId: createJobIdSource(),
     close: () => database.close(),
   };

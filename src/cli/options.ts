@@ -17,6 +17,9 @@ export const runFlagsSchema = z.object({
   memoryLimit: z.string().default('1500MB'),
   threads: z.coerce.number().int().positive().optional(),
   verbose: z.boolean().default(false),
+  /** Key files of encryption at rest and pseudonymization (see src/cli/load-keys.ts for precedence). */
+  masterKeyFile: z.string().min(1).optional(),
+  pseudonymKeyFile: z.string().min(1).optional(),
 });
 export type RunFlags = z.infer<typeof runFlagsSchema>;
 

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { openAuditTrail } from '../adapters/audit/audit-trail.ts';
 import { DuckDbWarehouse } from '../adapters/duckdb/duckdb-warehouse.ts';
+import { neutralizeCsvCell } from '../domain/csv-cell.ts';
 import { UsageError } from '../domain/errors.ts';
 import type { QueryFlags } from './options.ts';
 
@@ -14,6 +16,8 @@ export async function queryCommand(sql: string, flags: QueryFlags): Promise<numb
     // A query that does not parse or bind is the user's to fix, not a system failure.
     throw new UsageError(`query failed: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
+  // The SQL is not recorded: its literals may be claim values.
+  await openAuditTrail(root, 'query').record('read', 'warehouse.duckdb');
   process.stdout.write(formatRows(rows, flags.format));
   return 0;
 }
@@ -32,7 +36,11 @@ function formatRows(rows: Record<string, unknown>[], format: QueryFlags['format'
   const columns = Object.keys(rows[0] ?? {});
   const cells = rows.map((r) => columns.map((c) => show(r[c])));
   if (format === 'csv') {
-    const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+    // Values come from claim files: a spreadsheet must not run one as a formula.
+    const quote = (raw: string): string => {
+      const s = neutralizeCsvCell(raw);
+      return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+    };
     return `${[columns, ...cells].map((line) => line.map(quote).join(',')).join('\n')}\n`;
   }
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((line) => (line[i] ?? '').length)));

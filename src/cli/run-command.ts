@@ -1,3 +1,4 @@
+import { sanitizeErrorMessage } from '../domain/redact.ts';
 import { happeningOfOutcome } from '../pipeline/alerts/job-happenings.ts';
 import { systemClock } from '../pipeline/ports.ts';
 import { type RunSummary, runPipeline } from '../pipeline/run-pipeline.ts';
@@ -15,7 +16,7 @@ export async function runCommand(
   mode: 'run' | 'validate',
 ): Promise<number> {
   const files = expandInputs(inputs);
-  const pipeline = await openPipeline(flags);
+  const pipeline = await openPipeline(flags, mode);
   const engine = await pipeline.database.connect();
   const progress = createProgress(!flags.json && process.stderr.isTTY === true);
   try {
@@ -35,7 +36,8 @@ export async function runCommand(
         ? `${JSON.stringify(toJson(summary, pipeline.root, pipeline.warehouse.path), null, 2)}\n`
         : describe(summary, pipeline.root, mode),
     );
-    for (const f of summary.files) if (f.message) process.stderr.write(`claimflow: ${f.message}\n`);
+    for (const f of summary.files)
+      if (f.message) process.stderr.write(`claimflow: ${sanitizeErrorMessage(f.message)}\n`);
     // `validate` is a dry run: it alerts no one.
     if (mode === 'run') for (const outcome of summary.files) await pipeline.raiseAlert(happeningOfOutcome(outcome));
     return exitCodeOf(summary);
@@ -64,7 +66,7 @@ function toJson(summary: RunSummary, root: string, warehouse: string): unknown {
       file: f.file,
       job_id: f.job_id,
       status: f.status,
-      error: f.message,
+      error: f.message && sanitizeErrorMessage(f.message),
       validation: f.report && {
         validation_status: f.report.validation_status,
         report_location: f.report.report_location,

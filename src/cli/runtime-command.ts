@@ -1,13 +1,13 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AuditCommand } from '../adapters/audit/audit-trail.ts';
 import { InboxWatcher } from '../adapters/local-store/inbox-watcher.ts';
-import { StoreDeadLetterQueue } from '../adapters/local-store/store-dead-letters.ts';
 import { SqliteLedger } from '../adapters/sqlite/sqlite-ledger.ts';
 import { INBOX_PREFIX } from '../pipeline/handlers/s3-event-trigger.ts';
 import { LocalRuntime } from '../pipeline/local-runtime.ts';
 import type { Topic } from '../pipeline/messages.ts';
-import { systemClock } from '../pipeline/ports.ts';
+import { type DeadLetterQueue, systemClock } from '../pipeline/ports.ts';
 import { openPipeline, type Pipeline } from './open-pipeline.ts';
 import type { RunFlags, RuntimeFlags } from './options.ts';
 import { EXIT } from './run-command.ts';
@@ -15,14 +15,14 @@ import { EXIT } from './run-command.ts';
 interface Runtime {
   readonly pipeline: Pipeline;
   readonly runtime: LocalRuntime;
-  readonly dlq: StoreDeadLetterQueue;
+  readonly dlq: DeadLetterQueue;
   close(): void;
 }
 
-async function openRuntime(flags: RunFlags & RuntimeFlags): Promise<Runtime> {
-  const pipeline = await openPipeline(flags);
+async function openRuntime(flags: RunFlags & RuntimeFlags, command: AuditCommand): Promise<Runtime> {
+  const pipeline = await openPipeline(flags, command);
   const ledger = new SqliteLedger(join(pipeline.root, 'ledger.sqlite'));
-  const dlq = new StoreDeadLetterQueue(pipeline.store);
+  const dlq = pipeline.deadLetters;
   const runtime = new LocalRuntime(
     {
       ...pipeline,
@@ -52,11 +52,18 @@ async function openRuntime(flags: RunFlags & RuntimeFlags): Promise<Runtime> {
 
 /** `claimflow watch`: turns files landing in raw/claims/ into jobs until stopped (or, with --once, until idle). */
 export async function watchCommand(flags: RunFlags & RuntimeFlags): Promise<number> {
-  const { pipeline, runtime, close } = await openRuntime(flags);
+  const { pipeline, runtime, close } = await openRuntime(flags, 'watch');
   // Scratch space of jobs a killed process left behind; their jobs are redone from the start.
   await rm(join(pipeline.root, 'temp'), { recursive: true, force: true });
   const watcher = new InboxWatcher(
-    { root: pipeline.root, prefix: INBOX_PREFIX, pollMs: flags.pollMs, settleMs: flags.settleMs, now: Date.now },
+    {
+      root: pipeline.root,
+      prefix: INBOX_PREFIX,
+      pollMs: flags.pollMs,
+      settleMs: flags.settleMs,
+      now: Date.now,
+      logger: pipeline.logger,
+    },
     (event) => runtime.trigger(event),
   );
   const recovered = await runtime.recover();
@@ -101,7 +108,7 @@ export async function dlqCommand(
   id: string | undefined,
   flags: RunFlags & RuntimeFlags & { all: boolean },
 ): Promise<number> {
-  const { runtime, dlq, close } = await openRuntime(flags);
+  const { runtime, dlq, close } = await openRuntime(flags, `dlq ${action}`);
   try {
     const letters = await dlq.list();
     if (action === 'list') {

@@ -48,7 +48,7 @@ export type Happening =
     }
   | {
       readonly kind: 'security_event';
-      readonly event: 'hostile_input_rejected' | 'auth_failure';
+      readonly event: 'hostile_input_rejected' | 'auth_failure' | 'insecure_bind_refused';
       /** Where it was seen (a handler, the dashboard). */
       readonly function_name: string;
       readonly file: string | null;

@@ -96,6 +96,8 @@ const icdColumns = (prefix: string): string[] =>
 export const DIAGNOSIS_COLUMNS = icdColumns('diagnosis_code_');
 export const PROCEDURE_COLUMNS = icdColumns('procedure_code_');
 export const NPI_COLUMNS = ['rendering_npi', 'billing_npi', 'facility_npi'] as const;
+/** Columns that identify the member, replaced by keyed tokens in pseudonymized outputs. */
+export const MEMBER_IDENTIFIER_COLUMNS = ['person_id', 'member_id'] as const;
 export const GENDERS = ['male', 'female', 'unknown', 'other', 'm', 'f', 'u', 'o'] as const;
 
 export const CLAIM_TYPES = ['professional', 'institutional', 'dental', 'vision'] as const;

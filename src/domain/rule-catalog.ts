@@ -52,10 +52,11 @@ const WARN_CONSISTENCY: RuleMeta = { dimension: 'consistency', severity: 'medium
 export const ROW_RULES: readonly RowRule[] = [
   {
     id: 'malformed_row',
-    source: "RFC 4180 (CSV): every record has the header's field count",
+    source: "RFC 4180 (CSV): every record has the header's field count; NDJSON: one JSON object per line",
     scope: 'row',
     ...QUARANTINE_VALIDITY,
-    description: 'The source row could not be split into the header columns (too many or too few fields).',
+    description:
+      'The source record could not be read: a CSV row with too many or too few fields, an NDJSON line that is not a JSON object, a record longer than limits.max_record_bytes, bytes that are not UTF-8, or a NUL byte in a field.',
     judgesMalformedRows: true,
     failsWhen: (ctx) => ctx.malformed,
   },
@@ -408,6 +409,16 @@ export const FILE_RULES: readonly FileRule[] = [
     severity: 'critical',
     action: 'halt',
     description: 'The file cannot be read as CSV, JSON or NDJSON (binary, bad encoding, bad compression).',
+  },
+  {
+    id: 'decompression_limit_exceeded',
+    source: 'claimflow file checks: gzip bomb bounds (limits.max_decompressed_bytes, limits.max_compression_ratio)',
+    scope: 'file',
+    dimension: 'validity',
+    severity: 'critical',
+    action: 'halt',
+    description:
+      'The gzip file inflates past the configured size (default 20 GiB) or ratio (default 200 times its compressed size); it is rejected before it is read.',
   },
   {
     id: 'error_rate_exceeded',

@@ -11,17 +11,21 @@ function harness() {
   const letters: DeadLetter[] = [];
   const sleeps: number[] = [];
   const finished: string[] = [];
+  const ledgerErrors: Array<string | undefined> = [];
   const deps = {
     clock: { now: () => new Date('2026-01-01T00:00:00Z') },
     dlq: { put: async (l: DeadLetter) => void letters.push(l), list: async () => letters, remove: async () => {} },
     ledger: {
-      finishJob: async (id: string, status: string) => void finished.push(`${id}:${status}`),
+      finishJob: async (id: string, status: string, _at: Date, details?: { error?: string }) => {
+        finished.push(`${id}:${status}`);
+        ledgerErrors.push(details?.error);
+      },
     } as unknown as Ledger,
     sleep: async (ms: number) => void sleeps.push(ms),
     random: () => 1,
     onDeadLetter: async () => {},
   };
-  return { deps, letters, sleeps, finished };
+  return { deps, letters, sleeps, finished, ledgerErrors };
 }
 
 describe('deliverWithRetry', () => {
@@ -86,6 +90,28 @@ describe('deliverWithRetry', () => {
     );
     assert.equal(calls, 1);
     assert.equal(h.letters[0]?.errors[0]?.error_type, 'system');
+  });
+
+  it('keeps the error history without the claim values an engine message quotes', async () => {
+    const h = harness();
+    await deliverWithRetry(
+      'claims.etl',
+      'etl',
+      { job_id: 'j4' },
+      async () => {
+        throw new TransientError(
+          'Invalid Input Error: CSV Error on Line: 3\nOriginal Line: MZQX4471,Qorvent,1961-07-23,4471.93\nValue with unterminated quote found.',
+        );
+      },
+      policy,
+      h.deps,
+    );
+    const expected = 'Invalid Input Error: CSV Error on Line: 3; Value with unterminated quote found.';
+    assert.deepEqual(
+      h.letters[0]?.errors.map((e) => e.message),
+      [expected, expected, expected],
+    );
+    assert.deepEqual(h.ledgerErrors, [`transient: ${expected}`]);
   });
 
   it('caps the backoff and spreads it with jitter', () => {

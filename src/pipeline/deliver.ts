@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { classifyError } from '../domain/errors.ts';
+import { describeError } from '../domain/redact.ts';
 import type { Ledger } from './ledger.ts';
 import type { Topic } from './messages.ts';
 import type { Clock, DeadLetter, DeadLetterQueue } from './ports.ts';
@@ -45,7 +46,8 @@ export async function deliverWithRetry(
       return 'done';
     } catch (error) {
       const errorType = classifyError(error);
-      const text = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+      // Kept in the letter, the ledger and the error event: sanitised, as engines quote the data they failed on.
+      const text = describeError(error);
       errors.push({ attempt, error_type: errorType, message: text, at: deps.clock.now().toISOString() });
       if (errorType === 'transient' && attempt < policy.maxAttempts) {
         await deps.sleep(backoffMs(attempt, policy, deps.random));

@@ -53,6 +53,7 @@ export function createFileSettings(
       skippedRules: skipped,
       errorRateThreshold: overrides.errorThreshold ?? thresholds.error_rate,
       dataSource: overrides.dataSource ?? source?.data_source ?? config.data_source,
+      limits: config.limits,
       profiles: { catalog: BUILTIN_PROFILES, forced: overrides.profile ?? null },
       rulesFor,
     };

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { CANONICAL_COLUMNS, LINEAGE_COLUMNS, normalizeHeaderName } from '../domain/canonical-model.ts';
 import { ClaimFileError } from '../domain/errors.ts';
@@ -9,6 +9,7 @@ import { FILE_ROLES, ruleAppliesTo } from '../domain/profiles/file-roles.ts';
 import { LayoutColumnsError } from '../domain/profiles/layout-columns-error.ts';
 import type { Companion, FileRole, SourceLayout, SourceProfile } from '../domain/profiles/source-profile.ts';
 import { DIMENSIONS, type QualityScore, scoreQuality } from '../domain/quality-score.ts';
+import { describeError } from '../domain/redact.ts';
 import type { ResolvedRules } from '../domain/resolve-rules.ts';
 import type { RowRule, Rule, RuleDimension } from '../domain/rule.ts';
 import { DEDUPE_RULES, FILE_RULES } from '../domain/rule-catalog.ts';
@@ -24,11 +25,14 @@ import {
 import { duckdbDialect } from '../plan/duckdb-dialect.ts';
 import {
   csvRelation,
+  type FileRead,
+  jsonArrayRecords,
   jsonField,
   jsonKeys,
-  jsonRecords,
   jsonRelation,
-  loadCsvRejects,
+  loadRejects,
+  ndjsonLineRelation,
+  ndjsonRows,
   numberedParquet,
   rejectsRelation,
   renumberedChecked,
@@ -37,6 +41,7 @@ import { detectFormat, type FileHead, type InputFormat } from './detect-format.t
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';
 import { renderHtmlReport } from './render-html-report.ts';
+import type { InputLimits } from './run-config.ts';
 import { type ProfileChoice, type ProfileSelection, recordKindOf, selectProfile } from './select-profile.ts';
 import { sourceKeyOf } from './source-key.ts';
 import {
@@ -57,6 +62,8 @@ export interface FileJobDeps {
   readonly readHead: (path: string) => Promise<FileHead>;
   /** SHA-256 of a file, for `validate`, which archives nothing. */
   readonly hashFile: (path: string) => Promise<string>;
+  /** The decompressed size of a gzip file, or null once it passes `limit` bytes (counted, not kept). */
+  readonly countInflatedBytes: (path: string, limit: number) => Promise<number | null>;
   readonly onStage?: (stage: string) => void;
   /**
    * Serialises the moves into processed/ with other work that reads those files
@@ -85,6 +92,8 @@ export interface FileJobOptions {
   /** Largest share of quarantined rows before the whole file is rejected. */
   readonly errorRateThreshold: number;
   readonly dataSource: string;
+  /** Bounds on record size and on how far a gzip file may inflate. */
+  readonly limits: InputLimits;
   /** `validate` runs every check but writes nothing except the report. */
   readonly mode: 'run' | 'validate';
   /**
@@ -124,10 +133,19 @@ export async function processFile(path: string, deps: FileJobDeps, options: File
   return new FileJob(path, deps, options).run();
 }
 
-/** The ingested rows: the file's columns, and for CSV the table of records that did not split. */
+/**
+ * The ingested rows: the file's columns, and for CSV and NDJSON the table of records the reader
+ * could not read (with the source columns they stand in for, and the lines before the first row).
+ */
 interface Ingested {
   readonly source: SourceColumns;
-  readonly csv: { readonly header: readonly string[]; readonly rejectsRaw: string } | null;
+  readonly rejects: {
+    readonly table: string;
+    readonly columns: readonly string[];
+    readonly headerLines: 0 | 1;
+  } | null;
+  /** The numbered rows, as the stages read them. */
+  readonly rows: string;
 }
 
 /** What the stages learn about a file, gathered into the report at the end. */
@@ -240,6 +258,7 @@ class FileJob {
   private async validate(): Promise<void> {
     const head = await this.readOrHalt(() => this.deps.readHead(this.path));
     if (head.bytes.length === 0) throw this.halt('empty_file', 'the file is empty (0 bytes)');
+    if (head.gzip) await this.timed('inflate', () => this.checkInflatedSize());
     const detection = detectFormat(this.fileName, head.bytes);
     if (!detection.ok) throw this.halt('unreadable_file', detection.reason);
     const { format } = detection;
@@ -362,25 +381,56 @@ class FileJob {
     return output;
   }
 
-  /** ingest: the file's rows as text, in file order, to raw.parquet; rows that do not split are kept aside. */
+  /**
+   * A gzip bomb is stopped here, inflated only up to the limit (and its output dropped), before
+   * the engine or a converter reads it: one bounded pass instead of a disk or memory filled.
+   */
+  private async checkInflatedSize(): Promise<void> {
+    const { max_decompressed_bytes: maxBytes, max_compression_ratio: maxRatio } = this.options.limits;
+    const compressed = (await stat(this.path)).size;
+    const limit = Math.min(maxBytes, Math.floor(compressed * maxRatio));
+    if ((await this.deps.countInflatedBytes(this.path, limit)) !== null) return;
+    throw this.halt(
+      'decompression_limit_exceeded',
+      `the gzip content inflates past ${limit} bytes (limits: ${maxBytes} bytes, ${maxRatio} times its ${compressed} compressed bytes); it was not read`,
+    );
+  }
+
+  /**
+   * ingest: the file's rows as text, in file order, to raw.parquet, so the Parquet reader can number
+   * them and the checks scan columnar data in parallel instead of re-parsing the file. CSV records
+   * and NDJSON lines the reader cannot read (ragged, too long, not UTF-8) are kept aside.
+   */
   private async ingest(path: string, format: InputFormat, gzip: boolean): Promise<Ingested> {
     const { engine } = this.deps;
+    const raw = `${this.scratch}/raw.parquet`;
+    const read: FileRead = { path, gzip, maxRecordBytes: this.options.limits.max_record_bytes };
     return this.timed('ingest', async () => {
       if (format.kind === 'csv') {
-        const csv = { header: format.header, rejectsRaw: this.table('csv_rejects_raw') };
-        const read = { path, gzip, delimiter: format.delimiter, columns: csv.header, rejectsTable: csv.rejectsRaw };
-        await this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${csvRelation(read)}`, 'raw.parquet'));
-        return { source: { names: csv.header, expr: (name: string) => `src.${q(name)}` }, csv };
+        const rejects = { table: this.table('csv_rejects_raw'), columns: format.header, headerLines: 1 as const };
+        const csv = { ...read, delimiter: format.delimiter, columns: format.header, rejectsTable: rejects.table };
+        await this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${csvRelation(csv)}`, 'raw.parquet'));
+        const source = { names: format.header, expr: (name: string) => `src.${q(name)}` };
+        return { source, rejects, rows: numberedParquet(raw) };
       }
-      const records = jsonRecords({ path, gzip }, format);
-      await this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${jsonRelation(records)}`, 'raw.parquet'));
-      const keys = await engine.query(jsonKeys(numberedParquet(`${this.scratch}/raw.parquet`)));
-      return { source: { names: keys.map((r) => String(r.key)), expr: jsonField }, csv: null };
+      let rejects: Ingested['rejects'] = null;
+      let rows = numberedParquet(raw);
+      if (format.kind === 'ndjson') {
+        rejects = { table: this.table('ndjson_rejects_raw'), columns: ['_record'], headerLines: 0 };
+        const lines = ndjsonLineRelation({ ...read, rejectsTable: rejects.table });
+        await this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${lines}`, 'raw.parquet'));
+        rows = ndjsonRows(rows);
+      } else {
+        const records = jsonRelation(jsonArrayRecords(read));
+        await this.readOrHalt(() => this.writeScratch(`SELECT * FROM ${records}`, 'raw.parquet'));
+      }
+      const keys = await engine.query(jsonKeys(rows));
+      return { source: { names: keys.map((r) => String(r.key)), expr: jsonField }, rejects, rows };
     });
   }
 
   /** map, normalise, check: the ingested rows through the layout, writing checked.parquet. */
-  private async check(layout: SourceLayout, { source, csv }: Ingested): Promise<void> {
+  private async check(layout: SourceLayout, { source, rejects: unread, rows: raw }: Ingested): Promise<void> {
     const { engine } = this.deps;
     const lineage = {
       jobId: this.options.jobId,
@@ -394,9 +444,6 @@ class FileJob {
       ingestErrorExpr: '_ingest_error',
       rawLineExpr: '_raw_line',
     };
-    // The text rows went to Parquet first, in file order, so the reader can number them and the
-    // checks scan columnar data in parallel instead of re-parsing the file.
-    const raw = numberedParquet(`${this.scratch}/raw.parquet`);
     const companions = layout.companions?.length
       ? await this.timed('companions', () => this.loadCompanions(layout))
       : [];
@@ -423,15 +470,15 @@ class FileJob {
       }
       await this.unordered(() => this.writeScratch(this.plan.check(mapped, claimStats), 'checked.parquet'));
     });
-    if (!csv) return;
-    const [rejected] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(csv.rejectsRaw)}`);
+    if (!unread) return;
+    const [rejected] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(unread.table)}`);
     if (Number(rejected?.n ?? 0) === 0) return;
-    // Rare: rows that did not split. Renumber the others past them and add them, checked.
-    const rejects = this.table('csv_rejects');
-    await engine.run(loadCsvRejects(rejects, csv.rejectsRaw));
+    // Rare: records the reader could not read. Renumber the others past them and add them, checked.
+    const rejects = this.table('rejects');
+    await engine.run(loadRejects(rejects, unread.table, unread.headerLines));
     const [rejectedRecords] = await engine.query(`SELECT COUNT(*) AS n FROM ${q(rejects)}`);
     this.sourceRecords += Number(rejectedRecords?.n ?? 0);
-    const checkedRejects = this.plan.check(mappedFrom(rejectsRelation(rejects, csv.header)), claimStats);
+    const checkedRejects = this.plan.check(mappedFrom(rejectsRelation(rejects, unread.columns)), claimStats);
     await this.writeScratch(
       renumberedChecked(this.checked(), rejects, checkedRejects, 'source_row_number'),
       'renumbered.parquet',
@@ -479,7 +526,10 @@ class FileJob {
         .map((c) => byName.get(normalizeHeaderName(c)))
         .filter((c): c is string => c !== undefined);
       const table = q(this.table(`companion_${companion.name}`));
-      const rows = reads.map((r) => `SELECT * FROM ${csvRelation(r)}`).join(' UNION ALL BY NAME ');
+      const maxRecordBytes = this.options.limits.max_record_bytes;
+      const rows = reads
+        .map((r) => `SELECT * FROM ${csvRelation({ ...r, maxRecordBytes })}`)
+        .join(' UNION ALL BY NAME ');
       await this.readOrHalt(() =>
         this.deps.engine.run(
           `CREATE TEMP TABLE ${table} AS ${companionTable(key, columns, `(${rows})`, duckdbDialect)}`,
@@ -709,7 +759,7 @@ class FileJob {
       return await read();
     } catch (error) {
       if (error instanceof ClaimFileError) throw error;
-      throw this.halt('unreadable_file', describeReadError(error), error);
+      throw this.halt('unreadable_file', describeError(error), error);
     }
   }
 
@@ -747,15 +797,4 @@ function monthOf(key: string): string {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/**
- * Engine messages can quote the offending line, which may hold PHI: keep the first line only
- * and cut anything that echoes file content.
- */
-function describeReadError(error: unknown): string {
-  const first = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-  return (
-    first.replace(/(Original Line|Line:|value|string)\b.*$/i, '$1 …').slice(0, 300) || 'the file could not be read'
-  );
 }

@@ -42,6 +42,27 @@ const sourceSchema = z
   })
   .strict();
 
+/** Bounds that keep a hostile or broken file from exhausting the machine (docs/configuration.md). */
+const limitsSchema = z
+  .object({
+    /** A CSV record or NDJSON line longer than this (so any field in it) is quarantined as malformed_row. */
+    max_record_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 ** 2)
+      .default(1024 ** 2),
+    /** A gzip file that inflates past this many bytes is rejected before the engine reads it. */
+    max_decompressed_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(20 * 1024 ** 3),
+    /** ... or past this many times its compressed size. */
+    max_compression_ratio: z.number().positive().default(200),
+  })
+  .strict();
+
 /** The config file (YAML or JSON). Every default of the pipeline's behaviour lives here. */
 export const runConfigSchema = z
   .object({
@@ -59,13 +80,23 @@ export const runConfigSchema = z
       .default({ error_rate: 0.05, earliest_date: '1900-01-01', amount_tolerance: 0.01, timely_filing_days: 365 }),
     rules: ruleOverrides.default({}),
     sources: z.record(z.string(), sourceSchema).default({}),
+    limits: limitsSchema.prefault({}),
     /** Alert channels, routes by severity, thresholds and retries (docs/alerts.md). */
     alerts: alertsConfigSchema.prefault({}),
+    /** Key files (relative to the config file) of encryption at rest and pseudonymization (docs/security.md). */
+    security: z
+      .object({
+        master_key_file: z.string().min(1).optional(),
+        pseudonym_key_file: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
+export type InputLimits = z.infer<typeof limitsSchema>;
 
 /** The source a file belongs to: the named one, else the first whose globs match its name. */
 export function selectSource(config: RunConfig, fileName: string, named?: string): [string, SourceConfig] | undefined {

@@ -3,7 +3,7 @@ import type { FileHead } from './detect-format.ts';
 import type { FileSettings } from './file-settings.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';
-import { type FileJobResult, processFile, type RecordConverters } from './process-file.ts';
+import { type FileJobDeps, type FileJobResult, processFile, type RecordConverters } from './process-file.ts';
 import { publishAggregations } from './publish-aggregations.ts';
 
 export interface RunDeps {
@@ -13,6 +13,7 @@ export interface RunDeps {
   readonly logger: Logger;
   readonly readHead: (path: string) => Promise<FileHead>;
   readonly hashFile: (path: string) => Promise<string>;
+  readonly countInflatedBytes: FileJobDeps['countInflatedBytes'];
   readonly nextJobId: (at: Date) => string;
   readonly refreshWarehouse: () => Promise<void>;
   /** Record-format converters handed to each file job (X12, FHIR). */

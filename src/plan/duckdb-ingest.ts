@@ -1,4 +1,3 @@
-import type { InputFormat } from '../pipeline/detect-format.ts';
 import { duckdbDialect as sql } from './duckdb-dialect.ts';
 
 /** DuckDB SQL that reads a claim file as text, one statement per step of the ingest stage. */
@@ -6,15 +5,40 @@ import { duckdbDialect as sql } from './duckdb-dialect.ts';
 export interface FileRead {
   readonly path: string;
   readonly gzip: boolean;
+  /** Records (CSV records, NDJSON lines) longer than this are rejected, not read (DuckDB's default otherwise). */
+  readonly maxRecordBytes?: number;
+  /** Where records that cannot be read are kept, with their line number, instead of failing the file. */
+  readonly rejectsTable?: string;
 }
 
 export interface CsvRead extends FileRead {
   readonly delimiter: string;
   readonly columns?: readonly string[];
-  readonly rejectsTable?: string;
 }
 
+/** What the ingest relations put in `_ingest_error` (beside DuckDB's reject types). */
+const NUL_BYTE = 'NUL BYTE';
+const NOT_A_JSON_OBJECT = 'NOT A JSON OBJECT';
+/**
+ * NDJSON lines are read as one text column "delimited" by this. The relaxed reader cuts a line
+ * at its delimiter, so it is four control bytes: valid JSON cannot hold them, damaged text
+ * practically never holds them in this order.
+ */
+const LINE_DELIMITER = "E'\\x01\\x02\\x03\\x04'";
+
 const lit = sql.stringLiteral;
+
+/** Options common to the CSV and line readers: compression, the record bound, the rejects table. */
+function readOptions(read: FileRead): string[] {
+  const options = [`compression = ${read.gzip ? "'gzip'" : "'none'"}`];
+  if (read.maxRecordBytes !== undefined) options.push(`max_line_size = ${read.maxRecordBytes}`);
+  if (read.rejectsTable) {
+    // Records that do not split, are too long or are not UTF-8 are kept aside, not lost.
+    options.push('ignore_errors = true', 'store_rejects = true');
+    options.push(`rejects_table = ${lit(read.rejectsTable)}`, `rejects_scan = ${lit(`${read.rejectsTable}_scan`)}`);
+  }
+  return options;
+}
 
 function csvOptions(read: CsvRead): string {
   const options = [
@@ -23,26 +47,23 @@ function csvOptions(read: CsvRead): string {
     `quote = '"'`,
     `escape = '"'`,
     'all_varchar = true',
-    `compression = ${read.gzip ? "'gzip'" : "'none'"}`,
+    ...readOptions(read),
   ];
   if (read.columns) {
     options.push('auto_detect = false');
     options.push(`columns = {${read.columns.map((c) => `${lit(c)}: 'VARCHAR'`).join(', ')}}`);
-  }
-  if (read.rejectsTable) {
-    // Rows that do not split into the header's columns are kept aside, not lost.
-    options.push('ignore_errors = true', 'store_rejects = true');
-    options.push(`rejects_table = ${lit(read.rejectsTable)}`, `rejects_scan = ${lit(`${read.rejectsTable}_scan`)}`);
   }
   return options.join(', ');
 }
 
 /**
  * The CSV as text rows, streamed in file order (rows that do not split into the header's
- * columns go to the rejects table instead). Rows are numbered when read back from Parquet.
+ * columns go to the rejects table instead). A row with a NUL byte in a field is marked
+ * malformed: it is corruption, not a value. Rows are numbered when read back from Parquet.
  */
 export function csvRelation(read: CsvRead): string {
-  return `(SELECT *, CAST(NULL AS VARCHAR) AS _raw_line, CAST(NULL AS VARCHAR) AS _ingest_error
+  return `(SELECT *, CAST(NULL AS VARCHAR) AS _raw_line,
+    CASE WHEN contains(concat(*COLUMNS(*)), chr(0)) THEN ${lit(NUL_BYTE)} END AS _ingest_error
   FROM read_csv(${lit(read.path)}, ${csvOptions(read)}))`;
 }
 
@@ -56,14 +77,14 @@ export function numberedParquet(path: string): string {
 }
 
 /**
- * Rejected CSV records, one per record: DuckDB counts `line` from the header as line 1,
- * so the data row number is line - 1. `_good_before` is how many parsed rows precede it.
+ * Rejected records, one per record: DuckDB counts `line` from the file's first line, so the
+ * row number is line - `headerLines`. `_good_before` is how many parsed rows precede it.
  */
-export function loadCsvRejects(table: string, rejectsTable: string): string {
+export function loadRejects(table: string, rejectsTable: string, headerLines: 0 | 1): string {
   return `CREATE TEMP TABLE ${sql.quoteIdent(table)} AS
 SELECT _row_number, _raw_line, _ingest_error, _row_number - ROW_NUMBER() OVER (ORDER BY _row_number) AS _good_before,
   ROW_NUMBER() OVER (ORDER BY _row_number) AS _rejects_so_far
-FROM (SELECT CAST(line AS BIGINT) - 1 AS _row_number, FIRST(csv_line) AS _raw_line,
+FROM (SELECT CAST(line AS BIGINT) - ${headerLines} AS _row_number, FIRST(csv_line) AS _raw_line,
         STRING_AGG(DISTINCT CAST(error_type AS VARCHAR), ',') AS _ingest_error
       FROM ${sql.quoteIdent(rejectsTable)} GROUP BY line)`;
 }
@@ -87,9 +108,9 @@ UNION ALL BY NAME
 SELECT * FROM (${checkedRejects}) AS checked_rejects`;
 }
 
-export function jsonRecords(read: FileRead, format: InputFormat): string {
-  const jsonFormat = format.kind === 'json-array' ? 'array' : 'newline_delimited';
-  return `read_json_objects(${lit(read.path)}, format = ${lit(jsonFormat)}, compression = ${read.gzip ? "'gzip'" : "'uncompressed'"}, maximum_object_size = 16777216)`;
+/** The objects of a JSON array (NDJSON is read line by line: `ndjsonLineRelation`). */
+export function jsonArrayRecords(read: FileRead): string {
+  return `read_json_objects(${lit(read.path)}, format = 'array', compression = ${read.gzip ? "'gzip'" : "'uncompressed'"}, maximum_object_size = 16777216)`;
 }
 
 export function jsonKeys(records: string): string {
@@ -103,4 +124,37 @@ export function jsonField(key: string): string {
 /** The JSON records, streamed in file order. */
 export function jsonRelation(records: string): string {
   return `(SELECT CAST(json AS VARCHAR) AS _record, CAST(NULL AS VARCHAR) AS _raw_line, CAST(NULL AS VARCHAR) AS _ingest_error FROM ${records})`;
+}
+
+/**
+ * NDJSON one line per row, streamed in file order: a line holding a JSON object is a record; any
+ * other line (not JSON, not an object, a NUL, even escaped) keeps its text as a malformed row, so
+ * one bad line costs one row, not the file. Lines too long or not UTF-8 go to the rejects table.
+ * Blank lines stay as empty rows, so row numbers are line numbers; `ndjsonRows` drops them.
+ */
+export function ndjsonLineRelation(read: FileRead): string {
+  const options = [
+    "columns = {'line': 'VARCHAR'}",
+    'header = false',
+    'auto_detect = false',
+    `delim = ${LINE_DELIMITER}`,
+    "quote = ''",
+    "escape = ''",
+    // Strict mode fails the whole file on a lone CR; relaxed, a CR ends a line like LF does.
+    'strict_mode = false',
+    ...readOptions(read),
+  ];
+  // NULL for a blank line. Valid JSON starting with { is an object: one parse per line, not two,
+  // and no trimmed copy of each line. An escaped NUL is refused like a raw one (json_valid does that).
+  const object = `CASE WHEN line IS NULL OR regexp_matches(line, '^[ \\t]*$') THEN NULL
+      ELSE regexp_matches(line, '^[ \\t]*[{]') AND json_valid(line) AND NOT contains(line, '\\u0000') END`;
+  return `(SELECT CASE WHEN _object THEN line END AS _record,
+    CASE WHEN NOT _object THEN line END AS _raw_line,
+    CASE WHEN NOT _object THEN ${lit(NOT_A_JSON_OBJECT)} END AS _ingest_error
+  FROM (SELECT line, ${object} AS _object FROM read_csv(${lit(read.path)}, ${options.join(', ')})))`;
+}
+
+/** Numbered NDJSON rows without the blank lines. */
+export function ndjsonRows(numbered: string): string {
+  return `(SELECT * FROM ${numbered} WHERE _record IS NOT NULL OR _raw_line IS NOT NULL)`;
 }

@@ -4,7 +4,7 @@ import { SparkSQL } from 'dt-sql-parser';
 import { CANONICAL_COLUMNS } from '../domain/canonical-model.ts';
 import { CODE_SETS } from '../domain/code-sets.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
-import type { SqlDialect } from './dialect.ts';
+import { hmacPadsOf, type SqlDialect } from './dialect.ts';
 import { duckdbDialect } from './duckdb-dialect.ts';
 import { buildEnginePlan, type EnginePlan } from './engine-plan.ts';
 import { sparkDialect } from './spark-dialect.ts';
@@ -110,6 +110,14 @@ describe('the Spark plan of the full rule catalog', () => {
     assert.equal(sparkDialect.quoteIdent('odd`name'), '`odd``name`');
     assert.equal(sparkDialect.fullMatch('x', '[0-9]{2}|A'), "(x RLIKE '^(?:[0-9]{2}|A)\\\\z')");
     assert.deepEqual(sparkProblems(`SELECT ${sparkDialect.stringLiteral("it's")} AS a FROM t`), []);
+  });
+
+  it('computes HMAC tokens with Spark built-ins (the DuckDB form would not run there)', () => {
+    const pads = hmacPadsOf(Buffer.alloc(32, 7));
+    const token = (dialect: SqlDialect): string =>
+      `SELECT ${dialect.hmacSha256(dialect.quoteIdent('person_id'), pads)} AS person_id FROM t`;
+    assert.deepEqual(sparkProblems(token(sparkDialect)), []);
+    assert.ok(sparkProblems(token(duckdbDialect)).includes('sha256() is not a Spark SQL function'));
   });
 });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { join, sep } from 'node:path';
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
@@ -19,6 +20,10 @@ export interface DashboardAppOptions {
   /** Host headers served; the rest get 421, so a rebound DNS name cannot read a loopback dashboard. */
   readonly isAllowedHost: (host: string) => boolean;
   readonly logger: Logger;
+  /** Told of every request refused for a missing, malformed or wrong token (401, 400). */
+  readonly onAuthFailure: (attempt: { readonly remoteAddress: string; readonly path: string }) => void;
+  /** Told of each report served (the audit log records it). */
+  readonly onReportServed?: (name: string) => Promise<void>;
 }
 
 /** Scripts, styles and data only from this server; nothing inline, nothing external. */
@@ -72,7 +77,21 @@ export function createDashboardApp(options: DashboardAppOptions): Hono {
     if (!options.isAllowedHost(c.req.header('host') ?? '')) return c.text('unknown host', 421);
     await next();
   });
-  if (options.token !== undefined) app.use(bearerAuth({ token: options.token }));
+  if (options.token !== undefined) {
+    const auth = bearerAuth({ token: options.token });
+    app.use(async (c, next) => {
+      try {
+        await auth(c, next);
+      } catch (error) {
+        // Only the token check throws here: errors of the handlers after it are answered where they occur.
+        if (error instanceof HTTPException) {
+          const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+          options.onAuthFailure({ remoteAddress: incoming?.socket.remoteAddress ?? 'unknown', path: c.req.path });
+        }
+        throw error;
+      }
+    });
+  }
 
   const serveStatic = (name: string) => {
     const file = files.get(name);
@@ -97,16 +116,14 @@ export function createDashboardApp(options: DashboardAppOptions): Hono {
     if (!dir || !path?.startsWith(dir + sep)) return c.notFound();
     const body = await readFile(path, 'utf8').catch(() => undefined);
     if (body === undefined) return c.notFound();
+    await options.onReportServed?.(name);
     return c.body(body, 200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': REPORT_CSP });
   });
 
   app.notFound((c) => c.text('not found', 404));
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
-    options.logger.warn('dashboard request failed', {
-      path: c.req.path,
-      error: error.message.split('\n')[0],
-    });
+    options.logger.warn('dashboard request failed', { path: c.req.path, error: error.message });
     return c.text('internal error', 500);
   });
   return app;

@@ -3,6 +3,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { z } from 'zod';
+import { ENVELOPE_OVERHEAD_BYTES } from '../adapters/crypto/envelope-file.ts';
+import { SEALED_SUFFIX } from '../adapters/crypto/sealed-object-store.ts';
 import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
 import { INBOX_PREFIX } from '../pipeline/handlers/s3-event-trigger.ts';
 import {
@@ -116,10 +118,14 @@ export class RootSnapshotReader {
     return values.filter((v) => v !== undefined);
   }
 
+  /** The input's size from its archive copy; an encrypted copy (`<key>.enc`) less its envelope. */
   private async sizeOf(key: string | null): Promise<number | null> {
     if (!key || key.split('/').includes('..')) return null;
-    const info = await stat(join(this.root, key)).catch(() => undefined);
-    return info?.isFile() ? info.size : null;
+    const path = join(this.root, key);
+    const plain = await stat(path).catch(() => undefined);
+    if (plain?.isFile()) return plain.size;
+    const sealed = await stat(`${path}${SEALED_SUFFIX}`).catch(() => undefined);
+    return sealed?.isFile() ? sealed.size - ENVELOPE_OVERHEAD_BYTES : null;
   }
 
   private async readInbox(): Promise<InboxFile[]> {

@@ -33,7 +33,8 @@ describe('config file and validate', () => {
     assert.match(failing.stderr, /acme_claims\.csv: error_rate_exceeded: 1 of 3 rows/);
     const run = JSON.parse(failing.stdout) as RunJson;
     assert.equal(run.files[0]?.validation?.validation_status, 'failed');
-    assert.deepEqual((await readdir(root)).sort(), ['temp', 'validation-reports']);
+    // The audit log records the read of the input and the reports written.
+    assert.deepEqual((await readdir(root)).sort(), ['audit', 'temp', 'validation-reports']);
     assert.equal((await readdir(join(root, 'validation-reports'))).length, 2, 'JSON and HTML report');
 
     const passing = await claimflow(

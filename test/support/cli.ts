@@ -15,8 +15,16 @@ export interface CliResult {
 
 /** Runs the real CLI in a child process, as a user would. */
 export function claimflow(...args: string[]): Promise<CliResult> {
+  return claimflowWithEnv({}, ...args);
+}
+
+/** `claimflow` with variables added to the environment (keys, tokens). */
+export function claimflowWithEnv(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -57,7 +57,7 @@ export async function runInProcess(
   flags: Record<string, unknown>,
 ): Promise<{ root: string; summary: RunSummary }> {
   const root = join(await tempDir('profiles-in-process'), 'root');
-  const pipeline = await openPipeline(runFlagsSchema.parse({ root, runDate: '2026-11-01', ...flags }));
+  const pipeline = await openPipeline(runFlagsSchema.parse({ root, runDate: '2026-11-01', ...flags }), 'run');
   const engine = await pipeline.database.connect();
   try {
     const summary = await runPipeline(

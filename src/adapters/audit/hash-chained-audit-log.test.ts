@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -95,4 +96,27 @@ test('a removed entry, reordered entries and a cut-off tail are each reported', 
   );
   save(file, all);
   assert.deepEqual(log.verify(), []);
+});
+
+test('a process killed mid-append leaves no false alarm: its lock, a lost head update and a cut line are recovered', async () => {
+  const { log, file } = await writeLog(3);
+  const dir = join(file, '..');
+  const event = { action: 'read', object: 'raw/claims/a.csv', command: 'watch', user: 'ana' } as const;
+  // Killed holding the lock: the lock names a process that no longer runs.
+  const gone = spawnSync(process.execPath, ['-e', '']).pid;
+  writeFileSync(join(dir, 'lock'), String(gone));
+  await log.append(event, AT);
+  // Killed after writing an entry, before moving the head.
+  const head = readFileSync(join(dir, 'head'), 'utf8');
+  await log.append(event, AT);
+  writeFileSync(join(dir, 'head'), head);
+  await log.append(event, AT);
+  // Killed in the middle of writing a line.
+  appendFileSync(file, '{"seq":7,"at":"2026-11-');
+  await log.append(event, AT);
+  assert.deepEqual(log.verify(), []);
+  assert.deepEqual(
+    log.entries().map((e) => e.seq),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
 });

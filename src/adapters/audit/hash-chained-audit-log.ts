@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFile, chmod, open, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { ClaimflowError } from '../../domain/errors.ts';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../local-store/private-dir.ts';
 
 /** Who touched which claim data, how. Identifiers only: never a claim value. */
 export interface AuditEvent {
@@ -23,6 +25,20 @@ export interface AuditEntry extends AuditEvent {
   readonly hash: string;
 }
 
+/** A line of the log, checked for shape before its hash is: a tampered line may be any JSON. */
+const auditEntrySchema = z.strictObject({
+  seq: z.number(),
+  at: z.string(),
+  prev: z.string(),
+  action: z.enum(['read', 'write', 'delete', 'decrypt']),
+  object: z.string(),
+  job_id: z.string().optional(),
+  command: z.string(),
+  user: z.string(),
+  hash: z.string(),
+});
+const headSchema = z.object({ seq: z.number(), hash: z.string() });
+
 export interface AuditProblem {
   /** 1-based line of audit.jsonl. */
   readonly line: number;
@@ -39,6 +55,8 @@ export class AuditLockError extends ClaimflowError {
 
 const LOCK_ATTEMPTS = 200;
 const LOCK_WAIT_MS = 25;
+/** Bytes read from the end of the log to find its last entry (an entry is well under 8 KiB). */
+const TAIL_BYTES = 64 * 1024;
 
 function hashOf(entry: Omit<AuditEntry, 'hash'>): string {
   // Fixed key order, so the hash does not depend on how an entry was serialised.
@@ -55,14 +73,18 @@ function hashOf(entry: Omit<AuditEntry, 'hash'>): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+const matchesHash = ({ hash, ...rest }: AuditEntry): boolean => hashOf(rest) === hash;
+
 /**
  * An append-only, hash-chained log of every read and write of claim data in
  * `<root>/audit/audit.jsonl`. `head` holds the last sequence number and hash, so removing the
- * newest entries is detected too. Appends from several processes are serialised by a lock file.
+ * newest entries is detected too. Appends from several processes are serialised by a lock file
+ * holding the writer's pid; a lock left by a killed process is taken over.
  */
 export class HashChainedAuditLog {
   private readonly dir: string;
-  private readonly file: string;
+  /** `<root>/audit/audit.jsonl`. */
+  readonly file: string;
   private readonly head: string;
   private readonly lock: string;
   private queue: Promise<void> = Promise.resolve();
@@ -92,15 +114,12 @@ export class HashChainedAuditLog {
     let expectedSeq = 1;
     lines.forEach((text, index) => {
       const line = index + 1;
-      let entry: AuditEntry;
-      try {
-        entry = JSON.parse(text) as AuditEntry;
-      } catch {
-        problems.push({ line, problem: 'unreadable', detail: 'not a JSON entry' });
+      const entry = parseEntry(text);
+      if (!entry) {
+        problems.push({ line, problem: 'unreadable', detail: 'not an audit entry' });
         return;
       }
-      const { hash, ...rest } = entry;
-      if (hashOf(rest) !== hash)
+      if (!matchesHash(entry))
         problems.push({ line, problem: 'edited', detail: `entry ${entry.seq} does not match its hash` });
       if (entry.seq !== expectedSeq) {
         problems.push({
@@ -116,10 +135,16 @@ export class HashChainedAuditLog {
           detail: `entry ${entry.seq} does not follow the entry before it`,
         });
       }
-      prevHash = hash;
+      prevHash = entry.hash;
       expectedSeq = entry.seq + 1;
     });
-    const head = this.readHead();
+    let head: { seq: number; hash: string } | null;
+    try {
+      head = this.readHead();
+    } catch {
+      problems.push({ line: lines.length, problem: 'unreadable', detail: 'the head file is not readable' });
+      return problems;
+    }
     if (head && (head.seq !== expectedSeq - 1 || head.hash !== prevHash)) {
       problems.push({
         line: lines.length,
@@ -130,19 +155,20 @@ export class HashChainedAuditLog {
     return problems;
   }
 
+  /** The entries that parse, in line order. */
   entries(): AuditEntry[] {
     if (!existsSync(this.file)) return [];
     return readFileSync(this.file, 'utf8')
       .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as AuditEntry);
+      .map(parseEntry)
+      .filter((e) => e !== null);
   }
 
   private async appendLocked(event: AuditEvent, at: Date): Promise<AuditEntry> {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    await makePrivateDir(this.dir);
     await this.acquire();
     try {
-      const last = this.readHead() ?? { seq: 0, hash: '' };
+      const last = await this.lastWritten();
       const body = {
         seq: last.seq + 1,
         at: at.toISOString(),
@@ -154,9 +180,13 @@ export class HashChainedAuditLog {
         user: event.user,
       };
       const entry: AuditEntry = { ...body, hash: hashOf(body) };
-      await appendFile(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+      const created = !existsSync(this.file);
+      await appendFile(this.file, `${JSON.stringify(entry)}\n`, { mode: PRIVATE_FILE_MODE });
+      // The create mode passes through the umask; chmod makes it exact.
+      if (created) await chmod(this.file, PRIVATE_FILE_MODE);
       const temp = `${this.head}.${process.pid}`;
-      writeFileSync(temp, JSON.stringify({ seq: entry.seq, hash: entry.hash }), { mode: 0o600 });
+      writeFileSync(temp, JSON.stringify({ seq: entry.seq, hash: entry.hash }), { mode: PRIVATE_FILE_MODE });
+      await chmod(temp, PRIVATE_FILE_MODE);
       renameSync(temp, this.head);
       return entry;
     } finally {
@@ -166,19 +196,77 @@ export class HashChainedAuditLog {
 
   private readHead(): { seq: number; hash: string } | null {
     if (!existsSync(this.head)) return null;
-    return JSON.parse(readFileSync(this.head, 'utf8')) as { seq: number; hash: string };
+    return headSchema.parse(JSON.parse(readFileSync(this.head, 'utf8')));
+  }
+
+  /**
+   * The last entry written: the head, unless a process was killed between writing an entry and
+   * the head, in which case that entry (the head's successor) is. A line cut short is removed.
+   */
+  private async lastWritten(): Promise<{ seq: number; hash: string }> {
+    const head = this.readHead() ?? { seq: 0, hash: '' };
+    if (!existsSync(this.file)) return head;
+    // Read-only, so the log may be append-only on disk (chattr +a); only a cut line needs a write.
+    const handle = await open(this.file, 'r');
+    let start: number;
+    let tail: Buffer;
+    try {
+      const { size } = await handle.stat();
+      start = Math.max(0, size - TAIL_BYTES);
+      tail = Buffer.alloc(size - start);
+      await handle.read(tail, 0, tail.length, start);
+    } finally {
+      await handle.close();
+    }
+    const end = tail.lastIndexOf(0x0a) + 1;
+    if (end < tail.length && (end > 0 || start === 0)) await truncate(this.file, start + end);
+    const last = parseEntry(tail.subarray(0, end).toString('utf8').split('\n').at(-2) ?? '');
+    const successor = last && last.seq === head.seq + 1 && last.prev === head.hash && matchesHash(last);
+    return successor ? last : head;
   }
 
   private async acquire(): Promise<void> {
     for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
       try {
-        closeSync(openSync(this.lock, 'wx', 0o600));
+        writeFileSync(this.lock, String(process.pid), { flag: 'wx', mode: PRIVATE_FILE_MODE });
         return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        await sleep(LOCK_WAIT_MS);
+        if (!this.removeStaleLock()) await sleep(LOCK_WAIT_MS);
       }
     }
     throw new AuditLockError(this.lock);
+  }
+
+  /** Removes the lock when the process that holds it is gone; true when it did. */
+  private removeStaleLock(): boolean {
+    let holder: number;
+    try {
+      holder = Number(readFileSync(this.lock, 'utf8'));
+    } catch {
+      return false;
+    }
+    // Empty while its holder is between creating and writing it.
+    if (!Number.isInteger(holder) || holder <= 0 || isRunning(holder)) return false;
+    rmSync(this.lock, { force: true });
+    return true;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function parseEntry(text: string): AuditEntry | null {
+  try {
+    const parsed = auditEntrySchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
   }
 }

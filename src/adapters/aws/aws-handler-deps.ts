@@ -18,7 +18,7 @@ import { DuckDbDatabase } from '../duckdb/duckdb-engine.ts';
 import { codeSetTable, loadCodeSets } from '../duckdb/load-code-sets.ts';
 import { convertFhir } from '../fhir/convert-fhir.ts';
 import { hashFile } from '../local-store/hash-file.ts';
-import { readHead } from '../local-store/read-head.ts';
+import { countInflatedBytes, readHead } from '../local-store/read-head.ts';
 import { convertX12 } from '../x12/convert-x12.ts';
 import { DynamoDbLedger } from './dynamodb-ledger.ts';
 import { type LambdaEnv, readLambdaEnv } from './lambda-env.ts';
@@ -94,6 +94,7 @@ export function createAwsHandlerDeps(ports: AwsPorts, options: AwsDepsOptions): 
     nextJobId: createJobIdSource(),
     readHead: (path) => readHead(path, HEAD_BYTES),
     hashFile,
+    countInflatedBytes,
     convertRecords: { x12: convertX12, fhir: convertFhir },
     openEngine: async () => {
       // A failed preparation (say, a throttled download) is tried again by the next call.

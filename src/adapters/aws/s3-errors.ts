@@ -13,13 +13,7 @@ export class ObjectNotFoundError extends ClaimflowError {
   }
 }
 
-/** A key whose path segments would leave the scratch folder it is downloaded into ('..', '.', empty). */
-export class UnsafeObjectKeyError extends ClaimflowError {
-  readonly code = 'unsafe_object_key';
-  constructor(readonly key: string) {
-    super(`object key ${JSON.stringify(key)} has an empty, '.' or '..' path segment`);
-  }
-}
+export { UnsafeObjectKeyError } from '../../domain/object-key.ts';
 
 /**
  * Classifies a failed S3 call once, so the runtime's retries and dead letters work: throttling,

@@ -145,7 +145,10 @@ export class S3ObjectStore implements ObjectStore {
   /** Downloads (streamed) to `<scratch>/<key>`, so keys fetched into one scratch folder never collide. */
   async fetchLocal(key: string, scratch: string): Promise<string> {
     const segments = key.split('/');
-    if (segments.some((s) => s === '' || s === '.' || s === '..')) throw new UnsafeObjectKeyError(key);
+    // Stricter than the local store: the key becomes a path under a shared scratch folder.
+    if (segments.some((s) => s === '' || s === '.' || s === '..')) {
+      throw new UnsafeObjectKeyError(key, "an empty, '.' or '..' path segment");
+    }
     const target = join(await this.scratchDir(scratch), ...segments);
     await mkdir(dirname(target), { recursive: true });
     await this.read(key, (body) => pipeline(body, createWriteStream(target)));

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DecryptError, decryptFile, encryptFile } from './envelope-file.ts';
+import {
+  DecryptError,
+  decryptFile,
+  ENVELOPE_OVERHEAD_BYTES,
+  encryptFile,
+  openBytes,
+  sealBytes,
+} from './envelope-file.ts';
 import { KeyError, parseKey, readKeyFile } from './master-key.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'envelope-'));
@@ -15,10 +22,14 @@ test('round trip of a multi-chunk file, with no plaintext in the envelope', asyn
   const plain = join(dir, 'rows.csv');
   const body = `${CANARY}\n`.repeat(40_000); // ~1.4 MB: several stream chunks
   writeFileSync(plain, body);
-  await encryptFile(plain, join(dir, 'rows.enc'), key);
+  const seen = createHash('sha256');
+  await encryptFile(plain, join(dir, 'rows.enc'), key, (chunk) => seen.update(chunk));
+  // The plaintext's hash comes out of the same pass.
+  assert.equal(seen.digest('hex'), createHash('sha256').update(body).digest('hex'));
   const sealed = readFileSync(join(dir, 'rows.enc'));
   assert.equal(sealed.includes('MEMBER-CANARY'), false);
   assert.equal(sealed.length, body.length + 8 + 12 + 16 + 32 + 12 + 16);
+  assert.equal(ENVELOPE_OVERHEAD_BYTES, 8 + 12 + 16 + 32 + 12 + 16);
   assert.equal(statSync(join(dir, 'rows.enc')).mode & 0o777, 0o600);
   await decryptFile(join(dir, 'rows.enc'), join(dir, 'rows.out'), key);
   assert.equal(readFileSync(join(dir, 'rows.out'), 'utf8'), body);
@@ -51,6 +62,29 @@ test('a wrong key, an altered byte, a cut file and a plain file fail and leave n
   writeFileSync(join(dir, 'cut.enc'), readFileSync(join(dir, 'p.enc')).subarray(0, 70));
   await reject(join(dir, 'cut.enc'), 'truncated');
   await reject(join(dir, 'p'), 'not_encrypted');
+});
+
+test('in-memory envelopes: same layout as files, a fresh data key each time, and the same failures', async () => {
+  const plain = Buffer.from(`{"person_id":"${CANARY}"}`);
+  const sealed = sealBytes(plain, key);
+  assert.equal(sealed.includes('MEMBER-CANARY'), false);
+  assert.notDeepEqual(sealBytes(plain, key), sealed, 'a new data key and IV per envelope');
+  assert.deepEqual(openBytes(sealed, key, 'letter'), plain);
+  // A sealed object decrypts as a file too.
+  writeFileSync(join(dir, 'bytes.enc'), sealed);
+  await decryptFile(join(dir, 'bytes.enc'), join(dir, 'bytes.out'), key);
+  assert.deepEqual(readFileSync(join(dir, 'bytes.out')), plain);
+  const fails = (bytes: Buffer, reason: DecryptError['reason'], withKey = key) =>
+    assert.throws(
+      () => openBytes(bytes, withKey, 'letter'),
+      (e: unknown) => e instanceof DecryptError && e.reason === reason,
+    );
+  fails(sealed, 'wrong_key_or_tampered', randomBytes(32));
+  const altered = Buffer.from(sealed);
+  altered[ENVELOPE_OVERHEAD_BYTES - 16 + 2] = (altered[ENVELOPE_OVERHEAD_BYTES - 16 + 2] ?? 0) ^ 1;
+  fails(altered, 'wrong_key_or_tampered');
+  fails(sealed.subarray(0, 40), 'truncated');
+  fails(plain, 'not_encrypted');
 });
 
 test('keys: hex, base64 and raw 32-byte files; anything else is refused without echoing it', () => {

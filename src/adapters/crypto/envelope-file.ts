@@ -1,12 +1,12 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type DecipherGCM, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { chmod, open, rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ClaimflowError } from '../../domain/errors.ts';
 
 /**
- * Envelope encryption of a file with AES-256-GCM: a fresh data key per file encrypts the
+ * Envelope encryption with AES-256-GCM: a fresh data key per file (or object) encrypts the
  * bytes; the master key only wraps the data key. Layout:
  *   MAGIC(8) | wrap IV(12) | wrap tag(16) | wrapped data key(32) | data IV(12) | ciphertext | data tag(16)
  */
@@ -15,6 +15,8 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 const HEADER_BYTES = MAGIC.length + IV_BYTES + TAG_BYTES + KEY_BYTES + IV_BYTES;
+/** Bytes an envelope adds to its plaintext. */
+export const ENVELOPE_OVERHEAD_BYTES = HEADER_BYTES + TAG_BYTES;
 
 export class DecryptError extends ClaimflowError {
   readonly code = 'decrypt';
@@ -39,15 +41,47 @@ export function isEnvelope(head: Buffer): boolean {
   return head.subarray(0, MAGIC.length).equals(MAGIC);
 }
 
-/** Encrypts `source` into `target` (written beside it, then renamed; mode 0600). */
-export async function encryptFile(source: string, target: string, masterKey: Buffer): Promise<void> {
+/** A new data key wrapped by the master key: the header to write first, and the cipher of the body. */
+function startEnvelope(masterKey: Buffer) {
   const dataKey = randomBytes(KEY_BYTES);
   const wrapIv = randomBytes(IV_BYTES);
   const wrap = createCipheriv('aes-256-gcm', masterKey, wrapIv);
   const wrapped = Buffer.concat([wrap.update(dataKey), wrap.final()]);
   const dataIv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, dataIv);
-  const header = Buffer.concat([MAGIC, wrapIv, wrap.getAuthTag(), wrapped, dataIv]);
+  return { header: Buffer.concat([MAGIC, wrapIv, wrap.getAuthTag(), wrapped, dataIv]), cipher };
+}
+
+/** Checks the header of an envelope of `size` bytes, unwraps its data key, and returns the body's decipher. */
+function openEnvelope(header: Buffer, tag: Buffer, size: number, masterKey: Buffer, source: string): DecipherGCM {
+  if (!isEnvelope(header)) throw new DecryptError(source, 'not_encrypted');
+  if (size < ENVELOPE_OVERHEAD_BYTES) throw new DecryptError(source, 'truncated');
+  const wrapIvAt = MAGIC.length;
+  const wrapTagAt = wrapIvAt + IV_BYTES;
+  const wrappedAt = wrapTagAt + TAG_BYTES;
+  const dataIvAt = wrappedAt + KEY_BYTES;
+  let dataKey: Buffer;
+  try {
+    const unwrap = createDecipheriv('aes-256-gcm', masterKey, header.subarray(wrapIvAt, wrapTagAt));
+    unwrap.setAuthTag(header.subarray(wrapTagAt, wrappedAt));
+    dataKey = Buffer.concat([unwrap.update(header.subarray(wrappedAt, dataIvAt)), unwrap.final()]);
+  } catch (error) {
+    throw Object.assign(new DecryptError(source, 'wrong_key_or_tampered'), { cause: error });
+  }
+  return createDecipheriv('aes-256-gcm', dataKey, header.subarray(dataIvAt, HEADER_BYTES)).setAuthTag(tag);
+}
+
+/**
+ * Encrypts `source` into `target` (written beside it, then renamed; mode 0600). `onPlaintext`
+ * sees every chunk read, so a caller can hash the plaintext in the same pass.
+ */
+export async function encryptFile(
+  source: string,
+  target: string,
+  masterKey: Buffer,
+  onPlaintext?: (chunk: Buffer) => void,
+): Promise<void> {
+  const { header, cipher } = startEnvelope(masterKey);
   const temp = `${target}.partial`;
   let headerWritten = false;
   try {
@@ -55,6 +89,7 @@ export async function encryptFile(source: string, target: string, masterKey: Buf
       createReadStream(source),
       new Transform({
         transform(chunk: Buffer, _enc, done) {
+          onPlaintext?.(chunk);
           const out = cipher.update(chunk);
           if (headerWritten) return done(null, out);
           headerWritten = true;
@@ -67,6 +102,8 @@ export async function encryptFile(source: string, target: string, masterKey: Buf
       }),
       createWriteStream(temp, { mode: 0o600 }),
     );
+    // The create mode passes through the umask; chmod makes it exact.
+    await chmod(temp, 0o600);
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
@@ -85,40 +122,42 @@ export async function decryptFile(source: string, target: string, masterKey: Buf
   const tag = Buffer.alloc(TAG_BYTES);
   try {
     size = (await handle.stat()).size;
-    const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
-    if (bytesRead < MAGIC.length || !isEnvelope(header)) throw new DecryptError(source, 'not_encrypted');
-    if (size < HEADER_BYTES + TAG_BYTES) throw new DecryptError(source, 'truncated');
-    await handle.read(tag, 0, TAG_BYTES, size - TAG_BYTES);
+    await handle.read(header, 0, HEADER_BYTES, 0);
+    if (size >= ENVELOPE_OVERHEAD_BYTES) await handle.read(tag, 0, TAG_BYTES, size - TAG_BYTES);
   } finally {
     await handle.close();
   }
-  const wrapIvAt = MAGIC.length;
-  const wrapTagAt = wrapIvAt + IV_BYTES;
-  const wrappedAt = wrapTagAt + TAG_BYTES;
-  const dataIvAt = wrappedAt + KEY_BYTES;
-  const wrapIv = header.subarray(wrapIvAt, wrapTagAt);
-  const wrapTag = header.subarray(wrapTagAt, wrappedAt);
-  const wrapped = header.subarray(wrappedAt, dataIvAt);
-  const dataIv = header.subarray(dataIvAt, HEADER_BYTES);
-  let dataKey: Buffer;
-  try {
-    const unwrap = createDecipheriv('aes-256-gcm', masterKey, wrapIv).setAuthTag(wrapTag);
-    dataKey = Buffer.concat([unwrap.update(wrapped), unwrap.final()]);
-  } catch (error) {
-    throw Object.assign(new DecryptError(source, 'wrong_key_or_tampered'), { cause: error });
-  }
-  const decipher = createDecipheriv('aes-256-gcm', dataKey, dataIv).setAuthTag(tag);
+  const decipher = openEnvelope(header, tag, size, masterKey, source);
   const temp = `${target}.partial`;
   try {
     const ciphertext =
-      size > HEADER_BYTES + TAG_BYTES
+      size > ENVELOPE_OVERHEAD_BYTES
         ? createReadStream(source, { start: HEADER_BYTES, end: size - TAG_BYTES - 1 })
         : Readable.from([]);
     await pipeline(ciphertext, decipher, createWriteStream(temp, { mode: 0o600 }));
+    await chmod(temp, 0o600);
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
     if (error instanceof ClaimflowError) throw error;
+    throw Object.assign(new DecryptError(source, 'wrong_key_or_tampered'), { cause: error });
+  }
+}
+
+/** The envelope of a small object (a dead letter's payload), in memory. */
+export function sealBytes(plain: Buffer, masterKey: Buffer): Buffer {
+  const { header, cipher } = startEnvelope(masterKey);
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([header, body, cipher.getAuthTag()]);
+}
+
+/** `sealBytes`' inverse; `source` names the object in errors. */
+export function openBytes(sealed: Buffer, masterKey: Buffer, source: string): Buffer {
+  const tag = sealed.subarray(Math.max(0, sealed.length - TAG_BYTES));
+  const decipher = openEnvelope(sealed.subarray(0, HEADER_BYTES), tag, sealed.length, masterKey, source);
+  try {
+    return Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+  } catch (error) {
     throw Object.assign(new DecryptError(source, 'wrong_key_or_tampered'), { cause: error });
   }
 }

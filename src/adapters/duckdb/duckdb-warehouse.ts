@@ -1,10 +1,24 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGGREGATIONS } from '../../domain/aggregations.ts';
+import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
+import { PRIVATE_FILE_MODE } from '../local-store/private-dir.ts';
 import { DuckDbEngine } from './duckdb-engine.ts';
+import { PSEUDONYMIZED_PREFIX, syncPseudonymizedClaims } from './pseudonymized-claims.ts';
 
 const lit = duckdbDialect.stringLiteral;
+
+/**
+ * What a run's refresh brings up to date besides the views: the pseudonymized claims, with the
+ * key (null: they are deleted). `claimflow query` reads no config and passes none: the view then
+ * shows what the last run left.
+ */
+export interface Pseudonymization {
+  readonly store: ObjectStore;
+  readonly key: Buffer | null;
+}
 
 /**
  * The event log's lines (`events/*.jsonl`) as columns. Each line is read as one JSON object, not
@@ -31,7 +45,10 @@ const EVENT_COLUMNS = `SELECT
  * Parquet (like external tables), so a replaced file never leaves stale or doubled rows.
  */
 export class DuckDbWarehouse {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly pseudonymization?: Pseudonymization,
+  ) {}
 
   get path(): string {
     return join(this.root, 'warehouse.duckdb');
@@ -41,6 +58,12 @@ export class DuckDbWarehouse {
   async refresh(): Promise<void> {
     const engine = await DuckDbEngine.open({ path: this.path });
     try {
+      // DuckDB creates the file with the umask's mode.
+      await chmod(this.path, PRIVATE_FILE_MODE);
+      if (this.pseudonymization) {
+        const { store, key } = this.pseudonymization;
+        await syncPseudonymizedClaims(engine, store, key);
+      }
       for (const [view, source] of this.views()) {
         if (source)
           await engine.run(`CREATE OR REPLACE VIEW ${duckdbDialect.quoteIdent(view)} AS SELECT * FROM ${source}`);
@@ -73,6 +96,8 @@ export class DuckDbWarehouse {
       : null;
     return [
       ['medical_claim', parquet('processed/claims', '*/*/*.parquet', true)],
+      ['medical_claim_pseudonymized', parquet(PSEUDONYMIZED_PREFIX, '*/*/*.parquet', true)],
+      // Encrypted rows (`*.parquet.enc`) are not readable here: with a master key the view is dropped.
       ['quarantine_rows', parquet('quarantine/rows', '*.parquet', false)],
       ...AGGREGATIONS.map((a): [string, string | null] => [
         a.name,

@@ -1,6 +1,8 @@
+import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Event } from '../../pipeline/messages.ts';
+import type { Logger } from '../../pipeline/ports.ts';
 
 export interface InboxWatcherOptions {
   readonly root: string;
@@ -10,6 +12,8 @@ export interface InboxWatcherOptions {
   /** A file counts as complete once its size and mtime have not changed for this long. */
   readonly settleMs: number;
   readonly now: () => number;
+  /** Where skipped entries (symlinks, folders) are reported, once each. */
+  readonly logger: Logger;
 }
 
 /**
@@ -19,6 +23,8 @@ export interface InboxWatcherOptions {
  */
 export class InboxWatcher {
   private readonly seen = new Map<string, { size: number; mtimeMs: number; since: number; emitted: boolean }>();
+  /** Entries reported as skipped, so each is logged once while it stays. */
+  private readonly skipped = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
 
@@ -55,7 +61,7 @@ export class InboxWatcher {
     const present = new Set<string>();
     for (const name of names.sort()) {
       const stat = await lstat(join(dir, name)).catch(() => undefined);
-      // Symlinks are not followed: a link could point anywhere on the machine.
+      if (stat && !stat.isFile()) this.skip(name, stat);
       if (!stat?.isFile()) continue;
       present.add(name);
       const last = this.seen.get(name);
@@ -79,5 +85,15 @@ export class InboxWatcher {
       });
     }
     for (const name of this.seen.keys()) if (!present.has(name)) this.seen.delete(name);
+    const listed = new Set(names);
+    for (const name of this.skipped) if (!listed.has(name)) this.skipped.delete(name);
+  }
+
+  private skip(name: string, stat: Stats): void {
+    if (this.skipped.has(name)) return;
+    this.skipped.add(name);
+    // Symlinks are not followed: a link could point anywhere on the machine.
+    const reason = stat.isSymbolicLink() ? 'symbolic link (not followed)' : 'not a regular file';
+    this.options.logger.warn('inbox entry skipped', { file: name, reason });
   }
 }

@@ -1,19 +1,24 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { checkObjectKey } from '../../domain/object-key.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { hashFile } from './hash-file.ts';
+import { makePrivateDir, PRIVATE_FILE_MODE } from './private-dir.ts';
 
-/** The bucket layout on a local folder. Temp files live in `<root>/temp` so renames stay on one filesystem. */
+/**
+ * The bucket layout on a local folder. Temp files live in `<root>/temp` so renames stay on one
+ * filesystem. Every folder it creates is 0700 and every file it publishes 0600, whatever the umask.
+ */
 export class LocalObjectStore implements ObjectStore {
   constructor(readonly root: string) {}
 
   async scratchDir(name: string): Promise<string> {
     const dir = join(this.root, 'temp', name);
-    await mkdir(dir, { recursive: true });
+    await makePrivateDir(dir);
     return dir;
   }
 
@@ -23,7 +28,9 @@ export class LocalObjectStore implements ObjectStore {
 
   async publish(localPath: string, key: string): Promise<void> {
     const target = this.locate(key);
-    await mkdir(dirname(target), { recursive: true });
+    // The engine writes its files with the umask's mode: they are made private before they appear.
+    await chmod(localPath, PRIVATE_FILE_MODE);
+    await makePrivateDir(dirname(target));
     await rename(localPath, target);
   }
 
@@ -38,7 +45,7 @@ export class LocalObjectStore implements ObjectStore {
           done(null, chunk);
         },
       }),
-      createWriteStream(temp),
+      createWriteStream(temp, { mode: PRIVATE_FILE_MODE }),
     );
     await this.publish(temp, key);
     return hash.digest('hex');
@@ -46,7 +53,7 @@ export class LocalObjectStore implements ObjectStore {
 
   async writeText(key: string, text: string): Promise<void> {
     const temp = await this.tempFile();
-    await writeFile(temp, text);
+    await writeFile(temp, text, { mode: PRIVATE_FILE_MODE });
     await this.publish(temp, key);
   }
 
@@ -80,8 +87,9 @@ export class LocalObjectStore implements ObjectStore {
     return this.locate(key);
   }
 
+  /** Every key resolves here, so none (`..`, absolute, NUL) can name a file outside the root. */
   locate(key: string): string {
-    return join(this.root, ...key.split('/'));
+    return join(this.root, ...checkObjectKey(key).split('/'));
   }
 
   private async tempFile(): Promise<string> {

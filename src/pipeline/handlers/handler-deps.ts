@@ -1,3 +1,4 @@
+import { sanitizeErrorMessage } from '../../domain/redact.ts';
 import type { FileHead } from '../detect-format.ts';
 import type { FileSettings } from '../file-settings.ts';
 import type { Ledger } from '../ledger.ts';
@@ -5,7 +6,7 @@ import type { ErrorEvent, JobStatus, PipelineEvent } from '../messages.ts';
 import { TOPICS } from '../messages.ts';
 import type { ObjectStore } from '../object-store.ts';
 import type { Clock, Engine, EventBus, Logger } from '../ports.ts';
-import type { RecordConverters } from '../process-file.ts';
+import type { FileJobDeps, RecordConverters } from '../process-file.ts';
 
 /** What the handlers need; the local runtime and the Lambda entry points wire them differently. */
 export interface HandlerDeps {
@@ -17,6 +18,7 @@ export interface HandlerDeps {
   readonly nextJobId: (at: Date) => string;
   readonly readHead: (path: string) => Promise<FileHead>;
   readonly hashFile: (path: string) => Promise<string>;
+  readonly countInflatedBytes: FileJobDeps['countInflatedBytes'];
   /** A SQL engine session for one task (its own temp tables). */
   readonly openEngine: () => Promise<Engine>;
   readonly settingsFor: (file: string) => FileSettings;
@@ -46,10 +48,17 @@ export function publishStatus(
   });
 }
 
+/** An error event; its message is sanitised here, the one place every error event is made. */
 export function errorEvent(
   deps: Pick<HandlerDeps, 'clock'>,
   fields: Pick<ErrorEvent, 'error_message' | 'error_type'> & { function_name: string; file: string; job_id?: string },
 ): ErrorEvent {
   const { error_message, error_type, ...context } = fields;
-  return { event_type: 'error', error_message, error_type, context, timestamp: deps.clock.now().toISOString() };
+  return {
+    event_type: 'error',
+    error_message: sanitizeErrorMessage(error_message),
+    error_type,
+    context,
+    timestamp: deps.clock.now().toISOString(),
+  };
 }

@@ -50,6 +50,13 @@ describe('s3-event-trigger', () => {
     assert.equal(rejectionOf('archive/claims.csv', 10), 'outside the inbox prefix');
   });
 
+  it('ignores keys that could name a file outside the root, even under the inbox prefix', () => {
+    assert.equal(rejectionOf('raw/claims/../../ledger.sqlite.csv', 10), "unsafe key: a '..' path segment");
+    assert.equal(rejectionOf(decodeS3Key('raw/claims/%2E%2E/x.csv'), 10), "unsafe key: a '..' path segment");
+    assert.equal(rejectionOf('/raw/claims/x.csv', 10), 'unsafe key: an absolute path');
+    assert.equal(rejectionOf(decodeS3Key('raw/claims/x.csv%00.txt'), 10), 'unsafe key: a NUL byte');
+  });
+
   it('starts one job per new file, answers with the trigger contract, and skips content seen before', async () => {
     const h = harness({ 'raw/claims/a.csv': 'h1', 'raw/claims/b.csv': 'h2', 'raw/claims/a-resent.csv': 'h1' });
     const response = await handleS3EventTrigger(

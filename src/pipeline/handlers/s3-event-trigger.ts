@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { isClaimFileName } from '../../domain/claim-file-name.ts';
+import { unsafeKeyReason } from '../../domain/object-key.ts';
 import { type FileTask, type S3Event, s3EventSchema, TOPICS, type TriggerResponse } from '../messages.ts';
 import { type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
 
@@ -20,6 +21,9 @@ export function decodeS3Key(key: string): string {
 /** Why a created object is not a claim file to process, or null when it is. */
 export function rejectionOf(key: string, size: number | undefined): string | null {
   const name = basename(key);
+  // Checked first: `raw/claims/../../x.csv` starts with the prefix but names a place outside it.
+  const unsafe = unsafeKeyReason(key);
+  if (unsafe) return `unsafe key: ${unsafe}`;
   if (!key.startsWith(INBOX_PREFIX)) return 'outside the inbox prefix';
   if (name.startsWith('.')) return 'hidden file';
   if (TEMP_FILE.test(name)) return 'temporary file';

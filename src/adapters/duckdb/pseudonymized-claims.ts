@@ -1,0 +1,67 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { MEMBER_IDENTIFIER_COLUMNS } from '../../domain/canonical-model.ts';
+import type { ObjectStore } from '../../pipeline/object-store.ts';
+import type { Engine } from '../../pipeline/ports.ts';
+import { EXTRA_COLUMNS } from '../../plan/compile-plan.ts';
+import { hmacPadsOf } from '../../plan/dialect.ts';
+import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
+
+const CLAIMS_PREFIX = 'processed/claims';
+/** The published claims with member identifiers as tokens, file for file: `year=YYYY/month=MM/<file>.k<key id>.parquet`. */
+export const PSEUDONYMIZED_PREFIX = 'processed/pseudonymized/medical_claim';
+const SCRATCH = 'pseudonymized';
+const q = duckdbDialect.quoteIdent;
+const lit = duckdbDialect.stringLiteral;
+
+/**
+ * Brings the pseudonymized copy of the published claims up to date: each claim file gets a copy
+ * with `person_id` and `member_id` replaced by their HMAC-SHA-256 tokens, computed in SQL over the
+ * whole file. Only claim files newer than their copy are rewritten, so a refresh costs what
+ * changed; copies of files gone (or made with another key: the key's id is in the name) are
+ * deleted. Source columns with no canonical home (`extra_columns`) are left out, as they may name
+ * the member. Without a key every copy is deleted rather than left stale.
+ */
+export async function syncPseudonymizedClaims(engine: Engine, store: ObjectStore, key: Buffer | null): Promise<void> {
+  const existing = new Set(await store.list(PSEUDONYMIZED_PREFIX));
+  const keyId = key && keyIdOf(key);
+  const wanted = new Map<string, string>();
+  if (keyId) {
+    for (const source of await store.list(CLAIMS_PREFIX)) {
+      if (source.endsWith('.parquet')) wanted.set(copyOf(source, keyId), source);
+    }
+  }
+  for (const copy of existing) if (!wanted.has(copy)) await store.delete(copy);
+  if (!key) return;
+  const pads = hmacPadsOf(key);
+  const columns = `* EXCLUDE (${q(EXTRA_COLUMNS)}) REPLACE (${MEMBER_IDENTIFIER_COLUMNS.map((c) => `${duckdbDialect.hmacSha256(q(c), pads)} AS ${q(c)}`).join(', ')})`;
+  const scratch = await store.scratchDir(SCRATCH);
+  try {
+    for (const [copy, source] of wanted) {
+      if (existing.has(copy) && modifiedAt(store, copy) >= modifiedAt(store, source)) continue;
+      const local = join(scratch, `${randomUUID()}.parquet`);
+      // The partition is in the path, as for the claims: not written into the copy.
+      const lines = `read_parquet(${lit(await store.fetchLocal(source, SCRATCH))}, hive_partitioning = false)`;
+      await engine.run(
+        `COPY (SELECT ${columns} FROM ${lines}) TO ${lit(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+      );
+      await store.publish(local, copy);
+    }
+  } finally {
+    await store.dropScratch(SCRATCH);
+  }
+}
+
+/** Names a key without revealing it, so copies made with another key are told apart. */
+function keyIdOf(key: Buffer): string {
+  return createHmac('sha256', key).update('claimflow pseudonym key id').digest('hex').slice(0, 12);
+}
+
+function copyOf(source: string, keyId: string): string {
+  return `${PSEUDONYMIZED_PREFIX}${source.slice(CLAIMS_PREFIX.length).replace(/\.parquet$/, '')}.k${keyId}.parquet`;
+}
+
+function modifiedAt(store: ObjectStore, key: string): number {
+  return statSync(store.locate(key)).mtimeMs;
+}
