@@ -20,11 +20,13 @@ export function claimflow(...args: string[]): Promise<CliResult> {
 
 /** `claimflow` with variables added to the environment (keys, tokens). */
 export function claimflowWithEnv(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  return runNode([BIN, ...args], env);
+}
+
+/** Runs node with `args` in a child process and collects its output. */
+export function runNode(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runNode } from './cli.ts';
 import { type Generated837, write837File } from './x12-837-generator.ts';
 
 const CHILD = fileURLToPath(new URL('./convert-x12-child.ts', import.meta.url));
@@ -42,20 +42,8 @@ export async function measureX12Memory(targetBytes: number): Promise<X12MemoryRu
   }
 }
 
-function runChild(args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`converter exited ${code}: ${stderr}`)),
-    );
-  });
+async function runChild(args: readonly string[]): Promise<string> {
+  const child = await runNode(['--import', 'tsx', CHILD, ...args]);
+  if (child.code !== 0) throw new Error(`converter exited ${child.code}: ${child.stderr}`);
+  return child.stdout;
 }

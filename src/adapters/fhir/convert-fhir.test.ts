@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { convertToLines } from '../../../test/support/converted-lines.ts';
 import { SHARED_DIR } from '../../../test/support/shared.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
 import type { CanonicalLine, ConversionResult } from '../records/conversion-result.ts';
@@ -19,17 +20,8 @@ const SAMPLES: Record<string, { claims: number; lines: number }> = {
 type Json = Record<string, any>;
 
 let dir: string;
-async function convertFile(input: string): Promise<{ result: ConversionResult; lines: CanonicalLine[] }> {
-  const output = join(dir, `${basename(input)}.ndjson`);
-  const result = await convertFhir(input, output);
-  const text = await readFile(output, 'utf8');
-  return {
-    result,
-    lines: text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as CanonicalLine),
-  };
+function convertFile(input: string): ReturnType<typeof convertToLines> {
+  return convertToLines(convertFhir, input, dir);
 }
 
 async function convert(

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { convertToLines } from '../../../test/support/converted-lines.ts';
 import { SHARED_DIR } from '../../../test/support/shared.ts';
 import { REQUIRED_COLUMNS } from '../../domain/canonical-model.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
@@ -37,17 +38,8 @@ async function convert(
   return convertFile(input);
 }
 
-async function convertFile(input: string): Promise<{ result: ConversionResult; lines: CanonicalLine[] }> {
-  const output = join(dir, `${basename(input)}.ndjson`);
-  const result = await convertX12(input, output);
-  const text = await readFile(output, 'utf8');
-  return {
-    result,
-    lines: text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as CanonicalLine),
-  };
+function convertFile(input: string): ReturnType<typeof convertToLines> {
+  return convertToLines(convertX12, input, dir);
 }
 
 /** Segments of the raw text, trimmed, in order (an independent split for positions and counts). */
