@@ -31,7 +31,7 @@ export async function decryptCommand(file: string, flags: DecryptFlags): Promise
   const source = resolve(file);
   if (!existsSync(source)) throw new UsageError(`${file}: no such file`);
   const config = await loadConfig(flags.config);
-  const { masterKey } = loadKeys(flags, config.security, flags.config);
+  const { masterKey } = await loadKeys(flags, config.security, flags.config);
   if (!masterKey)
     throw new UsageError('no master key: give --master-key-file, CLAIMFLOW_MASTER_KEY or security.master_key_file');
   const out = resolve(flags.out ?? basename(source, SEALED_SUFFIX));

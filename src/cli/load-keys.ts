@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { decryptKeyBlob } from '../adapters/aws/kms-keys.ts';
 import { KeyError, parseKey, readKeyFile } from '../adapters/crypto/master-key.ts';
 import { UsageError } from '../domain/errors.ts';
 import type { RunConfig } from '../pipeline/run-config.ts';
@@ -16,19 +19,33 @@ export interface KeyFlags {
   readonly pseudonymKeyFile?: string;
 }
 
+/** A key file named `*.kms` holds a KMS ciphertext blob; KMS decrypts it (docs/security.md). */
+const KMS_BLOB = /\.kms$/;
+
 /**
  * Each key from the first of: its flag's key file, its environment variable, the config's key
  * file (relative to the config file). A key that cannot be read or parsed stops the command.
  */
-export function loadKeys(flags: KeyFlags, security: RunConfig['security'], configFile: string | undefined): Keys {
+export async function loadKeys(
+  flags: KeyFlags,
+  security: RunConfig['security'],
+  configFile: string | undefined,
+  kms: () => KMSClient = () => new KMSClient({}),
+): Promise<Keys> {
   const configured = (file: string | undefined): string | undefined =>
     file && resolve(configFile ? dirname(configFile) : '.', file);
   try {
-    const masterKey = loadKey(flags.masterKeyFile, 'CLAIMFLOW_MASTER_KEY', configured(security.master_key_file));
-    const pseudonymKey = loadKey(
+    const masterKey = await loadKey(
+      flags.masterKeyFile,
+      'CLAIMFLOW_MASTER_KEY',
+      configured(security.master_key_file),
+      kms,
+    );
+    const pseudonymKey = await loadKey(
       flags.pseudonymKeyFile,
       'CLAIMFLOW_PSEUDONYM_KEY',
       configured(security.pseudonym_key_file),
+      kms,
     );
     // One key for both would let whoever may decrypt also reverse tokens by trial, and the reverse.
     if (masterKey && pseudonymKey?.equals(masterKey))
@@ -40,14 +57,22 @@ export function loadKeys(flags: KeyFlags, security: RunConfig['security'], confi
   }
 }
 
-function loadKey(
+async function loadKey(
   flagFile: string | undefined,
   variable: 'CLAIMFLOW_MASTER_KEY' | 'CLAIMFLOW_PSEUDONYM_KEY',
   configFile: string | undefined,
-): Buffer | null {
-  if (flagFile) return readKeyFile(flagFile);
+  kms: () => KMSClient,
+): Promise<Buffer | null> {
+  const fromFile = async (file: string): Promise<Buffer> => {
+    if (!KMS_BLOB.test(file)) return readKeyFile(file);
+    const blob = await readFile(file).catch((error: unknown) => {
+      throw Object.assign(new KeyError(file, 'cannot be read'), { cause: error });
+    });
+    return decryptKeyBlob(kms(), blob, file);
+  };
+  if (flagFile) return fromFile(flagFile);
   // An empty variable counts as unset, as shells make it easy to export one.
   const value = env[variable];
   if (value) return parseKey(value, variable);
-  return configFile ? readKeyFile(configFile) : null;
+  return configFile ? fromFile(configFile) : null;
 }

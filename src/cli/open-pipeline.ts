@@ -54,7 +54,7 @@ export interface Pipeline {
 export async function openPipeline(flags: RunFlags, command: AuditCommand): Promise<Pipeline> {
   const config = await loadConfig(flags.config);
   const profile = flags.profile ? await loadProfile(flags.profile) : undefined;
-  const { masterKey, pseudonymKey } = loadKeys(flags, config.security, flags.config);
+  const { masterKey, pseudonymKey } = await loadKeys(flags, config.security, flags.config);
   const root = resolve(flags.root);
   const logger = createLogger(flags.verbose);
   if (!masterKey)
