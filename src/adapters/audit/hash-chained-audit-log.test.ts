@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -106,17 +106,22 @@ test('a process killed mid-append leaves no false alarm: its lock, a lost head u
   const gone = spawnSync(process.execPath, ['-e', '']).pid;
   writeFileSync(join(dir, 'lock'), String(gone));
   await log.append(event, AT);
+  // Killed between creating the lock and writing its pid into it: an empty, old lock.
+  writeFileSync(join(dir, 'lock'), '');
+  const old = new Date(Date.now() - 5000);
+  utimesSync(join(dir, 'lock'), old, old);
+  await log.append(event, AT);
   // Killed after writing an entry, before moving the head.
   const head = readFileSync(join(dir, 'head'), 'utf8');
   await log.append(event, AT);
   writeFileSync(join(dir, 'head'), head);
   await log.append(event, AT);
   // Killed in the middle of writing a line.
-  appendFileSync(file, '{"seq":7,"at":"2026-11-');
+  appendFileSync(file, '{"seq":8,"at":"2026-11-');
   await log.append(event, AT);
   assert.deepEqual(log.verify(), []);
   assert.deepEqual(
     log.entries().map((e) => e.seq),
-    [1, 2, 3, 4, 5, 6, 7],
+    [1, 2, 3, 4, 5, 6, 7, 8],
   );
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile, chmod, open, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,6 +55,8 @@ export class AuditLockError extends ClaimflowError {
 
 const LOCK_ATTEMPTS = 200;
 const LOCK_WAIT_MS = 25;
+/** An empty lock file older than this was left by a process killed while taking the lock. */
+const UNWRITTEN_LOCK_MS = 2000;
 /** Bytes read from the end of the log to find its last entry (an entry is well under 8 KiB). */
 const TAIL_BYTES = 64 * 1024;
 
@@ -241,13 +243,17 @@ export class HashChainedAuditLog {
   /** Removes the lock when the process that holds it is gone; true when it did. */
   private removeStaleLock(): boolean {
     let holder: number;
+    let age: number;
     try {
       holder = Number(readFileSync(this.lock, 'utf8'));
+      age = Date.now() - statSync(this.lock).mtimeMs;
     } catch {
       return false;
     }
-    // Empty while its holder is between creating and writing it.
-    if (!Number.isInteger(holder) || holder <= 0 || isRunning(holder)) return false;
+    // Empty while its holder is between creating and writing it, which takes microseconds:
+    // an empty lock that old was left by a process killed in between.
+    const written = Number.isInteger(holder) && holder > 0;
+    if (written ? isRunning(holder) : age < UNWRITTEN_LOCK_MS) return false;
     rmSync(this.lock, { force: true });
     return true;
   }
