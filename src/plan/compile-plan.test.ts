@@ -67,10 +67,17 @@ async function check(rows: readonly Row[]): Promise<Array<{ errors: string[]; wa
   );
   const stats = plan.claimStats(`(${mapped}) AS m`);
   if (stats) await engine.run(`CREATE OR REPLACE TEMP TABLE claim_stats AS ${stats}`);
-  const result = await engine.query(
-    `SELECT dq_errors, dq_warnings FROM (${plan.check(`(${mapped}) AS m`, stats ? 'claim_stats' : undefined)}) ORDER BY source_row_number`,
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE checked AS ${plan.check(`(${mapped}) AS m`, stats ? 'claim_stats' : undefined)}`,
   );
-  return result.map((r) => ({ errors: r.dq_errors as string[], warnings: r.dq_warnings as string[] }));
+  // Rows that failed nothing have no failures row: their lists are empty.
+  const result = await engine.query(
+    `SELECT f.dq_errors, f.dq_warnings FROM checked LEFT JOIN (${plan.failures('checked')}) AS f USING (source_row_number) ORDER BY source_row_number`,
+  );
+  return result.map((r) => ({
+    errors: (r.dq_errors ?? []) as string[],
+    warnings: (r.dq_warnings ?? []) as string[],
+  }));
 }
 
 const failures = async (rows: readonly Row[]): Promise<string[][]> =>

@@ -13,6 +13,9 @@ export const EXTRA_COLUMNS = 'extra_columns';
 export const INGEST_ERROR = '_ingest_error';
 export const DQ_ERRORS = 'dq_errors';
 export const DQ_WARNINGS = 'dq_warnings';
+/** The checked rows carry the failed rules as bit masks; the id lists are built only for the rows written out. */
+const ERROR_BITS = '_error_bits';
+const WARNING_BITS = '_warning_bits';
 
 const DEDUPE_KEY = ['claim_id', 'claim_line_number', 'data_source'];
 /** Lineage values replace whatever the source carried in these canonical columns. */
@@ -84,6 +87,7 @@ export class StagePlan {
   /** The typed NULLs standing in for absent columns: nothing to look up for them. */
   private readonly nullConstants: ReadonlySet<string>;
   private compiled: { errors: CompiledRule[]; warnings: CompiledRule[] } | null = null;
+  private readonly dimensionOf: ReadonlyMap<string, RuleDimension>;
 
   constructor(
     private readonly sql: SqlDialect,
@@ -91,6 +95,7 @@ export class StagePlan {
     presentColumns: Iterable<string>,
   ) {
     this.rules = settings.rules;
+    this.dimensionOf = new Map(settings.rules.map((r) => [r.id, r.dimension]));
     this.present = new Set([...presentColumns, ...PIPELINE_SET]);
     this.nullConstants = new Set(CANONICAL_COLUMNS.map((c) => nullOf(sql, c.kind)));
   }
@@ -149,8 +154,9 @@ HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
   }
 
   /**
-   * check: every row rule as a predicate; the row gets the ids it failed, by action. Each
-   * rule sets one bit of a mask, and only rows with bits set build a list of ids.
+   * check: every row rule as a predicate; each rule sets one bit of the row's error or warning
+   * mask, by action (`failures` turns the masks into rule ids). A mask is one number per row:
+   * cheaper to write and read back than a list, and most rows have no bit set.
    * `claimStats` is the relation holding `claimStats()`'s rows, when that is not NULL.
    */
   check(mapped: string, claimStats?: string): string {
@@ -158,29 +164,19 @@ HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
     const q = this.sql.quoteIdent;
     const errorBits = this.sql.flagBits(errors.map((r) => r.predicate));
     const warningBits = this.sql.flagBits(warnings.map((r) => r.predicate));
-    const idsOf = (bits: string, rules: readonly CompiledRule[]): string =>
-      this.sql.namesOfFlags(
-        bits,
-        rules.map((r) => this.sql.stringLiteral(r.id)),
-      );
     // Every present column is parsed once, here; rules and later stages read the typed value.
     const normalized = [
       ...this.presentColumns().map((c) => `${typedValueOf(this.sql, c)} AS ${q(`_v_${c.name}`)}`),
       ...[...this.textsRead].map((c) => `${trimmedTextOf(this.sql, c)} AS ${q(`_t_${c}`)}`),
     ];
     // The source text is kept for quarantined rows only: later stages read the typed values.
-    const texts = this.presentColumns().map((c) => `CASE WHEN _error_bits <> 0 THEN ${q(c.name)} END AS ${q(c.name)}`);
+    const texts = this.presentColumns().map(
+      (c) => `CASE WHEN ${ERROR_BITS} <> 0 THEN ${q(c.name)} END AS ${q(c.name)}`,
+    );
     const inner = [...this.presentColumns().map((c) => c.name), ...this.checkedColumns(), INGEST_ERROR]
-      .filter((c) => c !== DQ_ERRORS && c !== DQ_WARNINGS)
+      .filter((c) => c !== ERROR_BITS && c !== WARNING_BITS)
       .map((c) => `normalized.${q(c)}`);
-    const outer = [
-      ...texts,
-      ...this.checkedColumns().map((c) => {
-        if (c === DQ_ERRORS) return `${idsOf('_error_bits', errors)} AS ${q(c)}`;
-        if (c === DQ_WARNINGS) return `${idsOf('_warning_bits', warnings)} AS ${q(c)}`;
-        return q(c);
-      }),
-    ];
+    const outer = [...texts, ...this.checkedColumns().map(q)];
     const normalizedRows = `(SELECT *${normalized.map((n) => `, ${n}`).join('')} FROM ${mapped}) AS normalized`;
     if (this.claimLevel.size > 0 && !claimStats) throw new Error('check needs the claim stats relation');
     const statsJoin = claimStats
@@ -190,8 +186,26 @@ HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
       (l) => `\nLEFT JOIN ${this.settings.codeSetRelation(l.set)} AS ${l.alias} ON ${l.alias}.code = ${l.expr}`,
     );
     const join = statsJoin + lookups.join('');
-    return `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')}, ${errorBits} AS _error_bits, ${warningBits} AS _warning_bits
+    return `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')}, ${errorBits} AS ${ERROR_BITS}, ${warningBits} AS ${WARNING_BITS}
 FROM ${normalizedRows}${join}) AS checked_rows`;
+  }
+
+  /** The rule ids a checked row failed, as lists, by action. */
+  private failedRuleIds(): { errors: string; warnings: string } {
+    const { errors, warnings } = this.compileRules();
+    const idsOf = (bits: string, rules: readonly CompiledRule[]): string =>
+      this.sql.namesOfFlags(
+        bits,
+        rules.map((r) => this.sql.stringLiteral(r.id)),
+      );
+    return { errors: idsOf(ERROR_BITS, errors), warnings: idsOf(WARNING_BITS, warnings) };
+  }
+
+  /** The checked rows that failed any rule: their row number and the ids of the rules, by action. */
+  failures(checked: string): string {
+    const q = this.sql.quoteIdent;
+    const ids = this.failedRuleIds();
+    return `SELECT ${q(ROW_NUMBER)}, ${ids.errors} AS ${q(DQ_ERRORS)}, ${ids.warnings} AS ${q(DQ_WARNINGS)} FROM ${checked} WHERE ${ERROR_BITS} <> 0 OR ${WARNING_BITS} <> 0`;
   }
 
   /** Each rule's failure predicate, guarded for malformed rows, split by whether it quarantines; compiled once. */
@@ -215,7 +229,9 @@ FROM ${normalizedRows}${join}) AS checked_rows`;
     const q = this.sql.quoteIdent;
     const columns = [
       ...CANONICAL_COLUMNS.map((c) => `${this.textColumn(c.name)} AS ${q(c.name)}`),
-      ...[JOB_ID, ROW_NUMBER, EXTRA_COLUMNS, DQ_ERRORS, DQ_WARNINGS].map(q),
+      ...[JOB_ID, ROW_NUMBER, EXTRA_COLUMNS].map(q),
+      `${this.failedRuleIds().errors} AS ${q(DQ_ERRORS)}`,
+      `${this.failedRuleIds().warnings} AS ${q(DQ_WARNINGS)}`,
     ];
     return `SELECT ${columns.join(', ')} FROM ${checked} WHERE ${this.hasErrors()}`;
   }
@@ -227,8 +243,9 @@ FROM ${normalizedRows}${join}) AS checked_rows`;
 
   /** Counts of rows failing each rule id, for the report. */
   ruleCounts(checked: string): string {
-    const q = this.sql.quoteIdent;
-    return `SELECT rule_id, COUNT(*) AS row_count FROM (SELECT ${this.sql.unnest(this.sql.listConcat(q(DQ_ERRORS), q(DQ_WARNINGS)))} AS rule_id FROM ${checked}) AS failures GROUP BY rule_id ORDER BY rule_id`;
+    const ids = this.failedRuleIds();
+    const failed = `${this.sql.unnest(this.sql.listConcat(ids.errors, ids.warnings))} AS rule_id`;
+    return `SELECT rule_id, COUNT(*) AS row_count FROM (SELECT ${failed} FROM ${checked} WHERE ${ERROR_BITS} <> 0 OR ${WARNING_BITS} <> 0) AS failures GROUP BY rule_id ORDER BY rule_id`;
   }
 
   /**
@@ -295,7 +312,8 @@ FROM ${duplicates}`;
     WHERE NOT (${this.hasErrors()}) AND dup._k0 IS NULL
   UNION ALL
   SELECT ${columns}, _versions FROM ${duplicates} WHERE _rank = 1`;
-    const warnings = `CASE WHEN _versions > 1 THEN ${this.sql.listConcat(q(DQ_WARNINGS), this.sql.textList([lit(CONFLICTING_DUPLICATE_KEY)]))} ELSE ${q(DQ_WARNINGS)} END`;
+    const ids = this.failedRuleIds().warnings;
+    const warnings = `CASE WHEN _versions > 1 THEN ${this.sql.listConcat(ids, this.sql.textList([lit(CONFLICTING_DUPLICATE_KEY)]))} ELSE ${ids} END`;
     const typed = `SELECT ${[
       ...CANONICAL_COLUMNS.map((c) => `${this.storedValue(c.name)} AS ${q(c.name)}`),
       ...[JOB_ID, ROW_NUMBER, EXTRA_COLUMNS].map(q),
@@ -326,26 +344,34 @@ FROM ${duplicates}`;
       this.present.has(c)
         ? `COALESCE(${q(c)}, CAST(${q(`_v_${c}`)} AS ${this.sql.textType})) AS ${q(c)}`
         : `${nullOf(this.sql, 'text')} AS ${q(c)}`;
+    const failed = this.failedRuleIds();
     return `SELECT rule_id, ${ids} FROM (
   SELECT rule_id, ${ids}, ROW_NUMBER() OVER (PARTITION BY rule_id ORDER BY ${q(ROW_NUMBER)}) AS _sample
-  FROM (SELECT ${this.sql.unnest(this.sql.listConcat(q(DQ_ERRORS), q(DQ_WARNINGS)))} AS rule_id, ${q(ROW_NUMBER)}, ${idOf('claim_id')}, ${idOf('claim_line_number')} FROM ${checked}) AS failures
+  FROM (SELECT ${this.sql.unnest(this.sql.listConcat(failed.errors, failed.warnings))} AS rule_id, ${q(ROW_NUMBER)}, ${idOf('claim_id')}, ${idOf('claim_line_number')}
+    FROM ${checked} WHERE ${ERROR_BITS} <> 0 OR ${WARNING_BITS} <> 0) AS failures
 ) AS ranked WHERE _sample <= ${limit} ORDER BY rule_id, ${q(ROW_NUMBER)}`;
   }
 
   /** Rows failing at least one rule of each dimension, one column per dimension. */
   dimensionFailures(checked: string, dimensions: readonly RuleDimension[]): string {
     const q = this.sql.quoteIdent;
-    const all = this.sql.listConcat(q(DQ_ERRORS), q(DQ_WARNINGS));
+    const { errors, warnings } = this.compileRules();
+    // A rule's bit is its position among the rules of its action.
+    const maskOf = (rules: readonly CompiledRule[], dimension: RuleDimension): bigint =>
+      rules.reduce((mask, r, i) => (this.dimensionOf.get(r.id) === dimension ? mask | (1n << BigInt(i)) : mask), 0n);
     const columns = dimensions.map((d) => {
-      const ids = this.rules.filter((r) => r.dimension === d).map((r) => this.sql.stringLiteral(r.id));
-      const failing = ids.length === 0 ? 'FALSE' : this.sql.listHasAny(all, ids);
-      return `COUNT(CASE WHEN ${failing} THEN 1 END) AS ${q(d)}`;
+      const masks = [
+        [ERROR_BITS, maskOf(errors, d)],
+        [WARNING_BITS, maskOf(warnings, d)],
+      ] as const;
+      const tests = masks.filter(([, mask]) => mask > 0n).map(([bits, mask]) => `(${bits} & ${mask}) <> 0`);
+      return `COUNT(CASE WHEN ${tests.length === 0 ? 'FALSE' : tests.join(' OR ')} THEN 1 END) AS ${q(d)}`;
     });
     return `SELECT ${columns.join(', ')} FROM ${checked}`;
   }
 
   private hasErrors(): string {
-    return `${this.sql.listLength(this.sql.quoteIdent(DQ_ERRORS))} > 0`;
+    return `${ERROR_BITS} <> 0`;
   }
 
   private presentColumns(): CanonicalColumn[] {
@@ -355,7 +381,7 @@ FROM ${duplicates}`;
   /** What later stages read of the checked rows: typed values, lineage and the rule results. */
   private checkedColumns(): string[] {
     const typed = this.presentColumns().map((c) => `_v_${c.name}`);
-    return [...typed, JOB_ID, ROW_NUMBER, EXTRA_COLUMNS, DQ_ERRORS, DQ_WARNINGS];
+    return [...typed, JOB_ID, ROW_NUMBER, EXTRA_COLUMNS, ERROR_BITS, WARNING_BITS];
   }
 
   /** A column's typed value as the check stage stored it (a typed NULL when the file lacks it). */

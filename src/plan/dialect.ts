@@ -38,14 +38,11 @@ export interface SqlDialect {
   flagBits(predicates: readonly string[]): string;
   /** The array of (SQL literal) names whose bit is set in `flags`, `flagBits`' inverse. */
   namesOfFlags(flags: string, names: readonly string[]): string;
-  listLength(list: string): string;
   /** A list of text from SQL values (typed even when empty). */
   textList(values: readonly string[]): string;
   listConcat(a: string, b: string): string;
   /** JSON text of an object with the given keys and SQL values. */
   jsonObject(entries: ReadonlyArray<readonly [string, string]>): string;
-  /** TRUE when the list holds any of the (SQL literal) values. */
-  listHasAny(list: string, values: readonly string[]): string;
   /** One output row per list element. */
   unnest(list: string): string;
   /** 64-bit hash over the values, used to find identical lines. */

@@ -46,11 +46,9 @@ export const duckdbDialect: SqlDialect = {
     names.length === 0
       ? textList([])
       : `CASE WHEN ${flags} = 0 THEN ${textList([])} ELSE list_filter(${textList(names)}, lambda x, i: (${flags} >> (i - 1)) & 1 = 1) END`,
-  listLength: (list) => `len(${list})`,
   textList,
   listConcat: (a, b) => `list_concat(${a}, ${b})`,
   unnest: (list) => `UNNEST(${list})`,
-  listHasAny: (list, values) => `list_has_any(${list}, ${textList(values)})`,
   jsonObject: (entries) =>
     `CAST(json_object(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}) AS VARCHAR)`,
   hashValues: (values) => `hash(${values.join(', ')})`,

@@ -72,11 +72,9 @@ export const sparkDialect: SqlDialect = {
     names.length === 0
       ? textList([])
       : `CASE WHEN ${flags} = 0 THEN ${textList([])} ELSE filter(${textList(names)}, (name, i) -> (shiftright(${flags}, i) & 1) = 1) END`,
-  listLength: (list) => `size(${list})`,
   textList,
   listConcat: (a, b) => `concat(${a}, ${b})`,
   unnest: (list) => `explode(${list})`,
-  listHasAny: (list, values) => `arrays_overlap(${list}, ${textList(values)})`,
   // to_json drops NULL fields unless told otherwise; DuckDB's json_object keeps them.
   jsonObject: (entries) =>
     `to_json(named_struct(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}), map('ignoreNullFields', 'false'))`,
