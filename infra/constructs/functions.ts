@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,11 +18,20 @@ import { ManagedPolicyRole } from './managed-policy-role.ts';
 import { grantObjects, type ObjectGrant } from './object-grants.ts';
 import { LEDGER_STATUS_INDEX } from './storage.ts';
 
-export const FUNCTION_IDS = ['trigger', 'validation', 'etl', 'postProcessing', 'errorHandler'] as const;
+export const FUNCTION_IDS = [
+  'trigger',
+  'validation',
+  'etl',
+  'glueCompletion',
+  'postProcessing',
+  'errorHandler',
+] as const;
 export type FunctionId = (typeof FUNCTION_IDS)[number];
 
 /** Files above this go to Glue instead of DuckDB in the function (`DUCKDB_MAX_BYTES`). */
 const DUCKDB_MAX_BYTES = 256 * 1024 * 1024;
+/** The states after which a Glue run does not change again, each finished by glue-completion. */
+export const GLUE_FINAL_STATES = ['SUCCEEDED', 'FAILED', 'TIMEOUT', 'STOPPED', 'ERROR'] as const;
 
 interface FunctionSpec {
   /** Entry file in the entry folder, without `.ts`. */
@@ -77,6 +88,22 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
     ],
     pipeline: true,
   },
+  glueCompletion: {
+    entry: 'glue-completion',
+    description:
+      "Glue Job State Change of the plan runner -> glue-completion (publishes a Glue run's outputs, or fails its job)",
+    objects: [
+      // Copied to archive/ and, for a rejected file, quarantine/files/ (server-side: GetObject); removed when rejected.
+      { bucket: 'input', prefix: PREFIXES.inbox, access: ['read', 'delete'] },
+      { bucket: 'output', prefix: PREFIXES.temp, access: ['read', 'delete'] },
+      // Written, and listed and deleted for this source's stale files.
+      { bucket: 'output', prefix: PREFIXES.processedClaims, access: RW },
+      { bucket: 'output', prefix: PREFIXES.quarantine, access: RW },
+      { bucket: 'output', prefix: PREFIXES.validationReports, access: ['write'] },
+      { bucket: 'output', prefix: PREFIXES.archive, access: ['write'] },
+    ],
+    pipeline: true,
+  },
   postProcessing: {
     entry: 'post-processing',
     description: 'claims.post-process -> post-processing (aggregations, warehouse load, removes the inbox copy)',
@@ -124,10 +151,12 @@ const BUNDLING: nodejs.BundlingOptions = {
   logLevel: nodejs.LogLevel.ERROR,
 };
 
-/** The five Lambda functions, each with its own role, dead-letter queue and log group. */
+/** The six Lambda functions, each with its own role, dead-letter queue and log group. */
 export class Functions extends Construct {
   readonly functions: Readonly<Record<FunctionId, nodejs.NodejsFunction>>;
   readonly deadLetterQueues: Readonly<Record<FunctionId, sqs.Queue>>;
+  /** Finished runs of the Glue job (every final state) -> glue-completion. */
+  readonly glueRunFinishedRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
@@ -185,6 +214,20 @@ export class Functions extends Construct {
     functions.etl.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['glue:StartJobRun', 'glue:GetJobRun'], resources: [glueJob.jobArn] }),
     );
+    // The run's --job_id and its error come from GetJobRun: the event carries neither (nor should its message be read).
+    functions.glueCompletion.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['glue:GetJobRun'], resources: [glueJob.jobArn] }),
+    );
+    this.glueRunFinishedRule = new events.Rule(this, 'GlueRunFinished', {
+      description: `claimflow ${settings.name}: finished Glue plan runs -> glue-completion`,
+      eventPattern: {
+        source: ['aws.glue'],
+        detailType: ['Glue Job State Change'],
+        detail: { jobName: [glueJob.jobName], state: [...GLUE_FINAL_STATES] },
+      },
+    });
+    // Invoked asynchronously: the function's own retries and dead-letter queue apply.
+    this.glueRunFinishedRule.addTarget(new targets.LambdaFunction(functions.glueCompletion));
     if (warehouse) this.allowWarehouseLoad(functions.postProcessing, warehouse.workgroupArn);
 
     for (const [fid, topic] of PROCESSING_SUBSCRIPTIONS) {

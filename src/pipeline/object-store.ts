@@ -10,6 +10,8 @@ export interface ObjectStore {
   publish(localPath: string, key: string): Promise<void>;
   /** Copies a user's file in under `key`, returning its SHA-256; the original is untouched. */
   copyIn(sourcePath: string, key: string): Promise<string>;
+  /** Copies the object at `from` to `to` within the store (server-side on S3: no download, any size); `to` appears whole. */
+  copy(from: string, to: string): Promise<void>;
   writeText(key: string, text: string): Promise<void>;
   readText(key: string): Promise<string>;
   /** Keys under a prefix, recursively. */

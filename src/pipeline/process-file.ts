@@ -8,11 +8,10 @@ import { BUILTIN_PROFILES } from '../domain/profiles/builtin-profiles.ts';
 import { FILE_ROLES, ruleAppliesTo } from '../domain/profiles/file-roles.ts';
 import { LayoutColumnsError } from '../domain/profiles/layout-columns-error.ts';
 import type { Companion, FileRole, SourceLayout, SourceProfile } from '../domain/profiles/source-profile.ts';
-import { DIMENSIONS, type QualityScore, scoreQuality } from '../domain/quality-score.ts';
+import { DIMENSIONS } from '../domain/quality-score.ts';
 import { describeError } from '../domain/redact.ts';
 import type { ResolvedRules } from '../domain/resolve-rules.ts';
-import type { RowRule, Rule, RuleDimension } from '../domain/rule.ts';
-import { DEDUPE_RULES, FILE_RULES } from '../domain/rule-catalog.ts';
+import type { RowRule, RuleDimension } from '../domain/rule.ts';
 import { type MapInput, type PlanSettings, StagePlan } from '../plan/compile-plan.ts';
 import {
   type CompiledLayout,
@@ -37,21 +36,16 @@ import {
   rejectsRelation,
   renumberedChecked,
 } from '../plan/duckdb-ingest.ts';
+import { buildValidationReport, writeValidationReport } from './build-report.ts';
 import { detectFormat, type FileHead, type InputFormat } from './detect-format.ts';
+import { judgeCheckedRows, judgeRowCount } from './file-verdict.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';
-import { renderHtmlReport } from './render-html-report.ts';
+import { escapeRegExp, monthOf } from './published-keys.ts';
 import type { InputLimits } from './run-config.ts';
 import { type ProfileChoice, type ProfileSelection, recordKindOf, selectProfile } from './select-profile.ts';
 import { sourceKeyOf } from './source-key.ts';
-import {
-  type JobStatus,
-  type ProfileReport,
-  type RuleCount,
-  type RuleSample,
-  toRuleCount,
-  type ValidationReport,
-} from './validation-report.ts';
+import type { JobStatus, ProfileReport, RuleSample, ValidationReport } from './validation-report.ts';
 
 export interface FileJobDeps {
   readonly engine: Engine;
@@ -168,7 +162,6 @@ class FileJob {
   private readonly fileName: string;
   private readonly sourceKey: string;
   private readonly startedAt: Date;
-  private readonly reportKey: string;
   private readonly timings: Record<string, number> = {};
   private readonly tables: string[] = [];
   /** The staged plan, compiled once the file's columns are known. */
@@ -208,7 +201,6 @@ class FileJob {
     this.fileName = basename(path);
     this.sourceKey = options.sourceKey ?? sourceKeyOf(path);
     this.startedAt = deps.clock.now();
-    this.reportKey = `validation-reports/${options.jobId}`;
     this.skippedRules = options.skippedRules;
   }
 
@@ -233,8 +225,7 @@ class FileJob {
       await this.cleanUp();
     }
     const report = this.report(status, sha256);
-    await this.deps.store.writeText(`${this.reportKey}.json`, `${JSON.stringify(report, null, 2)}\n`);
-    await this.deps.store.writeText(`${this.reportKey}.html`, renderHtmlReport(report));
+    await writeValidationReport(this.deps.store, report);
     logger.info(status === 'SUCCEEDED' ? 'job succeeded' : 'job failed', {
       job_id: jobId,
       ...report.summary,
@@ -280,19 +271,11 @@ class FileJob {
     const f = this.findings;
     f.total = Number(row?.total ?? 0);
     f.quarantined = Number(row?.quarantined ?? 0);
-    if (f.total === 0) throw this.halt('empty_file', 'the file has a header but no data rows');
+    const empty = judgeRowCount(f.total);
+    if (empty) throw this.halt(empty.rule_id, empty.reason);
     await this.measure(checked);
-    const halting = this.rules.find((r) => r.action === 'halt' && (f.counts.get(r.id) ?? 0) > 0);
-    if (halting) {
-      throw this.halt(halting.id, `${f.counts.get(halting.id)} row(s) broke a rule whose action is halt`);
-    }
-    const rate = f.quarantined / f.total;
-    if (rate > this.options.errorRateThreshold) {
-      throw this.halt(
-        'error_rate_exceeded',
-        `${f.quarantined} of ${f.total} rows (${(rate * 100).toFixed(2)}%) failed validation, over the threshold of ${(this.options.errorRateThreshold * 100).toFixed(2)}%`,
-      );
-    }
+    const verdict = judgeCheckedRows(f, this.rules, this.options.errorRateThreshold);
+    if (verdict) throw this.halt(verdict.rule_id, verdict.reason);
   }
 
   /**
@@ -681,48 +664,28 @@ class FileJob {
   }
 
   private report(status: JobStatus, sha256: string): ValidationReport {
-    const f = this.findings;
-    const rejected = status === 'FAILED';
-    const ruleCount = (rule: Rule, rowCount: number): RuleCount =>
-      toRuleCount(rule, rowCount, f.samples.get(rule.id) ?? []);
-    // A file rejected before its rows were checked lists only the rule that rejected it.
-    const checked = f.dimensionFailures !== null;
-    const rules = checked ? this.rules.map((r) => ruleCount(r, f.counts.get(r.id) ?? 0)) : [];
-    if (!rejected && this.publishes()) rules.push(...DEDUPE_RULES.map((r) => ruleCount(r, f.flagged)));
-    const fileRule = FILE_RULES.find((r) => r.id === f.fileError?.rule_id);
-    if (fileRule) rules.push(ruleCount(fileRule, 1));
-    const duplicates = f.exact + f.conflicting;
-    const quality: QualityScore | null = f.dimensionFailures
-      ? scoreQuality(f.total, { ...f.dimensionFailures, uniqueness: f.dimensionFailures.uniqueness + duplicates })
-      : null;
-    return {
-      validation_status: rejected ? 'failed' : 'success',
-      report_location: this.deps.store.locate(`${this.reportKey}.json`),
-      html_report_location: this.deps.store.locate(`${this.reportKey}.html`),
-      summary: rejected
-        ? { total_records: f.total, valid_records: 0, error_records: f.total }
-        : { total_records: f.total, valid_records: f.total - f.quarantined, error_records: f.quarantined },
-      job_id: this.options.jobId,
-      input_file: this.fileName,
-      file_sha256: sha256,
-      format: this.format,
-      profile: this.profileReport(),
-      data_source: this.options.dataSource,
-      started_at: this.startedAt.toISOString(),
-      finished_at: this.deps.clock.now().toISOString(),
-      processed_records: rejected || this.options.mode === 'validate' ? 0 : f.processed,
-      duplicates_removed: rejected
-        ? { exact: 0, conflicting_key: 0, total: 0 }
-        : { exact: f.exact, conflicting_key: f.conflicting, total: duplicates },
-      quality,
-      rules,
-      skipped_rules: this.skippedRules,
-      file_error: f.fileError,
-      unknown_columns: this.unknownColumns,
-      missing_optional_columns: this.missingOptional,
-      outputs: f.outputs,
-      timings_ms: this.timings,
-    };
+    return buildValidationReport(
+      {
+        status,
+        mode: this.options.mode,
+        publishes: this.publishes(),
+        rules: this.rules,
+        jobId: this.options.jobId,
+        inputFile: this.fileName,
+        sha256,
+        format: this.format,
+        profile: this.profileReport(),
+        dataSource: this.options.dataSource,
+        startedAt: this.startedAt,
+        finishedAt: this.deps.clock.now(),
+        skippedRules: this.skippedRules,
+        unknownColumns: this.unknownColumns,
+        missingOptionalColumns: this.missingOptional,
+        timings: this.timings,
+        locate: (key) => this.deps.store.locate(key),
+      },
+      this.findings,
+    );
   }
 
   /** Which profile read the file and how: null when it was rejected before one was chosen. */
@@ -788,13 +751,4 @@ class FileJob {
     for (const table of this.tables) await this.deps.engine.run(`DROP TABLE IF EXISTS ${q(table)}`);
     await this.deps.store.dropScratch(this.options.jobId);
   }
-}
-
-function monthOf(key: string): string {
-  const match = /year=(\d{4})\/month=(\d{2})/.exec(key);
-  return match ? `${match[1]}-${match[2]}` : 'unknown';
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -281,10 +281,10 @@ describe('messaging', () => {
     template.hasParameter('AlertSmsNumber', { Type: 'String', Default: '' });
   });
 
-  it('keeps the manual-review queue and the five DLQs encrypted with the key for 14 days, beyond the stack', () => {
+  it('keeps the manual-review queue and the six DLQs encrypted with the key for 14 days, beyond the stack', () => {
     const { template } = get('prod');
     const key = arnOf(logicalIdOf(template, 'AWS::KMS::Key', {}));
-    template.resourceCountIs('AWS::SQS::Queue', 6);
+    template.resourceCountIs('AWS::SQS::Queue', 7);
     for (const [id, queue] of resourcesOf(template, 'AWS::SQS::Queue')) {
       assert.deepEqual(queue.Properties.KmsMasterKeyId, key, id);
       assert.equal(queue.Properties.MessageRetentionPeriod, 14 * 24 * 3600, id);
@@ -297,7 +297,7 @@ describe('messaging', () => {
 });
 
 describe('functions', () => {
-  it('runs the five handlers with 512 MB, 5 minutes, X-Ray, reserved concurrency and a DLQ each', () => {
+  it('runs the six handlers with 512 MB, 5 minutes, X-Ray, reserved concurrency and a DLQ each', () => {
     for (const [key, concurrency] of [
       ['prod', 100],
       ['staging', 50],
@@ -306,7 +306,7 @@ describe('functions', () => {
     ] as const) {
       const { template } = get(key);
       const functions = resourcesOf(template, 'AWS::Lambda::Function');
-      assert.equal(functions.length, 5, key);
+      assert.equal(functions.length, 6, key);
       const dlqs = new Set<string>();
       for (const [id, fn] of functions) {
         assert.equal(fn.Properties.Runtime, 'nodejs24.x', id);
@@ -318,9 +318,9 @@ describe('functions', () => {
         assert.ok(template.findResources('AWS::SQS::Queue')[dlq['Fn::GetAtt'][0]], `${id} DLQ is a queue of the stack`);
         dlqs.add(dlq['Fn::GetAtt'][0]);
       }
-      assert.equal(dlqs.size, 5, 'one dead-letter queue per function');
+      assert.equal(dlqs.size, 6, 'one dead-letter queue per function');
       const invokeConfigs = resourcesOf(template, 'AWS::Lambda::EventInvokeConfig');
-      assert.equal(invokeConfigs.length, 5);
+      assert.equal(invokeConfigs.length, 6);
       for (const [, config] of invokeConfigs) assert.equal(config.Properties.MaximumRetryAttempts, 2);
     }
   });
@@ -384,7 +384,7 @@ describe('functions', () => {
       ['dev', 30],
     ] as const) {
       const groups = resourcesOf(get(key).template, 'AWS::Logs::LogGroup');
-      assert.equal(groups.length, 5);
+      assert.equal(groups.length, 6);
       for (const [, group] of groups) {
         assert.equal(group.Properties.RetentionInDays, days, key);
         assert.ok(group.Properties.KmsKeyId, `${key} log group encrypted`);
@@ -400,7 +400,7 @@ describe('functions', () => {
       assert.ok(existsSync(file), `${id} bundle at ${file}`);
       return readFileSync(file, 'utf8');
     });
-    assert.equal(bundles.length, 5);
+    assert.equal(bundles.length, 6);
     for (const bundle of bundles) assert.doesNotMatch(bundle, /better-sqlite3/);
     assert.ok(
       bundles.some((bundle) => /from"@duckdb\/node-api"/.test(bundle)),
@@ -448,13 +448,81 @@ describe('glue job', () => {
   });
 });
 
+describe('glue completion', () => {
+  const completionOf = (template: Template): string =>
+    logicalIdOf(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('-> glue-completion ') });
+
+  it('sends every final state of the plan runner’s runs, and nothing else, to the glue-completion function', () => {
+    const { template } = get('prod');
+    const fn = completionOf(template);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        source: ['aws.glue'],
+        'detail-type': ['Glue Job State Change'],
+        detail: { jobName: ['claimflow-prod-run-plan'], state: ['SUCCEEDED', 'FAILED', 'TIMEOUT', 'STOPPED', 'ERROR'] },
+      }),
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: arnOf(fn) })],
+    });
+    const rule = logicalIdOf(template, 'AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ state: Match.arrayWith(['SUCCEEDED']) }) }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: arnOf(fn),
+      SourceArn: arnOf(rule),
+    });
+    get('dev').template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ jobName: ['claimflow-dev-run-plan'] }) }),
+    });
+  });
+
+  it('runs like the other functions: 512 MB, 5 minutes, reserved concurrency, X-Ray, 2 retries, its own DLQ and logs', () => {
+    const { template } = get('prod');
+    const fn = completionOf(template);
+    const { Properties: props } = template.toJSON().Resources[fn] as Resource;
+    assert.equal(props.Handler, 'index.handler');
+    assert.equal(props.Runtime, 'nodejs24.x');
+    assert.equal(props.MemorySize, 512);
+    assert.equal(props.Timeout, 300);
+    assert.equal(props.ReservedConcurrentExecutions, 100);
+    assert.deepEqual(props.TracingConfig, { Mode: 'Active' });
+    const dlq = (props.DeadLetterConfig as { TargetArn: { 'Fn::GetAtt': [string, string] } }).TargetArn[
+      'Fn::GetAtt'
+    ][0];
+    const others = resourcesOf(template, 'AWS::Lambda::Function')
+      .filter(([id]) => id !== fn)
+      .map(([, other]) => JSON.stringify(other.Properties.DeadLetterConfig));
+    assert.ok(
+      others.every((config) => !config.includes(`"${dlq}"`)),
+      'a dead-letter queue of its own',
+    );
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fn },
+      MaximumRetryAttempts: 2,
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    assert.deepEqual(
+      Object.keys((props.Environment as { Variables: Record<string, unknown> }).Variables)
+        .filter((name) => name !== 'NODE_OPTIONS')
+        .sort(),
+      [...CONTRACT_ENV].sort(),
+    );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'claimflow-prod-glueCompletionDlqMessages',
+      Threshold: 1,
+    });
+  });
+});
+
 describe('monitoring', () => {
   it('routes every alarm to the error topic with a severity first in its description', () => {
     const { template } = get('prod');
     const errors = refTo(template, 'AWS::SNS::Topic', { DisplayName: 'claimflow errors' });
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
-    // errors and throttles per function (10), messages on each DLQ and the manual-review queue (6), etl near timeout (1)
-    assert.equal(alarms.length, 17);
+    // errors and throttles per function (12), messages on each DLQ and the manual-review queue (7), etl near timeout (1)
+    assert.equal(alarms.length, 20);
     const severities = new Map<string, string>();
     for (const [, alarm] of alarms) {
       assert.deepEqual(alarm.Properties.AlarmActions, [errors]);
@@ -535,13 +603,13 @@ describe('iam', () => {
 
   it('gives each function and Glue its own role, with managed (not inline) policies', () => {
     const { template } = get('prod');
-    template.resourceCountIs('AWS::IAM::Role', 6);
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 6);
+    template.resourceCountIs('AWS::IAM::Role', 7);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 7);
     template.resourceCountIs('AWS::IAM::Policy', 0);
     const roles = new Set(
       resourcesOf(template, 'AWS::Lambda::Function').map(([, fn]) => JSON.stringify(fn.Properties.Role)),
     );
-    assert.equal(roles.size, 5);
+    assert.equal(roles.size, 6);
   });
 
   it('lets the error handler log and dead-letter only: no claim data, ledger or topics', () => {
@@ -592,7 +660,69 @@ describe('iam', () => {
         );
       }
     }
-    assert.ok(wildcards >= 6, 'the X-Ray statements of the five functions and the Glue metrics are there');
+    assert.ok(wildcards >= 7, 'the X-Ray statements of the six functions and the Glue metrics are there');
+  });
+
+  it('lets glue-completion read Glue runs and move a job’s outputs out of temp/, nothing more', () => {
+    const { template } = get('prod');
+    const fn = logicalIdOf(template, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('-> glue-completion '),
+    });
+    const { Properties: props } = template.toJSON().Resources[fn] as Resource;
+    const [role] = (props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+    const statements = statementsOf(template)
+      .filter(([id]) => JSON.stringify(template.toJSON().Resources[id].Properties.Roles).includes(role))
+      .map(([, statement]) => statement);
+    /** Each action's resources, S3 objects as `bucket:/prefix/*`. */
+    const granted = new Map<string, string[]>();
+    for (const statement of statements) {
+      for (const action of actionsOf(statement)) {
+        const resources = resourcesOfStatement(statement).map((resource) => {
+          const parts = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1];
+          if (!parts || !action.startsWith('s3:')) return JSON.stringify(resource);
+          const bucket = JSON.stringify(parts).includes('claimflow-prod-input-') ? 'input' : 'output';
+          return `${bucket}:${String(parts.at(-1))}`;
+        });
+        granted.set(action, [...(granted.get(action) ?? []), ...resources].sort());
+      }
+    }
+    assert.deepEqual(granted.get('s3:GetObject'), [
+      'input:/raw/claims/*',
+      'output:/processed/claims/*',
+      'output:/quarantine/*',
+      'output:/temp/*',
+    ]);
+    assert.deepEqual(granted.get('s3:PutObject'), [
+      'output:/archive/*',
+      'output:/processed/claims/*',
+      'output:/quarantine/*',
+      'output:/validation-reports/*',
+    ]);
+    assert.deepEqual(granted.get('s3:DeleteObject'), [
+      'input:/raw/claims/*',
+      'output:/processed/claims/*',
+      'output:/quarantine/*',
+      'output:/temp/*',
+    ]);
+    const glueJob = JSON.stringify(granted.get('glue:GetJobRun'));
+    assert.match(glueJob, /:job\/claimflow-prod-run-plan/);
+    assert.equal(granted.has('glue:StartJobRun'), false, 'it starts no run');
+    const ids = (type: string) => resourcesOf(template, type).map(([id]) => id);
+    assert.deepEqual(
+      granted.get('sns:Publish'),
+      ids('AWS::SNS::Topic')
+        .map((id) => JSON.stringify({ Ref: id }))
+        .sort(),
+    );
+    const table = arnOf(ids('AWS::DynamoDB::Table')[0] ?? '');
+    assert.ok(granted.get('dynamodb:UpdateItem')?.includes(JSON.stringify(table)), 'the ledger table');
+    const dlq = (props.DeadLetterConfig as { TargetArn: object }).TargetArn;
+    const review = arnOf(ids('AWS::SQS::Queue').find((id) => id.includes('ManualReviewQueue')) ?? '');
+    assert.deepEqual(
+      granted.get('sqs:SendMessage'),
+      [JSON.stringify(dlq), JSON.stringify(review)].sort(),
+      'its DLQ and the manual-review queue',
+    );
   });
 
   it('scopes S3 access to layout prefixes, never a whole bucket: the trigger touches raw/claims/ of the input bucket only', () => {

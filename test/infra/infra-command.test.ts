@@ -49,7 +49,7 @@ describe('claimflow infra', () => {
     const resources = Object.values(
       JSON.parse(readFileSync(template, 'utf8')).Resources as Record<string, { Type: string }>,
     );
-    assert.equal(resources.filter((r) => r.Type === 'AWS::Lambda::Function').length, 5);
+    assert.equal(resources.filter((r) => r.Type === 'AWS::Lambda::Function').length, 6);
     assert.deepEqual(run.stderr, []);
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -21,59 +21,25 @@ import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.ts';
 import { SqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.ts';
 import { createLogger } from '../../src/cli/logger.ts';
 import { TOPICS, type Topic, type TriggerResponse } from '../../src/pipeline/messages.ts';
-import type { EventBus } from '../../src/pipeline/ports.ts';
-import { claimflow, type Expectation, lit, type RunJson, readExpectations, sql, tempDir } from '../support/cli.ts';
+import {
+  filesUnder,
+  generateAndRunLocally,
+  type LocalRun,
+  lambdaEnvVars,
+  QueuedBus,
+  snsEvent,
+  sortedRows,
+  uploadRefdata,
+} from '../support/aws-lambda-harness.ts';
+import { claimflow, lit, sql, tempDir } from '../support/cli.ts';
 import { type S3rver, startS3rver } from '../support/s3rver.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
 const BUCKETS = { input: 'claimflow-dev-input', output: 'claimflow-dev-output' };
 const RUN_DATE = '2026-01-31';
-/** Per-run lineage: differs between any two runs of the same file by design. */
-const RUN_LINEAGE = 'job_id, ingest_datetime, file_name';
-
-/** The functions' environment as the CDK app sets it. */
-const envVars = {
-  ENVIRONMENT: 'dev',
-  SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:processing',
-  ERROR_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:errors',
-  GLUE_JOB_NAME: 'claimflow-dev-etl',
-  INPUT_BUCKET: BUCKETS.input,
-  OUTPUT_BUCKET: BUCKETS.output,
-  LEDGER_TABLE: 'claimflow-dev-ledger',
-  DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/claimflow-dev-review',
-};
+const envVars = lambdaEnvVars(BUCKETS);
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
-/** The SNS topics as an in-process queue, delivered in order to the subscribed entry points. */
-class QueuedBus implements EventBus {
-  readonly queue: Array<{ topic: Topic; message: unknown }> = [];
-  readonly delivered: Array<{ topic: Topic; message: Record<string, unknown> }> = [];
-
-  async publish(topic: Topic, message: unknown): Promise<void> {
-    this.queue.push({ topic, message });
-  }
-}
-
-/** What Lambda hands a function subscribed to an SNS topic. */
-function snsEvent(topic: Topic, message: unknown) {
-  return {
-    Records: [
-      {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        Sns: {
-          Type: 'Notification',
-          MessageId: randomUUID(),
-          TopicArn: `arn:aws:sns:us-east-1:000000000000:${topic === TOPICS.errors ? 'errors' : 'processing'}`,
-          Message: JSON.stringify(message),
-          MessageAttributes: { topic: { Type: 'String', Value: topic } },
-          Timestamp: new Date().toISOString(),
-        },
-      },
-    ],
-  };
-}
 
 /** An S3 notification as AWS sends it: the key URL-encoded, with '+' for spaces. */
 function awsS3Event(key: string, size: number) {
@@ -91,27 +57,8 @@ function awsS3Event(key: string, size: number) {
   };
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
-
-/** Rows of Parquet files as sorted text, without the per-run lineage. */
-async function sortedRows(paths: readonly string[]): Promise<string[]> {
-  const files = `[${paths.map(lit).join(', ')}]`;
-  const rows = await sql(
-    `SELECT t::VARCHAR AS row FROM (SELECT * EXCLUDE (${RUN_LINEAGE}) FROM read_parquet(${files}, hive_partitioning = false)) AS t ORDER BY row`,
-  );
-  return rows.map((r) => String(r.row));
-}
-
-interface Delivery {
-  readonly file: string;
+interface Delivery extends LocalRun {
   readonly key: string;
-  /** `claimflow run` of the same file on one machine. */
-  readonly local: RunJson['files'][number];
-  readonly localRoot: string;
-  readonly expected: Expectation[];
 }
 
 describe('Lambda entry points wired to s3rver', () => {
@@ -133,48 +80,12 @@ describe('Lambda entry points wired to s3rver', () => {
     byTopic: Partial<Record<Topic, (event: unknown) => Promise<void>>>;
   };
 
-  /** Delivers queued messages in order, as SNS would, until none is left. */
-  async function drain(): Promise<void> {
-    for (let next = bus.queue.shift(); next; next = bus.queue.shift()) {
-      bus.delivered.push({ topic: next.topic, message: next.message as Record<string, unknown> });
-      await entry.byTopic[next.topic]?.(snsEvent(next.topic, next.message));
-    }
-  }
+  const drain = (): Promise<void> =>
+    bus.drain(async (topic, message) => entry.byTopic[topic]?.(snsEvent(topic, message)));
 
   /** A generated claim file to deliver at `key`, and what `claimflow run` made of it locally. */
   async function generate(name: string, seed: number, key: string): Promise<Delivery> {
-    const file = join(dir, name);
-    const generated = await claimflow(
-      'generate',
-      '--rows',
-      '3000',
-      '--out',
-      file,
-      '--seed',
-      String(seed),
-      '--defect-rate',
-      '0.04',
-      '--month',
-      '2025-10',
-    );
-    assert.equal(generated.code, 0, generated.stderr);
-    const localRoot = join(dir, `local-${seed}`);
-    const refdata = join(SHARED_DIR, 'refdata');
-    const run = await claimflow(
-      'run',
-      file,
-      '--root',
-      localRoot,
-      '--json',
-      '--run-date',
-      RUN_DATE,
-      '--refdata',
-      refdata,
-    );
-    assert.equal(run.code, 0, run.stderr);
-    const [local] = (JSON.parse(run.stdout) as RunJson).files;
-    assert.ok(local);
-    return { file, key, local, localRoot, expected: await readExpectations(file) };
+    return { key, ...(await generateAndRunLocally(dir, name, { seed, runDate: RUN_DATE, defectRate: 0.04 })) };
   }
 
   async function upload(file: string, key: string): Promise<number> {
@@ -203,11 +114,7 @@ describe('Lambda entry points wired to s3rver', () => {
     client = server.client();
     env = parseLambdaEnv(envVars);
     // The reference lists, where the functions find them.
-    const refdata = join(SHARED_DIR, 'refdata');
-    for (const path of await filesUnder(refdata)) {
-      const key = `${env.REFDATA_PREFIX}${relative(refdata, path).split(sep).join('/')}`;
-      await client.send(new PutObjectCommand({ Bucket: BUCKETS.output, Key: key, Body: await readFile(path) }));
-    }
+    await uploadRefdata(client, BUCKETS.output, env.REFDATA_PREFIX, join(SHARED_DIR, 'refdata'));
     store = new S3ObjectStore(client, BUCKETS, join(dir, 'lambda-tmp', 'scratch'));
     // No DynamoDB on this machine: the ledger is the SQLite one (DynamoDbLedger has its own tests).
     ledger = new SqliteLedger(':memory:');

@@ -6,13 +6,12 @@ import { DuckDbEngine } from '../../src/adapters/duckdb/duckdb-engine.ts';
 import { planCommand, planFlagsSchema } from '../../src/cli/plan-command.ts';
 import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
 import { duckdbDialect as sql } from '../../src/plan/duckdb-dialect.ts';
-import { csvRelation, numberedParquet } from '../../src/plan/duckdb-ingest.ts';
 import type { EnginePlan } from '../../src/plan/engine-plan.ts';
 import { claimflow, tempDir } from '../support/cli.ts';
+import { runEnginePlan } from '../support/engine-plan-runner.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
 const lit = sql.stringLiteral;
-const q = sql.quoteIdent;
 
 /**
  * The engine plan is one statement graph for any engine. Rendered in the DuckDB dialect and run
@@ -50,18 +49,8 @@ describe('the engine plan, run statement by statement on DuckDB', () => {
     assert.equal(code, 0);
     plan = JSON.parse(printed) as EnginePlan;
 
-    // What the runner does: the input as numbered text rows, the lists as views, then each statement.
     engine = await DuckDbEngine.open({ path: ':memory:' });
-    const raw = join(dir, 'raw.parquet');
-    const read = { path: input, gzip: false, delimiter: plan.input.delimiter ?? ',', columns: plan.input.columns };
-    await engine.run(`COPY (SELECT * FROM ${csvRelation(read)}) TO ${lit(raw)} (FORMAT parquet)`);
-    await engine.run(`CREATE TABLE ${q(plan.input.view)} AS SELECT * FROM ${numberedParquet(raw)}`);
-    for (const [view, path] of Object.entries(plan.code_sets)) {
-      await engine.run(
-        `CREATE VIEW ${q(view)} AS SELECT * FROM read_csv(${lit(path)}, header = true, all_varchar = true)`,
-      );
-    }
-    for (const statement of plan.statements) await engine.run(`CREATE TABLE ${q(statement.name)} AS ${statement.sql}`);
+    await runEnginePlan(engine, plan, dir);
   });
   after(() => engine?.close());
 

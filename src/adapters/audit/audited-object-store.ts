@@ -33,6 +33,13 @@ export class AuditedObjectStore implements ObjectStore {
     return hash;
   }
 
+  async copy(from: string, to: string): Promise<void> {
+    await this.inner.copy(from, to);
+    const jobId = jobIdIn(to);
+    await this.trail.record('read', from, jobId);
+    await this.trail.record('write', to, jobId);
+  }
+
   async writeText(key: string, text: string): Promise<void> {
     await this.inner.writeText(key, text);
     await this.trail.record('write', key);

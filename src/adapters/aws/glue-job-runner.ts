@@ -18,6 +18,8 @@ export interface GlueRunState {
   /** Glue's error message, cut at its first quote: Spark messages can quote data values. */
   readonly error: string | null;
   readonly executionSeconds: number | null;
+  /** The run's job arguments (`--job_id`, `--plan`), which Glue's state-change events do not carry. */
+  readonly arguments: Readonly<Record<string, string>>;
 }
 
 /** Glue answered without the run it was asked for. */
@@ -55,7 +57,7 @@ export class GlueJobRunner {
     return output.JobRunId;
   }
 
-  /** The state of a run (`glueRunState`), via GetJobRun. */
+  /** The state and arguments of a run (`glueRunState`), via GetJobRun. */
   async runState(runId: string): Promise<GlueRunState> {
     const { JobRun: run } = await callAws('glue:GetJobRun', () =>
       this.client.send(new GetJobRunCommand({ JobName: this.jobName, RunId: runId })),
@@ -70,6 +72,7 @@ export class GlueJobRunner {
       succeeded: run.JobRunState === 'SUCCEEDED',
       error,
       executionSeconds: run.ExecutionTime ?? null,
+      arguments: { ...run.Arguments },
     };
   }
 }

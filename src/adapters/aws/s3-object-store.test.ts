@@ -7,7 +7,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  S3Client,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { tempDir } from '../../../test/support/cli.ts';
 import { type S3rver, s3rverClient, startS3rver } from '../../../test/support/s3rver.ts';
 import { classifyError, TransientError } from '../../domain/errors.ts';
@@ -201,6 +210,25 @@ describe('S3ObjectStore against s3rver', () => {
     await store.dropScratch('odd-names');
   });
 
+  // s3rver decodes the copy source with decodeURI, which leaves %2B: a '+' is checked against the mock below.
+  it('copies an object server-side, from the input bucket into the output bucket, keys with spaces and unicode', async () => {
+    const bytes = randomBytes(3 * MiB);
+    const source = join(files, 'copy-source.csv');
+    await writeFile(source, bytes);
+    await store.copyIn(source, 'raw/claims/big feed é 1.csv');
+    const gets = commands.get('GetObjectCommand') ?? 0;
+    await store.copy('raw/claims/big feed é 1.csv', 'archive/2026-01-31/job 7/big feed é 1.csv');
+    assert.equal(commands.get('GetObjectCommand') ?? 0, gets, 'nothing was downloaded');
+    assert.deepEqual(await bucketHolding('archive/2026-01-31/job 7/big feed é 1.csv'), [BUCKETS.output]);
+    assert.equal(await store.hash('archive/2026-01-31/job 7/big feed é 1.csv'), sha256(bytes));
+    assert.ok((await store.list('raw/claims')).includes('raw/claims/big feed é 1.csv'), 'the source stays');
+    await assert.rejects(store.copy('raw/claims/none.csv', 'archive/none.csv'), (error: unknown) => {
+      assert.ok(error instanceof ObjectNotFoundError);
+      assert.equal(error.key, 'raw/claims/none.csv');
+      return true;
+    });
+  });
+
   it('refuses to download a key that would leave the scratch folder', async () => {
     await assert.rejects(store.fetchLocal('raw/claims/../../../etc/passwd.csv', 'evil'), UnsafeObjectKeyError);
     await assert.rejects(store.fetchLocal('raw//claims.csv', 'evil'), UnsafeObjectKeyError);
@@ -257,5 +285,88 @@ describe('S3ObjectStore against s3rver', () => {
       await new Promise<void>((resolve) => closed.close(() => resolve()));
       await assert.rejects(storeAt(`http://127.0.0.1:${port}`).readText('raw/claims/a.csv'), TransientError);
     });
+  });
+});
+
+describe('S3ObjectStore.copy above the single-copy limit', () => {
+  const client = new S3Client({ region: 'us-east-1' });
+  const s3 = mockClient(client);
+  const store = new S3ObjectStore(client, BUCKETS, '/nonexistent', {
+    maxSingleCopyBytes: 5 * MiB,
+    copyPartSize: 5 * MiB,
+    copyQueueSize: 2,
+  });
+  const from = 'raw/claims/huge feed é+1.csv';
+  const to = 'quarantine/files/job-1/huge feed é+1.csv';
+
+  it('copies byte ranges with UploadPartCopy and completes the upload with their ETags in order', async () => {
+    s3.reset();
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 12 * MiB + 1 });
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
+    s3.on(UploadPartCopyCommand).callsFake((input: { PartNumber: number }) => ({
+      CopyPartResult: { ETag: `"etag-${input.PartNumber}"` },
+    }));
+    s3.on(CompleteMultipartUploadCommand).resolves({});
+
+    await store.copy(from, to);
+
+    assert.deepEqual(
+      s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input),
+      [{ Bucket: BUCKETS.input, Key: from }],
+    );
+    assert.deepEqual(
+      s3.commandCalls(CreateMultipartUploadCommand).map((c) => c.args[0].input),
+      [{ Bucket: BUCKETS.output, Key: to, ContentType: undefined }],
+    );
+    // The key URL-encoded ('+' too, which S3 would otherwise read as a space), its slashes kept.
+    const source = `${BUCKETS.input}/raw/claims/huge%20feed%20%C3%A9%2B1.csv`;
+    assert.deepEqual(
+      s3
+        .commandCalls(UploadPartCopyCommand)
+        .map((c) => c.args[0].input)
+        .sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0)),
+      [
+        [1, `bytes=0-${5 * MiB - 1}`],
+        [2, `bytes=${5 * MiB}-${10 * MiB - 1}`],
+        [3, `bytes=${10 * MiB}-${12 * MiB}`],
+      ].map(([PartNumber, CopySourceRange]) => ({
+        Bucket: BUCKETS.output,
+        Key: to,
+        UploadId: 'up-1',
+        PartNumber,
+        CopySource: source,
+        CopySourceRange,
+      })),
+    );
+    assert.deepEqual(
+      s3.commandCalls(CompleteMultipartUploadCommand).map((c) => c.args[0].input),
+      [
+        {
+          Bucket: BUCKETS.output,
+          Key: to,
+          UploadId: 'up-1',
+          MultipartUpload: {
+            Parts: [1, 2, 3].map((n) => ({ PartNumber: n, ETag: `"etag-${n}"` })),
+          },
+        },
+      ],
+    );
+    assert.equal(s3.commandCalls(CopyObjectCommand).length, 0);
+  });
+
+  it('aborts the upload when a part fails, so no parts are left behind', async () => {
+    s3.reset();
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 6 * MiB });
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-2' });
+    s3.on(UploadPartCopyCommand).rejects(Object.assign(new Error('slow down'), { name: 'SlowDown' }));
+    s3.on(AbortMultipartUploadCommand).resolves({});
+
+    await assert.rejects(store.copy(from, to), TransientError);
+
+    assert.deepEqual(
+      s3.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input),
+      [{ Bucket: BUCKETS.output, Key: to, UploadId: 'up-2' }],
+    );
+    assert.equal(s3.commandCalls(CompleteMultipartUploadCommand).length, 0);
   });
 });

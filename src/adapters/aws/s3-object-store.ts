@@ -6,15 +6,21 @@ import { PassThrough, type Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
   paginateListObjectsV2,
   type S3Client,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { FileHead } from '../../pipeline/detect-format.ts';
+import { createLimiter } from '../../pipeline/limiter.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { readS3Head } from './read-s3-head.ts';
 import { translateS3Error, UnsafeObjectKeyError } from './s3-errors.ts';
@@ -36,6 +42,12 @@ export interface S3ObjectStoreOptions {
   readonly queueSize?: number;
   /** Keys per ListObjectsV2 page (S3's maximum is 1000). */
   readonly pageSize?: number;
+  /** Largest object copied with one CopyObject (S3's maximum is 5 GiB); larger ones are copied in parts. */
+  readonly maxSingleCopyBytes?: number;
+  /** Bytes per part of a multipart copy. */
+  readonly copyPartSize?: number;
+  /** Parts copied at once: S3 copies them server-side, so this costs the function no memory. */
+  readonly copyQueueSize?: number;
 }
 
 /**
@@ -46,6 +58,9 @@ export class S3ObjectStore implements ObjectStore {
   private readonly partSize: number;
   private readonly queueSize: number;
   private readonly pageSize: number;
+  private readonly maxSingleCopyBytes: number;
+  private readonly copyPartSize: number;
+  private readonly copyQueueSize: number;
 
   constructor(
     private readonly client: S3Client,
@@ -56,6 +71,10 @@ export class S3ObjectStore implements ObjectStore {
     this.partSize = options.partSize ?? 8 * 1024 ** 2;
     this.queueSize = options.queueSize ?? 4;
     this.pageSize = options.pageSize ?? 1000;
+    this.maxSingleCopyBytes = options.maxSingleCopyBytes ?? 5 * 1024 ** 3;
+    this.copyPartSize = options.copyPartSize ?? 512 * 1024 ** 2;
+    // A 50 GB input is about 100 parts of 512 MiB: 16 at a time, it takes 7 rounds of UploadPartCopy.
+    this.copyQueueSize = options.copyQueueSize ?? 16;
   }
 
   async scratchDir(name: string): Promise<string> {
@@ -98,6 +117,57 @@ export class S3ObjectStore implements ObjectStore {
     const readError = await reading;
     if (readError) throw readError;
     return hash.digest('hex');
+  }
+
+  /**
+   * A server-side copy, also from the input bucket to the output bucket: CopyObject up to 5 GiB,
+   * a multipart copy (UploadPartCopy of byte ranges) above, as inputs may reach 50 GB.
+   */
+  async copy(from: string, to: string): Promise<void> {
+    const size = await this.size(from);
+    const Bucket = this.bucketOf(to);
+    const CopySource = copySourceOf(this.bucketOf(from), from);
+    if (size <= this.maxSingleCopyBytes) {
+      await this.call(Bucket, to, () => this.client.send(new CopyObjectCommand({ Bucket, Key: to, CopySource })));
+      return;
+    }
+    const created = await this.call(Bucket, to, () =>
+      this.client.send(new CreateMultipartUploadCommand({ Bucket, Key: to, ContentType: contentTypeOf(to) })),
+    );
+    const UploadId = created.UploadId;
+    try {
+      const partSize = Math.max(this.copyPartSize, Math.ceil(size / MAX_PARTS));
+      const slots = createLimiter(this.copyQueueSize);
+      const parts = await Promise.all(
+        Array.from({ length: Math.ceil(size / partSize) }, (_, i) =>
+          slots(async () => {
+            const range = `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`;
+            const part = await this.call(Bucket, to, () =>
+              this.client.send(
+                new UploadPartCopyCommand({
+                  Bucket,
+                  Key: to,
+                  UploadId,
+                  PartNumber: i + 1,
+                  CopySource,
+                  CopySourceRange: range,
+                }),
+              ),
+            );
+            return { PartNumber: i + 1, ETag: part.CopyPartResult?.ETag };
+          }),
+        ),
+      );
+      await this.call(Bucket, to, () =>
+        this.client.send(
+          new CompleteMultipartUploadCommand({ Bucket, Key: to, UploadId, MultipartUpload: { Parts: parts } }),
+        ),
+      );
+    } catch (error) {
+      // An unfinished upload keeps its parts (and their cost) until it is aborted.
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key: to, UploadId })).catch(() => undefined);
+      throw error;
+    }
   }
 
   async writeText(key: string, text: string): Promise<void> {
@@ -208,6 +278,14 @@ export class S3ObjectStore implements ObjectStore {
       throw translateS3Error(error, bucket, key);
     }
   }
+}
+
+/**
+ * CopySource is `bucket/key`, URL-encoded as a path: `?` would start a version id, `+` could read as
+ * a space and `#` as a fragment, so they are encoded too; `=` of the `year=` folders stays as it is.
+ */
+function copySourceOf(bucket: string, key: string): string {
+  return `${bucket}/${encodeURI(key).replace(/[+?#]/g, encodeURIComponent)}`;
 }
 
 function contentTypeOf(key: string): string | undefined {

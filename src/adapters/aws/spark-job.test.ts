@@ -17,8 +17,11 @@ import { tempDir } from '../../../test/support/cli.ts';
 import { type S3rver, startS3rver } from '../../../test/support/s3rver.ts';
 import { SHARED_DIR } from '../../../test/support/shared.ts';
 import { ClaimFileError, TransientError } from '../../domain/errors.ts';
+import { ROW_RULES } from '../../domain/rule-catalog.ts';
 import { GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
 import { HEAD_BYTES } from '../../pipeline/detect-format.ts';
+import { runConfigSchema } from '../../pipeline/run-config.ts';
+import { parseSparkJobManifest, resolveManifestRules } from '../../pipeline/spark-job-manifest.ts';
 import type { EnginePlan } from '../../plan/engine-plan.ts';
 import { GlueJobRunner } from './glue-job-runner.ts';
 import { readS3Head } from './read-s3-head.ts';
@@ -86,6 +89,7 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
     readObjectHead: async (key: string) =>
       readS3Head(s3, store.locate(key), HEAD_BYTES, await store.scratchDir('head')),
   });
+  const readPlan = async () => JSON.parse(await store.readText(`temp/${JOB_ID}/plan.json`)) as EnginePlan;
   const task = (key: string) => ({
     job_id: JOB_ID,
     key,
@@ -108,7 +112,7 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
     );
     // The head came from one ranged read of the gzip object (about 2 MB), decompressed.
     assert.deepEqual(gets, [{ Bucket: 'claims-input', Key: 'raw/claims/acme claims.csv.gz', Range: 'bytes=0-65535' }]);
-    const plan = JSON.parse(await store.readText(`temp/${JOB_ID}/plan.json`)) as EnginePlan;
+    const plan = await readPlan();
     assert.equal(plan.dialect, 'spark');
     assert.equal(plan.job_id, JOB_ID);
     assert.deepEqual(plan.input, {
@@ -124,15 +128,44 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
       refdata_place_of_service: 's3://claims-output/refdata/tuva-terminology/terminology__place_of_service.csv',
       refdata_bill_type: 's3://claims-output/refdata/tuva-terminology/terminology__bill_type.csv',
     });
+    const statements = plan.statements.map((s) => s.sql).join('\n');
+    assert.match(statements, /'unknown_place_of_service'/);
+    assert.doesNotMatch(statements, /'unknown_icd10cm_code'/);
     const checked = plan.statements.find((s) => s.name === 'checked')?.sql ?? '';
-    assert.match(checked, /'unknown_place_of_service'/);
-    assert.doesNotMatch(checked, /'unknown_icd10cm_code'/);
     assert.match(checked, /DATE '2026-01-31'/, 'the run date is the clock day');
     assert.deepEqual(plan.statements.find((s) => s.name === 'claims')?.output, {
       path: `s3://claims-output/temp/${JOB_ID}/claims`,
       format: 'parquet',
       partition_by: ['year', 'month'],
     });
+  });
+
+  it('keeps the task and how the file is judged in temp/<job_id>/job.json, for the completion step', async () => {
+    await startSparkJob(task('raw/claims/acme claims.csv.gz'), deps());
+    const manifest = parseSparkJobManifest(await store.readText(`temp/${JOB_ID}/job.json`));
+    assert.deepEqual(manifest.task, task('raw/claims/acme claims.csv.gz'));
+    assert.equal(manifest.started_at, '2026-01-31T10:20:30.000Z');
+    assert.equal(manifest.format, 'csv');
+    assert.equal(manifest.error_rate_threshold, 0.05);
+    assert.equal(manifest.data_source, runConfigSchema.parse({}).data_source);
+    // Every catalog rule is either run (in catalog order, with its action) or skipped: here the
+    // code-set rules whose lists are not under refdata/.
+    const run = manifest.rules.map((r) => r.id);
+    const skipped = manifest.skipped_rules.map((r) => r.rule_id);
+    assert.deepEqual(
+      ROW_RULES.map((r) => r.id).filter((id) => !skipped.includes(id)),
+      run,
+    );
+    assert.ok(run.includes('unknown_place_of_service') && skipped.includes('unknown_icd10cm_code'));
+    assert.deepEqual(
+      manifest.rules.find((r) => r.id === 'required_field_missing'),
+      { id: 'required_field_missing', action: 'quarantine', severity: 'high' },
+    );
+    assert.deepEqual(manifest.unknown_columns, []);
+    assert.deepEqual(
+      resolveManifestRules(manifest).map((r) => r.id),
+      manifest.rules.map((r) => r.id),
+    );
   });
 
   it('starts no run for a file that cannot be planned', async () => {
@@ -162,8 +195,9 @@ describe('GlueJobRunner.runState (glueRunState)', () => {
   const runner = new GlueJobRunner(client, JOB_NAME);
   beforeEach(() => glue.reset());
 
-  it('asks GetJobRun for the run and reports where it stands', async () => {
-    glue.on(GetJobRunCommand).resolves({ JobRun: { JobRunState: 'RUNNING' } });
+  it('asks GetJobRun for the run and reports where it stands, with the arguments it was started with', async () => {
+    const Arguments = { '--plan': `s3://claims-output/temp/${JOB_ID}/plan.json`, '--job_id': JOB_ID };
+    glue.on(GetJobRunCommand).resolves({ JobRun: { JobRunState: 'RUNNING', Arguments } });
     assert.deepEqual(await runner.runState('jr_1'), {
       runId: 'jr_1',
       state: 'RUNNING',
@@ -171,6 +205,7 @@ describe('GlueJobRunner.runState (glueRunState)', () => {
       succeeded: false,
       error: null,
       executionSeconds: null,
+      arguments: Arguments,
     });
     assert.deepEqual(
       glue.commandCalls(GetJobRunCommand).map((c) => c.args[0].input),
@@ -193,6 +228,7 @@ describe('GlueJobRunner.runState (glueRunState)', () => {
       succeeded: false,
       error: 'NumberFormatException: The value',
       executionSeconds: 42,
+      arguments: {},
     });
   });
 });

@@ -8,6 +8,7 @@ import type { FileTask } from '../../pipeline/messages.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { type Clock, systemClock } from '../../pipeline/ports.ts';
 import { runConfigSchema } from '../../pipeline/run-config.ts';
+import { describeSparkJob, sparkManifestKey } from '../../pipeline/spark-job-manifest.ts';
 import { codeSetRelation } from '../../plan/compile-code-set.ts';
 import { buildEnginePlan, enginePlanKey } from '../../plan/engine-plan.ts';
 import { sparkDialect } from '../../plan/spark-dialect.ts';
@@ -33,7 +34,8 @@ let defaultS3: S3Client | undefined;
 /**
  * Hands a file to Glue: builds its plan in the Spark dialect from the object's head and the
  * reference lists under the refdata prefix, writes it to `temp/<job_id>/plan.json`, and starts
- * the Glue job with `--plan` and `--job_id`. Returns the JobRunId. The outputs land under
+ * the Glue job with `--plan` and `--job_id`. Beside the plan, `temp/<job_id>/job.json` keeps the
+ * task and the rules it runs, for the completion step. Returns the JobRunId. The outputs land under
  * `temp/<job_id>/` (docs/spark-plan.md). Throws ClaimFileError for a file that cannot be planned.
  */
 export async function startSparkJob(task: FileTask, deps: SparkJobDeps): Promise<string> {
@@ -60,19 +62,24 @@ export async function startSparkJob(task: FileTask, deps: SparkJobDeps): Promise
         await store.dropScratch(scratch);
       }
     });
+  const settings = settingsFor(task.input_file, new Set(codeSetFiles.keys()));
+  const startedAt = clock.now();
   const plan = buildEnginePlan({
     dialect: sparkDialect,
     jobId: task.job_id,
     fileName: task.input_file,
     inputPath: store.locate(task.key),
     head: await readObjectHead(task.key),
-    settings: settingsFor(task.input_file, new Set(codeSetFiles.keys())),
-    ingestDatetime: clock.now().toISOString(),
+    settings,
+    ingestDatetime: startedAt.toISOString(),
     codeSetFiles,
     locate: (key) => store.locate(key),
   });
   const planKey = enginePlanKey(task.job_id);
   await store.writeText(planKey, `${JSON.stringify(plan)}\n`);
+  // The task and how its file is judged, for the completion step (glue-completion) once the run ends.
+  const manifest = describeSparkJob(task, plan, settings, startedAt);
+  await store.writeText(sparkManifestKey(task.job_id), `${JSON.stringify(manifest)}\n`);
   return new GlueJobRunner(deps.glue, deps.jobName).start({ '--plan': store.locate(planKey), '--job_id': task.job_id });
 }
 

@@ -96,3 +96,28 @@ for (const umask of [0o000, 0o277]) {
     }
   });
 }
+
+test('a copy into a sealed prefix is encrypted, a copy out of one decrypted, a copy between others left as is', async () => {
+  const { root, input, body, store } = setUp();
+  await store.copyIn(input, 'raw/claims/claims.csv');
+  await store.copy('raw/claims/claims.csv', 'quarantine/files/job-1/claims.csv');
+  await store.copy('quarantine/files/job-1/claims.csv', 'archive/2026-11-26/job-1/claims.csv');
+  await store.copy('raw/claims/claims.csv', 'raw/claims/copy.csv');
+
+  assert.deepEqual(filesUnder(root), [
+    'archive/2026-11-26/job-1/claims.csv.enc',
+    'quarantine/files/job-1/claims.csv.enc',
+    'raw/claims/claims.csv',
+    'raw/claims/copy.csv',
+  ]);
+  for (const file of filesUnder(root).filter((f) => f.endsWith('.enc'))) {
+    assert.equal(readFileSync(join(root, file)).includes(CANARY), false, file);
+  }
+  assert.equal(await store.readText('archive/2026-11-26/job-1/claims.csv'), body);
+  assert.equal(readFileSync(join(root, 'raw/claims/copy.csv'), 'utf8'), body);
+  assert.deepEqual(
+    readdirSync(join(root, 'temp')).filter((d) => d.startsWith('copy-')),
+    [],
+    'no plaintext left in scratch',
+  );
+});

@@ -48,6 +48,17 @@ export class SealedObjectStore implements ObjectStore {
     return hash.digest('hex');
   }
 
+  /** A copy into or out of a sealed prefix changes the bytes, so it goes through scratch (decrypted, encrypted again). */
+  async copy(from: string, to: string): Promise<void> {
+    if (!isSealed(from) && !isSealed(to)) return this.inner.copy(from, to);
+    const scratch = `copy-${randomUUID()}`;
+    try {
+      await this.copyIn(await this.fetchLocal(from, scratch), to);
+    } finally {
+      await this.inner.dropScratch(scratch);
+    }
+  }
+
   async writeText(key: string, text: string): Promise<void> {
     if (!isSealed(key)) return this.inner.writeText(key, text);
     const sealed = await this.scratchFile();

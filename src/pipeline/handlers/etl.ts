@@ -1,7 +1,8 @@
-import { type FileTask, fileTaskSchema, TOPICS } from '../messages.ts';
+import { type FileTask, fileTaskSchema } from '../messages.ts';
 import { processFile } from '../process-file.ts';
 import { sourceKeyOf } from '../source-key.ts';
-import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
+import { finishFileJob } from './finish-file-job.ts';
+import type { HandlerDeps } from './handler-deps.ts';
 
 /** etl: the staged plan over the whole file (check, route, dedupe, enrich, publish). */
 export async function handleEtl(raw: unknown, deps: HandlerDeps): Promise<void> {
@@ -26,37 +27,5 @@ export async function runFileJob(task: FileTask, deps: HandlerDeps): Promise<voi
     engine.close();
     await deps.store.dropScratch(download);
   }
-  const { report } = result;
-  await publishEvent(deps, {
-    event_type: 'validation_output',
-    job_id: task.job_id,
-    input_file: task.input_file,
-    validation_status: report.validation_status,
-    report_location: report.report_location,
-    summary: report.summary,
-    timestamp: deps.clock.now().toISOString(),
-  });
-  if (result.status === 'SUCCEEDED') {
-    await deps.bus.publish(TOPICS.postProcess, { ...task, months: [...result.touchedMonths] });
-    return;
-  }
-  // Data quality: the file is in quarantine/files with its report; nothing is retried.
-  const reason = report.file_error ? `${report.file_error.rule_id}: ${report.file_error.reason}` : 'rejected';
-  await deps.ledger.finishJob(task.job_id, 'FAILED', deps.clock.now(), {
-    total: report.summary.total_records,
-    quarantined: report.summary.error_records,
-    error: reason,
-  });
-  await deps.store.delete(task.key);
-  await publishEvent(
-    deps,
-    errorEvent(deps, {
-      error_message: reason,
-      error_type: 'data_quality',
-      function_name: 'etl',
-      file: task.input_file,
-      job_id: task.job_id,
-    }),
-  );
-  await publishStatus(deps, task.job_id, 'FAILED', task.input_file);
+  await finishFileJob(task, result, deps, 'etl');
 }

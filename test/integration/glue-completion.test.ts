@@ -1,0 +1,439 @@
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  type AwsHandlerDeps,
+  createAwsHandlerDeps,
+  type LambdaContainer,
+} from '../../src/adapters/aws/aws-handler-deps.ts';
+import { createEtlHandler } from '../../src/adapters/aws/lambda/etl.ts';
+import { createGlueCompletionHandler } from '../../src/adapters/aws/lambda/glue-completion.ts';
+import { createPostProcessingHandler } from '../../src/adapters/aws/lambda/post-processing.ts';
+import { createTriggerHandler } from '../../src/adapters/aws/lambda/trigger.ts';
+import { createValidationHandler } from '../../src/adapters/aws/lambda/validation.ts';
+import { type LambdaEnv, parseLambdaEnv } from '../../src/adapters/aws/lambda-env.ts';
+import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.ts';
+import { DuckDbEngine } from '../../src/adapters/duckdb/duckdb-engine.ts';
+import { findCodeSetFilesIn } from '../../src/adapters/duckdb/load-code-sets.ts';
+import { readHead } from '../../src/adapters/local-store/read-head.ts';
+import { SqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.ts';
+import { createLogger } from '../../src/cli/logger.ts';
+import { HEAD_BYTES } from '../../src/pipeline/detect-format.ts';
+import { createFileSettings } from '../../src/pipeline/file-settings.ts';
+import { type FileTask, TOPICS, type Topic } from '../../src/pipeline/messages.ts';
+import { runConfigSchema } from '../../src/pipeline/run-config.ts';
+import { sourceKeyOf } from '../../src/pipeline/source-key.ts';
+import { parseSparkJobManifest } from '../../src/pipeline/spark-job-manifest.ts';
+import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
+import { codeSetRelation } from '../../src/plan/compile-code-set.ts';
+import { duckdbDialect } from '../../src/plan/duckdb-dialect.ts';
+import { buildEnginePlan, type EnginePlan } from '../../src/plan/engine-plan.ts';
+import {
+  filesUnder,
+  generateAndRunLocally,
+  type LocalRun,
+  lambdaEnvVars,
+  QueuedBus,
+  snsEvent,
+  sortedRows,
+  uploadRefdata,
+} from '../support/aws-lambda-harness.ts';
+import { claimflow, lit, sql, tempDir } from '../support/cli.ts';
+import { runEnginePlan, writeSparkOutputs } from '../support/engine-plan-runner.ts';
+import { type S3rver, startS3rver } from '../support/s3rver.ts';
+import { SHARED_DIR } from '../support/shared.ts';
+
+const BUCKETS = { input: 'claimflow-dev-input', output: 'claimflow-dev-output' };
+const RUN_DATE = '2026-01-31';
+const REFDATA = join(SHARED_DIR, 'refdata');
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** What EventBridge hands the function when a run of the Glue job changes state. */
+function glueStateChange(jobName: string, jobRunId: string, state: string) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Glue Job State Change',
+    source: 'aws.glue',
+    account: '000000000000',
+    time: `${RUN_DATE}T13:00:00Z`,
+    region: 'us-east-1',
+    resources: [],
+    detail: { jobName, severity: 'INFO', state, jobRunId, message: `Job run ${state.toLowerCase()}` },
+  };
+}
+
+/** The report fields that do not depend on the engine or the run (no profile, timings, locations). */
+const comparable = (r: ValidationReport) => ({
+  validation_status: r.validation_status,
+  summary: r.summary,
+  processed_records: r.processed_records,
+  duplicates_removed: r.duplicates_removed,
+  quality: r.quality,
+  rules: r.rules,
+  skipped_rules: r.skipped_rules,
+  file_error: r.file_error,
+  unknown_columns: r.unknown_columns,
+  missing_optional_columns: r.missing_optional_columns,
+});
+
+/**
+ * Large files on AWS: etl hands the Spark plan to Glue (mocked), the outputs Glue would write are
+ * made by running the same plan, in the DuckDB dialect, statement by statement and written in
+ * Spark's layout to s3rver; the glue-completion function then finishes the job from the run's
+ * state-change event, and the outcome must be what `claimflow run` gives for the same file.
+ */
+describe('glue-completion: a Glue run finished like a file run in the function', () => {
+  let server: S3rver;
+  let client: S3Client;
+  let dir: string;
+  let env: LambdaEnv;
+  let store: S3ObjectStore;
+  let deps: AwsHandlerDeps;
+  let ledger: SqliteLedger;
+  const bus = new QueuedBus();
+  const logs: string[] = [];
+  const glue = new GlueClient({ region: 'us-east-1' });
+  const glueMock = mockClient(glue);
+  const sqs = new SQSClient({ region: 'us-east-1' });
+  const sqsMock = mockClient(sqs);
+  let runs = 0;
+  let entry: {
+    trigger: (event: unknown) => Promise<unknown>;
+    byTopic: Partial<Record<Topic, (event: unknown) => Promise<void>>>;
+    complete: (event: unknown) => Promise<void>;
+  };
+  let good: LocalRun;
+  let bad: LocalRun;
+
+  const drain = (): Promise<void> =>
+    bus.drain(async (topic, message) => entry.byTopic[topic]?.(snsEvent(topic, message)));
+
+  /** Delivers `file` at `key` through trigger, validation and etl, which hand it to Glue; returns the task. */
+  async function handToGlue(file: string, key: string): Promise<{ task: FileTask; runId: string }> {
+    const runId = `jr_${++runs}`;
+    glueMock.on(StartJobRunCommand).resolves({ JobRunId: runId });
+    await client.send(new PutObjectCommand({ Bucket: BUCKETS.input, Key: key, Body: await readFile(file) }));
+    const encoded = encodeURIComponent(key).replaceAll('%2F', '/');
+    await entry.trigger({
+      Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKETS.input }, object: { key: encoded } } }],
+    });
+    await drain();
+    const handed = bus.delivered.filter((d) => d.topic === TOPICS.etl).at(-1)?.message as FileTask | undefined;
+    assert.ok(handed && handed.key === key);
+    assert.ok(logs.some((l) => l.includes('"etl handed to glue"') && l.includes(runId)));
+    return { task: handed, runId };
+  }
+
+  /**
+   * What the Glue run writes under temp/<job_id>/: the job's plan in the DuckDB dialect (the same
+   * statements, job, rules and run date as the Spark plan etl wrote), run statement by statement
+   * and written in Spark's layout, then uploaded to the output bucket.
+   */
+  async function runPlanAsGlueWould(task: FileTask, file: string): Promise<EnginePlan> {
+    const manifest = parseSparkJobManifest(await store.readText(`temp/${task.job_id}/job.json`));
+    const spark = JSON.parse(await store.readText(`temp/${task.job_id}/plan.json`)) as EnginePlan;
+    const out = join(dir, `glue-${task.job_id}`);
+    const codeSets = findCodeSetFilesIn(REFDATA);
+    const settings = createFileSettings(
+      runConfigSchema.parse({}),
+      { runDate: RUN_DATE },
+      new Set(codeSets.keys()),
+      codeSetRelation,
+    );
+    const plan = buildEnginePlan({
+      dialect: duckdbDialect,
+      jobId: task.job_id,
+      fileName: task.input_file,
+      inputPath: file,
+      head: await readHead(file, HEAD_BYTES),
+      settings: settings(task.input_file),
+      ingestDatetime: manifest.started_at,
+      codeSetFiles: codeSets,
+      locate: (key) => join(out, key),
+    });
+    assert.deepEqual(
+      plan.statements.map((s) => [s.name, s.output && relative(out, s.output.path)]),
+      spark.statements.map((s) => [s.name, s.output?.path.replace(`s3://${BUCKETS.output}/`, '')]),
+      'the same statements and outputs as the Spark plan',
+    );
+    const engine = await DuckDbEngine.open({ path: ':memory:' });
+    try {
+      await runEnginePlan(engine, plan, dir);
+      await writeSparkOutputs(engine, plan);
+    } finally {
+      engine.close();
+    }
+    for (const path of await filesUnder(join(out, 'temp'))) {
+      const key = relative(out, path).split(sep).join('/');
+      await client.send(new PutObjectCommand({ Bucket: BUCKETS.output, Key: key, Body: await readFile(path) }));
+    }
+    return plan;
+  }
+
+  function finishRun(
+    runId: string,
+    jobId: string,
+    run: { JobRunState: 'SUCCEEDED' | 'FAILED'; ErrorMessage?: string },
+  ) {
+    glueMock.on(GetJobRunCommand, { RunId: runId }).resolves({
+      JobRun: {
+        ...run,
+        Id: runId,
+        ExecutionTime: 61,
+        Arguments: { '--plan': `s3://${BUCKETS.output}/temp/${jobId}/plan.json`, '--job_id': jobId },
+      },
+    });
+    return entry.complete(glueStateChange(env.GLUE_JOB_NAME, runId, run.JobRunState));
+  }
+
+  const localReport = async (run: LocalRun): Promise<ValidationReport> => {
+    const [name] = (await readdir(join(run.localRoot, 'validation-reports'))).filter((f) => f.endsWith('.json'));
+    return JSON.parse(
+      await readFile(join(run.localRoot, 'validation-reports', name ?? ''), 'utf8'),
+    ) as ValidationReport;
+  };
+  const eventsOf = (jobId: string) =>
+    bus.delivered
+      .filter(
+        (d) => d.message.job_id === jobId || (d.message.context as { job_id?: string } | undefined)?.job_id === jobId,
+      )
+      .map((d) => `${d.topic} ${d.message.event_type ?? 'task'}${d.message.status ? `:${d.message.status}` : ''}`);
+
+  before(async () => {
+    dir = await tempDir('glue-completion');
+    server = await startS3rver([BUCKETS.input, BUCKETS.output]);
+    client = server.client();
+    // Every file is "large": etl hands each one to Glue.
+    env = parseLambdaEnv({ ...lambdaEnvVars(BUCKETS), DUCKDB_MAX_BYTES: '1' });
+    await uploadRefdata(client, BUCKETS.output, env.REFDATA_PREFIX, REFDATA);
+    store = new S3ObjectStore(client, BUCKETS, join(dir, 'lambda-tmp', 'scratch'));
+    ledger = new SqliteLedger(':memory:');
+    deps = createAwsHandlerDeps(
+      { store, bus, ledger },
+      {
+        refdataPrefix: env.REFDATA_PREFIX,
+        localRoot: join(dir, 'lambda-tmp'),
+        memoryMb: 512,
+        logger: createLogger(true, { write: (line: string) => logs.push(line) > 0 }),
+        clock: { now: () => new Date(`${RUN_DATE}T12:00:00Z`) },
+      },
+    );
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    const container = (): LambdaContainer => ({ env, store, deps });
+    entry = {
+      trigger: createTriggerHandler(container),
+      byTopic: {
+        [TOPICS.validate]: createValidationHandler(container),
+        [TOPICS.etl]: createEtlHandler(container, glue),
+        [TOPICS.postProcess]: createPostProcessingHandler(container),
+      },
+      complete: createGlueCompletionHandler(container, glue, sqs),
+    };
+    good = await generateAndRunLocally(dir, 'claims-good.csv', { seed: 31, runDate: RUN_DATE, defectRate: 0.04 });
+    bad = await generateAndRunLocally(dir, 'claims-bad.csv', {
+      seed: 32,
+      runDate: RUN_DATE,
+      defectRate: 0.3,
+      rejected: true,
+    });
+  });
+
+  after(async () => {
+    glueMock.restore();
+    sqsMock.restore();
+    deps?.close();
+    ledger?.close();
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('publishes what claimflow run publishes, writes the report, clears temp/ and hands the month to post-processing', async () => {
+    const key = 'raw/claims/large feed é 2025-10.csv';
+    const { task, runId } = await handToGlue(good.file, key);
+    await runPlanAsGlueWould(task, good.file);
+    const sourceKey = sourceKeyOf(store.locate(key));
+
+    await finishRun(runId, task.job_id, { JobRunState: 'SUCCEEDED' });
+    await drain();
+
+    assert.deepEqual(
+      glueMock.commandCalls(GetJobRunCommand).map((c) => c.args[0].input),
+      [{ JobName: env.GLUE_JOB_NAME, RunId: runId }],
+    );
+    const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
+    const local = await localReport(good);
+    assert.deepEqual(comparable(report), comparable(local), 'the same counts, rules, samples and score');
+    assert.ok(report.summary.error_records > 50 && report.duplicates_removed.total > 0, 'the file has defects');
+    assert.equal(report.processed_records, good.local.processed_records);
+    assert.equal(report.report_location, `s3://${BUCKETS.output}/validation-reports/${task.job_id}.json`);
+    assert.equal(report.timings_ms.spark, 61_000);
+
+    const processedKeys = report.outputs.processed;
+    assert.deepEqual(
+      processedKeys,
+      [0, 1].map((n) => `processed/claims/year=2025/month=10/${sourceKey}-${n}.parquet`),
+    );
+    const scratch = `verify-${task.job_id}`;
+    const processed = await sortedRows(await Promise.all(processedKeys.map((k) => store.fetchLocal(k, scratch))));
+    assert.equal(processed.length, good.local.processed_records);
+    const localProcessed = (await filesUnder(join(good.localRoot, 'processed/claims'))).filter((p) =>
+      p.endsWith('.parquet'),
+    );
+    assert.deepEqual(processed, await sortedRows(localProcessed), 'the same rows as claimflow run');
+
+    assert.equal(report.outputs.quarantine_rows, `quarantine/rows/${sourceKey}-*.parquet`);
+    const quarantineKeys = await store.list('quarantine/rows');
+    assert.deepEqual(
+      quarantineKeys,
+      [0, 1].map((n) => `quarantine/rows/${sourceKey}-${n}.parquet`),
+    );
+    const quarantined = await sortedRows(await Promise.all(quarantineKeys.map((k) => store.fetchLocal(k, scratch))));
+    assert.equal(quarantined.length, report.summary.error_records);
+    assert.deepEqual(quarantined, await sortedRows(await filesUnder(join(good.localRoot, 'quarantine/rows'))));
+    await store.dropScratch(scratch);
+
+    assert.equal(report.outputs.archive, `archive/${RUN_DATE}/${task.job_id}/large feed é 2025-10.csv`);
+    assert.equal(await store.hash(report.outputs.archive), sha256(await readFile(good.file)));
+    assert.deepEqual(await store.list(`temp/${task.job_id}`), [], 'temp/<job_id>/ is gone');
+    const postProcess = bus.delivered.filter((d) => d.topic === TOPICS.postProcess && d.message.job_id === task.job_id);
+    assert.deepEqual(
+      postProcess.map((d) => d.message.months),
+      [['2025-10']],
+    );
+    assert.deepEqual(eventsOf(task.job_id), [
+      `${TOPICS.events} job_status_update:STARTED`,
+      `${TOPICS.validate} task`,
+      `${TOPICS.etl} task`,
+      `${TOPICS.events} validation_output`,
+      `${TOPICS.postProcess} task`,
+      `${TOPICS.events} job_status_update:SUCCEEDED`,
+    ]);
+    const job = await ledger.job(task.job_id);
+    assert.deepEqual(
+      [job?.status, job?.processed_records, job?.quarantined_records],
+      ['SUCCEEDED', good.local.processed_records, report.summary.error_records],
+    );
+    assert.equal((await store.list('raw/claims')).includes(key), false, 'post-processing removed the inbox copy');
+    const aggregate = await store.fetchLocal(
+      'processed/aggregations/monthly_by_payer_claim_type/2025-10.parquet',
+      'agg',
+    );
+    const [totals] = await sql(`SELECT SUM(line_count) AS lines FROM read_parquet(${lit(aggregate)})`);
+    assert.equal(Number(totals?.lines), good.local.processed_records);
+    await store.dropScratch('agg');
+
+    const delivered = bus.delivered.length;
+    await entry.complete(glueStateChange(env.GLUE_JOB_NAME, runId, 'SUCCEEDED'));
+    await drain();
+    assert.equal(bus.delivered.length, delivered, 'a repeated event changes nothing');
+  });
+
+  it('rejects a file over the error-rate threshold whole, as claimflow run does, with the file in quarantine/files', async () => {
+    const key = 'raw/claims/large bad feed.csv';
+    const { task, runId } = await handToGlue(bad.file, key);
+    await runPlanAsGlueWould(task, bad.file);
+
+    await finishRun(runId, task.job_id, { JobRunState: 'SUCCEEDED' });
+    await drain();
+
+    const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
+    const local = await localReport(bad);
+    assert.equal(report.file_error?.rule_id, 'error_rate_exceeded');
+    assert.deepEqual(comparable(report), comparable(local));
+    const quarantineFile = `quarantine/files/${task.job_id}/large bad feed.csv`;
+    assert.equal(report.outputs.quarantine_file, quarantineFile);
+    assert.equal(await store.hash(quarantineFile), sha256(await readFile(bad.file)));
+    const sourceKey = sourceKeyOf(store.locate(key));
+    const published = [...(await store.list('processed/claims')), ...(await store.list('quarantine/rows'))];
+    assert.deepEqual(
+      published.filter((k) => k.includes(sourceKey)),
+      [],
+      'none of its rows are published',
+    );
+    const job = await ledger.job(task.job_id);
+    assert.equal(job?.status, 'FAILED');
+    assert.match(job?.error ?? '', /^error_rate_exceeded: \d+ of 3000 rows/);
+    assert.deepEqual(eventsOf(task.job_id).slice(3), [
+      `${TOPICS.events} validation_output`,
+      `${TOPICS.errors} error`,
+      `${TOPICS.events} job_status_update:FAILED`,
+    ]);
+    assert.equal(bus.delivered.filter((d) => d.topic === TOPICS.errors).at(-1)?.message.error_type, 'data_quality');
+    assert.equal((await store.list('raw/claims')).includes(key), false);
+    assert.deepEqual(await store.list(`temp/${task.job_id}`), []);
+  });
+
+  it('fails the job of a FAILED run with Glue’s error cut before quoted data, dead-letters its task and clears temp/', async () => {
+    const file = join(dir, 'claims-doomed.csv');
+    const generated = await claimflow('generate', '--rows', '500', '--out', file, '--seed', '33', '--month', '2025-10');
+    assert.equal(generated.code, 0, generated.stderr);
+    const key = 'raw/claims/doomed feed.csv';
+    const { task, runId } = await handToGlue(file, key);
+    // The run wrote part of its outputs before it failed.
+    await client.send(
+      new PutObjectCommand({
+        Bucket: BUCKETS.output,
+        Key: `temp/${task.job_id}/summary/part-00000-x-c000.json`,
+        Body: '{}',
+      }),
+    );
+
+    await finishRun(runId, task.job_id, {
+      JobRunState: 'FAILED',
+      ErrorMessage: "AnalysisException: cannot cast 'MZQX4471 SMITH' to INT\n at org.apache.spark...",
+    });
+    await drain();
+
+    const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]?.QueueUrl, env.DEAD_LETTER_QUEUE_URL);
+    const letter = JSON.parse(sent[0]?.MessageBody ?? '{}');
+    const problem = `glue run ${runId} ended FAILED: AnalysisException: cannot cast`;
+    assert.deepEqual(
+      { id: letter.id, topic: letter.topic, handler: letter.handler, message: letter.message, errors: letter.errors },
+      {
+        id: `${task.job_id}-etl`,
+        topic: TOPICS.etl,
+        handler: 'etl',
+        message: task,
+        errors: [{ attempt: 1, error_type: 'system', message: problem, at: `${RUN_DATE}T12:00:00.000Z` }],
+      },
+    );
+    const job = await ledger.job(task.job_id);
+    assert.equal(job?.status, 'FAILED');
+    assert.equal(job?.error, `system: ${problem}`);
+    const error = bus.delivered.filter((d) => d.topic === TOPICS.errors).at(-1)?.message;
+    assert.equal(error?.error_type, 'system');
+    assert.equal(error?.error_message, `etl failed on Glue: ${problem}; dead-lettered as ${task.job_id}-etl`);
+    assert.deepEqual(eventsOf(task.job_id).slice(3), [
+      `${TOPICS.errors} error`,
+      `${TOPICS.events} job_status_update:FAILED`,
+    ]);
+    assert.deepEqual(await store.list(`temp/${task.job_id}`), []);
+    assert.equal(
+      (await store.list('validation-reports')).some((k) => k.includes(task.job_id)),
+      false,
+    );
+    assert.ok((await store.list('raw/claims')).includes(key), 'the input stays for the replay');
+    assert.doesNotMatch([...logs, JSON.stringify(bus.delivered), JSON.stringify(sent)].join('\n'), /MZQX4471|SMITH/);
+  });
+
+  it('ignores state changes of another Glue job, and waits for a run GetJobRun does not show finished yet', async () => {
+    const calls = glueMock.commandCalls(GetJobRunCommand).length;
+    await entry.complete(glueStateChange('someone-elses-job', 'jr_x', 'SUCCEEDED'));
+    assert.equal(glueMock.commandCalls(GetJobRunCommand).length, calls, 'not even looked up');
+    glueMock.on(GetJobRunCommand, { RunId: 'jr_late' }).resolves({ JobRun: { JobRunState: 'RUNNING', Arguments: {} } });
+    await assert.rejects(
+      entry.complete(glueStateChange(env.GLUE_JOB_NAME, 'jr_late', 'SUCCEEDED')),
+      /jr_late is still RUNNING/,
+    );
+    await assert.rejects(entry.complete({ source: 'aws.s3', detail: {} }), /aws\.glue/);
+  });
+});
