@@ -16,6 +16,12 @@ export const DQ_WARNINGS = 'dq_warnings';
 /** The checked rows carry the failed rules as bit masks; the id lists are built only for the rows written out. */
 const ERROR_BITS = '_error_bits';
 const WARNING_BITS = '_warning_bits';
+/**
+ * A quarantined row's source text, as one JSON object of its columns: NULL for the valid rows, it
+ * costs one column of the checked file instead of one per source column, mostly NULL, each of
+ * which the Parquet writer pays for on every row.
+ */
+const SOURCE_TEXT = '_source_text';
 
 const DEDUPE_KEY = ['claim_id', 'claim_line_number', 'data_source'];
 /** Lineage values replace whatever the source carried in these canonical columns. */
@@ -170,13 +176,11 @@ HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
       ...[...this.textsRead].map((c) => `${trimmedTextOf(this.sql, c)} AS ${q(`_t_${c}`)}`),
     ];
     // The source text is kept for quarantined rows only: later stages read the typed values.
-    const texts = this.presentColumns().map(
-      (c) => `CASE WHEN ${ERROR_BITS} <> 0 THEN ${q(c.name)} END AS ${q(c.name)}`,
-    );
+    const texts = this.sql.jsonObject(this.presentColumns().map((c) => [c.name, q(c.name)] as const));
     const inner = [...this.presentColumns().map((c) => c.name), ...this.checkedColumns(), INGEST_ERROR]
       .filter((c) => c !== ERROR_BITS && c !== WARNING_BITS)
       .map((c) => `normalized.${q(c)}`);
-    const outer = [...texts, ...this.checkedColumns().map(q)];
+    const outer = [`CASE WHEN ${ERROR_BITS} <> 0 THEN ${texts} END AS ${SOURCE_TEXT}`, ...this.checkedColumns().map(q)];
     const normalizedRows = `(SELECT *${normalized.map((n) => `, ${n}`).join('')} FROM ${mapped}) AS normalized`;
     if (this.claimLevel.size > 0 && !claimStats) throw new Error('check needs the claim stats relation');
     const statsJoin = claimStats
@@ -342,7 +346,7 @@ FROM ${duplicates}`;
     // Source text where the row kept it (quarantined), else the typed value.
     const idOf = (c: string): string =>
       this.present.has(c)
-        ? `COALESCE(${q(c)}, CAST(${q(`_v_${c}`)} AS ${this.sql.textType})) AS ${q(c)}`
+        ? `COALESCE(${this.textColumn(c)}, CAST(${q(`_v_${c}`)} AS ${this.sql.textType})) AS ${q(c)}`
         : `${nullOf(this.sql, 'text')} AS ${q(c)}`;
     const failed = this.failedRuleIds();
     return `SELECT rule_id, ${ids} FROM (
@@ -395,9 +399,9 @@ FROM ${duplicates}`;
     return canonical;
   }
 
-  /** A column's source text, or a NULL constant when the file does not have it. */
+  /** A quarantined row's source text of a column, or a NULL constant when the file does not have it. */
   private textColumn(name: string): string {
-    return this.present.has(name) ? this.sql.quoteIdent(name) : nullOf(this.sql, 'text');
+    return this.present.has(name) ? this.sql.jsonText(SOURCE_TEXT, name) : nullOf(this.sql, 'text');
   }
 
   private ruleContext(): RuleContext {

@@ -43,6 +43,8 @@ export interface SqlDialect {
   listConcat(a: string, b: string): string;
   /** JSON text of an object with the given keys and SQL values. */
   jsonObject(entries: ReadonlyArray<readonly [string, string]>): string;
+  /** The text of a top-level field of JSON text (`key` is a plain name); NULL when absent or null. */
+  jsonText(json: string, key: string): string;
   /** One output row per list element. */
   unnest(list: string): string;
   /** 64-bit hash over the values, used to find identical lines. */

@@ -49,6 +49,7 @@ export const duckdbDialect: SqlDialect = {
   textList,
   listConcat: (a, b) => `list_concat(${a}, ${b})`,
   unnest: (list) => `UNNEST(${list})`,
+  jsonText: (json, key) => `json_extract_string(${json}, ${quoteString(`$.${key}`)})`,
   jsonObject: (entries) =>
     `CAST(json_object(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}) AS VARCHAR)`,
   hashValues: (values) => `hash(${values.join(', ')})`,
