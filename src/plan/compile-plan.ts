@@ -231,13 +231,18 @@ FROM ${normalizedRows}${join}) AS checked_rows`;
   /** route (quarantine side): rejected rows with their source text, lineage and reasons. */
   quarantine(checked: string): string {
     const q = this.sql.quoteIdent;
+    const present = this.presentColumns().map((c) => c.name);
     const columns = [
-      ...CANONICAL_COLUMNS.map((c) => `${this.textColumn(c.name)} AS ${q(c.name)}`),
+      ...CANONICAL_COLUMNS.map(
+        (c) => `${this.present.has(c.name) ? `_source.${q(c.name)}` : nullOf(this.sql, 'text')} AS ${q(c.name)}`,
+      ),
       ...[JOB_ID, ROW_NUMBER, EXTRA_COLUMNS].map(q),
       `${this.failedRuleIds().errors} AS ${q(DQ_ERRORS)}`,
       `${this.failedRuleIds().warnings} AS ${q(DQ_WARNINGS)}`,
     ];
-    return `SELECT ${columns.join(', ')} FROM ${checked} WHERE ${this.hasErrors()}`;
+    // The source text is parsed once per row, not once per column.
+    const parsed = `SELECT *, ${this.sql.jsonTextStruct(SOURCE_TEXT, present)} AS _source FROM ${checked} WHERE ${this.hasErrors()}`;
+    return `SELECT ${columns.join(', ')} FROM (${parsed}) AS quarantined`;
   }
 
   /** Rows checked and rows with a quarantine (or halt) failure. */

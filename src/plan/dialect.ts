@@ -45,6 +45,8 @@ export interface SqlDialect {
   jsonObject(entries: ReadonlyArray<readonly [string, string]>): string;
   /** The text of a top-level field of JSON text (`key` is a plain name); NULL when absent or null. */
   jsonText(json: string, key: string): string;
+  /** JSON text parsed once into a struct of text fields named `keys` (plain names). */
+  jsonTextStruct(json: string, keys: readonly string[]): string;
   /** One output row per list element. */
   unnest(list: string): string;
   /** 64-bit hash over the values, used to find identical lines. */

@@ -49,6 +49,8 @@ export const duckdbDialect: SqlDialect = {
   textList,
   listConcat: (a, b) => `list_concat(${a}, ${b})`,
   unnest: (list) => `UNNEST(${list})`,
+  jsonTextStruct: (json, keys) =>
+    `json_transform(${json}, ${quoteString(JSON.stringify(Object.fromEntries(keys.map((k) => [k, 'VARCHAR']))))})`,
   jsonText: (json, key) => `json_extract_string(${json}, ${quoteString(`$.${key}`)})`,
   jsonObject: (entries) =>
     `CAST(json_object(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}) AS VARCHAR)`,

@@ -75,6 +75,7 @@ export const sparkDialect: SqlDialect = {
   textList,
   listConcat: (a, b) => `concat(${a}, ${b})`,
   unnest: (list) => `explode(${list})`,
+  jsonTextStruct: (json, keys) => `from_json(${json}, ${quoteString(keys.map((k) => `\`${k}\` STRING`).join(', '))})`,
   jsonText: (json, key) => `get_json_object(${json}, ${quoteString(`$.${key}`)})`,
   // to_json drops NULL fields unless told otherwise; DuckDB's json_object keeps them.
   jsonObject: (entries) =>
