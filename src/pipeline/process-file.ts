@@ -41,7 +41,7 @@ import { detectFormat, type FileHead, type InputFormat } from './detect-format.t
 import { judgeCheckedRows, judgeRowCount } from './file-verdict.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';
-import { escapeRegExp, monthOf } from './published-keys.ts';
+import { dropStale, monthOf, ownClaimFiles, ownQuarantineFiles } from './published-keys.ts';
 import type { InputLimits } from './run-config.ts';
 import { type ProfileChoice, type ProfileSelection, recordKindOf, selectProfile } from './select-profile.ts';
 import { sourceKeyOf } from './source-key.ts';
@@ -589,16 +589,16 @@ class FileJob {
     const scratch = this.scratch;
     const quarantineKey = `quarantine/rows/${this.sourceKey}.parquet`;
     const quarantineRows = await this.timed('route', async () => {
-      if (this.findings.quarantined === 0) {
-        await store.delete(quarantineKey);
-        return null;
+      const written = this.findings.quarantined === 0 ? null : quarantineKey;
+      if (written) {
+        const local = `${scratch}/quarantine.parquet`;
+        await engine.run(
+          `COPY (${this.plan.quarantine(this.checked())}) TO ${lit(local)} (FORMAT parquet, COMPRESSION zstd)`,
+        );
+        await store.publish(local, written);
       }
-      const local = `${scratch}/quarantine.parquet`;
-      await engine.run(
-        `COPY (${this.plan.quarantine(this.checked())}) TO ${lit(local)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-      await store.publish(local, quarantineKey);
-      return quarantineKey;
+      await dropStale(store, 'quarantine/rows', ownQuarantineFiles(this.sourceKey), written ? [written] : []);
+      return written;
     });
     const { published, touched } = await this.timed('publish', () => this.publishClaims(scratch));
     this.findings.outputs = { ...this.findings.outputs, processed: published, quarantine_rows: quarantineRows };
@@ -645,12 +645,8 @@ class FileJob {
       published.push(target);
       touched.add(monthOf(target));
     }
-    const mine = new RegExp(`/${escapeRegExp(this.sourceKey)}-\\d+\\.parquet$`);
-    for (const key of await store.list('processed/claims')) {
-      if (mine.test(key) && !published.includes(key)) {
-        await store.delete(key);
-        touched.add(monthOf(key));
-      }
+    for (const key of await dropStale(store, 'processed/claims', ownClaimFiles(this.sourceKey), published)) {
+      touched.add(monthOf(key));
     }
     return { published, touched: [...touched].sort() };
   }

@@ -8,7 +8,7 @@ import { createLimiter } from '../limiter.ts';
 import { TOPICS } from '../messages.ts';
 import type { ObjectStore } from '../object-store.ts';
 import type { DeadLetter, DeadLetterQueue } from '../ports.ts';
-import { escapeRegExp, monthOf } from '../published-keys.ts';
+import { dropStale, monthOf, ownClaimFiles, ownQuarantineFiles } from '../published-keys.ts';
 import { sourceKeyOf } from '../source-key.ts';
 import {
   parseSparkJobManifest,
@@ -251,8 +251,7 @@ class SparkJobCompletion {
     const published = await this.copyParts(
       parts.map((key, n) => [key, `quarantine/rows/${this.sourceKey}-${n}.parquet`]),
     );
-    const mine = new RegExp(`^quarantine/rows/${escapeRegExp(this.sourceKey)}(-\\d+)?\\.parquet$`);
-    await this.dropStale('quarantine/rows', mine, published);
+    await dropStale(this.deps.store, 'quarantine/rows', ownQuarantineFiles(this.sourceKey), published);
     return published.length > 0 ? `quarantine/rows/${this.sourceKey}-*.parquet` : null;
   }
 
@@ -270,8 +269,8 @@ class SparkJobCompletion {
     }
     const published = await this.copyParts(moves);
     const touched = new Set(published.map(monthOf));
-    const mine = new RegExp(`/${escapeRegExp(this.sourceKey)}-\\d+\\.parquet$`);
-    for (const key of await this.dropStale('processed/claims', mine, published)) touched.add(monthOf(key));
+    const stale = await dropStale(this.deps.store, 'processed/claims', ownClaimFiles(this.sourceKey), published);
+    for (const key of stale) touched.add(monthOf(key));
     return { published, touched: [...touched].sort() };
   }
 
@@ -283,13 +282,6 @@ class SparkJobCompletion {
   private async copyParts(moves: ReadonlyArray<readonly [string, string]>): Promise<string[]> {
     for (const [from, to] of moves) await this.deps.store.copy(from, to);
     return moves.map(([, to]) => to);
-  }
-
-  /** Deletes the keys under `prefix` that match `mine` and were not just published; returns them. */
-  private async dropStale(prefix: string, mine: RegExp, published: readonly string[]): Promise<string[]> {
-    const stale = (await this.deps.store.list(prefix)).filter((k) => mine.test(k) && !published.includes(k));
-    for (const key of stale) await this.deps.store.delete(key);
-    return stale;
   }
 
   private report(
