@@ -208,10 +208,14 @@ class FileJob {
     const { logger } = this.deps;
     const { jobId, mode } = this.options;
     logger.info('job started', { job_id: jobId, file: this.fileName, mode });
-    const sha256 = await this.timed('archive', () => this.archive());
+    // The kernel copies the input while the engine reads it; nothing is published before the copy is done.
+    const archived = this.timed('archive', () => this.archive());
+    // Awaited on every path below; this only keeps a failure from being reported as unhandled meanwhile.
+    archived.catch(() => undefined);
     let status: JobStatus = 'SUCCEEDED';
     try {
       await this.validate();
+      await archived;
       if (this.publishes()) {
         await this.deduplicate();
         if (mode === 'run') await this.publish();
@@ -224,7 +228,7 @@ class FileJob {
     } finally {
       await this.cleanUp();
     }
-    const report = this.report(status, sha256);
+    const report = this.report(status, await archived);
     await writeValidationReport(this.deps.store, report);
     logger.info(status === 'SUCCEEDED' ? 'job succeeded' : 'job failed', {
       job_id: jobId,
