@@ -2,9 +2,10 @@
 // Generates files of N claim lines, then times on the same files in the same run:
 //   (a) the full pipeline (`claimflow run`: every rule, dedupe, enrichment, partitioned Parquet,
 //       aggregations, report), (b) DuckDB CSV -> one Parquet file, (c) DuckDB count(*), and
-//   (d) DuckDB rewriting the Parquet that (a) published: the canonical output written, nothing checked.
-// Prints rows/s, MB/s, peak RSS and the ratios a/b and a/c, and the ceiling b/(c+d): the share of
-// the baseline a pipeline would reach if it only read the CSV and wrote the canonical output.
+//   (d) DuckDB CSV -> Parquet in the canonical model's ~160 columns, as (a) publishes them, written
+//       without keeping row order: what publishing that layout costs with nothing checked or typed.
+// Prints rows/s, MB/s, peak RSS, the ratios a/b and a/c, and the ceiling b/d: the share of the
+// baseline that a pipeline writing the canonical layout could reach if its checks cost nothing.
 // Appends them to docs/BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -99,25 +100,17 @@ for (const n of sizes) {
   ]);
   process.stderr.write(`(c) DuckDB count(*)...\n`);
   const c = measure(['--import', 'tsx', 'scripts/bench-baseline.ts', 'count', file, '', memoryLimit]);
-  process.stderr.write(`(d) DuckDB rewriting the published Parquet...\n`);
-  const published = join(root, 'processed', 'claims', '*', '*', '*.parquet');
-  const d = measure([
-    '--import',
-    'tsx',
-    'scripts/bench-baseline.ts',
-    'rewrite',
-    published,
-    join(dir, `rewrite-${n}.parquet`),
-    memoryLimit,
-  ]);
-  for (const out of [`baseline-${n}.parquet`, `rewrite-${n}.parquet`]) rmSync(join(dir, out), { force: true });
+  process.stderr.write(`(d) DuckDB CSV -> Parquet in the canonical layout...\n`);
+  const canonical = join(dir, `canonical-${n}.parquet`);
+  const d = measure(['--import', 'tsx', 'scripts/bench-baseline.ts', 'canonical', file, canonical, memoryLimit]);
+  for (const out of [join(dir, `baseline-${n}.parquet`), canonical]) rmSync(out, { force: true });
   const rate = (m: Measure) => Math.round(n / m.seconds).toLocaleString('en-US');
   const mbps = (m: Measure) => (mb / m.seconds).toFixed(1);
   const stages = Object.entries(run.files[0]?.timings_ms ?? {})
     .map(([s, ms]) => `${s} ${(ms / 1000).toFixed(1)}`)
     .join(', ');
   rows.push(
-    `| ${n.toLocaleString('en-US')} | ${mb.toFixed(0)} | ${a.seconds.toFixed(1)} | ${rate(a)} | ${mbps(a)} | ${a.rssMb} | ${b.seconds.toFixed(1)} | ${rate(b)} | ${b.rssMb} | ${c.seconds.toFixed(1)} | ${d.seconds.toFixed(1)} | ${((b.seconds / a.seconds) * 100).toFixed(0)}% | ${((c.seconds / a.seconds) * 100).toFixed(0)}% | ${((b.seconds / (c.seconds + d.seconds)) * 100).toFixed(0)}% | ${stages} |`,
+    `| ${n.toLocaleString('en-US')} | ${mb.toFixed(0)} | ${a.seconds.toFixed(1)} | ${rate(a)} | ${mbps(a)} | ${a.rssMb} | ${b.seconds.toFixed(1)} | ${rate(b)} | ${b.rssMb} | ${c.seconds.toFixed(1)} | ${d.seconds.toFixed(1)} | ${((b.seconds / a.seconds) * 100).toFixed(0)}% | ${((c.seconds / a.seconds) * 100).toFixed(0)}% | ${((b.seconds / d.seconds) * 100).toFixed(0)}% | ${stages} |`,
   );
   process.stdout.write(`${rows.at(-1)}\n`);
 }
@@ -125,7 +118,7 @@ for (const n of sizes) {
 const header = [
   `### ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, memory limit ${memoryLimit}`,
   '',
-  '| lines | CSV MB | (a) s | (a) rows/s | (a) MB/s | (a) peak RSS MB | (b) s | (b) rows/s | (b) peak RSS MB | (c) s | (d) s | a/b throughput | a/c throughput | ceiling b/(c+d) | (a) stages, s |',
+  '| lines | CSV MB | (a) s | (a) rows/s | (a) MB/s | (a) peak RSS MB | (b) s | (b) rows/s | (b) peak RSS MB | (c) s | (d) s | a/b throughput | a/c throughput | ceiling b/d | (a) stages, s |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 const section = `${[...header, ...rows].join('\n')}\n\n`;
