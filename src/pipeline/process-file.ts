@@ -12,7 +12,7 @@ import { DIMENSIONS } from '../domain/quality-score.ts';
 import { describeError } from '../domain/redact.ts';
 import type { ResolvedRules } from '../domain/resolve-rules.ts';
 import type { RowRule, RuleDimension } from '../domain/rule.ts';
-import { type MapInput, type PlanSettings, StagePlan } from '../plan/compile-plan.ts';
+import { type HashSlice, type MapInput, type PlanSettings, StagePlan } from '../plan/compile-plan.ts';
 import {
   type CompiledLayout,
   companionColumnsOf,
@@ -117,6 +117,12 @@ const CONVERSION_ERRORS_LISTED = 20;
 const DETECTED_PROFILES: ProfileChoice = { catalog: BUILTIN_PROFILES, forced: null };
 /** Up to this many months a file's claims are written month by month, beyond it partitioned in one pass. */
 const MONTHS_WRITTEN_ONE_BY_ONE = 3;
+/**
+ * Rows per pass of the claim-level and dedupe GROUP BYs, whose state grows with the distinct keys:
+ * a 50M-line file in one pass peaked over 2 GiB at the default 1500MB limit; in slices of this
+ * size each pass holds a fraction of the keys. Smaller files take one pass.
+ */
+const ROWS_PER_GROUPING_PASS = 15_000_000;
 /** Canonical columns the pipeline fills itself, so their absence from a file is not a gap. */
 const PIPELINE_SET = new Set<string>(LINEAGE_COLUMNS);
 const q = duckdbDialect.quoteIdent;
@@ -450,10 +456,10 @@ class FileJob {
     let claimStats: string | undefined;
     await this.timed('check', async () => {
       // Claim-level facts first, into a small table, so the row checks stream past a tiny join.
-      const stats = this.plan.claimStats(mapped);
-      if (stats) {
-        claimStats = q(this.table('claim_stats'));
-        await engine.run(`CREATE TEMP TABLE ${claimStats} AS ${stats}`);
+      if (this.plan.claimStats(mapped)) {
+        const table = q(this.table('claim_stats'));
+        await this.groupInSlices(table, (slice) => this.plan.claimStats(mapped, slice) ?? '');
+        claimStats = table;
       }
       await this.unordered(() => this.writeScratch(this.plan.check(mapped, claimStats), 'checked.parquet'));
     });
@@ -471,6 +477,15 @@ class FileJob {
       'renumbered.parquet',
     );
     await rename(`${this.scratch}/renumbered.parquet`, `${this.scratch}/checked.parquet`);
+  }
+
+  /** A temp table of a GROUP BY's rows, grouped one hash slice of the keys at a time (see ROWS_PER_GROUPING_PASS). */
+  private async groupInSlices(table: string, grouped: (slice: HashSlice) => string): Promise<void> {
+    const of = Math.max(1, Math.ceil((this.sourceRecords ?? 0) / ROWS_PER_GROUPING_PASS));
+    await this.deps.engine.run(`CREATE TEMP TABLE ${table} AS ${grouped({ of, index: 0 })}`);
+    for (let index = 1; index < of; index++) {
+      await this.deps.engine.run(`INSERT INTO ${table} ${grouped({ of, index })}`);
+    }
   }
 
   /** The layout's SQL over the file's columns; the plan is built for the canonical columns it fills. */
@@ -575,9 +590,11 @@ class FileJob {
   private async deduplicate(): Promise<void> {
     const { engine } = this.deps;
     const duplicates = this.table('duplicates');
-    await this.timed('dedupe', () =>
-      engine.run(`CREATE TEMP TABLE ${q(duplicates)} AS ${this.plan.duplicates(this.checked())}`),
-    );
+    await this.timed('dedupe', async () => {
+      const repeated = q(this.table('repeated_keys'));
+      await this.groupInSlices(repeated, (slice) => this.plan.repeatedKeys(this.checked(), slice));
+      await engine.run(`CREATE TEMP TABLE ${q(duplicates)} AS ${this.plan.duplicates(this.checked(), repeated)}`);
+    });
     const [row] = await engine.query(this.plan.duplicateCounts(q(duplicates)));
     const f = this.findings;
     const distinctLines = Number(row?.distinct_lines ?? 0);

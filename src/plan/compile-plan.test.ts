@@ -43,6 +43,22 @@ let engine: DuckDbEngine;
 
 /** Maps rows through the plan's map and check stages; returns each row's failed rule ids, in order. */
 async function check(rows: readonly Row[]): Promise<Array<{ errors: string[]; warnings: string[] }>> {
+  const { plan, mapped, stats } = await mapAndGroup(rows);
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE checked AS ${plan.check(`(${mapped}) AS m`, stats ? 'claim_stats' : undefined)}`,
+  );
+  // Rows that failed nothing have no failures row: their lists are empty.
+  const result = await engine.query(
+    `SELECT f.dq_errors, f.dq_warnings FROM checked LEFT JOIN (${plan.failures('checked')}) AS f USING (source_row_number) ORDER BY source_row_number`,
+  );
+  return result.map((r) => ({
+    errors: (r.dq_errors ?? []) as string[],
+    warnings: (r.dq_warnings ?? []) as string[],
+  }));
+}
+
+/** The plan over the rows, their mapped relation, and the claim stats table (when the rules need one). */
+async function mapAndGroup(rows: readonly Row[]): Promise<{ plan: StagePlan; mapped: string; stats: string | null }> {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => c !== '_ingest_error');
   const values = rows
     .map((r, i) => {
@@ -67,17 +83,7 @@ async function check(rows: readonly Row[]): Promise<Array<{ errors: string[]; wa
   );
   const stats = plan.claimStats(`(${mapped}) AS m`);
   if (stats) await engine.run(`CREATE OR REPLACE TEMP TABLE claim_stats AS ${stats}`);
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE checked AS ${plan.check(`(${mapped}) AS m`, stats ? 'claim_stats' : undefined)}`,
-  );
-  // Rows that failed nothing have no failures row: their lists are empty.
-  const result = await engine.query(
-    `SELECT f.dq_errors, f.dq_warnings FROM checked LEFT JOIN (${plan.failures('checked')}) AS f USING (source_row_number) ORDER BY source_row_number`,
-  );
-  return result.map((r) => ({
-    errors: (r.dq_errors ?? []) as string[],
-    warnings: (r.dq_warnings ?? []) as string[],
-  }));
+  return { plan, mapped, stats };
 }
 
 const failures = async (rows: readonly Row[]): Promise<string[][]> =>
@@ -196,6 +202,31 @@ describe('rule catalog compiled to DuckDB SQL', () => {
   it('normalises codes before checking them: ICD dots and case, short POS and revenue codes, 4-digit bill types', async () => {
     const padded = { ...CLEAN, diagnosis_code_1: 'e11.9', place_of_service_code: '2', revenue_center_code: '450' };
     assert.deepEqual(await failures([{ ...padded, bill_type_code: '0131', drg_code: '65' }]), [[]]);
+  });
+
+  it('groups claim-level facts and repeated dedupe keys the same in hash slices as in one pass', async () => {
+    const generator = new ClaimGenerator({ seed: 4, defectRate: 0.3, month: '2025-10' });
+    const rows = Array.from({ length: 3000 }, () => {
+      const { row } = generator.next();
+      return Object.fromEntries(GENERATED_COLUMNS.map((c) => [c, row[c] || null]));
+    });
+    const { plan, mapped } = await mapAndGroup(rows);
+    await engine.run(`CREATE OR REPLACE TEMP TABLE checked AS ${plan.check(`(${mapped}) AS m`, 'claim_stats')}`);
+    const sorted = async (query: string): Promise<string[]> =>
+      (await engine.query(query))
+        .map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v)))
+        .sort();
+    const inSlices = (slice: (index: number) => string): string =>
+      [0, 1, 2].map((index) => `SELECT * FROM (${slice(index)})`).join(' UNION ALL ');
+    const whole = await sorted(plan.claimStats(`(${mapped}) AS m`) ?? '');
+    assert.ok(whole.length > 0, 'some claims vary');
+    assert.deepEqual(
+      await sorted(inSlices((index) => plan.claimStats(`(${mapped}) AS m`, { of: 3, index }) ?? '')),
+      whole,
+    );
+    const repeated = await sorted(plan.repeatedKeys('checked'));
+    assert.ok(repeated.length > 0, 'some keys repeat');
+    assert.deepEqual(await sorted(inSlices((index) => plan.repeatedKeys('checked', { of: 3, index }))), repeated);
   });
 
   it('tells a missing required field from an unparseable one, and lists every rule a row breaks', async () => {

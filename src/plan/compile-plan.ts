@@ -63,6 +63,15 @@ export interface MapInput {
   readonly rawLineExpr: string;
 }
 
+/**
+ * One of `of` disjoint slices of the keys by their hash: a GROUP BY run slice by slice holds only
+ * a slice of its groups at a time, so its memory stops growing with the file.
+ */
+export interface HashSlice {
+  readonly of: number;
+  readonly index: number;
+}
+
 interface CompiledRule {
   readonly id: string;
   readonly predicate: string;
@@ -142,7 +151,7 @@ export class StagePlan {
    * (NULL when no rule needs them). Run on its own over the few columns it reads, then
    * joined into `check` as a small table.
    */
-  claimStats(mapped: string): string | null {
+  claimStats(mapped: string, slice?: HashSlice): string | null {
     this.compileRules();
     if (this.claimLevel.size === 0) return null;
     const q = this.sql.quoteIdent;
@@ -154,8 +163,9 @@ export class StagePlan {
       return `CASE WHEN ${value} IS NOT NULL THEN ${this.sql.hashValues([value])} END`;
     };
     const varies = (c: string): string => `MIN(${hashed(c)}) <> MAX(${hashed(c)})`;
+    const sliced = slice ? ` AND ${this.sql.hashSlice(claim, slice.of, slice.index)}` : '';
     return `SELECT ${claim} AS _claim, ${[...this.claimLevel].map((c) => `${varies(c)} AS ${q(`_varies_${c}`)}`).join(', ')}
-FROM ${mapped} WHERE ${typedValueOf(this.sql, this.column('claim_id'))} IS NOT NULL GROUP BY ${claim}
+FROM ${mapped} WHERE ${typedValueOf(this.sql, this.column('claim_id'))} IS NOT NULL${sliced} GROUP BY ${claim}
 HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
   }
 
@@ -263,7 +273,7 @@ FROM ${normalizedRows}${join}) AS checked_rows`;
    * then the later source row), `_versions` the distinct lines sharing the key. Keys that
    * occur once never reach a window, so the cost follows the duplicates, not the file.
    */
-  duplicates(checked: string): string {
+  duplicates(checked: string, repeatedKeys?: string): string {
     const q = this.sql.quoteIdent;
     const keys = DEDUPE_KEY.map((k, i) => `${this.storedValue(k)} AS _k${i}`);
     const keyNames = DEDUPE_KEY.map((_, i) => `_k${i}`).join(', ');
@@ -273,17 +283,13 @@ FROM ${normalizedRows}${join}) AS checked_rows`;
         .map((c) => q(`_v_${c.name}`)),
     );
     const columns = this.checkedColumns().map(q).join(', ');
-    const keyed = `NOT (${this.hasErrors()}) AND ${DEDUPE_KEY.map((k) => `${this.storedValue(k)} IS NOT NULL`).join(' AND ')}`;
-    // Repeated keys are found by their 64-bit hash, so the GROUP BY holds one word per key; a
-    // collision only makes a key that occurs once a candidate, which the windows then rank alone.
-    const keyHash = this.sql.hashValues(DEDUPE_KEY.map((k) => this.storedValue(k)));
+    const keyHash = this.dedupeKeyHash();
     // The file is scanned twice rather than shared through a CTE, which would hold every row.
     return `WITH repeated AS (
-  SELECT ${keyHash} AS _key_hash FROM ${checked} WHERE ${keyed}
-  GROUP BY _key_hash HAVING COUNT(*) > 1
+  ${repeatedKeys ? `SELECT _key_hash FROM ${repeatedKeys}` : this.repeatedKeys(checked)}
 ), lines AS (
   SELECT ${columns}, ${keyNames}, ${lineHash} AS _line_hash
-  FROM (SELECT ${columns}, ${keys.join(', ')}, ${keyHash} AS _key_hash FROM ${checked} WHERE ${keyed}) AS valid
+  FROM (SELECT ${columns}, ${keys.join(', ')}, ${keyHash} AS _key_hash FROM ${checked} WHERE ${this.dedupeKeyed()}) AS valid
   JOIN repeated USING (_key_hash)
 ), copies AS (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keyNames}, _line_hash ORDER BY ${q(ROW_NUMBER)}) AS _copy,
@@ -294,6 +300,27 @@ SELECT ${columns}, ${keyNames}, _copies,
   ROW_NUMBER() OVER (PARTITION BY ${keyNames} ORDER BY ${this.storedValue('paid_date')} DESC NULLS LAST, ${q(ROW_NUMBER)} DESC) AS _rank,
   COUNT(*) OVER (PARTITION BY ${keyNames}) AS _versions
 FROM copies WHERE _copy = 1`;
+  }
+
+  /**
+   * The hashes of the dedupe keys that occur more than once among valid rows (within `slice`
+   * when given). Keys are grouped by their 64-bit hash, so the GROUP BY holds one word per key;
+   * a collision only makes a key that occurs once a candidate, which `duplicates` ranks alone.
+   */
+  repeatedKeys(checked: string, slice?: HashSlice): string {
+    const keyHash = this.dedupeKeyHash();
+    const sliced = slice ? ` AND ${this.sql.hashSlice(keyHash, slice.of, slice.index)}` : '';
+    return `SELECT ${keyHash} AS _key_hash FROM ${checked} WHERE ${this.dedupeKeyed()}${sliced}
+  GROUP BY _key_hash HAVING COUNT(*) > 1`;
+  }
+
+  private dedupeKeyHash(): string {
+    return this.sql.hashValues(DEDUPE_KEY.map((k) => this.storedValue(k)));
+  }
+
+  /** Valid rows with every part of the dedupe key. */
+  private dedupeKeyed(): string {
+    return `NOT (${this.hasErrors()}) AND ${DEDUPE_KEY.map((k) => `${this.storedValue(k)} IS NOT NULL`).join(' AND ')}`;
   }
 
   /**

@@ -51,6 +51,8 @@ export interface SqlDialect {
   unnest(list: string): string;
   /** 64-bit hash over the values, used to find identical lines. */
   hashValues(values: readonly string[]): string;
+  /** TRUE for the rows whose `hash` (a `hashValues`) falls in slice `index` of `of`. */
+  hashSlice(hash: string, of: number, index: number): string;
   /** Lower-case hex HMAC-SHA-256 of the UTF-8 bytes of `text`, keyed by `pads`; NULL for NULL. */
   hmacSha256(text: string, pads: HmacPads): string;
 }

@@ -55,6 +55,7 @@ export const duckdbDialect: SqlDialect = {
   jsonObject: (entries) =>
     `CAST(json_object(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}) AS VARCHAR)`,
   hashValues: (values) => `hash(${values.join(', ')})`,
+  hashSlice: (hash, of, index) => `${hash} % ${of} = ${index}`,
   // sha256 gives hex text; unhex turns the inner digest back into bytes for the outer hash.
   hmacSha256: (text, pads) =>
     `sha256(unhex(${quoteString(pads.outer)}) || unhex(sha256(unhex(${quoteString(pads.inner)}) || encode(${text}))))`,

@@ -81,6 +81,8 @@ export const sparkDialect: SqlDialect = {
   jsonObject: (entries) =>
     `to_json(named_struct(${entries.map(([key, value]) => `${quoteString(key)}, ${value}`).join(', ')}), map('ignoreNullFields', 'false'))`,
   // Spark's hashes skip NULLs, so (NULL, 'a') and ('a', NULL) would collide: each value brings its NULL flag.
+  // xxhash64 is signed: pmod keeps the slice index non-negative.
+  hashSlice: (hash, of, index) => `pmod(${hash}, ${of}) = ${index}`,
   hashValues: (values) => `xxhash64(${values.map((v) => `${v}, ${v} IS NULL`).join(', ')})`,
   // sha2 gives hex text; unhex turns the inner digest back into bytes for the outer hash.
   hmacSha256: (text, pads) =>
