@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,11 +21,14 @@ import { SqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.ts';
 import { createLogger } from '../../src/cli/logger.ts';
 import { TOPICS, type Topic, type TriggerResponse } from '../../src/pipeline/messages.ts';
 import {
+  BUCKETS,
   filesUnder,
   generateAndRunLocally,
   type LocalRun,
   lambdaEnvVars,
   QueuedBus,
+  RUN_DATE,
+  sha256,
   snsEvent,
   sortedRows,
   uploadRefdata,
@@ -35,11 +37,7 @@ import { claimflow, lit, sql, tempDir } from '../support/cli.ts';
 import { type S3rver, startS3rver } from '../support/s3rver.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
-const BUCKETS = { input: 'claimflow-dev-input', output: 'claimflow-dev-output' };
-const RUN_DATE = '2026-01-31';
 const envVars = lambdaEnvVars(BUCKETS);
-
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /** An S3 notification as AWS sends it: the key URL-encoded, with '+' for spaces. */
 function awsS3Event(key: string, size: number) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -35,11 +35,14 @@ import { codeSetRelation } from '../../src/plan/compile-code-set.ts';
 import { duckdbDialect } from '../../src/plan/duckdb-dialect.ts';
 import { buildEnginePlan, type EnginePlan } from '../../src/plan/engine-plan.ts';
 import {
+  BUCKETS,
   filesUnder,
   generateAndRunLocally,
   type LocalRun,
   lambdaEnvVars,
   QueuedBus,
+  RUN_DATE,
+  sha256,
   snsEvent,
   sortedRows,
   uploadRefdata,
@@ -49,10 +52,7 @@ import { runEnginePlan, writeSparkOutputs } from '../support/engine-plan-runner.
 import { type S3rver, startS3rver } from '../support/s3rver.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
-const BUCKETS = { input: 'claimflow-dev-input', output: 'claimflow-dev-output' };
-const RUN_DATE = '2026-01-31';
 const REFDATA = join(SHARED_DIR, 'refdata');
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /** What EventBridge hands the function when a run of the Glue job changes state. */
 function glueStateChange(jobName: string, jobRunId: string, state: string) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -9,6 +9,11 @@ import { claimflow, type Expectation, lit, type RunJson, readExpectations, sql }
 import { SHARED_DIR } from './shared.ts';
 
 /** Per-run lineage: differs between any two runs of the same file by design. */
+/** The buckets, run date and content hash the AWS handler tests share. */
+export const BUCKETS = { input: 'claimflow-dev-input', output: 'claimflow-dev-output' };
+export const RUN_DATE = '2026-01-31';
+export const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
 export const RUN_LINEAGE = 'job_id, ingest_datetime, file_name';
 
 /** The functions' environment as the CDK app sets it, for the given buckets. */
