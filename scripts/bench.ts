@@ -17,7 +17,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000,3000000,10000000' },
     dir: { type: 'string', default: './claimflow-data/bench' },
-    'memory-limit': { type: 'string', default: '1500MB' },
+    'memory-limit': { type: 'string', default: '1200MB' },
     'no-append': { type: 'boolean', default: false },
   },
 });

@@ -14,7 +14,7 @@ export const runFlagsSchema = z.object({
   runDate: isoDate.optional(),
   /** A built-in source profile's name or a profile file; default: detected per file. */
   profile: z.string().min(1).optional(),
-  memoryLimit: z.string().default('1500MB'),
+  memoryLimit: z.string().default('1200MB'),
   threads: z.coerce.number().int().positive().optional(),
   verbose: z.boolean().default(false),
   /** Key files of encryption at rest and pseudonymization (see src/cli/load-keys.ts for precedence). */

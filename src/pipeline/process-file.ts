@@ -119,8 +119,8 @@ const DETECTED_PROFILES: ProfileChoice = { catalog: BUILTIN_PROFILES, forced: nu
 const MONTHS_WRITTEN_ONE_BY_ONE = 3;
 /**
  * Rows per pass of the claim-level and dedupe GROUP BYs, whose state grows with the distinct keys:
- * a 50M-line file in one pass peaked over 2 GiB at the default 1500MB limit; in slices of this
- * size each pass holds a fraction of the keys. Smaller files take one pass.
+ * at 50M lines one pass took RSS to 1.8-1.9 GB (1500MB limit); in slices of this size each pass
+ * holds a fraction of the keys (1.2 GB). Smaller files take one pass.
  */
 const ROWS_PER_GROUPING_PASS = 15_000_000;
 /** Canonical columns the pipeline fills itself, so their absence from a file is not a gap. */
