@@ -227,7 +227,11 @@ class FileJob {
         if (mode === 'run') await this.publish();
       }
     } catch (error) {
-      if (!(error instanceof ClaimFileError)) throw error;
+      if (!(error instanceof ClaimFileError)) {
+        // No copy outlives a failed job.
+        await archived.catch(() => undefined);
+        throw error;
+      }
       status = 'FAILED';
       logger.warn('file rejected', { job_id: jobId, file: this.fileName, rule_id: error.ruleId });
       await this.reject(error);
