@@ -3,7 +3,7 @@
 //   count FILE      -> DuckDB only reads the file
 //   canonical FILE OUT -> as copy, but in the canonical model's columns as the pipeline publishes
 //                       them (the file's columns as read, the absent ones NULL) and without keeping
-//                       row order (its rows carry their number): the layout's cost, nothing checked
+//                       row order (the pipeline's rows carry their row number): the layout's cost
 import { DuckDbEngine } from '../src/adapters/duckdb/duckdb-engine.ts';
 import { CANONICAL_COLUMNS } from '../src/domain/canonical-model.ts';
 import { duckdbDialect } from '../src/plan/duckdb-dialect.ts';

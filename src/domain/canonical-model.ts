@@ -90,6 +90,12 @@ export const REQUIRED_COLUMNS = [
 
 /** Lineage columns: the pipeline sets them (data_source only when the row carries none). */
 export const LINEAGE_COLUMNS = ['file_name', 'source_row_number', 'job_id', 'ingest_datetime', 'data_source'] as const;
+const LINEAGE_SET = new Set<string>(LINEAGE_COLUMNS);
+
+/** Canonical columns a file lacks, not counting lineage, which the pipeline fills itself. */
+export function countMissingOptionalColumns(present: ReadonlySet<string>): number {
+  return CANONICAL_COLUMNS.filter((c) => !present.has(c.name) && !LINEAGE_SET.has(c.name)).length;
+}
 
 const icdColumns = (prefix: string): string[] =>
   CANONICAL_COLUMNS.filter((c) => c.name.startsWith(prefix) && c.kind === 'icd').map((c) => c.name);

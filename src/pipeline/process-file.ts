@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { CANONICAL_COLUMNS, LINEAGE_COLUMNS, normalizeHeaderName } from '../domain/canonical-model.ts';
+import { countMissingOptionalColumns, normalizeHeaderName } from '../domain/canonical-model.ts';
 import { ClaimFileError } from '../domain/errors.ts';
 import { globToRegExp } from '../domain/glob.ts';
 import { BUILTIN_PROFILES } from '../domain/profiles/builtin-profiles.ts';
@@ -123,8 +123,6 @@ const MONTHS_WRITTEN_ONE_BY_ONE = 3;
  * holds a fraction of the keys (1.2 GB). Smaller files take one pass.
  */
 const ROWS_PER_GROUPING_PASS = 15_000_000;
-/** Canonical columns the pipeline fills itself, so their absence from a file is not a gap. */
-const PIPELINE_SET = new Set<string>(LINEAGE_COLUMNS);
 const q = duckdbDialect.quoteIdent;
 const lit = duckdbDialect.stringLiteral;
 
@@ -460,10 +458,10 @@ class FileJob {
     let claimStats: string | undefined;
     await this.timed('check', async () => {
       // Claim-level facts first, into a small table, so the row checks stream past a tiny join.
-      if (this.plan.claimStats(mapped)) {
-        const table = q(this.table('claim_stats'));
-        await this.groupInSlices(table, (slice) => this.plan.claimStats(mapped, slice) ?? '');
-        claimStats = table;
+      const stats = (slice?: HashSlice): string | null => this.plan.claimStats(mapped, slice);
+      if (stats()) {
+        claimStats = q(this.table('claim_stats'));
+        await this.groupInSlices(claimStats, (slice) => stats(slice) ?? '');
       }
       await this.unordered(() => this.writeScratch(this.plan.check(mapped, claimStats), 'checked.parquet'));
     });
@@ -510,9 +508,7 @@ class FileJob {
     if (missing.length > 0) throw this.halt('missing_required_column', `the header lacks ${missing.join(', ')}`);
     this.plan = new StagePlan(duckdbDialect, { ...this.options.plan, rules: this.rules }, present);
     this.unknownColumns = compiled.unknownColumns;
-    this.missingOptional = this.publishes()
-      ? CANONICAL_COLUMNS.filter((c) => !present.has(c.name) && !PIPELINE_SET.has(c.name)).length
-      : 0;
+    this.missingOptional = this.publishes() ? countMissingOptionalColumns(present) : 0;
     return compiled;
   }
 

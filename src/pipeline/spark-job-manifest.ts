@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CANONICAL_COLUMNS, LINEAGE_COLUMNS } from '../domain/canonical-model.ts';
+import { countMissingOptionalColumns } from '../domain/canonical-model.ts';
 import { ClaimflowError } from '../domain/errors.ts';
 import type { RowRule } from '../domain/rule.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
@@ -49,7 +49,6 @@ export class SparkManifestError extends ClaimflowError {
 }
 
 const REPORT_FORMATS = { csv: 'csv', json: 'json-array', ndjson: 'ndjson' } as const;
-const PIPELINE_SET = new Set<string>(LINEAGE_COLUMNS);
 
 /** The manifest of a file handed to Glue with `plan`, judged by `settings`. */
 export function describeSparkJob(
@@ -69,7 +68,7 @@ export function describeSparkJob(
     rules: settings.plan.rules.map(({ id, action, severity }) => ({ id, action, severity })),
     skipped_rules: [...settings.skippedRules],
     unknown_columns: extras.map((e) => e.name),
-    missing_optional_columns: CANONICAL_COLUMNS.filter((c) => !present.has(c.name) && !PIPELINE_SET.has(c.name)).length,
+    missing_optional_columns: countMissingOptionalColumns(present),
   };
 }
 
