@@ -19,7 +19,7 @@ export class DuckDbDatabase {
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     config.enable_external_file_cache = 'false';
     // Freed memory goes back to the OS after each task instead of staying in the allocator's
-    // cache (128MB thresholds by default): a GROUP BY's freed state otherwise stays resident and
+    // cache (128MB and 512MB by default): a GROUP BY's freed state otherwise stays resident and
     // adds to the next stage's peak (50M lines: +250 MB over the month's aggregations).
     config.allocator_flush_threshold = '16MB';
     config.allocator_bulk_deallocation_flush_threshold = '16MB';
