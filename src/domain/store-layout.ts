@@ -1,0 +1,84 @@
+/**
+ * The store layout of DESIGN.md, the same under a local root and in the buckets: every key the
+ * pipeline, the handlers, the dashboard and the infrastructure name is built here and nowhere
+ * else. Keys are '/'-separated and relative to the root or bucket.
+ */
+export const PREFIXES = {
+  /** Inbox of claim files; on AWS the input bucket's, where S3 events start a job. */
+  inbox: 'raw/claims/',
+  raw: 'raw/',
+  processed: 'processed/',
+  processedClaims: 'processed/claims/',
+  aggregations: 'processed/aggregations/',
+  pseudonymizedClaims: 'processed/pseudonymized/medical_claim/',
+  validationReports: 'validation-reports/',
+  quarantine: 'quarantine/',
+  quarantineRows: 'quarantine/rows/',
+  quarantineFiles: 'quarantine/files/',
+  archive: 'archive/',
+  temp: 'temp/',
+  dlq: 'dlq/',
+  /** Reference code lists the functions and Glue load (`REFDATA_PREFIX`). */
+  refdata: 'refdata/',
+} as const;
+
+/** `year=YYYY/month=MM`, the partition of a service month. */
+export const partitionOf = (year: string, month: string): string => `year=${year}/month=${month}`;
+
+/** The folder of one month's published claim files. */
+export const claimPartitionPrefix = (year: string, month: string): string =>
+  `${PREFIXES.processedClaims}${partitionOf(year, month)}/`;
+
+/** A source's `n`th published claim file of a month: `<sourceKey>-<n>.parquet`. */
+export const claimFileKey = (sourceKey: string, year: string, month: string, n: number): string =>
+  `${claimPartitionPrefix(year, month)}${sourceKey}-${n}.parquet`;
+
+/** One aggregation's totals of one month. */
+export const aggregationKey = (name: string, year: string, month: string): string =>
+  `${PREFIXES.aggregations}${name}/${year}-${month}.parquet`;
+
+/** A source's quarantined rows: one file, or numbered parts when an engine writes several. */
+export const quarantineRowsKey = (sourceKey: string, part: number | null = null): string =>
+  `${PREFIXES.quarantineRows}${sourceKey}${part === null ? '' : `-${part}`}.parquet`;
+
+/** A file rejected whole, kept as it came. */
+export const quarantineFileKey = (jobId: string, fileName: string): string =>
+  `${PREFIXES.quarantineFiles}${jobId}/${fileName}`;
+
+/** The copy of every input, by the day its job started (`YYYY-MM-DD`). */
+export const archiveKey = (startedAt: Date, jobId: string, fileName: string): string =>
+  `${PREFIXES.archive}${startedAt.toISOString().slice(0, 10)}/${jobId}/${fileName}`;
+
+/** The validation report, `.json` and `.html` beside each other. */
+export const reportKey = (jobId: string, extension: 'json' | 'html'): string =>
+  `${PREFIXES.validationReports}${jobId}.${extension}`;
+
+/** A job's scratch objects (an engine's outputs before they are published). */
+export const tempPrefix = (jobId: string): string => `${PREFIXES.temp}${jobId}/`;
+
+/** One named object or folder under a job's scratch prefix (`plan.json`, `job.json`, `claims/`). */
+export const tempKey = (jobId: string, name: string): string => `${tempPrefix(jobId)}${name}`;
+
+/** A dead letter, its id made safe as a key. */
+export const deadLetterKey = (id: string): string => `${PREFIXES.dlq}${id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
+
+/** The `YYYY-MM` of a key under a `year=YYYY/month=MM/` partition, or `unknown`. */
+export function monthOf(key: string): string {
+  const match = /year=(\d{4})\/month=(\d{2})/.exec(key);
+  return match ? `${match[1]}-${match[2]}` : 'unknown';
+}
+
+/** `text` matched literally inside a regular expression (a source key holds dots). */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A source's published claim files, in any month: `<sourceKey>-<n>.parquet`. */
+export function ownClaimFiles(sourceKey: string): RegExp {
+  return new RegExp(`/${escapeRegExp(sourceKey)}-\\d+\\.parquet$`);
+}
+
+/** A source's quarantined-row files: one file, or numbered parts. */
+export function ownQuarantineFiles(sourceKey: string): RegExp {
+  return new RegExp(`^${escapeRegExp(PREFIXES.quarantineRows)}${escapeRegExp(sourceKey)}(-\\d+)?\\.parquet$`);
+}
