@@ -8,18 +8,17 @@ import { codeSetTable, loadCodeSets } from '../adapters/duckdb/load-code-sets.ts
 import { convertFhir } from '../adapters/fhir/convert-fhir.ts';
 import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
 import { withInjectedFaults } from '../adapters/local-store/faulty-object-store.ts';
-import { hashFile } from '../adapters/local-store/hash-file.ts';
+import { createLocalInputFiles } from '../adapters/local-store/local-input-files.ts';
 import { LocalObjectStore } from '../adapters/local-store/local-object-store.ts';
 import { makePrivateDir } from '../adapters/local-store/private-dir.ts';
-import { countInflatedBytes, readHead } from '../adapters/local-store/read-head.ts';
 import { StoreDeadLetterQueue } from '../adapters/local-store/store-dead-letters.ts';
 import { convertX12 } from '../adapters/x12/convert-x12.ts';
 import { HEAD_BYTES } from '../pipeline/detect-format.ts';
+import type { RecordConverters } from '../pipeline/file-job/file-job-options.ts';
 import { createFileSettings, type FileSettings } from '../pipeline/file-settings.ts';
 import { createJobIdSource } from '../pipeline/job-id.ts';
 import type { ObjectStore } from '../pipeline/object-store.ts';
-import { type DeadLetterQueue, type Logger, systemClock } from '../pipeline/ports.ts';
-import type { RecordConverters } from '../pipeline/process-file.ts';
+import { type DeadLetterQueue, type InputFiles, type Logger, systemClock } from '../pipeline/ports.ts';
 import { injectedFaults } from './env.ts';
 import { loadConfig } from './load-config.ts';
 import { loadKeys } from './load-keys.ts';
@@ -43,9 +42,7 @@ export interface Pipeline {
   readonly settingsFor: (file: string) => FileSettings;
   /** The x12-837 and fhir-eob profiles' converters to canonical NDJSON. */
   readonly convertRecords: RecordConverters;
-  readonly readHead: (path: string) => ReturnType<typeof readHead>;
-  readonly hashFile: (path: string) => Promise<string>;
-  readonly countInflatedBytes: typeof countInflatedBytes;
+  readonly files: InputFiles;
   readonly nextJobId: (at: Date) => string;
   close(): void;
 }
@@ -104,17 +101,7 @@ export async function openPipeline(flags: RunFlags, command: AuditCommand): Prom
     settingsFor,
     convertRecords: { x12: convertX12, fhir: convertFhir },
     // The engine reads input files by path, not through the store: these are their audit entries.
-    readHead: async (path) => {
-      const head = await readHead(path, HEAD_BYTES);
-      await audit.record('read', path);
-      return head;
-    },
-    hashFile: async (path) => {
-      const hash = await hashFile(path);
-      await audit.record('read', path);
-      return hash;
-    },
-    countInflatedBytes,
+    files: createLocalInputFiles(HEAD_BYTES, (path) => audit.record('read', path)),
     nextJobId: createJobIdSource(),
     close: () => database.close(),
   };

@@ -6,7 +6,7 @@ import type { SourceProfile } from '../domain/profiles/source-profile.ts';
 import { type ResolvedRules, type RuleOverride, resolveRules } from '../domain/resolve-rules.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
 import type { PlanSettings } from '../plan/compile-plan.ts';
-import type { FileJobOptions } from './process-file.ts';
+import type { FileJobOptions } from './file-job/file-job-options.ts';
 import { type RunConfig, selectSource } from './run-config.ts';
 
 export type FileSettings = Omit<FileJobOptions, 'jobId' | 'mode'>;

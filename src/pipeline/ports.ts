@@ -1,10 +1,29 @@
+import type { SqlDialect } from '../plan/dialect.ts';
+import type { FileHead } from './detect-format.ts';
+import type { JobWorkspace } from './file-job/job-workspace.ts';
 import type { Topic } from './messages.ts';
 
-/** A SQL engine that runs the plan: DuckDB in-process here, Spark on Glue elsewhere. */
+/** A SQL engine that runs the plan in process (DuckDB); Spark on Glue is driven through its outputs instead. */
 export interface Engine {
+  readonly dialect: SqlDialect;
   run(sql: string): Promise<void>;
   query(sql: string): Promise<Record<string, unknown>[]>;
+  /** A job's workspace, its scratch files under the folder `scratch`. */
+  openWorkspace(jobId: string, scratch: string): JobWorkspace;
   close(): void;
+}
+
+/** The local files a job reads by path: its input and the companion files beside it. */
+export interface InputFiles {
+  /** The first bytes of a file, decompressed if it is gzip. */
+  readHead(path: string): Promise<FileHead>;
+  /** SHA-256 of a file, for `validate`, which archives nothing. */
+  hash(path: string): Promise<string>;
+  /** The decompressed size of a gzip file, or null once it passes `limit` bytes (counted, not kept). */
+  countInflatedBytes(path: string, limit: number): Promise<number | null>;
+  size(path: string): Promise<number>;
+  /** The names of the files in a folder, [] when it cannot be read. */
+  list(folder: string): Promise<string[]>;
 }
 
 /** Publishes messages on a topic: SNS on AWS, the in-process bus locally. */

@@ -1,6 +1,5 @@
 import { AGGREGATIONS } from '../domain/aggregations.ts';
 import { compileAggregation } from '../plan/compile-aggregation.ts';
-import { duckdbDialect } from '../plan/duckdb-dialect.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Engine } from './ports.ts';
 
@@ -14,6 +13,7 @@ export async function publishAggregations(
   store: ObjectStore,
 ): Promise<string[]> {
   const written: string[] = [];
+  const sql = engine.dialect;
   const scratch = await store.scratchDir('aggregations');
   try {
     for (const yearMonth of months) {
@@ -27,10 +27,10 @@ export async function publishAggregations(
           await store.delete(key);
           continue;
         }
-        const lines = `read_parquet([${paths.map((p) => duckdbDialect.stringLiteral(p)).join(', ')}], union_by_name = true)`;
+        const lines = `read_parquet([${paths.map((p) => sql.stringLiteral(p)).join(', ')}], union_by_name = true)`;
         const local = `${scratch}/${aggregation.name}-${year}-${month}.parquet`;
         await engine.run(
-          `COPY (${compileAggregation(duckdbDialect, aggregation, lines, year, month)}) TO ${duckdbDialect.stringLiteral(local)} (FORMAT parquet)`,
+          `COPY (${compileAggregation(sql, aggregation, lines, year, month)}) TO ${sql.stringLiteral(local)} (FORMAT parquet)`,
         );
         await store.publish(local, key);
         written.push(key);

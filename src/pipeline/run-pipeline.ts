@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import type { FileHead } from './detect-format.ts';
+import { processFile } from './file-job/file-job.ts';
+import type { FileJobResult, RecordConverters } from './file-job/file-job-options.ts';
 import type { FileSettings } from './file-settings.ts';
 import type { ObjectStore } from './object-store.ts';
-import type { Clock, Engine, Logger } from './ports.ts';
-import { type FileJobDeps, type FileJobResult, processFile, type RecordConverters } from './process-file.ts';
+import type { Clock, Engine, InputFiles, Logger } from './ports.ts';
 import { publishAggregations } from './publish-aggregations.ts';
 
 export interface RunDeps {
@@ -11,9 +11,7 @@ export interface RunDeps {
   readonly store: ObjectStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly readHead: (path: string) => Promise<FileHead>;
-  readonly hashFile: (path: string) => Promise<string>;
-  readonly countInflatedBytes: FileJobDeps['countInflatedBytes'];
+  readonly files: InputFiles;
   readonly nextJobId: (at: Date) => string;
   readonly refreshWarehouse: () => Promise<void>;
   /** Record-format converters handed to each file job (X12, FHIR). */

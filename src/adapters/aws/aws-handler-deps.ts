@@ -17,8 +17,7 @@ import { runConfigSchema } from '../../pipeline/run-config.ts';
 import { DuckDbDatabase } from '../duckdb/duckdb-engine.ts';
 import { codeSetTable, loadCodeSets } from '../duckdb/load-code-sets.ts';
 import { convertFhir } from '../fhir/convert-fhir.ts';
-import { hashFile } from '../local-store/hash-file.ts';
-import { countInflatedBytes, readHead } from '../local-store/read-head.ts';
+import { createLocalInputFiles } from '../local-store/local-input-files.ts';
 import { convertX12 } from '../x12/convert-x12.ts';
 import { DynamoDbLedger } from './dynamodb-ledger.ts';
 import { type LambdaEnv, readLambdaEnv } from './lambda-env.ts';
@@ -92,9 +91,7 @@ export function createAwsHandlerDeps(ports: AwsPorts, options: AwsDepsOptions): 
     clock,
     logger: options.logger,
     nextJobId: createJobIdSource(),
-    readHead: (path) => readHead(path, HEAD_BYTES),
-    hashFile,
-    countInflatedBytes,
+    files: createLocalInputFiles(HEAD_BYTES),
     convertRecords: { x12: convertX12, fhir: convertFhir },
     openEngine: async () => {
       // A failed preparation (say, a throttled download) is tried again by the next call.

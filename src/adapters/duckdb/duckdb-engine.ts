@@ -1,5 +1,8 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { JobWorkspace } from '../../pipeline/file-job/job-workspace.ts';
 import type { Engine } from '../../pipeline/ports.ts';
+import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
+import { DuckDbWorkspace } from './duckdb-workspace.ts';
 
 export interface DuckDbOptions {
   /** Database file, or ':memory:'. */
@@ -38,6 +41,7 @@ export class DuckDbDatabase {
 }
 
 export class DuckDbEngine implements Engine {
+  readonly dialect = duckdbDialect;
   private owner: DuckDbDatabase | undefined;
 
   constructor(private readonly connection: DuckDBConnection) {}
@@ -57,6 +61,10 @@ export class DuckDbEngine implements Engine {
   async query(sql: string): Promise<Record<string, unknown>[]> {
     const reader = await this.connection.runAndReadAll(sql);
     return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  openWorkspace(jobId: string, scratch: string): JobWorkspace {
+    return new DuckDbWorkspace(this, jobId, scratch);
   }
 
   close(): void {

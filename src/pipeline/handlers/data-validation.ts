@@ -13,9 +13,9 @@ export async function handleDataValidation(raw: unknown, deps: HandlerDeps): Pro
   const task: FileTask = fileTaskSchema.parse(raw);
   await deps.ledger.recordAttempt(task.job_id);
   const download = `head-${task.job_id}`;
-  let head: Awaited<ReturnType<HandlerDeps['readHead']>>;
+  let head: Awaited<ReturnType<HandlerDeps['files']['readHead']>>;
   try {
-    head = await deps.readHead(await deps.store.fetchLocal(task.key, download));
+    head = await deps.files.readHead(await deps.store.fetchLocal(task.key, download));
   } finally {
     await deps.store.dropScratch(download);
   }

@@ -1,5 +1,5 @@
+import { processFile } from '../file-job/file-job.ts';
 import { type FileTask, fileTaskSchema } from '../messages.ts';
-import { processFile } from '../process-file.ts';
 import { sourceKeyOf } from '../source-key.ts';
 import { finishFileJob } from './finish-file-job.ts';
 import type { HandlerDeps } from './handler-deps.ts';

@@ -1,12 +1,11 @@
 import { sanitizeErrorMessage } from '../../domain/redact.ts';
-import type { FileHead } from '../detect-format.ts';
+import type { RecordConverters } from '../file-job/file-job-options.ts';
 import type { FileSettings } from '../file-settings.ts';
 import type { Ledger } from '../ledger.ts';
 import type { ErrorEvent, JobStatus, PipelineEvent } from '../messages.ts';
 import { TOPICS } from '../messages.ts';
 import type { ObjectStore } from '../object-store.ts';
-import type { Clock, Engine, EventBus, Logger } from '../ports.ts';
-import type { FileJobDeps, RecordConverters } from '../process-file.ts';
+import type { Clock, Engine, EventBus, InputFiles, Logger } from '../ports.ts';
 
 /** What the handlers need; the local runtime and the Lambda entry points wire them differently. */
 export interface HandlerDeps {
@@ -16,9 +15,7 @@ export interface HandlerDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly nextJobId: (at: Date) => string;
-  readonly readHead: (path: string) => Promise<FileHead>;
-  readonly hashFile: (path: string) => Promise<string>;
-  readonly countInflatedBytes: FileJobDeps['countInflatedBytes'];
+  readonly files: InputFiles;
   /** A SQL engine session for one task (its own temp tables). */
   readonly openEngine: () => Promise<Engine>;
   readonly settingsFor: (file: string) => FileSettings;

@@ -1,14 +1,12 @@
-import { z } from 'zod';
-import { ClaimflowError } from '../../domain/errors.ts';
-import { DIMENSIONS } from '../../domain/quality-score.ts';
-import type { RuleDimension } from '../../domain/rule.ts';
-import { buildValidationReport, type ReportFindings, writeValidationReport } from '../build-report.ts';
-import { type FileHalt, judgeCheckedRows, judgeRowCount } from '../file-verdict.ts';
+import { archiveKey, tempPrefix } from '../../domain/store-layout.ts';
+import { findingsOf, recordReport } from '../file-job/file-report.ts';
+import { quarantineInput } from '../file-job/input-copies.ts';
+import { judgeChecked, type Published, publishChecked } from '../file-job/publish-checked.ts';
+import { createStageTimer } from '../file-job/stage-timer.ts';
 import { createLimiter } from '../limiter.ts';
 import { TOPICS } from '../messages.ts';
 import type { ObjectStore } from '../object-store.ts';
 import type { DeadLetter, DeadLetterQueue } from '../ports.ts';
-import { dropStale, monthOf, ownClaimFiles, ownQuarantineFiles } from '../published-keys.ts';
 import { sourceKeyOf } from '../source-key.ts';
 import {
   parseSparkJobManifest,
@@ -16,9 +14,10 @@ import {
   type SparkJobManifest,
   sparkManifestKey,
 } from '../spark-job-manifest.ts';
-import type { JobStatus, RuleSample, ValidationReport } from '../validation-report.ts';
+import type { JobStatus } from '../validation-report.ts';
 import { finishFileJob } from './finish-file-job.ts';
 import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
+import { SparkCheckedRows, SparkOutputError } from './spark-checked-rows.ts';
 
 /** A Glue run of a claimflow job that will not change state again. */
 export interface FinishedSparkRun {
@@ -38,40 +37,9 @@ export interface SparkCompletionDeps
   readonly dlq: DeadLetterQueue;
 }
 
-/** A finished run's outputs are missing or not what the plan writes. */
-export class SparkOutputError extends ClaimflowError {
-  readonly code = 'spark_output';
-  constructor(
-    readonly jobId: string,
-    readonly output: string,
-    readonly problem: string,
-  ) {
-    super(`spark job ${jobId}: output ${output}: ${problem}`);
-  }
-}
-
 const FUNCTION_NAME = 'glue-completion';
 /** Deletes of temp/<job_id>/ objects at once. */
 const DELETES_AT_ONCE = 8;
-/** Spark writes JSON numbers; DuckDB (in tests) may write HUGEINT sums as numbers too. Null counts as 0. */
-const count = z.union([z.number(), z.null()]).transform((n) => n ?? 0);
-const text = z.union([z.string(), z.number(), z.null()]).transform((v) => (v === null ? null : String(v)));
-const OUTPUTS = {
-  summary: z.object({ total: count, quarantined: count }),
-  rule_counts: z.object({ rule_id: z.string(), row_count: count }),
-  rule_samples: z.object({
-    rule_id: z.string(),
-    source_row_number: z.number(),
-    claim_id: text,
-    claim_line_number: text,
-  }),
-  dimension_failures: z.object(
-    Object.fromEntries(DIMENSIONS.map((d) => [d, count])) as Record<RuleDimension, typeof count>,
-  ),
-  duplicate_counts: z.object({ repeated_rows: count, distinct_lines: count, kept: count, flagged: count }),
-};
-const SPARK_MONTH = /\/year=(\d{4})\/month=(\d{2})\/[^/]+\.parquet$/;
-
 /**
  * glue-completion: finishes a job whose Spark plan ran on Glue, as `runFileJob` finishes one run
  * on DuckDB. A successful run's outputs under `temp/<job_id>/` are judged (empty file, halting
@@ -98,7 +66,7 @@ export async function handleSparkCompletion(run: FinishedSparkRun, deps: SparkCo
   if (job?.finished_at && job.finished_at >= manifest.started_at) {
     logger.info('glue run already completed', { job_id: task.job_id, job_run_id: run.runId, status: job.status });
   } else if (run.succeeded) {
-    await new SparkJobCompletion(run, manifest, deps).complete();
+    await completeRun(run, manifest, deps);
   } else {
     await failRun(run, manifest, deps);
   }
@@ -134,200 +102,66 @@ async function failRun(run: FinishedSparkRun, manifest: SparkJobManifest, deps: 
   deps.logger.warn('glue run failed', { job_id: task.job_id, job_run_id: run.runId, state: run.state });
 }
 
-/** One successful run's outputs, judged and published. */
-class SparkJobCompletion {
-  private readonly jobId: string;
-  private readonly sourceKey: string;
-  private readonly started = performance.now();
-
-  constructor(
-    private readonly run: FinishedSparkRun,
-    private readonly manifest: SparkJobManifest,
-    private readonly deps: SparkCompletionDeps,
-  ) {
-    this.jobId = manifest.task.job_id;
+/**
+ * A successful run's checked rows through the path DuckDB's jobs take: the file-level verdict,
+ * then the input rejected whole or the rows deduplicated and published, the report, the hand-over.
+ */
+async function completeRun(
+  run: FinishedSparkRun,
+  manifest: SparkJobManifest,
+  deps: SparkCompletionDeps,
+): Promise<void> {
+  const { task } = manifest;
+  const { store, logger } = deps;
+  const startedAt = new Date(manifest.started_at);
+  const timings: Record<string, number> = {};
+  const timed = createStageTimer(timings);
+  const rules = resolveManifestRules(manifest);
+  const archive = archiveKey(startedAt, task.job_id, task.input_file);
+  await timed('archive', () => store.copy(task.key, archive));
+  const rows = new SparkCheckedRows(store, task.job_id);
+  const { measured, halt } = await judgeChecked(rows, rules, manifest.error_rate_threshold, timed);
+  let published: Published | undefined;
+  let quarantineFile: string | null = null;
+  if (halt) {
+    logger.warn('file rejected', { job_id: task.job_id, file: task.input_file, rule_id: halt.rule_id });
+    quarantineFile = await quarantineInput(store, { key: task.key }, { jobId: task.job_id, fileName: task.input_file });
+  } else {
     // As runFileJob names them: by the object, so a corrected delivery replaces its outputs.
-    this.sourceKey = sourceKeyOf(deps.store.locate(manifest.task.key));
-  }
-
-  async complete(): Promise<void> {
-    const { task } = this.manifest;
-    const { store } = this.deps;
-    const rules = resolveManifestRules(this.manifest);
-    const archive = `archive/${this.manifest.started_at.slice(0, 10)}/${task.job_id}/${task.input_file}`;
-    await store.copy(task.key, archive);
-    const checks = await this.readChecks();
-    const halt = judgeRowCount(checks.total) ?? judgeCheckedRows(checks, rules, this.manifest.error_rate_threshold);
-    const status: JobStatus = halt ? 'FAILED' : 'SUCCEEDED';
-    // As on DuckDB, a rejected file is not deduplicated: its report counts no duplicates.
-    const { findings, outputs, touched } = halt
-      ? await this.reject(halt, checks, archive)
-      : await this.publish(checks, archive);
-    const report = this.report(status, rules, { ...findings, fileError: halt, outputs });
-    await writeValidationReport(store, report);
-    this.deps.logger.info(status === 'SUCCEEDED' ? 'job succeeded' : 'job failed', {
-      job_id: task.job_id,
-      job_run_id: this.run.runId,
-      ...report.summary,
-      timings_ms: report.timings_ms,
+    const sourceKey = sourceKeyOf(store.locate(task.key));
+    published = await publishChecked(rows, measured, {
+      store,
+      sourceKey,
+      mode: 'run',
+      timed,
+      exclusive: deps.exclusive,
     });
-    await finishFileJob(task, { status, report, touchedMonths: touched }, this.deps, FUNCTION_NAME);
   }
-
-  /** A file rejected whole: the input is kept in quarantine/files, none of Spark's rows are published. */
-  private async reject(halt: FileHalt, checks: Checks, archive: string): Promise<Published> {
-    const { task } = this.manifest;
-    this.deps.logger.warn('file rejected', { job_id: task.job_id, file: task.input_file, rule_id: halt.rule_id });
-    const quarantineFile = `quarantine/files/${task.job_id}/${task.input_file}`;
-    await this.deps.store.copy(task.key, quarantineFile);
-    return {
-      findings: { ...checks, processed: 0, exact: 0, conflicting: 0, flagged: 0 },
-      outputs: { processed: [], quarantine_rows: null, quarantine_file: quarantineFile, archive },
-      touched: [],
-    };
-  }
-
-  /** route + publish: the quarantined rows, then the claims (serialised with the aggregations that read them). */
-  private async publish(checks: Checks, archive: string): Promise<Published> {
-    const findings = await this.readDuplicates(checks);
-    const quarantineRows = await this.publishQuarantine(checks.quarantined);
-    const { published, touched } = await this.deps.exclusive(() => this.publishClaims());
-    return {
-      findings,
-      outputs: { processed: published, quarantine_rows: quarantineRows, quarantine_file: null, archive },
-      touched,
-    };
-  }
-
-  /** The check stage's counts, as process-file gathers them (nothing past the row count for an empty file). */
-  private async readChecks(): Promise<Checks> {
-    const [summary] = await this.readOutput('summary');
-    if (!summary) throw new SparkOutputError(this.jobId, 'summary', 'no row');
-    const { total, quarantined } = summary;
-    if (total === 0) return { total, quarantined, counts: new Map(), samples: new Map(), dimensionFailures: null };
-    const counts = new Map((await this.readOutput('rule_counts')).map((r) => [r.rule_id, r.row_count]));
-    const samples = new Map<string, RuleSample[]>();
-    for (const { rule_id, ...sample } of await this.readOutput('rule_samples')) {
-      samples.set(rule_id, [...(samples.get(rule_id) ?? []), sample]);
-    }
-    // Spark does not keep the plan's ORDER BY across its write: lowest row numbers first, as the report promises.
-    for (const list of samples.values()) list.sort((a, b) => a.source_row_number - b.source_row_number);
-    const [dimensionFailures] = await this.readOutput('dimension_failures');
-    if (!dimensionFailures) throw new SparkOutputError(this.jobId, 'dimension_failures', 'no row');
-    return { total, quarantined, counts, samples, dimensionFailures };
-  }
-
-  /** dedupe: exact and conflicting duplicates, and the rows left to publish. */
-  private async readDuplicates(checks: Checks): Promise<Findings> {
-    const [duplicates] = await this.readOutput('duplicate_counts');
-    if (!duplicates) throw new SparkOutputError(this.jobId, 'duplicate_counts', 'no row');
-    const exact = duplicates.repeated_rows - duplicates.distinct_lines;
-    const conflicting = duplicates.distinct_lines - duplicates.kept;
-    const processed = checks.total - checks.quarantined - exact - conflicting;
-    return { ...checks, processed, exact, conflicting, flagged: duplicates.flagged };
-  }
-
-  /** The rows of a JSON output: JSON lines in its part files (Spark writes one, with `_SUCCESS` beside it). */
-  private async readOutput<K extends keyof typeof OUTPUTS>(name: K): Promise<Array<z.output<(typeof OUTPUTS)[K]>>> {
-    const keys = (await this.deps.store.list(`${tempPrefix(this.jobId)}${name}/`)).filter((k) => k.endsWith('.json'));
-    const rows: Array<z.output<(typeof OUTPUTS)[K]>> = [];
-    for (const key of keys) {
-      for (const line of (await this.deps.store.readText(key)).split('\n')) {
-        if (line.trim() === '') continue;
-        const parsed = OUTPUTS[name].safeParse(JSON.parse(line));
-        if (!parsed.success) throw new SparkOutputError(this.jobId, name, 'a row does not match the plan');
-        rows.push(parsed.data as z.output<(typeof OUTPUTS)[K]>);
-      }
-    }
-    return rows;
-  }
-
-  /**
-   * The quarantined rows' part files as `quarantine/rows/<sourceKey>-<n>.parquet`; this source's
-   * earlier files (either naming) that were not rewritten are removed. Returns the pattern of the keys.
-   */
-  private async publishQuarantine(quarantined: number): Promise<string | null> {
-    const parts = quarantined === 0 ? [] : await this.parquetParts('quarantine/');
-    const published = await this.copyParts(
-      parts.map((key, n) => [key, `quarantine/rows/${this.sourceKey}-${n}.parquet`]),
-    );
-    await dropStale(this.deps.store, 'quarantine/rows', ownQuarantineFiles(this.sourceKey), published);
-    return published.length > 0 ? `quarantine/rows/${this.sourceKey}-*.parquet` : null;
-  }
-
-  /** The claims' part files into their months as `<sourceKey>-<n>.parquet`; this source's stale files are removed. */
-  private async publishClaims(): Promise<{ published: string[]; touched: string[] }> {
-    const next = new Map<string, number>();
-    const moves: Array<[string, string]> = [];
-    for (const key of await this.parquetParts('claims/')) {
-      const match = SPARK_MONTH.exec(key);
-      if (!match) throw new SparkOutputError(this.jobId, 'claims', 'a part file outside year=/month= folders');
-      const partition = `year=${match[1]}/month=${match[2]}`;
-      const n = next.get(partition) ?? 0;
-      next.set(partition, n + 1);
-      moves.push([key, `processed/claims/${partition}/${this.sourceKey}-${n}.parquet`]);
-    }
-    const published = await this.copyParts(moves);
-    const touched = new Set(published.map(monthOf));
-    const stale = await dropStale(this.deps.store, 'processed/claims', ownClaimFiles(this.sourceKey), published);
-    for (const key of stale) touched.add(monthOf(key));
-    return { published, touched: [...touched].sort() };
-  }
-
-  /** Part files of an output folder, in name order (`part-00000-...`), without `_SUCCESS` and checksums. */
-  private async parquetParts(folder: string): Promise<string[]> {
-    return (await this.deps.store.list(`${tempPrefix(this.jobId)}${folder}`)).filter((k) => k.endsWith('.parquet'));
-  }
-
-  private async copyParts(moves: ReadonlyArray<readonly [string, string]>): Promise<string[]> {
-    for (const [from, to] of moves) await this.deps.store.copy(from, to);
-    return moves.map(([, to]) => to);
-  }
-
-  private report(
-    status: JobStatus,
-    rules: ReturnType<typeof resolveManifestRules>,
-    findings: ReportFindings,
-  ): ValidationReport {
-    const { manifest, run, deps } = this;
-    const timings: Record<string, number> = { publish: Math.round(performance.now() - this.started) };
-    if (run.executionSeconds !== null) timings.spark = run.executionSeconds * 1000;
-    return buildValidationReport(
-      {
-        status,
-        mode: 'run',
-        publishes: true,
-        rules,
-        jobId: manifest.task.job_id,
-        inputFile: manifest.task.input_file,
-        sha256: manifest.task.sha256,
-        format: manifest.format,
-        // The Spark plan maps columns by their canonical names; it does not choose a source profile.
-        profile: null,
-        dataSource: manifest.data_source,
-        startedAt: new Date(manifest.started_at),
-        finishedAt: deps.clock.now(),
-        skippedRules: manifest.skipped_rules,
-        unknownColumns: manifest.unknown_columns,
-        missingOptionalColumns: manifest.missing_optional_columns,
-        timings,
-        locate: (key) => deps.store.locate(key),
-      },
-      findings,
-    );
-  }
+  if (run.executionSeconds !== null) timings.spark = run.executionSeconds * 1000;
+  const status: JobStatus = halt ? 'FAILED' : 'SUCCEEDED';
+  const facts = {
+    status,
+    mode: 'run' as const,
+    publishes: true,
+    rules,
+    jobId: task.job_id,
+    inputFile: task.input_file,
+    sha256: task.sha256,
+    format: manifest.format,
+    // The Spark plan maps columns by their canonical names; it does not choose a source profile.
+    profile: null,
+    dataSource: manifest.data_source,
+    startedAt,
+    finishedAt: deps.clock.now(),
+    skippedRules: manifest.skipped_rules,
+    unknownColumns: manifest.unknown_columns,
+    missingOptionalColumns: manifest.missing_optional_columns,
+    timings,
+  };
+  const findings = findingsOf(measured, published, { fileError: halt, quarantineFile, archive });
+  const report = await recordReport(deps, facts, findings, { job_run_id: run.runId });
+  await finishFileJob(task, { status, report, touchedMonths: published?.touched ?? [] }, deps, FUNCTION_NAME);
 }
-
-type Findings = Omit<ReportFindings, 'fileError' | 'outputs'>;
-type Checks = Omit<Findings, 'processed' | 'exact' | 'conflicting' | 'flagged'>;
-
-interface Published {
-  readonly findings: Findings;
-  readonly outputs: ValidationReport['outputs'];
-  readonly touched: readonly string[];
-}
-
-const tempPrefix = (jobId: string): string => `temp/${jobId}/`;
 
 /** Everything under `temp/<job_id>/`, the manifest last: while it exists, the job is not completed. */
 async function dropTemp(store: ObjectStore, jobId: string): Promise<void> {

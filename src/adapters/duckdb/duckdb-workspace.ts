@@ -1,0 +1,195 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import type {
+  CsvFileRead,
+  Ingested,
+  IngestRead,
+  JobWorkspace,
+  LoadedUnread,
+  StagedClaimFile,
+  StagedFile,
+  UnreadRecords,
+} from '../../pipeline/file-job/job-workspace.ts';
+import type { Engine } from '../../pipeline/ports.ts';
+import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
+import {
+  csvRelation,
+  type FileRead,
+  jsonArrayRecords,
+  jsonField,
+  jsonKeys,
+  jsonRelation,
+  loadRejects,
+  ndjsonLineRelation,
+  ndjsonRows,
+  numberedParquet,
+  rejectsRelation,
+  renumberedChecked,
+} from '../../plan/duckdb-ingest.ts';
+
+/** Up to this many months a file's claims are written month by month, beyond it partitioned in one pass. */
+const MONTHS_WRITTEN_ONE_BY_ONE = 3;
+const PUBLISHED = 'FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880';
+const q = duckdbDialect.quoteIdent;
+const lit = duckdbDialect.stringLiteral;
+
+/**
+ * A job's workspace in a DuckDB connection: temp tables named per job (concurrent jobs share a
+ * database) and Parquet files in the job's scratch folder, which streamed statements write so
+ * memory stays flat however large the file.
+ */
+export class DuckDbWorkspace implements JobWorkspace {
+  readonly dialect = duckdbDialect;
+  private readonly tables: string[] = [];
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly jobId: string,
+    private readonly scratch: string,
+  ) {}
+
+  query(sql: string): Promise<Record<string, unknown>[]> {
+    return this.engine.query(sql);
+  }
+
+  /**
+   * The file's rows as text, in file order, to raw.parquet, so the Parquet reader can number them
+   * and the checks scan columnar data in parallel instead of re-parsing the file.
+   */
+  async ingest({ path, format, gzip, maxRecordBytes }: IngestRead): Promise<Ingested> {
+    const raw = `${this.scratch}/raw.parquet`;
+    const read: FileRead = { path, gzip, maxRecordBytes };
+    if (format.kind === 'csv') {
+      const unread = { table: this.table('csv_rejects_raw'), columns: format.header, headerLines: 1 as const };
+      const csv = { ...read, delimiter: format.delimiter, columns: format.header, rejectsTable: unread.table };
+      await this.writeScratch(`SELECT * FROM ${csvRelation(csv)}`, 'raw.parquet');
+      const source = { names: format.header, expr: (name: string) => `src.${q(name)}` };
+      return { source, unread, rows: numberedParquet(raw) };
+    }
+    let unread: UnreadRecords | null = null;
+    let rows = numberedParquet(raw);
+    if (format.kind === 'ndjson') {
+      unread = { table: this.table('ndjson_rejects_raw'), columns: ['_record'], headerLines: 0 };
+      await this.writeScratch(
+        `SELECT * FROM ${ndjsonLineRelation({ ...read, rejectsTable: unread.table })}`,
+        'raw.parquet',
+      );
+      rows = ndjsonRows(rows);
+    } else {
+      await this.writeScratch(`SELECT * FROM ${jsonRelation(jsonArrayRecords(read))}`, 'raw.parquet');
+    }
+    const keys = await this.engine.query(jsonKeys(rows));
+    return { source: { names: keys.map((r) => String(r.key)), expr: jsonField }, unread, rows };
+  }
+
+  csvFiles(reads: readonly CsvFileRead[]): string {
+    return `(${reads.map((r) => `SELECT * FROM ${csvRelation(r)}`).join(' UNION ALL BY NAME ')})`;
+  }
+
+  async createTable(name: string, select: string): Promise<string> {
+    const table = q(this.table(name));
+    await this.engine.run(`CREATE TEMP TABLE ${table} AS ${select}`);
+    return table;
+  }
+
+  async insertInto(table: string, select: string): Promise<void> {
+    await this.engine.run(`INSERT INTO ${table} ${select}`);
+  }
+
+  async materialize(name: string, select: string): Promise<string> {
+    await this.unordered(() => this.writeScratch(select, `${name}.parquet`));
+    return this.scratchRelation(name);
+  }
+
+  async loadUnread(unread: UnreadRecords): Promise<LoadedUnread | null> {
+    const [rejected] = await this.engine.query(`SELECT COUNT(*) AS n FROM ${q(unread.table)}`);
+    if (Number(rejected?.n ?? 0) === 0) return null;
+    const table = this.table('rejects');
+    await this.engine.run(loadRejects(table, unread.table, unread.headerLines));
+    const [loaded] = await this.engine.query(`SELECT COUNT(*) AS n FROM ${q(table)}`);
+    return { table, rows: rejectsRelation(table, unread.columns), count: Number(loaded?.n ?? 0) };
+  }
+
+  async mergeUnread(name: string, unread: LoadedUnread, checkedUnread: string): Promise<string> {
+    const checked = this.scratchRelation(name);
+    const merged = renumberedChecked(checked, unread.table, checkedUnread, 'source_row_number');
+    await this.writeScratch(merged, 'renumbered.parquet');
+    await rename(`${this.scratch}/renumbered.parquet`, `${this.scratch}/${name}.parquet`);
+    return checked;
+  }
+
+  async stage(name: string, select: string): Promise<StagedFile> {
+    const local = `${this.scratch}/${name}.parquet`;
+    await this.engine.run(`COPY (${select}) TO ${lit(local)} (FORMAT parquet, COMPRESSION zstd)`);
+    return { local };
+  }
+
+  async stagePartitioned(name: string, select: string): Promise<StagedClaimFile[]> {
+    const folder = `${this.scratch}/${name}`;
+    const months = await this.engine.query(`SELECT DISTINCT year, month FROM (${select}) ORDER BY year, month`);
+    if (months.length > MONTHS_WRITTEN_ONE_BY_ONE) {
+      await this.engine.run(
+        `COPY (${select}) TO ${lit(folder)} (${PUBLISHED}, PARTITION_BY (year, month), FILENAME_PATTERN 'part_{i}')`,
+      );
+    } else {
+      // A feed usually spans a month or two: plain writes per month beat the partitioned writer.
+      for (const { year, month } of months) {
+        const dir = `${folder}/year=${year}/month=${month}`;
+        await mkdir(dir, { recursive: true });
+        await this.engine.run(
+          `COPY (SELECT * EXCLUDE (year, month) FROM (${select}) WHERE year = ${lit(String(year))} AND month = ${lit(String(month))})
+             TO ${lit(`${dir}/part_0.parquet`)} (${PUBLISHED})`,
+        );
+      }
+    }
+    return listPartitioned(folder);
+  }
+
+  async dispose(): Promise<void> {
+    for (const table of this.tables) await this.engine.run(`DROP TABLE IF EXISTS ${q(table)}`);
+  }
+
+  /**
+   * Runs work whose output order does not matter (rows carry their source_row_number) without
+   * DuckDB's insertion-order guarantee, which otherwise buffers out-of-order batches in memory.
+   */
+  private async unordered<T>(work: () => Promise<T>): Promise<T> {
+    await this.engine.run('SET preserve_insertion_order = false');
+    try {
+      return await work();
+    } finally {
+      await this.engine.run('RESET preserve_insertion_order');
+    }
+  }
+
+  private scratchRelation(name: string): string {
+    return `read_parquet(${lit(`${this.scratch}/${name}.parquet`)})`;
+  }
+
+  private async writeScratch(select: string, file: string): Promise<void> {
+    await this.engine.run(
+      `COPY (${select}) TO ${lit(`${this.scratch}/${file}`)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
+    );
+  }
+
+  private table(stage: string): string {
+    const name = `${stage}_${this.jobId.replaceAll('-', '_')}`;
+    if (!this.tables.includes(name)) this.tables.push(name);
+    return name;
+  }
+}
+
+/** The files a partitioned write left under `year=/month=` folders, in their writer's order within each month. */
+async function listPartitioned(folder: string): Promise<StagedClaimFile[]> {
+  const written = existsSync(folder) ? await readdir(folder, { recursive: true }) : [];
+  const files: Array<StagedClaimFile & { readonly part: number }> = [];
+  for (const relative of written.map((p) => p.split(sep).join('/'))) {
+    const match = /^year=(\d+)\/month=(\d+)\/part_(\d+)\.parquet$/.exec(relative);
+    if (!match) continue;
+    const [, year = '', month = '', part = ''] = match;
+    files.push({ year, month, part: Number(part), file: { local: join(folder, relative) } });
+  }
+  files.sort((a, b) => a.year.localeCompare(b.year) || a.month.localeCompare(b.month) || a.part - b.part);
+  return files.map(({ year, month, file }) => ({ year, month, file }));
+}

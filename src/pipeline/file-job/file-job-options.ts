@@ -1,0 +1,66 @@
+import type { SourceProfile } from '../../domain/profiles/source-profile.ts';
+import type { ResolvedRules } from '../../domain/resolve-rules.ts';
+import type { PlanSettings } from '../../plan/compile-plan.ts';
+import type { ObjectStore } from '../object-store.ts';
+import type { Clock, Engine, InputFiles, Logger } from '../ports.ts';
+import type { InputLimits } from '../run-config.ts';
+import type { ProfileChoice } from '../select-profile.ts';
+import type { JobStatus, ValidationReport } from '../validation-report.ts';
+
+export interface FileJobDeps {
+  readonly engine: Engine;
+  readonly store: ObjectStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly files: InputFiles;
+  readonly onStage?: (stage: string) => void;
+  /**
+   * Serialises the moves into processed/ with other work that reads those files
+   * (aggregations): a file replaced while DuckDB reads it in two opens reads as garbage.
+   */
+  readonly exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Converters of the record formats to canonical NDJSON (the x12-837 and fhir-eob profiles). */
+  readonly convertRecords?: RecordConverters;
+}
+
+/** What a record converter reports: claims and lines written, and the claims it dropped (by position). */
+export interface ConversionSummary {
+  readonly claims: number;
+  readonly lines: number;
+  readonly errors: ReadonlyArray<{ readonly position: string; readonly segment?: string; readonly reason: string }>;
+}
+
+/** Writes a record file (X12, FHIR) as NDJSON of canonical lines. */
+export type RecordConverter = (inputPath: string, outputPath: string) => Promise<ConversionSummary>;
+export type RecordConverters = Readonly<Record<'x12' | 'fhir', RecordConverter>>;
+
+export interface FileJobOptions {
+  readonly jobId: string;
+  readonly plan: PlanSettings;
+  readonly skippedRules: ValidationReport['skipped_rules'];
+  /** Largest share of quarantined rows before the whole file is rejected. */
+  readonly errorRateThreshold: number;
+  readonly dataSource: string;
+  /** Bounds on record size and on how far a gzip file may inflate. */
+  readonly limits: InputLimits;
+  /** `validate` runs every check but writes nothing except the report. */
+  readonly mode: 'run' | 'validate';
+  /**
+   * Names the outputs, so a later delivery of the same object replaces them; by default the
+   * input path's. Needed where the path is a download that differs per job (S3 into scratch).
+   */
+  readonly sourceKey?: string;
+  /** The profiles a file may take (default: the built-ins, detected from its content). */
+  readonly profiles?: ProfileChoice;
+  /** The rules with a profile's own overrides beneath the config's (default: `plan.rules`). */
+  readonly rulesFor?: (profile: SourceProfile) => ResolvedRules;
+}
+
+export interface FileJobResult {
+  readonly jobId: string;
+  readonly inputFile: string;
+  readonly status: JobStatus;
+  readonly report: ValidationReport;
+  /** `YYYY-MM` partitions whose published files changed. */
+  readonly touchedMonths: readonly string[];
+}

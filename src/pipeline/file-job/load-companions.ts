@@ -1,0 +1,60 @@
+import { dirname, join } from 'node:path';
+import { normalizeHeaderName } from '../../domain/canonical-model.ts';
+import { globToRegExp } from '../../domain/glob.ts';
+import type { Companion, SourceLayout } from '../../domain/profiles/source-profile.ts';
+import { companionColumnsOf, companionTable, type LoadedCompanion } from '../../plan/compile-profile.ts';
+import { detectFormat } from '../detect-format.ts';
+import type { ProfileReport } from '../validation-report.ts';
+import type { JobContext } from './job-context.ts';
+import type { CsvFileRead, JobWorkspace } from './job-workspace.ts';
+
+export interface Companions {
+  readonly loaded: readonly LoadedCompanion[];
+  /** Which files each companion was read from, for the report. */
+  readonly read: ProfileReport['companions'];
+}
+
+/**
+ * Each companion file found beside the input, as a temp table of one row per key. Every file a
+ * glob matches is read (SynPUF has a beneficiary file per year); a companion whose files lack
+ * its key column is left out, and so are its columns.
+ */
+export async function loadCompanions(job: JobContext, ws: JobWorkspace, layout: SourceLayout): Promise<Companions> {
+  const loaded: LoadedCompanion[] = [];
+  const read: Array<{ name: string; files: string[] }> = [];
+  for (const companion of layout.companions ?? []) {
+    const reads = await findCompanionFiles(job, companion);
+    const byName = new Map(reads.flatMap((r) => r.columns).map((c) => [normalizeHeaderName(c), c]));
+    const key = byName.get(normalizeHeaderName(companion.key));
+    if (!key) continue;
+    const columns = companionColumnsOf(layout, companion.name)
+      .map((c) => byName.get(normalizeHeaderName(c)))
+      .filter((c): c is string => c !== undefined);
+    const select = companionTable(key, columns, ws.csvFiles(reads), ws.dialect);
+    const relation = await job.readOrHalt(() => ws.createTable(`companion_${companion.name}`, select));
+    loaded.push({ companion, relation, columns });
+    read.push({ name: companion.name, files: reads.map((r) => r.name) });
+  }
+  return { loaded, read };
+}
+
+/** The CSV files beside the input that a companion's globs match (the input itself aside). */
+async function findCompanionFiles(
+  job: JobContext,
+  companion: Companion,
+): Promise<Array<CsvFileRead & { readonly name: string }>> {
+  const folder = dirname(job.path);
+  const globs = companion.files.map((g) => globToRegExp(g, 'i'));
+  const names = await job.deps.files.list(folder);
+  const reads = [];
+  for (const name of names.filter((n) => n !== job.fileName && globs.some((g) => g.test(n))).sort()) {
+    const path = join(folder, name);
+    const head = await job.readOrHalt(() => job.deps.files.readHead(path));
+    const detection = detectFormat(name, head.bytes);
+    if (!detection.ok || detection.format.kind !== 'csv') continue;
+    const { delimiter, header } = detection.format;
+    const maxRecordBytes = job.options.limits.max_record_bytes;
+    reads.push({ name, path, gzip: head.gzip, delimiter, columns: header, maxRecordBytes });
+  }
+  return reads;
+}

@@ -1,0 +1,38 @@
+import { detectFormat, type FileHead, type InputFormat } from '../detect-format.ts';
+import { type RecordKind, recordKindOf } from '../select-profile.ts';
+import type { JobContext } from './job-context.ts';
+
+/** What the first bytes of a file tell: its format, and a record format (X12, FHIR) if it is one. */
+export interface OpenedInput {
+  readonly head: FileHead;
+  readonly format: InputFormat;
+  readonly recordKind: RecordKind | null;
+}
+
+/**
+ * Reads the head of the file and decides how to read the rest; an empty, unreadable or
+ * over-inflating file is rejected here, before the engine sees it.
+ */
+export async function openInput(job: JobContext): Promise<OpenedInput> {
+  const head = await job.readOrHalt(() => job.deps.files.readHead(job.path));
+  if (head.bytes.length === 0) throw job.halt('empty_file', 'the file is empty (0 bytes)');
+  if (head.gzip) await job.timed('inflate', () => checkInflatedSize(job));
+  const detection = detectFormat(job.fileName, head.bytes);
+  if (!detection.ok) throw job.halt('unreadable_file', detection.reason);
+  return { head, format: detection.format, recordKind: recordKindOf(head.bytes) };
+}
+
+/**
+ * A gzip bomb is stopped here, inflated only up to the limit (and its output dropped), before
+ * the engine or a converter reads it: one bounded pass instead of a disk or memory filled.
+ */
+async function checkInflatedSize(job: JobContext): Promise<void> {
+  const { max_decompressed_bytes: maxBytes, max_compression_ratio: maxRatio } = job.options.limits;
+  const compressed = await job.deps.files.size(job.path);
+  const limit = Math.min(maxBytes, Math.floor(compressed * maxRatio));
+  if ((await job.deps.files.countInflatedBytes(job.path, limit)) !== null) return;
+  throw job.halt(
+    'decompression_limit_exceeded',
+    `the gzip content inflates past ${limit} bytes (limits: ${maxBytes} bytes, ${maxRatio} times its ${compressed} compressed bytes); it was not read`,
+  );
+}

@@ -1,0 +1,118 @@
+import type { RowRule } from '../../domain/rule.ts';
+import {
+  claimFileKey,
+  monthOf,
+  ownClaimFiles,
+  ownQuarantineFiles,
+  PREFIXES,
+  quarantineRowsKey,
+} from '../../domain/store-layout.ts';
+import { type FileHalt, judgeCheckedRows, judgeRowCount } from '../file-verdict.ts';
+import type { ObjectStore } from '../object-store.ts';
+import { dropStale } from '../published-keys.ts';
+import type { ValidationReport } from '../validation-report.ts';
+import type { CheckedRows, Measured } from './checked-rows.ts';
+import type { StagedClaimFile, StagedFile } from './job-workspace.ts';
+import type { Timed } from './stage-timer.ts';
+
+/** The dedupe stage's findings, in the report's terms. */
+export interface Deduplicated {
+  readonly processed: number;
+  readonly exact: number;
+  readonly conflicting: number;
+  readonly flagged: number;
+}
+
+/** Nothing deduplicated: a file rejected whole, or rows that are not claim lines. */
+export const NOT_DEDUPLICATED: Deduplicated = { processed: 0, exact: 0, conflicting: 0, flagged: 0 };
+
+export interface Published {
+  readonly deduplicated: Deduplicated;
+  readonly outputs: Pick<ValidationReport['outputs'], 'processed' | 'quarantine_rows'>;
+  /** `YYYY-MM` partitions whose published files changed. */
+  readonly touched: readonly string[];
+}
+
+export interface PublishContext {
+  readonly store: ObjectStore;
+  /** Names the outputs, so a later delivery of the same object replaces them. */
+  readonly sourceKey: string;
+  /** `validate` deduplicates (to count) but publishes nothing. */
+  readonly mode: 'run' | 'validate';
+  readonly timed: Timed;
+  /** Serialises the moves into processed/ with the aggregations that read those files. */
+  readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+/** The checks' counts, and the file-level verdict on them: null, or why the whole file is rejected. */
+export async function judgeChecked(
+  rows: CheckedRows,
+  rules: readonly RowRule[],
+  errorRateThreshold: number,
+  timed: Timed,
+): Promise<{ readonly measured: Measured; readonly halt: FileHalt | null }> {
+  const summary = await timed('measure', () => rows.summarize());
+  const empty = judgeRowCount(summary.total);
+  if (empty) {
+    return { measured: { ...summary, counts: new Map(), samples: new Map(), dimensionFailures: null }, halt: empty };
+  }
+  const measured = await timed('measure', () => rows.measure(summary));
+  return { measured, halt: judgeCheckedRows(measured, rules, errorRateThreshold) };
+}
+
+/** dedupe, route, publish: the duplicates counted, then the quarantined rows and the claims moved into place. */
+export async function publishChecked(rows: CheckedRows, measured: Measured, ctx: PublishContext): Promise<Published> {
+  const counts = await ctx.timed('dedupe', () => rows.countDuplicates());
+  const exact = counts.repeated_rows - counts.distinct_lines;
+  const conflicting = counts.distinct_lines - counts.kept;
+  const processed = measured.total - measured.quarantined - exact - conflicting;
+  const deduplicated = { processed, exact, conflicting, flagged: counts.flagged };
+  if (ctx.mode === 'validate') return { deduplicated, outputs: { processed: [], quarantine_rows: null }, touched: [] };
+  const quarantineRows = await ctx.timed('route', async () =>
+    placeQuarantine(ctx, measured.quarantined === 0 ? [] : await rows.stageQuarantine()),
+  );
+  const { published, touched } = await ctx.timed('publish', async () => {
+    const staged = processed > 0 ? await rows.stageClaims() : [];
+    return ctx.exclusive(() => placeClaims(ctx, staged));
+  });
+  return { deduplicated, outputs: { processed: published, quarantine_rows: quarantineRows }, touched };
+}
+
+/** Moves a staged file to `key`: a local file is moved in, an object in the store is copied. */
+export async function placeStaged(store: ObjectStore, file: StagedFile, key: string): Promise<void> {
+  if ('local' in file) await store.publish(file.local, key);
+  else await store.copy(file.key, key);
+}
+
+/**
+ * The quarantined rows as `<sourceKey>.parquet`, or numbered parts when the engine wrote several;
+ * this source's earlier files (either naming) not rewritten are removed. Returns the key or the parts' pattern.
+ */
+async function placeQuarantine(ctx: PublishContext, staged: readonly StagedFile[]): Promise<string | null> {
+  const keys = staged.map((_, n) => quarantineRowsKey(ctx.sourceKey, staged.length === 1 ? null : n));
+  for (const [n, file] of staged.entries()) await placeStaged(ctx.store, file, keys[n] as string);
+  await dropStale(ctx.store, PREFIXES.quarantineRows, ownQuarantineFiles(ctx.sourceKey), keys);
+  if (staged.length <= 1) return keys[0] ?? null;
+  return quarantineRowsKey(ctx.sourceKey, '*');
+}
+
+/** The claims into their months as `<sourceKey>-<n>.parquet`; this source's stale files are removed. */
+async function placeClaims(
+  ctx: PublishContext,
+  staged: readonly StagedClaimFile[],
+): Promise<{ published: string[]; touched: string[] }> {
+  const next = new Map<string, number>();
+  const published: string[] = [];
+  for (const { year, month, file } of staged) {
+    const n = next.get(`${year}-${month}`) ?? 0;
+    next.set(`${year}-${month}`, n + 1);
+    const key = claimFileKey(ctx.sourceKey, year, month, n);
+    await placeStaged(ctx.store, file, key);
+    published.push(key);
+  }
+  const touched = new Set(published.map(monthOf));
+  for (const key of await dropStale(ctx.store, PREFIXES.processedClaims, ownClaimFiles(ctx.sourceKey), published)) {
+    touched.add(monthOf(key));
+  }
+  return { published, touched: [...touched].sort() };
+}
