@@ -62,6 +62,10 @@ const reports = [];
 for (const f of files.filter((f) => f.startsWith('validation-reports/') && f.endsWith('.json'))) {
   const report = JSON.parse(await readFile(join(root, f), 'utf8')) as Record<string, unknown>;
   const kept = Object.fromEntries(Object.entries(report).filter(([k]) => !VOLATILE.has(k)));
+  // Sample rows come lowest row number first; rows sharing one (a wide record's lines) come in no fixed order.
+  for (const rule of (kept.rules ?? []) as Array<{ samples: Array<Record<string, unknown>> }>) {
+    rule.samples.sort((a, b) => JSON.stringify(Object.values(a)).localeCompare(JSON.stringify(Object.values(b))));
+  }
   // Output keys carry the job id (archive, quarantine/files) and the source key's path digest.
   reports.push(JSON.parse(JSON.stringify(kept).replace(/claims-etl-\d{8}-\d{6}-\d{4}/g, '<job>')));
 }
