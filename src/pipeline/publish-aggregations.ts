@@ -1,7 +1,11 @@
 import { AGGREGATIONS } from '../domain/aggregations.ts';
+import { aggregationKey, claimPartitionPrefix } from '../domain/store-layout.ts';
 import { compileAggregation } from '../plan/compile-aggregation.ts';
+import { placeStaged } from './file-job/publish-checked.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Engine } from './ports.ts';
+
+const SCRATCH = 'aggregations';
 
 /**
  * Recomputes every aggregation for the months whose claim files changed, from all files
@@ -13,31 +17,26 @@ export async function publishAggregations(
   store: ObjectStore,
 ): Promise<string[]> {
   const written: string[] = [];
-  const sql = engine.dialect;
-  const scratch = await store.scratchDir('aggregations');
+  const ws = engine.openWorkspace(SCRATCH, await store.scratchDir(SCRATCH));
   try {
     for (const yearMonth of months) {
       const [year = '', month = ''] = yearMonth.split('-');
-      const partition = `processed/claims/year=${year}/month=${month}`;
-      const files = (await store.list(partition)).filter((k) => k.endsWith('.parquet'));
-      const paths = await Promise.all(files.map((f) => store.fetchLocal(f, 'aggregations')));
+      const files = (await store.list(claimPartitionPrefix(year, month))).filter((k) => k.endsWith('.parquet'));
+      const lines = ws.parquetFiles(await Promise.all(files.map((f) => store.fetchLocal(f, SCRATCH))));
       for (const aggregation of AGGREGATIONS) {
-        const key = `processed/aggregations/${aggregation.name}/${year}-${month}.parquet`;
+        const key = aggregationKey(aggregation.name, year, month);
         if (files.length === 0) {
           await store.delete(key);
           continue;
         }
-        const lines = `read_parquet([${paths.map((p) => sql.stringLiteral(p)).join(', ')}], union_by_name = true)`;
-        const local = `${scratch}/${aggregation.name}-${year}-${month}.parquet`;
-        await engine.run(
-          `COPY (${compileAggregation(sql, aggregation, lines, year, month)}) TO ${sql.stringLiteral(local)} (FORMAT parquet)`,
-        );
-        await store.publish(local, key);
+        const select = compileAggregation(ws.dialect, aggregation, lines, year, month);
+        await placeStaged(store, await ws.stage(`${aggregation.name}-${year}-${month}`, select), key);
         written.push(key);
       }
     }
   } finally {
-    await store.dropScratch('aggregations');
+    await ws.dispose();
+    await store.dropScratch(SCRATCH);
   }
   return written;
 }

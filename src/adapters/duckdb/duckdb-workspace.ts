@@ -87,6 +87,10 @@ export class DuckDbWorkspace implements JobWorkspace {
     return `(${reads.map((r) => `SELECT * FROM ${csvRelation(r)}`).join(' UNION ALL BY NAME ')})`;
   }
 
+  parquetFiles(paths: readonly string[]): string {
+    return `read_parquet([${paths.map(lit).join(', ')}], union_by_name = true)`;
+  }
+
   async createTable(name: string, select: string): Promise<string> {
     const table = q(this.table(name));
     await this.engine.run(`CREATE TEMP TABLE ${table} AS ${select}`);

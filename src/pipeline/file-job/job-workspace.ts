@@ -67,6 +67,8 @@ export interface JobWorkspace {
   ingest(read: IngestRead): Promise<Ingested>;
   /** CSV files read as one relation (columns by name), for a companion table. */
   csvFiles(reads: readonly CsvFileRead[]): string;
+  /** Local Parquet files read as one relation (columns by name). */
+  parquetFiles(paths: readonly string[]): string;
   /** A temp table of the rows of `select`, dropped with the workspace; returns the relation naming it. */
   createTable(name: string, select: string): Promise<string>;
   /** Adds the rows of `select` to a table made by `createTable`. */
