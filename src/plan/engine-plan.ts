@@ -3,13 +3,13 @@ import { missingRequiredColumns } from '../domain/canonical-model.ts';
 import type { CodeSetName } from '../domain/code-sets.ts';
 import { ClaimFileError, ClaimflowError } from '../domain/errors.ts';
 import { DIMENSIONS } from '../domain/quality-score.ts';
+import type { SqlDialect } from '../domain/sql-dialect.ts';
 import { detectFormat, type FileHead } from '../pipeline/detect-format.ts';
 import type { FileSettings } from '../pipeline/file-settings.ts';
 import { headColumns } from '../pipeline/head-columns.ts';
 import { compileAggregationByMonth } from './compile-aggregation.ts';
 import { codeSetRelation, compileCodeSet } from './compile-code-set.ts';
 import { StagePlan } from './compile-plan.ts';
-import type { SqlDialect } from './dialect.ts';
 import { mapSourceColumns } from './map-columns.ts';
 
 export const ENGINE_PLAN_VERSION = 1;
