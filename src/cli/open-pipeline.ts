@@ -14,7 +14,7 @@ import { makePrivateDir } from '../adapters/local-store/private-dir.ts';
 import { countInflatedBytes, readHead } from '../adapters/local-store/read-head.ts';
 import { StoreDeadLetterQueue } from '../adapters/local-store/store-dead-letters.ts';
 import { convertX12 } from '../adapters/x12/convert-x12.ts';
-import { HEAD_BYTES } from '../pipeline/detect-format.ts';
+import { HEAD_BYTES } from '../domain/detect-format.ts';
 import { createFileSettings, type FileSettings } from '../pipeline/file-settings.ts';
 import { createJobIdSource } from '../pipeline/job-id.ts';
 import type { ObjectStore } from '../pipeline/object-store.ts';

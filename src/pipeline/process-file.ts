@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { countMissingOptionalColumns, normalizeHeaderName } from '../domain/canonical-model.ts';
+import { detectFormat, type FileHead, type InputFormat } from '../domain/detect-format.ts';
 import { ClaimFileError } from '../domain/errors.ts';
 import { globToRegExp } from '../domain/glob.ts';
 import { BUILTIN_PROFILES } from '../domain/profiles/builtin-profiles.ts';
@@ -37,7 +38,6 @@ import {
   renumberedChecked,
 } from '../plan/duckdb-ingest.ts';
 import { buildValidationReport, writeValidationReport } from './build-report.ts';
-import { detectFormat, type FileHead, type InputFormat } from './detect-format.ts';
 import { judgeCheckedRows, judgeRowCount } from './file-verdict.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';

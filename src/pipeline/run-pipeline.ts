@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { FileHead } from './detect-format.ts';
+import type { FileHead } from '../domain/detect-format.ts';
 import type { FileSettings } from './file-settings.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';

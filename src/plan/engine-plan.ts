@@ -1,12 +1,12 @@
 import { AGGREGATIONS } from '../domain/aggregations.ts';
 import { missingRequiredColumns } from '../domain/canonical-model.ts';
 import type { CodeSetName } from '../domain/code-sets.ts';
+import { detectFormat, type FileHead } from '../domain/detect-format.ts';
 import { ClaimFileError, ClaimflowError } from '../domain/errors.ts';
+import { headColumns } from '../domain/head-columns.ts';
 import { DIMENSIONS } from '../domain/quality-score.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
-import { detectFormat, type FileHead } from '../pipeline/detect-format.ts';
 import type { FileSettings } from '../pipeline/file-settings.ts';
-import { headColumns } from '../pipeline/head-columns.ts';
 import { compileAggregationByMonth } from './compile-aggregation.ts';
 import { codeSetRelation, compileCodeSet } from './compile-code-set.ts';
 import { StagePlan } from './compile-plan.ts';

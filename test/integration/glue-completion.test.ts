@@ -24,7 +24,7 @@ import { findCodeSetFilesIn } from '../../src/adapters/duckdb/load-code-sets.ts'
 import { readHead } from '../../src/adapters/local-store/read-head.ts';
 import { SqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.ts';
 import { createLogger } from '../../src/cli/logger.ts';
-import { HEAD_BYTES } from '../../src/pipeline/detect-format.ts';
+import { HEAD_BYTES } from '../../src/domain/detect-format.ts';
 import { createFileSettings } from '../../src/pipeline/file-settings.ts';
 import { type FileTask, TOPICS, type Topic } from '../../src/pipeline/messages.ts';
 import { runConfigSchema } from '../../src/pipeline/run-config.ts';

@@ -5,7 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createLogger } from '../../cli/logger.ts';
 import type { CodeSetName } from '../../domain/code-sets.ts';
-import { HEAD_BYTES } from '../../pipeline/detect-format.ts';
+import { HEAD_BYTES } from '../../domain/detect-format.ts';
 import { createFileSettings } from '../../pipeline/file-settings.ts';
 import type { HandlerDeps } from '../../pipeline/handlers/handler-deps.ts';
 import { createJobIdSource } from '../../pipeline/job-id.ts';

@@ -1,5 +1,5 @@
+import type { FileHead } from '../../domain/detect-format.ts';
 import { sanitizeErrorMessage } from '../../domain/redact.ts';
-import type { FileHead } from '../detect-format.ts';
 import type { FileSettings } from '../file-settings.ts';
 import type { Ledger } from '../ledger.ts';
 import type { ErrorEvent, JobStatus, PipelineEvent } from '../messages.ts';
