@@ -3,12 +3,12 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { openAuditTrail } from '../adapters/audit/audit-trail.ts';
 import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
+import { createLogger } from '../adapters/logging/json-logger.ts';
 import { UsageError } from '../domain/errors.ts';
 import { systemClock } from '../pipeline/ports.ts';
 import { InsecureBindError, startDashboardServer } from '../web/dashboard-server.ts';
 import { env } from './env.ts';
 import { loadConfig } from './load-config.ts';
-import { createLogger } from './logger.ts';
 import { openAlerts } from './open-alerts.ts';
 import { EXIT } from './run-command.ts';
 

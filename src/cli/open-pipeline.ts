@@ -12,8 +12,9 @@ import { createLocalInputFiles } from '../adapters/local-store/local-input-files
 import { LocalObjectStore } from '../adapters/local-store/local-object-store.ts';
 import { makePrivateDir } from '../adapters/local-store/private-dir.ts';
 import { StoreDeadLetterQueue } from '../adapters/local-store/store-dead-letters.ts';
+import { createLogger } from '../adapters/logging/json-logger.ts';
 import { convertX12 } from '../adapters/x12/convert-x12.ts';
-import { HEAD_BYTES } from '../pipeline/detect-format.ts';
+import { HEAD_BYTES } from '../domain/detect-format.ts';
 import type { RecordConverters } from '../pipeline/file-job/file-job-options.ts';
 import { createFileSettings, type FileSettings } from '../pipeline/file-settings.ts';
 import { createJobIdSource } from '../pipeline/job-id.ts';
@@ -23,7 +24,6 @@ import { injectedFaults } from './env.ts';
 import { loadConfig } from './load-config.ts';
 import { loadKeys } from './load-keys.ts';
 import { loadProfile } from './load-profile.ts';
-import { createLogger } from './logger.ts';
 import { openAlerts, type RaiseAlert } from './open-alerts.ts';
 import type { RunFlags } from './options.ts';
 

@@ -1,4 +1,4 @@
-import type { SqlDialect } from '../plan/dialect.ts';
+import type { SqlDialect } from './sql-dialect.ts';
 
 /** Derived fields added to every published line. Documented in docs/enrichment.md. */
 export interface Enrichment {

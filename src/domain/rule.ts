@@ -1,5 +1,5 @@
-import type { SqlDialect } from '../plan/dialect.ts';
 import type { CodeSetName } from './code-sets.ts';
+import type { SqlDialect } from './sql-dialect.ts';
 
 export type RuleAction = 'quarantine' | 'warn' | 'halt';
 export type RuleSeverity = 'critical' | 'high' | 'medium' | 'low';

@@ -1,5 +1,5 @@
-import type { SqlDialect } from '../plan/dialect.ts';
-import type { FileHead } from './detect-format.ts';
+import type { FileHead } from '../domain/detect-format.ts';
+import type { SqlDialect } from '../domain/sql-dialect.ts';
 import type { JobWorkspace } from './file-job/job-workspace.ts';
 import type { Topic } from './messages.ts';
 

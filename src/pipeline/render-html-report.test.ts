@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeSample, escapeHtml, renderHtmlReport } from './render-html-report.ts';
+import { escapeHtml } from './html-report/html-text.ts';
+import { describeSample } from './html-report/rule-sections.ts';
+import { renderHtmlReport } from './render-html-report.ts';
 import type { RuleCount, ValidationReport } from './validation-report.ts';
 
 const SCRIPT = '<script>alert(1)</script>';

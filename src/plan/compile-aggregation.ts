@@ -1,5 +1,5 @@
 import { AGGREGATE_MEASURES, type Aggregation } from '../domain/aggregations.ts';
-import type { SqlDialect } from './dialect.ts';
+import type { SqlDialect } from '../domain/sql-dialect.ts';
 
 /** One month of an aggregation over `lines` (the month's published claim lines). */
 export function compileAggregation(

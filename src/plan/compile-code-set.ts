@@ -1,5 +1,5 @@
 import { CODE_SET_SOURCES, type CodeSetName } from '../domain/code-sets.ts';
-import type { SqlDialect } from './dialect.ts';
+import type { SqlDialect } from '../domain/sql-dialect.ts';
 
 /** The relation (table or view) holding a reference list's codes. */
 export const codeSetRelation = (set: CodeSetName): string => `ref_${set}`;

@@ -3,7 +3,7 @@ import type { CodeSetName } from '../domain/code-sets.ts';
 import { ENRICHMENTS } from '../domain/enrichment.ts';
 import type { RowRule, RuleContext, RuleDimension, RuleThresholds } from '../domain/rule.ts';
 import { CONFLICTING_DUPLICATE_KEY } from '../domain/rule-catalog.ts';
-import type { SqlDialect } from './dialect.ts';
+import type { SqlDialect } from '../domain/sql-dialect.ts';
 import { nullOf, trimmedTextOf, typedValueOf } from './normalize.ts';
 
 /** Columns the pipeline adds to every row besides the canonical ones. */

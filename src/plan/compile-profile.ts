@@ -9,8 +9,8 @@ import {
   type SourceLayout,
   splitColumnRef,
 } from '../domain/profiles/source-profile.ts';
+import type { SqlDialect } from '../domain/sql-dialect.ts';
 import type { ColumnMapping } from './compile-plan.ts';
-import type { SqlDialect } from './dialect.ts';
 import { mapSourceColumns } from './map-columns.ts';
 import { AMOUNT_TYPE } from './normalize.ts';
 

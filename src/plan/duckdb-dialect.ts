@@ -1,4 +1,5 @@
-import { type SqlDialect, sumOfFlagBits } from './dialect.ts';
+import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { sumOfFlagBits } from './dialect.ts';
 
 /** Feed date formats: ISO, compact, US, and day-month-name-year. */
 const DATE_FORMATS = ['%Y-%m-%d', '%Y%m%d', '%m/%d/%Y', '%d-%b-%Y'];

@@ -1,15 +1,14 @@
 import { AGGREGATIONS } from '../domain/aggregations.ts';
 import { missingRequiredColumns } from '../domain/canonical-model.ts';
 import type { CodeSetName } from '../domain/code-sets.ts';
+import { detectFormat, type FileHead } from '../domain/detect-format.ts';
 import { ClaimFileError, ClaimflowError } from '../domain/errors.ts';
+import { headColumns } from '../domain/head-columns.ts';
 import { DIMENSIONS } from '../domain/quality-score.ts';
-import { detectFormat, type FileHead } from '../pipeline/detect-format.ts';
-import type { FileSettings } from '../pipeline/file-settings.ts';
-import { headColumns } from '../pipeline/head-columns.ts';
+import type { SqlDialect } from '../domain/sql-dialect.ts';
 import { compileAggregationByMonth } from './compile-aggregation.ts';
 import { codeSetRelation, compileCodeSet } from './compile-code-set.ts';
-import { StagePlan } from './compile-plan.ts';
-import type { SqlDialect } from './dialect.ts';
+import { type PlanSettings, StagePlan } from './compile-plan.ts';
 import { mapSourceColumns } from './map-columns.ts';
 
 export const ENGINE_PLAN_VERSION = 1;
@@ -58,6 +57,12 @@ export interface EnginePlan {
   readonly statements: readonly EngineStatement[];
 }
 
+/** What the plan reads of a file's settings; the pipeline's FileSettings carries more. */
+export interface EnginePlanSettings {
+  readonly plan: PlanSettings;
+  readonly dataSource: string;
+}
+
 export interface EnginePlanRequest {
   readonly dialect: SqlDialect;
   readonly jobId: string;
@@ -65,7 +70,7 @@ export interface EnginePlanRequest {
   /** Where the engine reads the file. */
   readonly inputPath: string;
   readonly head: FileHead;
-  readonly settings: Pick<FileSettings, 'plan' | 'dataSource'>;
+  readonly settings: EnginePlanSettings;
   readonly ingestDatetime: string;
   /** Where the engine reads each reference list the rules need. */
   readonly codeSetFiles: ReadonlyMap<CodeSetName, string>;

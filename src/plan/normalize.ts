@@ -1,5 +1,5 @@
 import type { CanonicalColumn, ColumnKind } from '../domain/canonical-model.ts';
-import type { SqlDialect } from './dialect.ts';
+import type { SqlDialect } from '../domain/sql-dialect.ts';
 
 export const AMOUNT_TYPE = { precision: 12, scale: 2 } as const;
 export const QUANTITY_TYPE = { precision: 12, scale: 3 } as const;

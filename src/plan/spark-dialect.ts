@@ -1,4 +1,5 @@
-import { type SqlDialect, sumOfFlagBits } from './dialect.ts';
+import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { sumOfFlagBits } from './dialect.ts';
 
 /**
  * What the SQL below assumes of the session. Without it a bad cast or date fails the job instead

@@ -17,8 +17,8 @@ import { createTriggerHandler } from '../../src/adapters/aws/lambda/trigger.ts';
 import { createValidationHandler } from '../../src/adapters/aws/lambda/validation.ts';
 import { type LambdaEnv, parseLambdaEnv } from '../../src/adapters/aws/lambda-env.ts';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.ts';
+import { createLogger } from '../../src/adapters/logging/json-logger.ts';
 import { SqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.ts';
-import { createLogger } from '../../src/cli/logger.ts';
 import { TOPICS, type Topic, type TriggerResponse } from '../../src/pipeline/messages.ts';
 import {
   BUCKETS,

@@ -3,8 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { it } from 'node:test';
 import { readHead } from '../../src/adapters/local-store/read-head.ts';
+import { detectFormat, HEAD_BYTES } from '../../src/domain/detect-format.ts';
 import { BUILTIN_PROFILES } from '../../src/domain/profiles/builtin-profiles.ts';
-import { detectFormat, HEAD_BYTES } from '../../src/pipeline/detect-format.ts';
 import { recordKindOf, selectProfile } from '../../src/pipeline/select-profile.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 

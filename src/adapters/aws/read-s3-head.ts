@@ -1,8 +1,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { FileHead } from '../../domain/detect-format.ts';
 import { ClaimflowError } from '../../domain/errors.ts';
-import type { FileHead } from '../../pipeline/detect-format.ts';
 import { readHead } from '../local-store/read-head.ts';
 import { translateS3Error } from './s3-errors.ts';
 

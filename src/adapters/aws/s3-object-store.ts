@@ -19,7 +19,7 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { FileHead } from '../../pipeline/detect-format.ts';
+import type { FileHead } from '../../domain/detect-format.ts';
 import { createLimiter } from '../../pipeline/limiter.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { readS3Head } from './read-s3-head.ts';

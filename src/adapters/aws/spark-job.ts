@@ -2,7 +2,7 @@ import type { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { findCodeSetFiles } from '../../domain/code-set-files.ts';
 import type { CodeSetName } from '../../domain/code-sets.ts';
-import { type FileHead, HEAD_BYTES } from '../../pipeline/detect-format.ts';
+import { type FileHead, HEAD_BYTES } from '../../domain/detect-format.ts';
 import { createFileSettings, type FileSettings } from '../../pipeline/file-settings.ts';
 import type { FileTask } from '../../pipeline/messages.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';

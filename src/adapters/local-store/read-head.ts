@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import type { FileHead } from '../../pipeline/detect-format.ts';
+import type { FileHead } from '../../domain/detect-format.ts';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 

@@ -1,5 +1,5 @@
-import type { SqlDialect } from '../../plan/dialect.ts';
 import type { RuleOverride } from '../resolve-rules.ts';
+import type { SqlDialect } from '../sql-dialect.ts';
 
 /**
  * A source profile maps one source layout onto the canonical model. Tabular profiles are

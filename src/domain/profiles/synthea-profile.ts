@@ -1,4 +1,4 @@
-import type { SqlDialect } from '../../plan/dialect.ts';
+import type { SqlDialect } from '../sql-dialect.ts';
 import type { PrepareStep, SourceLayout, SourceProfile } from './source-profile.ts';
 
 /**

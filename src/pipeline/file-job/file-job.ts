@@ -1,6 +1,6 @@
+import type { InputFormat } from '../../domain/detect-format.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
 import { archiveKey } from '../../domain/store-layout.ts';
-import type { InputFormat } from '../detect-format.ts';
 import type { JobStatus } from '../validation-report.ts';
 import { check, countIngested } from './check.ts';
 import { chooseProfile } from './choose-profile.ts';

@@ -1,6 +1,6 @@
+import type { InputFormat } from '../../domain/detect-format.ts';
+import type { SqlDialect } from '../../domain/sql-dialect.ts';
 import type { SourceColumns } from '../../plan/compile-profile.ts';
-import type { SqlDialect } from '../../plan/dialect.ts';
-import type { InputFormat } from '../detect-format.ts';
 
 /** A file for the engine to read; compression is decided from its content, not its name. */
 export interface IngestRead {

@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { normalizeHeaderName } from '../../domain/canonical-model.ts';
+import { detectFormat } from '../../domain/detect-format.ts';
 import { globToRegExp } from '../../domain/glob.ts';
 import type { Companion, SourceLayout } from '../../domain/profiles/source-profile.ts';
 import { companionColumnsOf, companionTable, type LoadedCompanion } from '../../plan/compile-profile.ts';
-import { detectFormat } from '../detect-format.ts';
 import type { ProfileReport } from '../validation-report.ts';
 import type { JobContext } from './job-context.ts';
 import type { CsvFileRead, JobWorkspace } from './job-workspace.ts';

@@ -1,4 +1,4 @@
-import { detectFormat, type FileHead, type InputFormat } from '../detect-format.ts';
+import { detectFormat, type FileHead, type InputFormat } from '../../domain/detect-format.ts';
 import { type RecordKind, recordKindOf } from '../select-profile.ts';
 import type { JobContext } from './job-context.ts';
 

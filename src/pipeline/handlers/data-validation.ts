@@ -1,5 +1,5 @@
 import { missingRequiredColumns } from '../../domain/canonical-model.ts';
-import { detectFormat } from '../detect-format.ts';
+import { detectFormat } from '../../domain/detect-format.ts';
 import { type FileTask, fileTaskSchema, TOPICS } from '../messages.ts';
 import { runFileJob } from './etl.ts';
 import type { HandlerDeps } from './handler-deps.ts';

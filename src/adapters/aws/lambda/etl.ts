@@ -1,5 +1,5 @@
 import { GlueClient } from '@aws-sdk/client-glue';
-import { HEAD_BYTES } from '../../../pipeline/detect-format.ts';
+import { HEAD_BYTES } from '../../../domain/detect-format.ts';
 import { runFileJob } from '../../../pipeline/handlers/etl.ts';
 import { fileTaskSchema } from '../../../pipeline/messages.ts';
 import { type LambdaContainer, lambdaContainer } from '../aws-handler-deps.ts';

@@ -1,5 +1,5 @@
-import { redactFields, sanitizeErrorMessage } from '../domain/redact.ts';
-import type { Logger } from '../pipeline/ports.ts';
+import { redactFields, sanitizeErrorMessage } from '../../domain/redact.ts';
+import type { Logger } from '../../pipeline/ports.ts';
 
 /**
  * The one structured log: JSON lines, on stderr for the CLI and on stdout in Lambda (CloudWatch

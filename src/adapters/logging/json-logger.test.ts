@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLogger } from './logger.ts';
+import { createLogger } from './json-logger.ts';
 
 function captured(enabled = true) {
   const lines: string[] = [];
