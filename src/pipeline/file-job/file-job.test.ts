@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { tempDir } from '../../../test/support/cli.ts';
 import { InjectedStoreFault, MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
+import { SHARED_DIR } from '../../../test/support/shared.ts';
 import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
 import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
 import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
+import { convertX12 } from '../../adapters/x12/convert-x12.ts';
 import { writeClaimsFile } from '../../cli/write-claims-file.ts';
 import { GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
@@ -18,7 +20,7 @@ import { runConfigSchema } from '../run-config.ts';
 import { sourceKeyOf } from '../source-key.ts';
 import type { ValidationReport } from '../validation-report.ts';
 import { processFile } from './file-job.ts';
-import type { FileJobOptions } from './file-job-options.ts';
+import type { FileJobDeps, FileJobOptions } from './file-job-options.ts';
 
 const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
 const ROWS = 300;
@@ -35,7 +37,7 @@ describe('processFile: one claim file through every stage, with DuckDB and an in
   let logged: string[];
   let jobs = 0;
 
-  const run = (path: string, options: Partial<FileJobOptions> = {}) => {
+  const run = (path: string, options: Partial<FileJobOptions> = {}, more: Partial<FileJobDeps> = {}) => {
     const jobId = `job-file-${++jobs}`;
     const deps = {
       engine: engine as DuckDbEngine,
@@ -43,6 +45,7 @@ describe('processFile: one claim file through every stage, with DuckDB and an in
       clock: { now: () => new Date('2026-01-02T03:04:05Z') },
       logger: { info: (m: string) => void logged.push(m), warn: (m: string) => void logged.push(m) },
       files: createLocalInputFiles(HEAD_BYTES),
+      ...more,
     };
     return { jobId, done: processFile(path, deps, { ...settingsFor(path), jobId, mode: 'run', ...options }) };
   };
@@ -187,6 +190,26 @@ describe('processFile: one claim file through every stage, with DuckDB and an in
     assert.ok(store.bytes(`quarantine/files/${jobId}/header-only.csv`));
     assert.ok(store.bytes(`validation-reports/${jobId}.json`));
     assert.deepEqual(await store.list('processed/'), []);
+  });
+
+  it('converts an X12 837 file (the UHIN sample, read in place) and runs its lines like any other', async () => {
+    const sample = join(SHARED_DIR, 'samples/x12/uhin/837.edi');
+    const { jobId, done } = run(sample, {}, { convertRecords: { x12: convertX12, fhir: async () => assert.fail() } });
+    const { status, report } = await done;
+    assert.equal(report.file_error, null);
+    assert.equal(status, 'SUCCEEDED');
+    assert.equal(report.format, 'x12');
+    assert.equal(report.profile?.name, 'x12-837');
+    const conversion = report.profile?.conversion;
+    assert.ok(conversion && conversion.lines > 0);
+    assert.equal(report.profile?.source_records, conversion.lines);
+    assert.equal(report.summary.total_records, conversion.lines);
+    assert.equal(
+      report.processed_records + report.summary.error_records + report.duplicates_removed.total,
+      conversion.lines,
+    );
+    assert.deepEqual(store.bytes(`archive/2026-01-02/${jobId}/837.edi`), await readFile(sample));
+    assertNoScratchLeft();
   });
 
   it('validates without writing anything but the report: no archive, no outputs, the same counts', async () => {
