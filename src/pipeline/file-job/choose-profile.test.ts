@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
+import { SHARED_DIR } from '../../../test/support/shared.ts';
+import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
+import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
+import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
+import { ClaimFileError } from '../../domain/errors.ts';
+import { BUILTIN_PROFILES } from '../../domain/profiles/builtin-profiles.ts';
+import { CMS_SYNPUF_PROFILE } from '../../domain/profiles/cms-synpuf-profile.ts';
+import { STANDARD_PROFILE } from '../../domain/profiles/standard-profile.ts';
+import { TUVA_PROFILE } from '../../domain/profiles/tuva-profile.ts';
+import { ROW_RULES } from '../../domain/rule-catalog.ts';
+import { GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
+import { HEAD_BYTES } from '../detect-format.ts';
+import { createFileSettings } from '../file-settings.ts';
+import { runConfigSchema } from '../run-config.ts';
+import { chooseProfile } from './choose-profile.ts';
+import type { FileJobOptions } from './file-job-options.ts';
+import { JobContext } from './job-context.ts';
+
+const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
+const MEMBER_RULES = ['malformed_row', 'invalid_date_format', 'date_out_of_range', 'invalid_gender'];
+const ids = (rules: ReadonlyArray<{ id: string } | { rule_id: string }>): string[] =>
+  rules.map((r) => ('id' in r ? r.id : r.rule_id));
+
+const firstLine = async (path: string): Promise<string[]> =>
+  ((await readFile(path, 'utf8')).split('\n')[0] ?? '').split(',');
+
+describe('choose-profile: the profile and layout a file takes, and the rules it runs', () => {
+  let engine: DuckDbEngine | undefined;
+  let store: MemoryObjectStore;
+  let logged: Array<[string, Record<string, unknown> | undefined]>;
+  let eligibilityHeader: string[];
+  let medicalClaimHeader: string[];
+
+  const jobWith = (options: Partial<FileJobOptions> = {}): JobContext => {
+    const path = '/inbox/claims.csv';
+    const deps = {
+      engine: engine as DuckDbEngine,
+      store,
+      clock: { now: () => new Date('2026-01-02T03:04:05Z') },
+      logger: { info: (m: string, f?: Record<string, unknown>) => void logged.push([m, f]), warn: () => {} },
+      files: createLocalInputFiles(HEAD_BYTES),
+    };
+    return new JobContext(path, deps, { ...settingsFor(path), jobId: 'job-choose', mode: 'run', ...options });
+  };
+
+  const haltReason = (run: () => unknown): string => {
+    try {
+      run();
+    } catch (error) {
+      assert.ok(error instanceof ClaimFileError, `a ClaimFileError, not ${String(error)}`);
+      assert.equal(error.ruleId, 'missing_required_column');
+      return error.reason;
+    }
+    assert.fail('the file was not rejected');
+  };
+
+  before(async () => {
+    store = new MemoryObjectStore();
+    engine = await DuckDbEngine.open({ path: ':memory:' });
+    eligibilityHeader = await firstLine(join(SHARED_DIR, 'samples/tuva/eligibility_seed.csv'));
+    medicalClaimHeader = await firstLine(join(SHARED_DIR, 'samples/tuva/medical_claim_seed.csv'));
+  });
+  after(async () => {
+    engine?.close();
+    await store?.dropAllScratch();
+  });
+
+  it('detects the standard profile from a canonical header, runs every rule and logs the choice', () => {
+    logged = [];
+    const settings = settingsFor('/inbox/claims.csv');
+    assert.ok(settings.skippedRules.length > 0, 'rules needing reference lists are skipped without --refdata');
+    const chosen = chooseProfile(jobWith(), { recordKind: null, columns: [...GENERATED_COLUMNS] });
+    assert.equal(chosen.selection.profile.name, 'standard');
+    assert.equal(chosen.selection.layout.id, 'claim_lines');
+    assert.equal(chosen.selection.selectedBy, 'detection');
+    assert.equal(chosen.publishes, true);
+    assert.deepEqual(ids(chosen.rules), ids(settings.plan.rules));
+    assert.deepEqual(ids(chosen.skippedRules), ids(settings.skippedRules));
+    assert.deepEqual(logged, [
+      [
+        'profile selected',
+        {
+          job_id: 'job-choose',
+          file: 'claims.csv',
+          profile: 'standard',
+          layout: 'claim_lines',
+          role: 'claims',
+          score: 6,
+          selected_by: 'detection',
+        },
+      ],
+    ]);
+  });
+
+  it('narrows the rules and the skipped rules to the layout role: eligibility runs the member rules only', () => {
+    const chosen = chooseProfile(jobWith(), { recordKind: null, columns: eligibilityHeader });
+    assert.equal(chosen.selection.profile.name, 'tuva');
+    assert.equal(chosen.selection.layout.id, 'eligibility');
+    assert.equal(chosen.selection.layout.role, 'members');
+    assert.equal(chosen.publishes, false);
+    assert.deepEqual(ids(chosen.rules), MEMBER_RULES);
+    assert.deepEqual(chosen.skippedRules, [], 'no skipped rule applies to members');
+  });
+
+  it('narrows the plan rules when no rulesFor is given', () => {
+    const rules = ROW_RULES.filter((r) => ['malformed_row', 'invalid_gender', 'invalid_npi'].includes(r.id));
+    const settings = settingsFor('/inbox/claims.csv');
+    const chosen = chooseProfile(
+      jobWith({
+        rulesFor: undefined,
+        plan: { ...settings.plan, rules },
+        skippedRules: [
+          { rule_id: 'invalid_date_format', reason: 'disabled in the config' },
+          { rule_id: 'invalid_npi', reason: 'disabled in the config' },
+        ],
+      }),
+      { recordKind: null, columns: eligibilityHeader },
+    );
+    assert.deepEqual(ids(chosen.rules), ['malformed_row', 'invalid_gender']);
+    assert.deepEqual(ids(chosen.skippedRules), ['invalid_date_format']);
+  });
+
+  it("applies the profile's own rule overrides (SynPUF's synthetic NPIs only warn)", () => {
+    const carrier = CMS_SYNPUF_PROFILE.layouts[0];
+    assert.equal(carrier?.id, 'carrier');
+    const chosen = chooseProfile(jobWith(), { recordKind: null, columns: [...(carrier?.detect.headers ?? [])] });
+    assert.equal(chosen.selection.profile.name, 'cms-synpuf');
+    assert.equal(chosen.rules.find((r) => r.id === 'invalid_npi')?.action, 'warn');
+    const standard = chooseProfile(jobWith(), { recordKind: null, columns: [...GENERATED_COLUMNS] });
+    assert.equal(standard.rules.find((r) => r.id === 'invalid_npi')?.action, 'quarantine');
+  });
+
+  it('honours a forced profile over a better-scoring detection', () => {
+    const detected = chooseProfile(jobWith(), { recordKind: null, columns: medicalClaimHeader });
+    assert.equal(detected.selection.profile.name, 'tuva');
+    assert.equal(detected.selection.layout.id, 'medical_claim');
+    const forced = chooseProfile(jobWith({ profiles: { catalog: BUILTIN_PROFILES, forced: STANDARD_PROFILE } }), {
+      recordKind: null,
+      columns: medicalClaimHeader,
+    });
+    assert.equal(forced.selection.profile.name, 'standard');
+    assert.equal(forced.selection.selectedBy, 'flag');
+    assert.deepEqual(
+      forced.selection.tried.map((t) => t.profile),
+      ['standard'],
+      'no other profile is tried',
+    );
+  });
+
+  it('rejects a file a forced profile does not fit, naming the profile', () => {
+    const reason = haltReason(() =>
+      chooseProfile(jobWith({ profiles: { catalog: BUILTIN_PROFILES, forced: TUVA_PROFILE } }), {
+        recordKind: null,
+        columns: [...GENERATED_COLUMNS],
+      }),
+    );
+    assert.match(reason, /^the tuva profile does not fit /);
+  });
+
+  it('picks the record profile for X12 content, and a forced tabular profile refuses it', () => {
+    const chosen = chooseProfile(jobWith(), { recordKind: 'x12', columns: [] });
+    assert.equal(chosen.selection.profile.name, 'x12-837');
+    assert.equal(chosen.selection.score, 1000);
+    assert.equal(chosen.publishes, true);
+    const reason = haltReason(() =>
+      chooseProfile(jobWith({ profiles: { catalog: BUILTIN_PROFILES, forced: STANDARD_PROFILE } }), {
+        recordKind: 'x12',
+        columns: ['ISA*00*'],
+      }),
+    );
+    assert.match(reason, /standard\/claim_lines lacks a header \(this is an X12 interchange/);
+  });
+
+  it('rejects columns that fit no layout as missing_required_column, naming the required columns missing', () => {
+    const reason = haltReason(() =>
+      chooseProfile(jobWith(), { recordKind: null, columns: ['claim_id', 'person_id', 'note'] }),
+    );
+    assert.match(reason, /^the header lacks claim_line_number, claim_type, claim_start_date, claim_end_date \(tried /);
+    assert.match(reason, /standard\/claim_lines lacks claim_line_number, claim_type, claim_start_date and 1 more/);
+  });
+});

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tempDir } from '../../../test/support/cli.ts';
+import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
+import { SHARED_DIR } from '../../../test/support/shared.ts';
+import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
+import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
+import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
+import { convertX12 } from '../../adapters/x12/convert-x12.ts';
+import { ClaimFileError } from '../../domain/errors.ts';
+import { HEAD_BYTES } from '../detect-format.ts';
+import { createFileSettings } from '../file-settings.ts';
+import { runConfigSchema } from '../run-config.ts';
+import { convertRecords } from './convert-records.ts';
+import type { ConversionSummary, RecordConverter, RecordConverters } from './file-job-options.ts';
+import { JobContext } from './job-context.ts';
+
+const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
+const X12_SAMPLE = join(SHARED_DIR, 'samples/x12/uhin/837.edi');
+
+describe('convert-records: a record file converted to canonical NDJSON, or the file rejected', () => {
+  let engine: DuckDbEngine | undefined;
+  let store: MemoryObjectStore;
+  let dir: string | undefined;
+  let warnings: Array<[string, Record<string, unknown> | undefined]>;
+
+  const jobWith = (convert?: Partial<RecordConverters>): JobContext => {
+    const deps = {
+      engine: engine as DuckDbEngine,
+      store,
+      clock: { now: () => new Date('2026-01-02T03:04:05Z') },
+      logger: { info: () => {}, warn: (m: string, f?: Record<string, unknown>) => void warnings.push([m, f]) },
+      files: createLocalInputFiles(HEAD_BYTES),
+      convertRecords: convert as RecordConverters | undefined,
+    };
+    return new JobContext(X12_SAMPLE, deps, { ...settingsFor(X12_SAMPLE), jobId: 'job-convert', mode: 'run' });
+  };
+  const returning =
+    (summary: ConversionSummary): RecordConverter =>
+    async () =>
+      summary;
+  const rejectedBy = (ruleId: string, reason: RegExp) => (error: unknown) => {
+    assert.ok(error instanceof ClaimFileError, `a ClaimFileError, not ${String(error)}`);
+    assert.equal(error.ruleId, ruleId);
+    assert.match(error.reason, reason);
+    return true;
+  };
+
+  before(async () => {
+    store = new MemoryObjectStore();
+    engine = await DuckDbEngine.open({ path: ':memory:' });
+    dir = await tempDir('convert-records');
+  });
+  after(async () => {
+    engine?.close();
+    await store?.dropAllScratch();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('converts the UHIN 837 sample in place with the real X12 converter into canonical NDJSON lines', async () => {
+    warnings = [];
+    const output = join(dir as string, 'records.ndjson');
+    const job = jobWith({ x12: convertX12 });
+    const result = await convertRecords(job, 'x12', output);
+    assert.ok(result.claims > 0 && result.lines >= result.claims);
+    const lines = (await readFile(output, 'utf8')).trim().split('\n');
+    assert.equal(lines.length, result.lines);
+    const first = JSON.parse(lines[0] as string) as Record<string, unknown>;
+    assert.ok(typeof first.claim_id === 'string' && first.claim_id.length > 0);
+    assert.ok('convert' in job.timings);
+    assert.deepEqual(warnings, []);
+  });
+
+  it('hands the converter the input and output paths, and warns of dropped claims by position only', async () => {
+    warnings = [];
+    const calls: string[][] = [];
+    const summary = { claims: 3, lines: 4, errors: [{ position: 'segment 57', segment: 'CLM', reason: 'no CLM01' }] };
+    const result = await convertRecords(
+      jobWith({
+        fhir: async (input, output) => {
+          calls.push([input, output]);
+          return summary;
+        },
+      }),
+      'fhir',
+      '/scratch/records.ndjson',
+    );
+    assert.deepEqual(result, summary);
+    assert.deepEqual(calls, [[X12_SAMPLE, '/scratch/records.ndjson']]);
+    assert.deepEqual(warnings, [
+      [
+        'claims dropped in conversion',
+        { job_id: 'job-convert', file: '837.edi', errors: 1, first_position: 'segment 57' },
+      ],
+    ]);
+  });
+
+  it('rejects a file with errors and no line as unreadable_file, naming the first error', async () => {
+    const errors = [
+      { position: 'entry 1', reason: 'not a claim' },
+      { position: 'entry 2', reason: 'no total' },
+    ];
+    await assert.rejects(
+      convertRecords(jobWith({ fhir: returning({ claims: 0, lines: 0, errors }) }), 'fhir', '/scratch/out.ndjson'),
+      rejectedBy('unreadable_file', /^no claim could be read \(2 error\(s\); first at entry 1: not a claim\)$/),
+    );
+  });
+
+  it('rejects a file without a claim and without errors as empty_file', async () => {
+    const none = { claims: 0, lines: 0, errors: [] };
+    await assert.rejects(
+      convertRecords(jobWith({ x12: returning(none) }), 'x12', '/scratch/out.ndjson'),
+      rejectedBy('empty_file', /no claim \(CLM\)/),
+    );
+    await assert.rejects(
+      convertRecords(jobWith({ fhir: returning(none) }), 'fhir', '/scratch/out.ndjson'),
+      rejectedBy('empty_file', /no claim resource/),
+    );
+  });
+
+  it('turns a converter failure into unreadable_file, the cause kept', async () => {
+    const failure = new Error('unexpected end of input');
+    await assert.rejects(
+      convertRecords(
+        jobWith({
+          x12: async () => {
+            throw failure;
+          },
+        }),
+        'x12',
+        '/scratch/out.ndjson',
+      ),
+      (error: unknown) =>
+        rejectedBy('unreadable_file', /unexpected end of input/)(error) &&
+        error instanceof Error &&
+        error.cause === failure,
+    );
+  });
+
+  it('fails as a system error (not a rejected file) when no converter is wired in', async () => {
+    await assert.rejects(convertRecords(jobWith({}), 'x12', '/scratch/out.ndjson'), (error: unknown) => {
+      assert.equal(error instanceof ClaimFileError, false);
+      assert.match(String(error), /no x12 converter is wired into this pipeline/);
+      return true;
+    });
+  });
+});

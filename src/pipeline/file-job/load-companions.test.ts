@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tempDir } from '../../../test/support/cli.ts';
+import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
+import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
+import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
+import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
+import { ClaimFileError } from '../../domain/errors.ts';
+import type { SourceLayout } from '../../domain/profiles/source-profile.ts';
+import { TUVA_PROFILE } from '../../domain/profiles/tuva-profile.ts';
+import { HEAD_BYTES } from '../detect-format.ts';
+import { createFileSettings } from '../file-settings.ts';
+import { runConfigSchema } from '../run-config.ts';
+import { JobContext } from './job-context.ts';
+import type { JobWorkspace } from './job-workspace.ts';
+import { type Companions, loadCompanions } from './load-companions.ts';
+
+const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
+const MEDICAL_CLAIM = TUVA_PROFILE.layouts.find((l) => l.id === 'medical_claim') as SourceLayout;
+/** The input itself matches the companion glob `*eligibility*.csv`: it must not be read as one. */
+const INPUT = 'claims_for_eligibility.csv';
+
+describe('load-companions: the files beside the input, loaded as one row per key', () => {
+  let engine: DuckDbEngine | undefined;
+  let store: MemoryObjectStore;
+  let dir: string | undefined;
+  let folders = 0;
+
+  /** Writes `files` into a new folder beside a claims input, then loads the medical_claim layout's companions. */
+  async function load(
+    files: Record<string, string>,
+    use: (companions: Companions, ws: JobWorkspace) => Promise<void>,
+  ): Promise<void> {
+    const folder = join(dir as string, `inbox-${++folders}`);
+    await mkdir(folder);
+    const input = join(folder, INPUT);
+    await writeFile(input, 'claim_id,person_id\nC9,P9\n');
+    for (const [name, content] of Object.entries(files)) await writeFile(join(folder, name), content);
+    const jobId = `job-companions-${folders}`;
+    const deps = {
+      engine: engine as DuckDbEngine,
+      store,
+      clock: { now: () => new Date('2026-01-02T03:04:05Z') },
+      logger: { info: () => {}, warn: () => {} },
+      files: createLocalInputFiles(HEAD_BYTES),
+    };
+    const job = new JobContext(input, deps, { ...settingsFor(input), jobId, mode: 'run' });
+    const ws = (engine as DuckDbEngine).openWorkspace(jobId, await store.scratchDir(jobId));
+    try {
+      await use(await loadCompanions(job, ws, MEDICAL_CLAIM), ws);
+    } finally {
+      await ws.dispose();
+      await store.dropScratch(jobId);
+    }
+  }
+
+  before(async () => {
+    store = new MemoryObjectStore();
+    engine = await DuckDbEngine.open({ path: ':memory:' });
+    dir = await tempDir('load-companions');
+  });
+  after(async () => {
+    engine?.close();
+    await store?.dropAllScratch();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads every matching CSV (sorted, the input aside, CSV only), headers matched by name, one row per key', async () => {
+    await load(
+      {
+        'b_eligibility.csv': 'gender,person_id,Birth Date,plan\nmale,P3,1970-03-03,x\n',
+        'a_eligibility.csv':
+          'PERSON_ID,Birth Date,gender\nP1,1950-01-01,female\nP2,1960-02-02,male\nP1,1949-12-31,female\n , 1900-01-01,male\n',
+        'c_eligibility.csv': '{"person_id":"P4"}\n',
+        'notes.csv': 'person_id,gender\nP5,male\n',
+      },
+      async ({ loaded, read }, ws) => {
+        assert.deepEqual(read, [{ name: 'eligibility', files: ['a_eligibility.csv', 'b_eligibility.csv'] }]);
+        assert.equal(loaded.length, 1);
+        const [eligibility] = loaded;
+        assert.equal(eligibility?.companion.name, 'eligibility');
+        assert.deepEqual(eligibility?.columns, ['Birth Date', 'gender'], 'names as in the (first) file');
+        const rows = await ws.query(`SELECT * FROM ${eligibility?.relation} ORDER BY _cf_key`);
+        assert.deepEqual(rows, [
+          { _cf_key: 'P1', 'Birth Date': '1949-12-31', gender: 'female' },
+          { _cf_key: 'P2', 'Birth Date': '1960-02-02', gender: 'male' },
+          { _cf_key: 'P3', 'Birth Date': '1970-03-03', gender: 'male' },
+        ]);
+      },
+    );
+  });
+
+  it('reads the key of every file when the files spell its header differently (Person-ID, PERSON_ID)', {
+    todo: "the key is read under one file's spelling; UNION ALL BY NAME leaves it NULL in the others, whose rows are dropped",
+  }, async () => {
+    await load(
+      {
+        'a_eligibility.csv': 'PERSON_ID,birth_date,gender\nP1,1950-01-01,female\n',
+        'b_eligibility.csv': 'Person-ID,birth_date,gender\nP2,1960-02-02,male\n',
+      },
+      async ({ loaded }, ws) => {
+        const rows = await ws.query(`SELECT _cf_key FROM ${loaded[0]?.relation} ORDER BY _cf_key`);
+        assert.deepEqual(
+          rows.map((r) => r._cf_key),
+          ['P1', 'P2'],
+        );
+      },
+    );
+  });
+
+  it('leaves out a companion whose files lack its key column', async () => {
+    await load(
+      { 'members_eligibility.csv': 'member,birth_date,gender\nM1,1950-01-01,female\n' },
+      async (companions) => {
+        assert.deepEqual(companions, { loaded: [], read: [] });
+      },
+    );
+  });
+
+  it('loads nothing when no file beside the input matches', async () => {
+    await load({ 'other.csv': 'person_id,birth_date\nP1,1950-01-01\n' }, async (companions) => {
+      assert.deepEqual(companions, { loaded: [], read: [] });
+    });
+  });
+
+  it('rejects the file as unreadable_file when a companion cannot be read', async () => {
+    await assert.rejects(
+      load({ 'a_eligibility.csv': 'person_id,birth_date,gender\nP1,1950-01-01,female,EXTRA\n' }, async () => {
+        assert.fail('loaded');
+      }),
+      (error: unknown) => error instanceof ClaimFileError && error.ruleId === 'unreadable_file',
+    );
+  });
+});

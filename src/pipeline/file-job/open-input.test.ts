@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { tempDir } from '../../../test/support/cli.ts';
+import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
+import { SHARED_DIR } from '../../../test/support/shared.ts';
+import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
+import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
+import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
+import { ClaimFileError } from '../../domain/errors.ts';
+import { HEAD_BYTES } from '../detect-format.ts';
+import { createFileSettings } from '../file-settings.ts';
+import { runConfigSchema } from '../run-config.ts';
+import type { FileJobOptions } from './file-job-options.ts';
+import { JobContext } from './job-context.ts';
+import { openInput } from './open-input.ts';
+
+const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
+const X12_SAMPLE = join(SHARED_DIR, 'samples/x12/uhin/837.edi');
+
+/** The file rule a rejection names. */
+const rejectedBy =
+  (ruleId: string) =>
+  (error: unknown): boolean => {
+    assert.ok(error instanceof ClaimFileError, `a ClaimFileError, not ${String(error)}`);
+    assert.equal(error.ruleId, ruleId);
+    return true;
+  };
+
+describe('open-input: what the first bytes of a file tell, and the files rejected before the engine reads them', () => {
+  let engine: DuckDbEngine | undefined;
+  let store: MemoryObjectStore;
+  let dir: string | undefined;
+  const inflated: string[] = [];
+
+  const jobAt = (path: string, options: Partial<FileJobOptions> = {}): JobContext => {
+    const files = createLocalInputFiles(HEAD_BYTES);
+    const counting = {
+      ...files,
+      countInflatedBytes: (p: string, limit: number) => {
+        inflated.push(`${p}:${limit}`);
+        return files.countInflatedBytes(p, limit);
+      },
+    };
+    const deps = {
+      engine: engine as DuckDbEngine,
+      store,
+      clock: { now: () => new Date('2026-01-02T03:04:05Z') },
+      logger: { info: () => {}, warn: () => {} },
+      files: counting,
+    };
+    return new JobContext(path, deps, { ...settingsFor(path), jobId: 'job-open-input', mode: 'run', ...options });
+  };
+
+  const write = async (name: string, content: string | Buffer): Promise<string> => {
+    const path = join(dir as string, name);
+    await writeFile(path, content);
+    return path;
+  };
+
+  before(async () => {
+    store = new MemoryObjectStore();
+    engine = await DuckDbEngine.open({ path: ':memory:' });
+    dir = await tempDir('open-input');
+  });
+  after(async () => {
+    engine?.close();
+    await store?.dropAllScratch();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('rejects an empty file as empty_file', async () => {
+    const path = await write('empty.csv', '');
+    await assert.rejects(openInput(jobAt(path)), rejectedBy('empty_file'));
+  });
+
+  it('rejects a file it cannot open as unreadable_file, with the cause kept', async () => {
+    await assert.rejects(openInput(jobAt(join(dir as string, 'no-such-file.csv'))), (error: unknown) => {
+      rejectedBy('unreadable_file')(error);
+      assert.equal(((error as ClaimFileError).cause as NodeJS.ErrnoException).code, 'ENOENT');
+      return true;
+    });
+  });
+
+  it('rejects binary content as unreadable_file', async () => {
+    const path = await write('binary.csv', Buffer.from([0x63, 0x6c, 0x00, 0x01, 0x02, 0x0a]));
+    await assert.rejects(openInput(jobAt(path)), rejectedBy('unreadable_file'));
+  });
+
+  it('rejects a gzip that inflates past max_decompressed_bytes as decompression_limit_exceeded', async () => {
+    // 2 MB of one byte: ~2 KB compressed, so the ratio limit (10_000x) is far above the byte limit.
+    const path = await write('bomb.csv.gz', gzipSync(Buffer.alloc(2_000_000, 'a')));
+    const job = jobAt(path, {
+      limits: { ...settingsFor(path).limits, max_decompressed_bytes: 1_000_000, max_compression_ratio: 10_000 },
+    });
+    await assert.rejects(openInput(job), (error: unknown) => {
+      rejectedBy('decompression_limit_exceeded')(error);
+      assert.match((error as ClaimFileError).reason, /inflates past 1000000 bytes/);
+      return true;
+    });
+    assert.ok('inflate' in job.timings, 'the inflate pass is timed');
+  });
+
+  it('rejects a gzip that inflates past max_compression_ratio times its size, whatever the byte limit', async () => {
+    const compressed = gzipSync(Buffer.alloc(2_000_000, 'a'));
+    const path = await write('ratio.csv.gz', compressed);
+    const job = jobAt(path, {
+      limits: { ...settingsFor(path).limits, max_decompressed_bytes: 10_000_000, max_compression_ratio: 100 },
+    });
+    inflated.length = 0;
+    await assert.rejects(openInput(job), rejectedBy('decompression_limit_exceeded'));
+    assert.deepEqual(inflated, [`${path}:${compressed.length * 100}`], 'counted up to the ratio limit only');
+  });
+
+  it('opens a gzip CSV within the limits: gzip, format and header from the inflated head', async () => {
+    const path = await write('small.csv.gz', gzipSync('claim_id,claim_line_number\nC1,1\n'));
+    const opened = await openInput(jobAt(path));
+    assert.equal(opened.head.gzip, true);
+    assert.equal(opened.head.bytes.toString(), 'claim_id,claim_line_number\nC1,1\n');
+    assert.deepEqual(opened.format, { kind: 'csv', delimiter: ',', header: ['claim_id', 'claim_line_number'] });
+    assert.equal(opened.recordKind, null);
+  });
+
+  it('reads a CSV: its delimiter and header, no record kind, and no inflate pass for plain text', async () => {
+    const path = await write('claims.txt', 'claim_id|claim_line_number| person_id \nC1|1|P1\n');
+    inflated.length = 0;
+    const job = jobAt(path);
+    const opened = await openInput(job);
+    assert.deepEqual(opened.format, {
+      kind: 'csv',
+      delimiter: '|',
+      header: ['claim_id', 'claim_line_number', 'person_id'],
+    });
+    assert.equal(opened.recordKind, null);
+    assert.equal(opened.head.gzip, false);
+    assert.deepEqual(inflated, []);
+    assert.equal('inflate' in job.timings, false);
+  });
+
+  it('tells NDJSON and JSON arrays from CSV', async () => {
+    const ndjson = await openInput(jobAt(await write('claims.ndjson', '{"claim_id":"C1"}\n')));
+    assert.deepEqual(ndjson.format, { kind: 'ndjson' });
+    const array = await openInput(jobAt(await write('claims.json', '[{"claim_id":"C1"}]\n')));
+    assert.deepEqual(array.format, { kind: 'json-array' });
+  });
+
+  it('recognises an X12 837 interchange (the UHIN sample, read in place) as recordKind x12', async () => {
+    const opened = await openInput(jobAt(X12_SAMPLE));
+    assert.equal(opened.recordKind, 'x12');
+    assert.equal(opened.head.gzip, false);
+    assert.ok(opened.head.bytes.toString().startsWith('ISA*'));
+  });
+
+  it('recognises FHIR claim resources as recordKind fhir', async () => {
+    const path = await write('bundle.json', '{"resourceType":"Bundle","entry":[]}\n');
+    assert.equal((await openInput(jobAt(path))).recordKind, 'fhir');
+  });
+});
