@@ -61,7 +61,7 @@ export class DuckDbWorkspace implements JobWorkspace {
     const raw = `${this.scratch}/raw.parquet`;
     const read: FileRead = { path, gzip, maxRecordBytes };
     if (format.kind === 'csv') {
-      const unread = { table: this.table('csv_rejects_raw'), columns: format.header, headerLines: 1 as const };
+      const unread = { table: this.rejectsTable('csv_rejects_raw'), columns: format.header, headerLines: 1 as const };
       const csv = { ...read, delimiter: format.delimiter, columns: format.header, rejectsTable: unread.table };
       await this.writeScratch(`SELECT * FROM ${csvRelation(csv)}`, 'raw.parquet');
       const source = { names: format.header, expr: (name: string) => `src.${q(name)}` };
@@ -70,7 +70,7 @@ export class DuckDbWorkspace implements JobWorkspace {
     let unread: UnreadRecords | null = null;
     let rows = numberedParquet(raw);
     if (format.kind === 'ndjson') {
-      unread = { table: this.table('ndjson_rejects_raw'), columns: ['_record'], headerLines: 0 };
+      unread = { table: this.rejectsTable('ndjson_rejects_raw'), columns: ['_record'], headerLines: 0 };
       await this.writeScratch(
         `SELECT * FROM ${ndjsonLineRelation({ ...read, rejectsTable: unread.table })}`,
         'raw.parquet',
@@ -175,6 +175,13 @@ export class DuckDbWorkspace implements JobWorkspace {
     await this.engine.run(
       `COPY (${select}) TO ${lit(`${this.scratch}/${file}`)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
     );
+  }
+
+  /** A reader's rejects table, registered with the scan log DuckDB keeps beside it (`<table>_scan`). */
+  private rejectsTable(stage: string): string {
+    const table = this.table(stage);
+    this.tables.push(`${table}_scan`);
+    return table;
   }
 
   private table(stage: string): string {

@@ -35,7 +35,7 @@ export async function processFile(path: string, deps: FileJobDeps, options: File
     await runStages(job, found, workspace, archived);
   } catch (error) {
     if (!(error instanceof ClaimFileError)) {
-      // No copy outlives a failed job.
+      // The copy ends before the job does: none is still being written after a failure.
       await archived.catch(() => undefined);
       throw error;
     }

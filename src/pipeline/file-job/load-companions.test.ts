@@ -7,10 +7,10 @@ import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts'
 import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
 import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
 import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
+import { HEAD_BYTES } from '../../domain/detect-format.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
 import type { SourceLayout } from '../../domain/profiles/source-profile.ts';
 import { TUVA_PROFILE } from '../../domain/profiles/tuva-profile.ts';
-import { HEAD_BYTES } from '../detect-format.ts';
 import { createFileSettings } from '../file-settings.ts';
 import { runConfigSchema } from '../run-config.ts';
 import { JobContext } from './job-context.ts';

@@ -8,10 +8,10 @@ import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts'
 import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
 import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
 import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
+import { detectFormat, HEAD_BYTES } from '../../domain/detect-format.ts';
 import type { SourceLayout } from '../../domain/profiles/source-profile.ts';
 import { STANDARD_PROFILE } from '../../domain/profiles/standard-profile.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
-import { detectFormat, HEAD_BYTES } from '../detect-format.ts';
 import { createFileSettings } from '../file-settings.ts';
 import { runConfigSchema } from '../run-config.ts';
 import { type Checked, check, countIngested } from './check.ts';
