@@ -30,12 +30,24 @@ export async function loadCompanions(job: JobContext, ws: JobWorkspace, layout: 
     const columns = companionColumnsOf(layout, companion.name)
       .map((c) => byName.get(normalizeHeaderName(c)))
       .filter((c): c is string => c !== undefined);
-    const select = companionTable(key, columns, ws.csvFiles(reads), ws.dialect);
+    // Each file's columns under the spelling chosen above, so the files line up by name.
+    const spelled = reads.map((r) => ({ ...r, columns: spellAs(r.columns, byName) }));
+    const select = companionTable(key, columns, ws.csvFiles(spelled), ws.dialect);
     const relation = await job.readOrHalt(() => ws.createTable(`companion_${companion.name}`, select));
     loaded.push({ companion, relation, columns });
     read.push({ name: companion.name, files: reads.map((r) => r.name) });
   }
   return { loaded, read };
+}
+
+/** A header's columns renamed to `byName`'s spelling, where no other column of the header shares the name. */
+function spellAs(header: readonly string[], byName: ReadonlyMap<string, string>): string[] {
+  const normalized = header.map(normalizeHeaderName);
+  return header.map((column, i) => {
+    const name = normalized[i] as string;
+    const unique = normalized.indexOf(name) === normalized.lastIndexOf(name);
+    return unique ? (byName.get(name) ?? column) : column;
+  });
 }
 
 /** The CSV files beside the input that a companion's globs match (the input itself aside). */
