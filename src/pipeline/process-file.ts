@@ -12,6 +12,7 @@ import { DIMENSIONS } from '../domain/quality-score.ts';
 import { describeError } from '../domain/redact.ts';
 import type { ResolvedRules } from '../domain/resolve-rules.ts';
 import type { RowRule, RuleDimension } from '../domain/rule.ts';
+import { monthOf, ownClaimFiles, ownQuarantineFiles } from '../domain/store-layout.ts';
 import { type HashSlice, type MapInput, type PlanSettings, StagePlan } from '../plan/compile-plan.ts';
 import {
   type CompiledLayout,
@@ -41,7 +42,7 @@ import { detectFormat, type FileHead, type InputFormat } from './detect-format.t
 import { judgeCheckedRows, judgeRowCount } from './file-verdict.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, Logger } from './ports.ts';
-import { dropStale, monthOf, ownClaimFiles, ownQuarantineFiles } from './published-keys.ts';
+import { dropStale } from './published-keys.ts';
 import type { InputLimits } from './run-config.ts';
 import { type ProfileChoice, type ProfileSelection, recordKindOf, selectProfile } from './select-profile.ts';
 import { sourceKeyOf } from './source-key.ts';

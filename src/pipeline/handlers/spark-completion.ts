@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { ClaimflowError } from '../../domain/errors.ts';
 import { DIMENSIONS } from '../../domain/quality-score.ts';
 import type { RuleDimension } from '../../domain/rule.ts';
+import { monthOf, ownClaimFiles, ownQuarantineFiles } from '../../domain/store-layout.ts';
 import { buildValidationReport, type ReportFindings, writeValidationReport } from '../build-report.ts';
 import { type FileHalt, judgeCheckedRows, judgeRowCount } from '../file-verdict.ts';
 import { createLimiter } from '../limiter.ts';
 import { TOPICS } from '../messages.ts';
 import type { ObjectStore } from '../object-store.ts';
 import type { DeadLetter, DeadLetterQueue } from '../ports.ts';
-import { dropStale, monthOf, ownClaimFiles, ownQuarantineFiles } from '../published-keys.ts';
+import { dropStale } from '../published-keys.ts';
 import { sourceKeyOf } from '../source-key.ts';
 import {
   parseSparkJobManifest,
