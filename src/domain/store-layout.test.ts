@@ -31,6 +31,7 @@ describe('store layout', () => {
     );
     assert.equal(quarantineRowsKey('a.csv-f4bcf00f08'), 'quarantine/rows/a.csv-f4bcf00f08.parquet');
     assert.equal(quarantineRowsKey('a.csv-f4bcf00f08', 0), 'quarantine/rows/a.csv-f4bcf00f08-0.parquet');
+    assert.equal(quarantineRowsKey('a.csv-f4bcf00f08', '*'), 'quarantine/rows/a.csv-f4bcf00f08-*.parquet');
     assert.equal(quarantineFileKey(JOB, 'big feed.csv'), `quarantine/files/${JOB}/big feed.csv`);
     assert.equal(reportKey(JOB, 'json'), `validation-reports/${JOB}.json`);
     assert.equal(reportKey(JOB, 'html'), `validation-reports/${JOB}.html`);

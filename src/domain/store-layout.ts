@@ -37,8 +37,11 @@ export const claimFileKey = (sourceKey: string, year: string, month: string, n: 
 export const aggregationKey = (name: string, year: string, month: string): string =>
   `${PREFIXES.aggregations}${name}/${year}-${month}.parquet`;
 
-/** A source's quarantined rows: one file, or numbered parts when an engine writes several. */
-export const quarantineRowsKey = (sourceKey: string, part: number | null = null): string =>
+/**
+ * A source's quarantined rows: one file, or numbered parts when an engine writes several (`*`
+ * names all the parts at once, as the report does).
+ */
+export const quarantineRowsKey = (sourceKey: string, part: number | '*' | null = null): string =>
   `${PREFIXES.quarantineRows}${sourceKey}${part === null ? '' : `-${part}`}.parquet`;
 
 /** A file rejected whole, kept as it came. */

@@ -12,7 +12,15 @@ import { DIMENSIONS } from '../domain/quality-score.ts';
 import { describeError } from '../domain/redact.ts';
 import type { ResolvedRules } from '../domain/resolve-rules.ts';
 import type { RowRule, RuleDimension } from '../domain/rule.ts';
-import { monthOf, ownClaimFiles, ownQuarantineFiles } from '../domain/store-layout.ts';
+import {
+  archiveKey,
+  monthOf,
+  ownClaimFiles,
+  ownQuarantineFiles,
+  PREFIXES,
+  quarantineFileKey,
+  quarantineRowsKey,
+} from '../domain/store-layout.ts';
 import { type HashSlice, type MapInput, type PlanSettings, StagePlan } from '../plan/compile-plan.ts';
 import {
   type CompiledLayout,
@@ -249,7 +257,7 @@ class FileJob {
 
   private async archive(): Promise<string> {
     if (this.options.mode === 'validate') return this.deps.hashFile(this.path);
-    const key = `archive/${this.startedAt.toISOString().slice(0, 10)}/${this.options.jobId}/${this.fileName}`;
+    const key = archiveKey(this.startedAt, this.options.jobId, this.fileName);
     this.findings.outputs = { ...this.findings.outputs, archive: key };
     return this.deps.store.copyIn(this.path, key);
   }
@@ -609,7 +617,7 @@ class FileJob {
   private async publish(): Promise<void> {
     const { engine, store } = this.deps;
     const scratch = this.scratch;
-    const quarantineKey = `quarantine/rows/${this.sourceKey}.parquet`;
+    const quarantineKey = quarantineRowsKey(this.sourceKey);
     const quarantineRows = await this.timed('route', async () => {
       const written = this.findings.quarantined === 0 ? null : quarantineKey;
       if (written) {
@@ -619,7 +627,7 @@ class FileJob {
         );
         await store.publish(local, written);
       }
-      await dropStale(store, 'quarantine/rows', ownQuarantineFiles(this.sourceKey), written ? [written] : []);
+      await dropStale(store, PREFIXES.quarantineRows, ownQuarantineFiles(this.sourceKey), written ? [written] : []);
       return written;
     });
     const { published, touched } = await this.timed('publish', () => this.publishClaims(scratch));
@@ -662,12 +670,12 @@ class FileJob {
     for (const relative of written.map((p) => p.split(sep).join('/')).sort()) {
       const [year, month, file] = relative.split('/');
       if (!year || !month || !file) continue;
-      const target = `processed/claims/${year}/${month}/${this.sourceKey}-${file.replace(/^part_/, '')}`;
+      const target = `${PREFIXES.processedClaims}${year}/${month}/${this.sourceKey}-${file.replace(/^part_/, '')}`;
       await store.publish(join(staging, relative), target);
       published.push(target);
       touched.add(monthOf(target));
     }
-    for (const key of await dropStale(store, 'processed/claims', ownClaimFiles(this.sourceKey), published)) {
+    for (const key of await dropStale(store, PREFIXES.processedClaims, ownClaimFiles(this.sourceKey), published)) {
       touched.add(monthOf(key));
     }
     return { published, touched: [...touched].sort() };
@@ -676,7 +684,7 @@ class FileJob {
   private async reject(error: ClaimFileError): Promise<void> {
     this.findings.fileError = { rule_id: error.ruleId, reason: error.reason };
     if (this.options.mode === 'validate') return;
-    const key = `quarantine/files/${this.options.jobId}/${this.fileName}`;
+    const key = quarantineFileKey(this.options.jobId, this.fileName);
     await this.deps.store.copyIn(this.path, key);
     this.findings.outputs = { ...this.findings.outputs, quarantine_file: key };
   }

@@ -1,4 +1,5 @@
 import { AGGREGATIONS } from '../domain/aggregations.ts';
+import { aggregationKey, claimPartitionPrefix } from '../domain/store-layout.ts';
 import { compileAggregation } from '../plan/compile-aggregation.ts';
 import { duckdbDialect } from '../plan/duckdb-dialect.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -18,11 +19,10 @@ export async function publishAggregations(
   try {
     for (const yearMonth of months) {
       const [year = '', month = ''] = yearMonth.split('-');
-      const partition = `processed/claims/year=${year}/month=${month}`;
-      const files = (await store.list(partition)).filter((k) => k.endsWith('.parquet'));
+      const files = (await store.list(claimPartitionPrefix(year, month))).filter((k) => k.endsWith('.parquet'));
       const paths = await Promise.all(files.map((f) => store.fetchLocal(f, 'aggregations')));
       for (const aggregation of AGGREGATIONS) {
-        const key = `processed/aggregations/${aggregation.name}/${year}-${month}.parquet`;
+        const key = aggregationKey(aggregation.name, year, month);
         if (files.length === 0) {
           await store.delete(key);
           continue;

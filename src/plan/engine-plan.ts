@@ -3,6 +3,7 @@ import { missingRequiredColumns } from '../domain/canonical-model.ts';
 import type { CodeSetName } from '../domain/code-sets.ts';
 import { ClaimFileError, ClaimflowError } from '../domain/errors.ts';
 import { DIMENSIONS } from '../domain/quality-score.ts';
+import { tempKey } from '../domain/store-layout.ts';
 import { detectFormat, type FileHead } from '../pipeline/detect-format.ts';
 import type { FileSettings } from '../pipeline/file-settings.ts';
 import { headColumns } from '../pipeline/head-columns.ts';
@@ -81,9 +82,8 @@ export class MissingCodeSetError extends ClaimflowError {
   }
 }
 
-/** Where a job's plan and outputs live in the store layout. */
-export const enginePlanKey = (jobId: string): string => `temp/${jobId}/plan.json`;
-const outputKey = (jobId: string, name: string): string => `temp/${jobId}/${name}`;
+/** Where a job's plan is kept: in its scratch prefix, beside the engine's outputs. */
+export const enginePlanKey = (jobId: string): string => tempKey(jobId, 'plan.json');
 
 /**
  * Every stage of one file as named statements: map and check (with claim stats), the report's
@@ -107,7 +107,7 @@ export function buildEnginePlan(request: EnginePlanRequest): EnginePlan {
   const planSettings = { ...request.settings.plan, codeSetRelation };
   const plan = new StagePlan(sql, planSettings, present);
   const output = (name: string, format: EngineOutput['format'], partitionBy?: readonly string[]): EngineOutput => ({
-    path: request.locate(outputKey(jobId, name)),
+    path: request.locate(tempKey(jobId, name)),
     format,
     ...(partitionBy ? { partition_by: partitionBy } : {}),
   });

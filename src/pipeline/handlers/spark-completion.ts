@@ -2,7 +2,18 @@ import { z } from 'zod';
 import { ClaimflowError } from '../../domain/errors.ts';
 import { DIMENSIONS } from '../../domain/quality-score.ts';
 import type { RuleDimension } from '../../domain/rule.ts';
-import { monthOf, ownClaimFiles, ownQuarantineFiles } from '../../domain/store-layout.ts';
+import {
+  archiveKey,
+  claimFileKey,
+  monthOf,
+  ownClaimFiles,
+  ownQuarantineFiles,
+  PREFIXES,
+  partitionOf,
+  quarantineFileKey,
+  quarantineRowsKey,
+  tempPrefix,
+} from '../../domain/store-layout.ts';
 import { buildValidationReport, type ReportFindings, writeValidationReport } from '../build-report.ts';
 import { type FileHalt, judgeCheckedRows, judgeRowCount } from '../file-verdict.ts';
 import { createLimiter } from '../limiter.ts';
@@ -155,7 +166,7 @@ class SparkJobCompletion {
     const { task } = this.manifest;
     const { store } = this.deps;
     const rules = resolveManifestRules(this.manifest);
-    const archive = `archive/${this.manifest.started_at.slice(0, 10)}/${task.job_id}/${task.input_file}`;
+    const archive = archiveKey(new Date(this.manifest.started_at), task.job_id, task.input_file);
     await store.copy(task.key, archive);
     const checks = await this.readChecks();
     const halt = judgeRowCount(checks.total) ?? judgeCheckedRows(checks, rules, this.manifest.error_rate_threshold);
@@ -179,7 +190,7 @@ class SparkJobCompletion {
   private async reject(halt: FileHalt, checks: Checks, archive: string): Promise<Published> {
     const { task } = this.manifest;
     this.deps.logger.warn('file rejected', { job_id: task.job_id, file: task.input_file, rule_id: halt.rule_id });
-    const quarantineFile = `quarantine/files/${task.job_id}/${task.input_file}`;
+    const quarantineFile = quarantineFileKey(task.job_id, task.input_file);
     await this.deps.store.copy(task.key, quarantineFile);
     return {
       findings: { ...checks, processed: 0, exact: 0, conflicting: 0, flagged: 0 },
@@ -248,36 +259,35 @@ class SparkJobCompletion {
    * earlier files (either naming) that were not rewritten are removed. Returns the pattern of the keys.
    */
   private async publishQuarantine(quarantined: number): Promise<string | null> {
-    const parts = quarantined === 0 ? [] : await this.parquetParts('quarantine/');
-    const published = await this.copyParts(
-      parts.map((key, n) => [key, `quarantine/rows/${this.sourceKey}-${n}.parquet`]),
-    );
-    await dropStale(this.deps.store, 'quarantine/rows', ownQuarantineFiles(this.sourceKey), published);
-    return published.length > 0 ? `quarantine/rows/${this.sourceKey}-*.parquet` : null;
+    const parts = quarantined === 0 ? [] : await this.parquetParts('quarantine');
+    const published = await this.copyParts(parts.map((key, n) => [key, quarantineRowsKey(this.sourceKey, n)]));
+    await dropStale(this.deps.store, PREFIXES.quarantineRows, ownQuarantineFiles(this.sourceKey), published);
+    return published.length > 0 ? quarantineRowsKey(this.sourceKey, '*') : null;
   }
 
   /** The claims' part files into their months as `<sourceKey>-<n>.parquet`; this source's stale files are removed. */
   private async publishClaims(): Promise<{ published: string[]; touched: string[] }> {
     const next = new Map<string, number>();
     const moves: Array<[string, string]> = [];
-    for (const key of await this.parquetParts('claims/')) {
+    for (const key of await this.parquetParts('claims')) {
       const match = SPARK_MONTH.exec(key);
       if (!match) throw new SparkOutputError(this.jobId, 'claims', 'a part file outside year=/month= folders');
-      const partition = `year=${match[1]}/month=${match[2]}`;
+      const [, year = '', month = ''] = match;
+      const partition = partitionOf(year, month);
       const n = next.get(partition) ?? 0;
       next.set(partition, n + 1);
-      moves.push([key, `processed/claims/${partition}/${this.sourceKey}-${n}.parquet`]);
+      moves.push([key, claimFileKey(this.sourceKey, year, month, n)]);
     }
     const published = await this.copyParts(moves);
     const touched = new Set(published.map(monthOf));
-    const stale = await dropStale(this.deps.store, 'processed/claims', ownClaimFiles(this.sourceKey), published);
+    const stale = await dropStale(this.deps.store, PREFIXES.processedClaims, ownClaimFiles(this.sourceKey), published);
     for (const key of stale) touched.add(monthOf(key));
     return { published, touched: [...touched].sort() };
   }
 
   /** Part files of an output folder, in name order (`part-00000-...`), without `_SUCCESS` and checksums. */
   private async parquetParts(folder: string): Promise<string[]> {
-    return (await this.deps.store.list(`${tempPrefix(this.jobId)}${folder}`)).filter((k) => k.endsWith('.parquet'));
+    return (await this.deps.store.list(`${tempPrefix(this.jobId)}${folder}/`)).filter((k) => k.endsWith('.parquet'));
   }
 
   private async copyParts(moves: ReadonlyArray<readonly [string, string]>): Promise<string[]> {
@@ -327,8 +337,6 @@ interface Published {
   readonly outputs: ValidationReport['outputs'];
   readonly touched: readonly string[];
 }
-
-const tempPrefix = (jobId: string): string => `temp/${jobId}/`;
 
 /** Everything under `temp/<job_id>/`, the manifest last: while it exists, the job is not completed. */
 async function dropTemp(store: ObjectStore, jobId: string): Promise<void> {
