@@ -6,6 +6,7 @@
 export const PREFIXES = {
   /** Inbox of claim files; on AWS the input bucket's, where S3 events start a job. */
   inbox: 'raw/claims/',
+  /** On AWS the input bucket holds this prefix, the output bucket every other. */
   raw: 'raw/',
   processed: 'processed/',
   processedClaims: 'processed/claims/',
@@ -17,6 +18,8 @@ export const PREFIXES = {
   quarantineFiles: 'quarantine/files/',
   archive: 'archive/',
   temp: 'temp/',
+  /** Glue's own scratch (`--TempDir`), beside the jobs' scratch prefixes. */
+  glueTemp: 'temp/glue/',
   dlq: 'dlq/',
   /** Reference code lists the functions and Glue load (`REFDATA_PREFIX`). */
   refdata: 'refdata/',
