@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { ENVELOPE_OVERHEAD_BYTES } from '../adapters/crypto/envelope-file.ts';
 import { SEALED_SUFFIX } from '../adapters/crypto/sealed-object-store.ts';
 import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
-import { INBOX_PREFIX } from '../pipeline/handlers/s3-event-trigger.ts';
+import { PREFIXES } from '../domain/store-layout.ts';
 import {
   type AlertRecord,
   alertRecordSchema,
@@ -129,7 +129,7 @@ export class RootSnapshotReader {
   }
 
   private async readInbox(): Promise<InboxFile[]> {
-    const dir = join(this.root, ...INBOX_PREFIX.split('/').filter(Boolean));
+    const dir = join(this.root, ...PREFIXES.inbox.split('/').filter(Boolean));
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     const files = await Promise.all(
       // Symlinks are no files here either: the watcher does not follow them.
@@ -137,7 +137,7 @@ export class RootSnapshotReader {
         .filter((e) => e.isFile())
         .map(async (e) => {
           const info = await stat(join(dir, e.name)).catch(() => undefined);
-          return info ? { key: `${INBOX_PREFIX}${e.name}`, size: info.size } : undefined;
+          return info ? { key: `${PREFIXES.inbox}${e.name}`, size: info.size } : undefined;
         }),
     );
     return files.filter((f) => f !== undefined);
