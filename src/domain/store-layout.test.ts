@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   aggregationKey,
+  aggregationPrefix,
   archiveKey,
   claimFileKey,
   claimPartitionPrefix,
   deadLetterKey,
+  folderOf,
   monthOf,
   ownClaimFiles,
   ownQuarantineFiles,
+  PREFIXES,
+  pseudonymizedClaimKey,
   quarantineFileKey,
   quarantineRowsKey,
   reportKey,
@@ -38,6 +42,22 @@ describe('store layout', () => {
     assert.equal(tempPrefix(JOB), `temp/${JOB}/`);
     assert.equal(tempKey(JOB, 'plan.json'), `temp/${JOB}/plan.json`);
     assert.equal(deadLetterKey(`${JOB}-etl`), `dlq/${JOB}-etl.json`);
+  });
+
+  it('keeps a pseudonymized copy in its claim file’s partition, named by the key id', () => {
+    assert.equal(
+      pseudonymizedClaimKey('processed/claims/year=2025/month=10/a.csv-f4bcf00f08-0.parquet', '0123456789ab'),
+      'processed/pseudonymized/medical_claim/year=2025/month=10/a.csv-f4bcf00f08-0.k0123456789ab.parquet',
+    );
+    assert.equal(
+      aggregationPrefix('monthly_by_payer_claim_type'),
+      'processed/aggregations/monthly_by_payer_claim_type/',
+    );
+  });
+
+  it('gives a prefix as a folder name to join under a local root', () => {
+    assert.equal(folderOf(PREFIXES.validationReports), 'validation-reports');
+    assert.equal(folderOf(PREFIXES.inbox), 'raw/claims');
   });
 
   it('archives by the UTC day the job started, and makes a dead letter id safe as a key', () => {

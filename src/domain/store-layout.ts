@@ -11,6 +11,7 @@ export const PREFIXES = {
   processed: 'processed/',
   processedClaims: 'processed/claims/',
   aggregations: 'processed/aggregations/',
+  /** The published claims with member identifiers as tokens, file for file. */
   pseudonymizedClaims: 'processed/pseudonymized/medical_claim/',
   validationReports: 'validation-reports/',
   quarantine: 'quarantine/',
@@ -25,6 +26,9 @@ export const PREFIXES = {
   refdata: 'refdata/',
 } as const;
 
+/** A prefix as a folder under a local root: without its trailing '/', as `join` is given it. */
+export const folderOf = (prefix: string): string => prefix.slice(0, -1);
+
 /** `year=YYYY/month=MM`, the partition of a service month. */
 export const partitionOf = (year: string, month: string): string => `year=${year}/month=${month}`;
 
@@ -36,9 +40,19 @@ export const claimPartitionPrefix = (year: string, month: string): string =>
 export const claimFileKey = (sourceKey: string, year: string, month: string, n: number): string =>
   `${claimPartitionPrefix(year, month)}${sourceKey}-${n}.parquet`;
 
+/** The folder of one aggregation's monthly files. */
+export const aggregationPrefix = (name: string): string => `${PREFIXES.aggregations}${name}/`;
+
 /** One aggregation's totals of one month. */
 export const aggregationKey = (name: string, year: string, month: string): string =>
-  `${PREFIXES.aggregations}${name}/${year}-${month}.parquet`;
+  `${aggregationPrefix(name)}${year}-${month}.parquet`;
+
+/**
+ * The pseudonymized copy of a published claim file, in the same partition; the id of the key
+ * that made it is in the name, so a copy made with another key is told apart.
+ */
+export const pseudonymizedClaimKey = (claimKey: string, keyId: string): string =>
+  `${PREFIXES.pseudonymizedClaims}${claimKey.slice(PREFIXES.processedClaims.length).replace(/\.parquet$/, '')}.k${keyId}.parquet`;
 
 /**
  * A source's quarantined rows: one file, or numbered parts when an engine writes several (`*`
