@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditCommand } from '../adapters/audit/audit-trail.ts';
 import { InboxWatcher } from '../adapters/local-store/inbox-watcher.ts';
 import { SqliteLedger } from '../adapters/sqlite/sqlite-ledger.ts';
-import { PREFIXES } from '../domain/store-layout.ts';
+import { folderOf, PREFIXES } from '../domain/store-layout.ts';
 import { LocalRuntime } from '../pipeline/local-runtime.ts';
 import type { Topic } from '../pipeline/messages.ts';
 import { type DeadLetterQueue, systemClock } from '../pipeline/ports.ts';
@@ -54,7 +54,7 @@ async function openRuntime(flags: RunFlags & RuntimeFlags, command: AuditCommand
 export async function watchCommand(flags: RunFlags & RuntimeFlags): Promise<number> {
   const { pipeline, runtime, close } = await openRuntime(flags, 'watch');
   // Scratch space of jobs a killed process left behind; their jobs are redone from the start.
-  await rm(join(pipeline.root, 'temp'), { recursive: true, force: true });
+  await rm(join(pipeline.root, folderOf(PREFIXES.temp)), { recursive: true, force: true });
   const watcher = new InboxWatcher(
     {
       root: pipeline.root,

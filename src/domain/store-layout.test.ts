@@ -15,6 +15,7 @@ import {
   pseudonymizedClaimKey,
   quarantineFileKey,
   quarantineRowsKey,
+  reportFileKey,
   reportKey,
   tempKey,
   tempPrefix,
@@ -39,6 +40,7 @@ describe('store layout', () => {
     assert.equal(quarantineFileKey(JOB, 'big feed.csv'), `quarantine/files/${JOB}/big feed.csv`);
     assert.equal(reportKey(JOB, 'json'), `validation-reports/${JOB}.json`);
     assert.equal(reportKey(JOB, 'html'), `validation-reports/${JOB}.html`);
+    assert.equal(reportFileKey(`${JOB}.html`), `validation-reports/${JOB}.html`);
     assert.equal(tempPrefix(JOB), `temp/${JOB}/`);
     assert.equal(tempKey(JOB, 'plan.json'), `temp/${JOB}/plan.json`);
     assert.equal(deadLetterKey(`${JOB}-etl`), `dlq/${JOB}-etl.json`);

@@ -69,9 +69,11 @@ export const quarantineFileKey = (jobId: string, fileName: string): string =>
 export const archiveKey = (startedAt: Date, jobId: string, fileName: string): string =>
   `${PREFIXES.archive}${startedAt.toISOString().slice(0, 10)}/${jobId}/${fileName}`;
 
+/** A file of the reports folder by its name, as the dashboard serves it. */
+export const reportFileKey = (fileName: string): string => `${PREFIXES.validationReports}${fileName}`;
+
 /** The validation report, `.json` and `.html` beside each other. */
-export const reportKey = (jobId: string, extension: 'json' | 'html'): string =>
-  `${PREFIXES.validationReports}${jobId}.${extension}`;
+export const reportKey = (jobId: string, extension: 'json' | 'html'): string => reportFileKey(`${jobId}.${extension}`);
 
 /** A job's scratch objects (an engine's outputs before they are published). */
 export const tempPrefix = (jobId: string): string => `${PREFIXES.temp}${jobId}/`;
