@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { PREFIXES } from '../src/domain/store-layout.ts';
 
 const root = process.argv[2];
 if (!root) throw new Error('usage: tsx scripts/fingerprint-run.ts ROOT');
@@ -59,7 +60,7 @@ const VOLATILE = new Set([
   'html_report_location',
 ]);
 const reports = [];
-for (const f of files.filter((f) => f.startsWith('validation-reports/') && f.endsWith('.json'))) {
+for (const f of files.filter((f) => f.startsWith(PREFIXES.validationReports) && f.endsWith('.json'))) {
   const report = JSON.parse(await readFile(join(root, f), 'utf8')) as Record<string, unknown>;
   const kept = Object.fromEntries(Object.entries(report).filter(([k]) => !VOLATILE.has(k)));
   // Sample rows come lowest row number first; rows sharing one (a wide record's lines) come in no fixed order.

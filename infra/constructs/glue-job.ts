@@ -3,7 +3,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { PREFIXES } from '../bucket-layout.ts';
+import { PREFIXES } from '../../src/domain/store-layout.ts';
 import { acknowledgeWildcardResources } from '../compliance.ts';
 import { GLUE_SCRIPT } from '../repo-paths.ts';
 import type { GlueJobProps } from './glue-job-props.ts';
@@ -103,7 +103,7 @@ export class GlueJob extends Construct {
         '--enable-continuous-cloudwatch-log': 'true',
         // A plan names its inputs and outputs; there is no incremental state to bookmark.
         '--job-bookmark-option': 'job-bookmark-disable',
-        '--TempDir': `s3://${storage.bucketNames.output}/${PREFIXES.temp}glue/`,
+        '--TempDir': `s3://${storage.bucketNames.output}/${PREFIXES.glueTemp}`,
       },
     });
     job.node.addDependency(this.role.policy, securityConfiguration);

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { PREFIXES } from '../bucket-layout.ts';
+import { PREFIXES } from '../../src/domain/store-layout.ts';
 import type { StorageProps } from './storage-props.ts';
 
 export type BucketRole = 'input' | 'output';

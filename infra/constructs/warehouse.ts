@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as redshift from 'aws-cdk-lib/aws-redshiftserverless';
 import { Construct } from 'constructs';
-import { PREFIXES } from '../bucket-layout.ts';
+import { PREFIXES } from '../../src/domain/store-layout.ts';
 import { ManagedPolicyRole } from './managed-policy-role.ts';
 import { grantObjects } from './object-grants.ts';
 import type { WarehouseProps } from './warehouse-props.ts';

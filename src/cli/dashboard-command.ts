@@ -5,6 +5,7 @@ import { openAuditTrail } from '../adapters/audit/audit-trail.ts';
 import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
 import { createLogger } from '../adapters/logging/json-logger.ts';
 import { UsageError } from '../domain/errors.ts';
+import { reportFileKey } from '../domain/store-layout.ts';
 import { systemClock } from '../pipeline/ports.ts';
 import { InsecureBindError, startDashboardServer } from '../web/dashboard-server.ts';
 import { env } from './env.ts';
@@ -61,7 +62,7 @@ export async function dashboardCommand(flags: DashboardFlags): Promise<number> {
     token: flags.token,
     logger,
     raiseAlert,
-    onReportServed: (name) => audit.record('read', `validation-reports/${name}`),
+    onReportServed: (name) => audit.record('read', reportFileKey(name)),
   }).catch((error: unknown) => {
     if (error instanceof InsecureBindError) throw new UsageError(error.message, { cause: error });
     const code = (error as NodeJS.ErrnoException).code;

@@ -5,6 +5,7 @@ import { openAuditTrail } from '../adapters/audit/audit-trail.ts';
 import { DecryptError, decryptFile } from '../adapters/crypto/envelope-file.ts';
 import { SEALED_PREFIXES, SEALED_SUFFIX } from '../adapters/crypto/sealed-object-store.ts';
 import { UsageError } from '../domain/errors.ts';
+import { folderOf } from '../domain/store-layout.ts';
 import { loadConfig } from './load-config.ts';
 import { loadKeys } from './load-keys.ts';
 import { EXIT } from './run-command.ts';
@@ -51,7 +52,7 @@ export async function decryptCommand(file: string, flags: DecryptFlags): Promise
 /** --root, else the folder above the file's `quarantine/` or `archive/`, else the default root. */
 function rootOf(source: string, root: string | undefined): string {
   if (root) return resolve(root);
-  const folders = new Set(SEALED_PREFIXES.map((p) => p.replace(/\/$/, '')));
+  const folders = new Set(SEALED_PREFIXES.map(folderOf));
   const parts = source.split(sep);
   const at = parts.findLastIndex((part, i) => i < parts.length - 1 && folders.has(part));
   return at > 0 ? parts.slice(0, at).join(sep) || sep : resolve(DEFAULT_ROOT);

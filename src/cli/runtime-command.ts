@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditCommand } from '../adapters/audit/audit-trail.ts';
 import { InboxWatcher } from '../adapters/local-store/inbox-watcher.ts';
 import { SqliteLedger } from '../adapters/sqlite/sqlite-ledger.ts';
-import { INBOX_PREFIX } from '../pipeline/handlers/s3-event-trigger.ts';
+import { folderOf, PREFIXES } from '../domain/store-layout.ts';
 import { LocalRuntime } from '../pipeline/local-runtime.ts';
 import type { Topic } from '../pipeline/messages.ts';
 import { type DeadLetterQueue, systemClock } from '../pipeline/ports.ts';
@@ -54,11 +54,11 @@ async function openRuntime(flags: RunFlags & RuntimeFlags, command: AuditCommand
 export async function watchCommand(flags: RunFlags & RuntimeFlags): Promise<number> {
   const { pipeline, runtime, close } = await openRuntime(flags, 'watch');
   // Scratch space of jobs a killed process left behind; their jobs are redone from the start.
-  await rm(join(pipeline.root, 'temp'), { recursive: true, force: true });
+  await rm(join(pipeline.root, folderOf(PREFIXES.temp)), { recursive: true, force: true });
   const watcher = new InboxWatcher(
     {
       root: pipeline.root,
-      prefix: INBOX_PREFIX,
+      prefix: PREFIXES.inbox,
       pollMs: flags.pollMs,
       settleMs: flags.settleMs,
       now: Date.now,
@@ -68,7 +68,7 @@ export async function watchCommand(flags: RunFlags & RuntimeFlags): Promise<numb
   );
   const recovered = await runtime.recover();
   process.stderr.write(
-    `claimflow watch: watching ${join(pipeline.root, INBOX_PREFIX)} (concurrency ${flags.concurrency})` +
+    `claimflow watch: watching ${join(pipeline.root, PREFIXES.inbox)} (concurrency ${flags.concurrency})` +
       (recovered.length > 0 ? `; resuming ${recovered.length} interrupted job(s)` : '') +
       '\n',
   );

@@ -6,10 +6,12 @@
 export const PREFIXES = {
   /** Inbox of claim files; on AWS the input bucket's, where S3 events start a job. */
   inbox: 'raw/claims/',
+  /** On AWS the input bucket holds this prefix, the output bucket every other. */
   raw: 'raw/',
   processed: 'processed/',
   processedClaims: 'processed/claims/',
   aggregations: 'processed/aggregations/',
+  /** The published claims with member identifiers as tokens, file for file. */
   pseudonymizedClaims: 'processed/pseudonymized/medical_claim/',
   validationReports: 'validation-reports/',
   quarantine: 'quarantine/',
@@ -17,10 +19,15 @@ export const PREFIXES = {
   quarantineFiles: 'quarantine/files/',
   archive: 'archive/',
   temp: 'temp/',
+  /** Glue's own scratch (`--TempDir`), beside the jobs' scratch prefixes. */
+  glueTemp: 'temp/glue/',
   dlq: 'dlq/',
   /** Reference code lists the functions and Glue load (`REFDATA_PREFIX`). */
   refdata: 'refdata/',
 } as const;
+
+/** A prefix as a folder under a local root: without its trailing '/', as `join` is given it. */
+export const folderOf = (prefix: string): string => prefix.slice(0, -1);
 
 /** `year=YYYY/month=MM`, the partition of a service month. */
 export const partitionOf = (year: string, month: string): string => `year=${year}/month=${month}`;
@@ -33,11 +40,24 @@ export const claimPartitionPrefix = (year: string, month: string): string =>
 export const claimFileKey = (sourceKey: string, year: string, month: string, n: number): string =>
   `${claimPartitionPrefix(year, month)}${sourceKey}-${n}.parquet`;
 
+/** The folder of one aggregation's monthly files. */
+export const aggregationPrefix = (name: string): string => `${PREFIXES.aggregations}${name}/`;
+
 /** One aggregation's totals of one month. */
 export const aggregationKey = (name: string, year: string, month: string): string =>
-  `${PREFIXES.aggregations}${name}/${year}-${month}.parquet`;
+  `${aggregationPrefix(name)}${year}-${month}.parquet`;
 
-/** A source's quarantined rows: one file, or numbered parts when an engine writes several (`*`: all of them). */
+/**
+ * The pseudonymized copy of a published claim file, in the same partition; the id of the key
+ * that made it is in the name, so a copy made with another key is told apart.
+ */
+export const pseudonymizedClaimKey = (claimKey: string, keyId: string): string =>
+  `${PREFIXES.pseudonymizedClaims}${claimKey.slice(PREFIXES.processedClaims.length).replace(/\.parquet$/, '')}.k${keyId}.parquet`;
+
+/**
+ * A source's quarantined rows: one file, or numbered parts when an engine writes several (`*`
+ * names all the parts at once, as the report does).
+ */
 export const quarantineRowsKey = (sourceKey: string, part: number | '*' | null = null): string =>
   `${PREFIXES.quarantineRows}${sourceKey}${part === null ? '' : `-${part}`}.parquet`;
 
@@ -49,15 +69,20 @@ export const quarantineFileKey = (jobId: string, fileName: string): string =>
 export const archiveKey = (startedAt: Date, jobId: string, fileName: string): string =>
   `${PREFIXES.archive}${startedAt.toISOString().slice(0, 10)}/${jobId}/${fileName}`;
 
+/** A file of the reports folder by its name, as the dashboard serves it. */
+export const reportFileKey = (fileName: string): string => `${PREFIXES.validationReports}${fileName}`;
+
 /** The validation report, `.json` and `.html` beside each other. */
-export const reportKey = (jobId: string, extension: 'json' | 'html'): string =>
-  `${PREFIXES.validationReports}${jobId}.${extension}`;
+export const reportKey = (jobId: string, extension: 'json' | 'html'): string => reportFileKey(`${jobId}.${extension}`);
 
 /** A job's scratch objects (an engine's outputs before they are published). */
 export const tempPrefix = (jobId: string): string => `${PREFIXES.temp}${jobId}/`;
 
 /** One named object or folder under a job's scratch prefix (`plan.json`, `job.json`, `claims/`). */
 export const tempKey = (jobId: string, name: string): string => `${tempPrefix(jobId)}${name}`;
+
+/** The folder of one output an engine wrote for a job (`summary`, `claims`, ...): its part files. */
+export const engineOutputPrefix = (jobId: string, output: string): string => `${tempKey(jobId, output)}/`;
 
 /** A dead letter, its id made safe as a key. */
 export const deadLetterKey = (id: string): string => `${PREFIXES.dlq}${id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;

@@ -1,6 +1,7 @@
 import { type QualityScore, scoreQuality } from '../domain/quality-score.ts';
 import type { Rule, RuleDimension } from '../domain/rule.ts';
 import { DEDUPE_RULES, FILE_RULES } from '../domain/rule-catalog.ts';
+import { reportKey } from '../domain/store-layout.ts';
 import type { FileHalt } from './file-verdict.ts';
 import type { ObjectStore } from './object-store.ts';
 import { renderHtmlReport } from './render-html-report.ts';
@@ -54,9 +55,6 @@ export interface ReportFacts {
   readonly locate: (key: string) => string;
 }
 
-/** The report's key without its extension: `.json` and `.html` are written beside each other. */
-export const reportKeyOf = (jobId: string): string => `validation-reports/${jobId}`;
-
 /** The validation report of one file job, the same whichever engine ran it. */
 export function buildValidationReport(facts: ReportFacts, f: ReportFindings): ValidationReport {
   const rejected = facts.status === 'FAILED';
@@ -72,11 +70,10 @@ export function buildValidationReport(facts: ReportFacts, f: ReportFindings): Va
   const quality: QualityScore | null = f.dimensionFailures
     ? scoreQuality(f.total, { ...f.dimensionFailures, uniqueness: f.dimensionFailures.uniqueness + duplicates })
     : null;
-  const reportKey = reportKeyOf(facts.jobId);
   return {
     validation_status: rejected ? 'failed' : 'success',
-    report_location: facts.locate(`${reportKey}.json`),
-    html_report_location: facts.locate(`${reportKey}.html`),
+    report_location: facts.locate(reportKey(facts.jobId, 'json')),
+    html_report_location: facts.locate(reportKey(facts.jobId, 'html')),
     summary: rejected
       ? { total_records: f.total, valid_records: 0, error_records: f.total }
       : { total_records: f.total, valid_records: f.total - f.quarantined, error_records: f.quarantined },
@@ -105,7 +102,6 @@ export function buildValidationReport(facts: ReportFacts, f: ReportFindings): Va
 
 /** Writes the report as JSON and as self-contained HTML at `validation-reports/<job_id>.json|.html`. */
 export async function writeValidationReport(store: ObjectStore, report: ValidationReport): Promise<void> {
-  const reportKey = reportKeyOf(report.job_id);
-  await store.writeText(`${reportKey}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  await store.writeText(`${reportKey}.html`, renderHtmlReport(report));
+  await store.writeText(reportKey(report.job_id, 'json'), `${JSON.stringify(report, null, 2)}\n`);
+  await store.writeText(reportKey(report.job_id, 'html'), renderHtmlReport(report));
 }

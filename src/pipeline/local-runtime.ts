@@ -1,4 +1,5 @@
 import type { Happening } from '../domain/alert-policy.ts';
+import { reportKey } from '../domain/store-layout.ts';
 import { happeningOfReport } from './alerts/job-happenings.ts';
 import { type DeliveryDeps, deliverWithRetry, type RetryPolicy } from './deliver.ts';
 import { handleDataValidation } from './handlers/data-validation.ts';
@@ -138,7 +139,7 @@ export class LocalRuntime implements EventBus {
 
   /** A job that succeeded is rated on its report's figures: error rate, duration, quality. */
   private async alertJobSucceeded(jobId: string): Promise<void> {
-    const report = JSON.parse(await this.deps.store.readText(`validation-reports/${jobId}.json`)) as ValidationReport;
+    const report = JSON.parse(await this.deps.store.readText(reportKey(jobId, 'json'))) as ValidationReport;
     await this.deps.raiseAlert(happeningOfReport(report));
   }
 

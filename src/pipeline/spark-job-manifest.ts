@@ -3,13 +3,14 @@ import { countMissingOptionalColumns } from '../domain/canonical-model.ts';
 import { ClaimflowError } from '../domain/errors.ts';
 import type { RowRule } from '../domain/rule.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
+import { tempKey } from '../domain/store-layout.ts';
 import type { EnginePlan } from '../plan/engine-plan.ts';
 import { mapSourceColumns } from '../plan/map-columns.ts';
 import type { FileSettings } from './file-settings.ts';
 import { type FileTask, fileTaskSchema } from './messages.ts';
 
 /** Where the job's manifest is kept, beside its plan; removed with the rest of `temp/<job_id>/`. */
-export const sparkManifestKey = (jobId: string): string => `temp/${jobId}/job.json`;
+export const sparkManifestKey = (jobId: string): string => tempKey(jobId, 'job.json');
 
 /**
  * What the completion step needs that Glue's outputs do not hold, fixed when the job is handed

@@ -13,6 +13,8 @@ export const EXTRA_COLUMNS = 'extra_columns';
 export const INGEST_ERROR = '_ingest_error';
 export const DQ_ERRORS = 'dq_errors';
 export const DQ_WARNINGS = 'dq_warnings';
+/** Failing rows listed per rule in the report, whichever engine counts them. */
+export const SAMPLES_PER_RULE = 20;
 /** The checked rows carry the failed rules as bit masks; the id lists are built only for the rows written out. */
 const ERROR_BITS = '_error_bits';
 const WARNING_BITS = '_warning_bits';

@@ -6,16 +6,15 @@ import { ClaimFileError, ClaimflowError } from '../domain/errors.ts';
 import { headColumns } from '../domain/head-columns.ts';
 import { DIMENSIONS } from '../domain/quality-score.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { tempKey } from '../domain/store-layout.ts';
 import { compileAggregationByMonth } from './compile-aggregation.ts';
 import { codeSetRelation, compileCodeSet } from './compile-code-set.ts';
-import { type PlanSettings, StagePlan } from './compile-plan.ts';
+import { type PlanSettings, SAMPLES_PER_RULE, StagePlan } from './compile-plan.ts';
 import { mapSourceColumns } from './map-columns.ts';
 
 export const ENGINE_PLAN_VERSION = 1;
 /** The name the input rows are registered under: text columns plus `_row_number`, `_raw_line`, `_ingest_error`. */
 export const INPUT_VIEW = 'source_rows';
-/** Failing rows listed per rule, as in the DuckDB report. */
-const SAMPLES_PER_RULE = 20;
 
 export interface EngineOutput {
   /** Where the engine writes: a folder of part files. */
@@ -86,9 +85,8 @@ export class MissingCodeSetError extends ClaimflowError {
   }
 }
 
-/** Where a job's plan and outputs live in the store layout. */
-export const enginePlanKey = (jobId: string): string => `temp/${jobId}/plan.json`;
-const outputKey = (jobId: string, name: string): string => `temp/${jobId}/${name}`;
+/** Where a job's plan is kept: in its scratch prefix, beside the engine's outputs. */
+export const enginePlanKey = (jobId: string): string => tempKey(jobId, 'plan.json');
 
 /**
  * Every stage of one file as named statements: map and check (with claim stats), the report's
@@ -112,7 +110,7 @@ export function buildEnginePlan(request: EnginePlanRequest): EnginePlan {
   const planSettings = { ...request.settings.plan, codeSetRelation };
   const plan = new StagePlan(sql, planSettings, present);
   const output = (name: string, format: EngineOutput['format'], partitionBy?: readonly string[]): EngineOutput => ({
-    path: request.locate(outputKey(jobId, name)),
+    path: request.locate(tempKey(jobId, name)),
     format,
     ...(partitionBy ? { partition_by: partitionBy } : {}),
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Happening } from '../domain/alert-policy.ts';
 import { ClaimflowError } from '../domain/errors.ts';
+import { folderOf, PREFIXES } from '../domain/store-layout.ts';
 import { raiseSecurityEvent, type SecurityEvent } from '../pipeline/alerts/raise-security-event.ts';
 import { createThrottle } from '../pipeline/alerts/throttle.ts';
 import { type Clock, type Logger, systemClock } from '../pipeline/ports.ts';
@@ -74,7 +75,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const loopbackNames = ['127.0.0.1', 'localhost', '[::1]', hostPart(options.host)];
   const app = createDashboardApp({
     snapshot: () => reader.read(),
-    reportsDir: join(options.root, 'validation-reports'),
+    reportsDir: join(options.root, folderOf(PREFIXES.validationReports)),
     token: options.token,
     isAllowedHost: (header) => {
       const host = header.toLowerCase();

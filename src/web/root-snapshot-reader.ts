@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { ENVELOPE_OVERHEAD_BYTES } from '../adapters/crypto/envelope-file.ts';
 import { SEALED_SUFFIX } from '../adapters/crypto/sealed-object-store.ts';
 import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
-import { INBOX_PREFIX } from '../pipeline/handlers/s3-event-trigger.ts';
+import { folderOf, PREFIXES } from '../domain/store-layout.ts';
 import {
   type AlertRecord,
   alertRecordSchema,
@@ -71,7 +71,7 @@ export class RootSnapshotReader {
   }
 
   private async readReports(): Promise<MonitoredReport[]> {
-    const dir = join(this.root, 'validation-reports');
+    const dir = join(this.root, folderOf(PREFIXES.validationReports));
     const names = await listNames(dir);
     const reports = await this.readCached(dir, names, this.reports, '.json', async (raw) => {
       const report = parseJson(raw, monitoredReportSchema);
@@ -83,7 +83,7 @@ export class RootSnapshotReader {
   }
 
   private readDeadLetters(): Promise<DeadLetterSummary[]> {
-    const dir = join(this.root, 'dlq');
+    const dir = join(this.root, folderOf(PREFIXES.dlq));
     return listNames(dir).then((names) =>
       this.readCached(dir, names, this.letters, '.json', async (raw) => parseJson(raw, deadLetterSummarySchema)),
     );
@@ -129,7 +129,7 @@ export class RootSnapshotReader {
   }
 
   private async readInbox(): Promise<InboxFile[]> {
-    const dir = join(this.root, ...INBOX_PREFIX.split('/').filter(Boolean));
+    const dir = join(this.root, folderOf(PREFIXES.inbox));
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     const files = await Promise.all(
       // Symlinks are no files here either: the watcher does not follow them.
@@ -137,7 +137,7 @@ export class RootSnapshotReader {
         .filter((e) => e.isFile())
         .map(async (e) => {
           const info = await stat(join(dir, e.name)).catch(() => undefined);
-          return info ? { key: `${INBOX_PREFIX}${e.name}`, size: info.size } : undefined;
+          return info ? { key: `${PREFIXES.inbox}${e.name}`, size: info.size } : undefined;
         }),
     );
     return files.filter((f) => f !== undefined);

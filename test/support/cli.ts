@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDbEngine } from '../../src/adapters/duckdb/duckdb-engine.ts';
+import { PREFIXES } from '../../src/domain/store-layout.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/claimflow.js', import.meta.url));
 
@@ -151,8 +152,8 @@ export async function publishedFingerprint(
     );
     return { n: Number(row?.n ?? 0), d: String(row?.d ?? '') };
   };
-  const claims = await digest(`${root}/processed/claims/*/*/*.parquet`, 'job_id, ingest_datetime');
-  const quarantine = await digest(`${root}/quarantine/rows/*.parquet`, 'job_id, ingest_datetime');
+  const claims = await digest(`${root}/${PREFIXES.processedClaims}*/*/*.parquet`, 'job_id, ingest_datetime');
+  const quarantine = await digest(`${root}/${PREFIXES.quarantineRows}*.parquet`, 'job_id, ingest_datetime');
   return { claims: claims.n, quarantined: quarantine.n, digest: `${claims.d}:${quarantine.d}` };
 }
 

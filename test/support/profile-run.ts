@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { openPipeline } from '../../src/cli/open-pipeline.ts';
 import { runFlagsSchema } from '../../src/cli/options.ts';
+import { PREFIXES } from '../../src/domain/store-layout.ts';
 import { systemClock } from '../../src/pipeline/ports.ts';
 import { type RunSummary, runPipeline } from '../../src/pipeline/run-pipeline.ts';
 import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
@@ -38,7 +39,7 @@ export function publishedLines(
   orderBy = 'claim_id, claim_line_number',
 ): Promise<Record<string, unknown>[]> {
   return sql(
-    `SELECT ${columns} FROM read_parquet(${lit(join(root, 'processed/claims/*/*/*.parquet'))}, union_by_name = true)
+    `SELECT ${columns} FROM read_parquet(${lit(join(root, PREFIXES.processedClaims, '*/*/*.parquet'))}, union_by_name = true)
      WHERE file_name = ${lit(fileName)}${orderBy ? ` ORDER BY ${orderBy}` : ''}`,
   );
 }

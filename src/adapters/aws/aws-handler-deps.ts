@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { CodeSetName } from '../../domain/code-sets.ts';
 import { HEAD_BYTES } from '../../domain/detect-format.ts';
+import { claimPartitionPrefix } from '../../domain/store-layout.ts';
 import { createFileSettings } from '../../pipeline/file-settings.ts';
 import type { HandlerDeps } from '../../pipeline/handlers/handler-deps.ts';
 import { createJobIdSource } from '../../pipeline/job-id.ts';
@@ -192,8 +193,8 @@ export function redshiftMonthLoader(
   });
   return async (months) => {
     for (const yearMonth of months) {
-      const [year, month] = yearMonth.split('-');
-      await loader.loadMonth(yearMonth, `s3://${env.OUTPUT_BUCKET}/processed/claims/year=${year}/month=${month}/`);
+      const [year = '', month = ''] = yearMonth.split('-');
+      await loader.loadMonth(yearMonth, `s3://${env.OUTPUT_BUCKET}/${claimPartitionPrefix(year, month)}`);
     }
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClaimflowError } from '../../domain/errors.ts';
+import { PREFIXES } from '../../domain/store-layout.ts';
 
 const required = z.string().min(1);
 
@@ -19,7 +20,7 @@ const lambdaEnvSchema = z
     /** Input objects larger than this go to Glue instead of DuckDB in the function. */
     DUCKDB_MAX_BYTES: z.coerce.number().int().positive().default(268_435_456),
     /** Reference lists, laid out like ../shared/refdata, under this prefix of the output bucket. */
-    REFDATA_PREFIX: z.string().default('refdata/'),
+    REFDATA_PREFIX: z.string().default(PREFIXES.refdata),
     REDSHIFT_WORKGROUP: required.optional(),
     REDSHIFT_DATABASE: required.optional(),
     REDSHIFT_LOAD_ROLE_ARN: required.optional(),

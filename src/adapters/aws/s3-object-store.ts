@@ -20,13 +20,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { FileHead } from '../../domain/detect-format.ts';
+import { PREFIXES } from '../../domain/store-layout.ts';
 import { createLimiter } from '../../pipeline/limiter.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { readS3Head } from './read-s3-head.ts';
 import { translateS3Error, UnsafeObjectKeyError } from './s3-errors.ts';
 
-/** Keys under this prefix live in the input bucket; every other key in the output bucket. */
-const INPUT_PREFIX = 'raw/';
 /** S3 allows at most this many parts in one multipart upload. */
 const MAX_PARTS = 10_000;
 const CONTENT_TYPES: Record<string, string> = {
@@ -247,7 +246,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private bucketOf(key: string): string {
-    return key.startsWith(INPUT_PREFIX) ? this.buckets.input : this.buckets.output;
+    return key.startsWith(PREFIXES.raw) ? this.buckets.input : this.buckets.output;
   }
 
   /** GETs the object and consumes its body inside one classified call: a reset mid-stream is transient too. */

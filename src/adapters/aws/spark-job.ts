@@ -3,6 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { findCodeSetFiles } from '../../domain/code-set-files.ts';
 import type { CodeSetName } from '../../domain/code-sets.ts';
 import { type FileHead, HEAD_BYTES } from '../../domain/detect-format.ts';
+import { PREFIXES } from '../../domain/store-layout.ts';
 import { createFileSettings, type FileSettings } from '../../pipeline/file-settings.ts';
 import type { FileTask } from '../../pipeline/messages.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
@@ -41,7 +42,7 @@ let defaultS3: S3Client | undefined;
 export async function startSparkJob(task: FileTask, deps: SparkJobDeps): Promise<string> {
   const { store } = deps;
   const clock = deps.clock ?? systemClock;
-  const codeSetFiles = await locateCodeSets(store, deps.refdataPrefix ?? 'refdata/');
+  const codeSetFiles = await locateCodeSets(store, deps.refdataPrefix ?? PREFIXES.refdata);
   const settingsFor =
     deps.settingsFor ??
     ((file, codeSets) =>

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { PREFIXES } from '../../domain/store-layout.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { decryptFile, encryptFile, openBytes, sealBytes } from './envelope-file.ts';
 
 /** Prefixes whose objects hold claim values kept for review: quarantined rows and files, archived inputs. */
-export const SEALED_PREFIXES: readonly string[] = ['quarantine/', 'archive/'];
+export const SEALED_PREFIXES: readonly string[] = [PREFIXES.quarantine, PREFIXES.archive];
 /** The name suffix of an object stored as an envelope. */
 export const SEALED_SUFFIX = '.enc';
 

@@ -2,11 +2,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGGREGATIONS } from '../../domain/aggregations.ts';
+import { aggregationPrefix, folderOf, PREFIXES } from '../../domain/store-layout.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
 import { PRIVATE_FILE_MODE } from '../local-store/private-dir.ts';
 import { DuckDbEngine } from './duckdb-engine.ts';
-import { PSEUDONYMIZED_PREFIX, syncPseudonymizedClaims } from './pseudonymized-claims.ts';
+import { syncPseudonymizedClaims } from './pseudonymized-claims.ts';
 
 const lit = duckdbDialect.stringLiteral;
 
@@ -85,23 +86,23 @@ export class DuckDbWarehouse {
   }
 
   private views(): Array<[string, string | null]> {
-    const parquet = (folder: string, glob: string, hive: boolean): string | null =>
-      hasFiles(join(this.root, folder), '.parquet')
-        ? `read_parquet(${lit(join(this.root, folder, glob))}, union_by_name = true, hive_partitioning = ${hive})`
+    const parquet = (prefix: string, glob: string, hive: boolean): string | null =>
+      hasFiles(join(this.root, folderOf(prefix)), '.parquet')
+        ? `read_parquet(${lit(join(this.root, prefix, glob))}, union_by_name = true, hive_partitioning = ${hive})`
         : null;
-    const reports = join(this.root, 'validation-reports');
+    const reports = join(this.root, folderOf(PREFIXES.validationReports));
     const events = join(this.root, 'events');
     const eventLines = hasFiles(events, '.jsonl')
       ? `(${EVENT_COLUMNS} FROM read_json_objects(${lit(join(events, '*.jsonl'))}, format = 'newline_delimited', ignore_errors = true) WHERE json IS NOT NULL)`
       : null;
     return [
-      ['medical_claim', parquet('processed/claims', '*/*/*.parquet', true)],
-      ['medical_claim_pseudonymized', parquet(PSEUDONYMIZED_PREFIX, '*/*/*.parquet', true)],
+      ['medical_claim', parquet(PREFIXES.processedClaims, '*/*/*.parquet', true)],
+      ['medical_claim_pseudonymized', parquet(PREFIXES.pseudonymizedClaims, '*/*/*.parquet', true)],
       // Encrypted rows (`*.parquet.enc`) are not readable here: with a master key the view is dropped.
-      ['quarantine_rows', parquet('quarantine/rows', '*.parquet', false)],
+      ['quarantine_rows', parquet(PREFIXES.quarantineRows, '*.parquet', false)],
       ...AGGREGATIONS.map((a): [string, string | null] => [
         a.name,
-        parquet(`processed/aggregations/${a.name}`, '*.parquet', false),
+        parquet(aggregationPrefix(a.name), '*.parquet', false),
       ]),
       [
         'validation_reports',

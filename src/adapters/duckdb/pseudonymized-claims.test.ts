@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PREFIXES } from '../../domain/store-layout.ts';
 import { LocalObjectStore } from '../local-store/local-object-store.ts';
 import { DuckDbEngine } from './duckdb-engine.ts';
-import { PSEUDONYMIZED_PREFIX, syncPseudonymizedClaims } from './pseudonymized-claims.ts';
+import { syncPseudonymizedClaims } from './pseudonymized-claims.ts';
 
 const OCTOBER = 'processed/claims/year=2025/month=10/a.csv-1111111111-0.parquet';
 const NOVEMBER = 'processed/claims/year=2025/month=11/b.csv-2222222222-0.parquet';
@@ -24,7 +25,7 @@ test('copies each claim file with member ids as HMAC tokens, rewriting only what
     );
     await store.publish(local, key);
   };
-  const copies = () => store.list(PSEUDONYMIZED_PREFIX);
+  const copies = () => store.list(PREFIXES.pseudonymizedClaims);
   const modified = async () => (await copies()).map((k) => statSync(store.locate(k)).mtimeMs);
   try {
     await publishClaims(OCTOBER, ['P1', 'P2']);

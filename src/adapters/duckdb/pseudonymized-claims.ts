@@ -2,15 +2,13 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MEMBER_IDENTIFIER_COLUMNS } from '../../domain/canonical-model.ts';
+import { PREFIXES, pseudonymizedClaimKey } from '../../domain/store-layout.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import type { Engine } from '../../pipeline/ports.ts';
 import { EXTRA_COLUMNS } from '../../plan/compile-plan.ts';
 import { hmacPadsOf } from '../../plan/dialect.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
 
-const CLAIMS_PREFIX = 'processed/claims';
-/** The published claims with member identifiers as tokens, file for file: `year=YYYY/month=MM/<file>.k<key id>.parquet`. */
-export const PSEUDONYMIZED_PREFIX = 'processed/pseudonymized/medical_claim';
 const SCRATCH = 'pseudonymized';
 const q = duckdbDialect.quoteIdent;
 const lit = duckdbDialect.stringLiteral;
@@ -24,12 +22,12 @@ const lit = duckdbDialect.stringLiteral;
  * the member. Without a key every copy is deleted rather than left stale.
  */
 export async function syncPseudonymizedClaims(engine: Engine, store: ObjectStore, key: Buffer | null): Promise<void> {
-  const existing = new Set(await store.list(PSEUDONYMIZED_PREFIX));
+  const existing = new Set(await store.list(PREFIXES.pseudonymizedClaims));
   const keyId = key && keyIdOf(key);
   const wanted = new Map<string, string>();
   if (keyId) {
-    for (const source of await store.list(CLAIMS_PREFIX)) {
-      if (source.endsWith('.parquet')) wanted.set(copyOf(source, keyId), source);
+    for (const source of await store.list(PREFIXES.processedClaims)) {
+      if (source.endsWith('.parquet')) wanted.set(pseudonymizedClaimKey(source, keyId), source);
     }
   }
   for (const copy of existing) if (!wanted.has(copy)) await store.delete(copy);
@@ -56,10 +54,6 @@ export async function syncPseudonymizedClaims(engine: Engine, store: ObjectStore
 /** Names a key without revealing it, so copies made with another key are told apart. */
 function keyIdOf(key: Buffer): string {
   return createHmac('sha256', key).update('claimflow pseudonym key id').digest('hex').slice(0, 12);
-}
-
-function copyOf(source: string, keyId: string): string {
-  return `${PSEUDONYMIZED_PREFIX}${source.slice(CLAIMS_PREFIX.length).replace(/\.parquet$/, '')}.k${keyId}.parquet`;
 }
 
 function modifiedAt(store: ObjectStore, key: string): number {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmod, copyFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { checkObjectKey } from '../../domain/object-key.ts';
+import { PREFIXES } from '../../domain/store-layout.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { hashFile } from './hash-file.ts';
 import { makePrivateDir, PRIVATE_FILE_MODE } from './private-dir.ts';
@@ -14,13 +15,13 @@ export class LocalObjectStore implements ObjectStore {
   constructor(readonly root: string) {}
 
   async scratchDir(name: string): Promise<string> {
-    const dir = join(this.root, 'temp', name);
+    const dir = join(this.root, PREFIXES.temp, name);
     await makePrivateDir(dir);
     return dir;
   }
 
   async dropScratch(name: string): Promise<void> {
-    await rm(join(this.root, 'temp', name), { recursive: true, force: true });
+    await rm(join(this.root, PREFIXES.temp, name), { recursive: true, force: true });
   }
 
   async publish(localPath: string, key: string): Promise<void> {

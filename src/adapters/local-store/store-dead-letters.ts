@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../../domain/errors.ts';
+import { deadLetterKey, PREFIXES } from '../../domain/store-layout.ts';
 import { TOPICS, type Topic } from '../../pipeline/messages.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import type { DeadLetter, DeadLetterQueue } from '../../pipeline/ports.ts';
@@ -40,18 +41,18 @@ export class StoreDeadLetterQueue implements DeadLetterQueue {
   ) {}
 
   put(letter: DeadLetter): Promise<void> {
-    return this.store.writeText(keyOf(letter.id), `${JSON.stringify(this.seal(letter), null, 2)}\n`);
+    return this.store.writeText(deadLetterKey(letter.id), `${JSON.stringify(this.seal(letter), null, 2)}\n`);
   }
 
   async list(): Promise<DeadLetter[]> {
-    const keys = (await this.store.list('dlq')).filter((k) => k.endsWith('.json'));
+    const keys = (await this.store.list(PREFIXES.dlq)).filter((k) => k.endsWith('.json'));
     return Promise.all(
       keys.map(async (k) => this.open(storedLetterSchema.parse(JSON.parse(await this.store.readText(k))))),
     );
   }
 
   remove(id: string): Promise<void> {
-    return this.store.delete(keyOf(id));
+    return this.store.delete(deadLetterKey(id));
   }
 
   private seal(letter: DeadLetter): unknown {
@@ -70,7 +71,7 @@ export class StoreDeadLetterQueue implements DeadLetterQueue {
     if (!this.masterKey) throw new SealedLetterError(stored.id);
     const { sealed, errors, ...routing } = stored;
     const part = sealedPartSchema.parse(
-      JSON.parse(openBytes(Buffer.from(sealed, 'base64'), this.masterKey, keyOf(stored.id)).toString('utf8')),
+      JSON.parse(openBytes(Buffer.from(sealed, 'base64'), this.masterKey, deadLetterKey(stored.id)).toString('utf8')),
     );
     return {
       ...routing,
@@ -79,5 +80,3 @@ export class StoreDeadLetterQueue implements DeadLetterQueue {
     };
   }
 }
-
-const keyOf = (id: string): string => `dlq/${id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;

@@ -1,13 +1,11 @@
 import { DIMENSIONS } from '../../domain/quality-score.ts';
 import type { RuleDimension } from '../../domain/rule.ts';
+import { SAMPLES_PER_RULE } from '../../plan/compile-plan.ts';
 import type { RuleSample } from '../validation-report.ts';
 import type { Checked } from './check.ts';
 import type { CheckedRows, CheckSummary, DuplicateCounts, Measured } from './checked-rows.ts';
 import { groupInSlices } from './group-in-slices.ts';
 import type { JobWorkspace, StagedClaimFile, StagedFile } from './job-workspace.ts';
-
-/** Failing rows listed per rule in the report. */
-const SAMPLES_PER_RULE = 20;
 
 /** The checked rows in an engine's workspace: measured, deduplicated and staged by the plan's SQL. */
 export class WorkspaceCheckedRows implements CheckedRows {

@@ -1,3 +1,4 @@
+import { reportKey } from '../../domain/store-layout.ts';
 import { fileTaskSchema } from '../messages.ts';
 import { publishAggregations } from '../publish-aggregations.ts';
 import { type HandlerDeps, publishStatus } from './handler-deps.ts';
@@ -14,7 +15,7 @@ export async function handlePostProcessing(raw: unknown, deps: HandlerDeps): Pro
   } finally {
     engine.close();
   }
-  const report = JSON.parse(await deps.store.readText(`validation-reports/${task.job_id}.json`));
+  const report = JSON.parse(await deps.store.readText(reportKey(task.job_id, 'json')));
   // Recorded before the inbox copy goes: a crash in between leaves a duplicate delivery, not lost work.
   await deps.ledger.finishJob(task.job_id, 'SUCCEEDED', deps.clock.now(), {
     total: report.summary.total_records,

@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
 import { isClaimFileName } from '../../domain/claim-file-name.ts';
 import { unsafeKeyReason } from '../../domain/object-key.ts';
+import { PREFIXES } from '../../domain/store-layout.ts';
 import { type FileTask, type S3Event, s3EventSchema, TOPICS, type TriggerResponse } from '../messages.ts';
 import { type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
 
-export const INBOX_PREFIX = 'raw/claims/';
 /** Names editors and transfer tools give files still being written. */
 const TEMP_FILE = /(\.(tmp|temp|part|partial|crdownload|filepart|swp)|~)$/i;
 export const MAX_FILE_BYTES = 50 * 1024 ** 3;
@@ -24,7 +24,7 @@ export function rejectionOf(key: string, size: number | undefined): string | nul
   // Checked first: `raw/claims/../../x.csv` starts with the prefix but names a place outside it.
   const unsafe = unsafeKeyReason(key);
   if (unsafe) return `unsafe key: ${unsafe}`;
-  if (!key.startsWith(INBOX_PREFIX)) return 'outside the inbox prefix';
+  if (!key.startsWith(PREFIXES.inbox)) return 'outside the inbox prefix';
   if (name.startsWith('.')) return 'hidden file';
   if (TEMP_FILE.test(name)) return 'temporary file';
   if (!isClaimFileName(name)) return 'not a claim file extension';

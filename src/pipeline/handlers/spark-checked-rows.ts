@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ClaimflowError } from '../../domain/errors.ts';
 import { DIMENSIONS } from '../../domain/quality-score.ts';
 import type { RuleDimension } from '../../domain/rule.ts';
-import { tempKey } from '../../domain/store-layout.ts';
+import { engineOutputPrefix } from '../../domain/store-layout.ts';
 import type { CheckedRows, CheckSummary, DuplicateCounts, Measured } from '../file-job/checked-rows.ts';
 import type { StagedClaimFile, StagedFile } from '../file-job/job-workspace.ts';
 import type { ObjectStore } from '../object-store.ts';
@@ -72,11 +72,11 @@ export class SparkCheckedRows implements CheckedRows {
   }
 
   async stageQuarantine(): Promise<StagedFile[]> {
-    return (await this.parquetParts('quarantine/')).map((key) => ({ key }));
+    return (await this.parquetParts('quarantine')).map((key) => ({ key }));
   }
 
   async stageClaims(): Promise<StagedClaimFile[]> {
-    return (await this.parquetParts('claims/')).map((key) => {
+    return (await this.parquetParts('claims')).map((key) => {
       const [, year, month] = SPARK_MONTH.exec(key) ?? [];
       if (!year || !month) throw new SparkOutputError(this.jobId, 'claims', 'a part file outside year=/month= folders');
       return { year, month, file: { key } };
@@ -85,7 +85,7 @@ export class SparkCheckedRows implements CheckedRows {
 
   /** The rows of a JSON output: JSON lines in its part files (Spark writes one, with `_SUCCESS` beside it). */
   private async readOutput<K extends keyof typeof OUTPUTS>(name: K): Promise<Array<z.output<(typeof OUTPUTS)[K]>>> {
-    const keys = (await this.store.list(tempKey(this.jobId, `${name}/`))).filter((k) => k.endsWith('.json'));
+    const keys = (await this.store.list(engineOutputPrefix(this.jobId, name))).filter((k) => k.endsWith('.json'));
     const rows: Array<z.output<(typeof OUTPUTS)[K]>> = [];
     for (const key of keys) {
       for (const line of (await this.store.readText(key)).split('\n')) {
@@ -98,8 +98,8 @@ export class SparkCheckedRows implements CheckedRows {
     return rows;
   }
 
-  /** Part files of an output folder, in name order (`part-00000-...`), without `_SUCCESS` and checksums. */
-  private async parquetParts(folder: string): Promise<string[]> {
-    return (await this.store.list(tempKey(this.jobId, folder))).filter((k) => k.endsWith('.parquet'));
+  /** Part files of an output, in name order (`part-00000-...`), without `_SUCCESS` and checksums. */
+  private async parquetParts(output: 'quarantine' | 'claims'): Promise<string[]> {
+    return (await this.store.list(engineOutputPrefix(this.jobId, output))).filter((k) => k.endsWith('.parquet'));
   }
 }
