@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CLEAN_CLAIM_LINE } from '../../../test/support/clean-claim-line.ts';
 import { tempDir } from '../../../test/support/cli.ts';
 import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
 import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
@@ -24,27 +25,8 @@ const JOB = 'job-checked-rows';
 
 type Row = Record<string, string>;
 
-/** A professional line that passes every rule run without reference lists. */
-const CLEAN: Row = {
-  claim_id: 'C1',
-  claim_line_number: '1',
-  claim_type: 'professional',
-  person_id: 'P1',
-  claim_start_date: '2025-03-10',
-  claim_end_date: '2025-03-10',
-  place_of_service_code: '11',
-  hcpcs_code: '99213',
-  rendering_npi: '1234567893',
-  billing_npi: '1234567893',
-  diagnosis_code_type: 'icd-10-cm',
-  diagnosis_code_1: 'E11.9',
-  service_unit_quantity: '1',
-  paid_date: '2025-04-01',
-  charge_amount: '12.00',
-  allowed_amount: '10.00',
-  paid_amount: '10.00',
-  gender: 'female',
-};
+/** A professional line that passes every rule (shared with the plan's tests). */
+const CLEAN: Row = CLEAN_CLAIM_LINE;
 const april = { claim_start_date: '2025-04-02', claim_end_date: '2025-04-02', paid_date: '2025-05-01' };
 
 /** The file's data rows, by row number (1-based): each planted defect and its duplicate. */
