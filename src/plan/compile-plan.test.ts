@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CLEAN_CLAIM_LINE } from '../../test/support/clean-claim-line.ts';
 import { SHARED_DIR } from '../../test/support/shared.ts';
 import { DuckDbEngine } from '../adapters/duckdb/duckdb-engine.ts';
 import { codeSetTable, loadCodeSets } from '../adapters/duckdb/load-code-sets.ts';
@@ -11,27 +12,8 @@ import { duckdbDialect as sql } from './duckdb-dialect.ts';
 
 type Row = Record<string, string | null>;
 
-/** A professional line that passes every rule of the catalog. */
-const CLEAN: Row = {
-  claim_id: 'C1',
-  claim_line_number: '1',
-  claim_type: 'professional',
-  person_id: 'P1',
-  claim_start_date: '2025-03-10',
-  claim_end_date: '2025-03-10',
-  place_of_service_code: '11',
-  hcpcs_code: '99213',
-  rendering_npi: '1234567893',
-  billing_npi: '1234567893',
-  diagnosis_code_type: 'icd-10-cm',
-  diagnosis_code_1: 'E11.9',
-  service_unit_quantity: '1',
-  paid_date: '2025-04-01',
-  charge_amount: '12.00',
-  allowed_amount: '10.00',
-  paid_amount: '10.00',
-  gender: 'female',
-};
+/** A professional line that passes every rule of the catalog (shared with the file-job tests). */
+const CLEAN: Row = CLEAN_CLAIM_LINE;
 
 const SETTINGS = {
   rules: ROW_RULES,

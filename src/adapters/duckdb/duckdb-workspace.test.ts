@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { tempDir } from '../../../test/support/cli.ts';
-import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
+import { describe, it } from 'node:test';
+import { fileJobHarness } from '../../../test/support/file-job-harness.ts';
 import type { JobWorkspace, StagedClaimFile, StagedFile } from '../../pipeline/file-job/job-workspace.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
-import { DuckDbEngine } from './duckdb-engine.ts';
 
 const lit = duckdbDialect.stringLiteral;
 
@@ -24,27 +20,18 @@ function rowsOver(months: readonly string[], perMonth: number): MonthRow[] {
 }
 
 describe('DuckDbWorkspace: the engine side of the file job', () => {
-  let engine: DuckDbEngine | undefined;
-  let store: MemoryObjectStore;
-  let dir: string | undefined;
+  const harness = fileJobHarness('duckdb-workspace');
   let jobs = 0;
 
   /** A workspace of a new job; it is disposed and its scratch dropped after `use`. */
-  async function withWorkspace<T>(use: (ws: JobWorkspace, jobId: string, scratch: string) => Promise<T>): Promise<T> {
+  function withWorkspace<T>(use: (ws: JobWorkspace, jobId: string, scratch: string) => Promise<T>): Promise<T> {
     const jobId = `job-ws-${++jobs}`;
-    const scratch = await store.scratchDir(jobId);
-    const ws = (engine as DuckDbEngine).openWorkspace(jobId, scratch);
-    try {
-      return await use(ws, jobId, scratch);
-    } finally {
-      await ws.dispose();
-      await store.dropScratch(jobId);
-    }
+    return harness.withWorkspace(jobId, (ws, scratch) => use(ws, jobId, scratch));
   }
 
   const tablesOf = async (jobId: string): Promise<string[]> =>
     (
-      await (engine as DuckDbEngine).query(
+      await harness.engine.query(
         `SELECT table_name FROM duckdb_tables() WHERE temporary AND contains(table_name, ${lit(jobId.replaceAll('-', '_'))}) ORDER BY 1`,
       )
     ).map((r) => String(r.table_name));
@@ -52,7 +39,7 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
   const readParquet = (file: StagedFile, columns = '*') => {
     assert.ok('local' in file, 'a local file');
     // The file's own columns: the `year=/month=` folders are not read as columns.
-    return (engine as DuckDbEngine).query(
+    return harness.engine.query(
       `SELECT ${columns} FROM read_parquet(${lit(file.local)}, hive_partitioning = false) ORDER BY id`,
     );
   };
@@ -84,17 +71,6 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
       rows: (byMonth.get(month) ?? []).sort((a, b) => a.id.localeCompare(b.id)),
     }));
   }
-
-  before(async () => {
-    store = new MemoryObjectStore();
-    engine = await DuckDbEngine.open({ path: ':memory:' });
-    dir = await tempDir('duckdb-workspace');
-  });
-  after(async () => {
-    engine?.close();
-    await store?.dropAllScratch();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   describe('stagePartitioned', () => {
     it('writes more than 3 months in one partitioned pass: every month, in year/month order, rows as given', async () => {
@@ -135,7 +111,6 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
 
   describe('ingest', () => {
     it('reads NDJSON line by line: row numbers are line numbers, blank lines dropped, other lines malformed', async () => {
-      const path = join(dir as string, 'lines.ndjson');
       const lines = [
         '{"claim_id":"A","paid_amount":1.5}',
         '',
@@ -145,7 +120,7 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
         '   ',
         '{"claim_id":"C","note":"x"}',
       ];
-      await writeFile(path, `${lines.join('\n')}\n`);
+      const path = await harness.write('lines.ndjson', `${lines.join('\n')}\n`);
       await withWorkspace(async (ws) => {
         const ingested = await ws.ingest({ path, format: { kind: 'ndjson' }, gzip: false, maxRecordBytes: 1 << 20 });
         assert.deepEqual(ingested.source.names, ['claim_id', 'note', 'paid_amount']);
@@ -168,10 +143,9 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
     });
 
     it('sets a line longer than the record limit aside and numbers it among the others on merge', async () => {
-      const path = join(dir as string, 'long.ndjson');
       const long = `{"claim_id":"LONG","pad":"${'x'.repeat(5000)}"}`;
       const lines = ['{"claim_id":"A"}', '', long, '{"claim_id":"B"}'];
-      await writeFile(path, `${lines.join('\n')}\n`);
+      const path = await harness.write('long.ndjson', `${lines.join('\n')}\n`);
       await withWorkspace(async (ws) => {
         const ingested = await ws.ingest({ path, format: { kind: 'ndjson' }, gzip: false, maxRecordBytes: 2048 });
         assert.ok(ingested.unread);
@@ -206,10 +180,8 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
 
   describe('tables and files', () => {
     it('stage writes one Parquet file in scratch; csvFiles reads CSVs as one relation by column name', async () => {
-      const a = join(dir as string, 'a.csv');
-      const b = join(dir as string, 'b.csv');
-      await writeFile(a, 'id,amount\nx,1\n');
-      await writeFile(b, 'amount,id\n2,y\n');
+      const a = await harness.write('a.csv', 'id,amount\nx,1\n');
+      const b = await harness.write('b.csv', 'amount,id\n2,y\n');
       await withWorkspace(async (ws, _jobId, scratch) => {
         const read = (path: string, columns: string[]) => ({
           path,
@@ -229,8 +201,7 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
     });
 
     it('dispose drops the tables it made, and only its own job’s', async () => {
-      const ragged = join(dir as string, 'ragged.csv');
-      await writeFile(ragged, 'id,amount\nx,1\ny,2,3\n');
+      const ragged = await harness.write('ragged.csv', 'id,amount\nx,1\ny,2,3\n');
       await withWorkspace(async (other, otherJob) => {
         await other.createTable('kept', 'SELECT 1 AS x');
         let made: string[] = [];
@@ -259,8 +230,7 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
     });
 
     it('dispose drops DuckDB’s CSV rejects scan log too', async () => {
-      const path = join(dir as string, 'plain.csv');
-      await writeFile(path, 'id\nx\n');
+      const path = await harness.write('plain.csv', 'id\nx\n');
       let jobId = '';
       await withWorkspace(async (ws, id) => {
         jobId = id;

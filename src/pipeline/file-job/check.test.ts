@@ -1,29 +1,36 @@
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { tempDir } from '../../../test/support/cli.ts';
-import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
-import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
-import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
-import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
+import { describe, it } from 'node:test';
+import { fileJobHarness } from '../../../test/support/file-job-harness.ts';
 import { countMissingOptionalColumns } from '../../domain/canonical-model.ts';
-import { detectFormat, HEAD_BYTES } from '../../domain/detect-format.ts';
+import { detectFormat } from '../../domain/detect-format.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
 import type { SourceLayout } from '../../domain/profiles/source-profile.ts';
 import { STANDARD_PROFILE } from '../../domain/profiles/standard-profile.ts';
-import { ClaimGenerator, type ClaimRow, GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
-import { createFileSettings } from '../file-settings.ts';
-import { runConfigSchema } from '../run-config.ts';
+import {
+  ClaimGenerator,
+  type ClaimRow,
+  GENERATED_COLUMNS,
+  type GeneratedColumn,
+} from '../../domain/synthetic-claims.ts';
 import { type Checked, check, countIngested } from './check.ts';
-import { JobContext } from './job-context.ts';
-import type { JobWorkspace } from './job-workspace.ts';
+import type { JobContext } from './job-context.ts';
+import type { Ingested, JobWorkspace } from './job-workspace.ts';
 
-const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
 const CLAIM_LINES = STANDARD_PROFILE.layouts[0] as SourceLayout;
+/** The profile and layout a file is checked as. */
+type CheckedAs = { readonly profileName: string; readonly layout: SourceLayout };
+const STANDARD_LINES: CheckedAs = { profileName: 'standard', layout: CLAIM_LINES };
+/** A custom layout of the claim lines that keeps the paid ones (by a `status` column). */
+const PAID_LINES: CheckedAs = {
+  profileName: 'custom',
+  layout: { ...CLAIM_LINES, id: 'paid_lines', where: { column: 'status', in: ['paid'] } },
+};
 
 const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
 const csvLine = (fields: readonly string[]): string => `${fields.map(csvField).join(',')}\n`;
+/** A CSV of `columns`: the header, then each row's values in that order. */
+const csvOf = (columns: readonly GeneratedColumn[], rows: readonly ClaimRow[]): string =>
+  [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => r[c])))].join('');
 
 function cleanRows(count: number, seed: number): ClaimRow[] {
   const generator = new ClaimGenerator({ seed, defectRate: 0, month: '2025-10' });
@@ -31,30 +38,19 @@ function cleanRows(count: number, seed: number): ClaimRow[] {
 }
 
 describe('check: the ingested rows mapped, normalized and checked into one relation of every record', () => {
-  let engine: DuckDbEngine | undefined;
-  let store: MemoryObjectStore;
-  let dir: string | undefined;
+  const harness = fileJobHarness('check');
   let jobs = 0;
 
   /** A job over `content` written as `name`, its workspace and its ingested rows; the workspace is disposed after `use`. */
   async function withIngested<T>(
     name: string,
     content: string,
-    use: (job: JobContext, ws: JobWorkspace, ingested: Awaited<ReturnType<JobWorkspace['ingest']>>) => Promise<T>,
+    use: (job: JobContext, ws: JobWorkspace, ingested: Ingested) => Promise<T>,
   ): Promise<T> {
-    const path = join(dir as string, name);
-    await writeFile(path, content);
+    const path = await harness.write(name, content);
     const jobId = `job-check-${++jobs}`;
-    const deps = {
-      engine: engine as DuckDbEngine,
-      store,
-      clock: { now: () => new Date('2026-01-02T03:04:05Z') },
-      logger: { info: () => {}, warn: () => {} },
-      files: createLocalInputFiles(HEAD_BYTES),
-    };
-    const job = new JobContext(path, deps, { ...settingsFor(path), jobId, mode: 'run' });
-    const ws = (engine as DuckDbEngine).openWorkspace(jobId, await store.scratchDir(jobId));
-    try {
+    const job = harness.jobContext(path, { jobId });
+    return harness.withWorkspace(jobId, async (ws) => {
       const detection = detectFormat(name, Buffer.from(content));
       assert.ok(detection.ok);
       const ingested = await ws.ingest({
@@ -64,25 +60,31 @@ describe('check: the ingested rows mapped, normalized and checked into one relat
         maxRecordBytes: job.options.limits.max_record_bytes,
       });
       return await use(job, ws, ingested);
-    } finally {
-      await ws.dispose();
-      await store.dropScratch(jobId);
-    }
+    });
   }
+
+  /** `check` of the ingested rows as `as` (the standard claim lines by default), with the job's rules and no companions. */
+  const checkAs = (
+    job: JobContext,
+    ws: JobWorkspace,
+    ingested: Ingested,
+    records: number,
+    as: CheckedAs = STANDARD_LINES,
+  ): Promise<Checked> => check(job, ws, { ...as, ingested, companions: [], rules: job.options.plan.rules, records });
+
+  /** `content` (two records), checked as `as`, is rejected as missing_required_column for `reason`. */
+  const rejectsMissingColumn = (name: string, content: string, reason: string, as?: CheckedAs): Promise<void> =>
+    withIngested(name, content, async (job, ws, ingested) => {
+      await assert.rejects(checkAs(job, ws, ingested, 2, as), (error: unknown) => {
+        assert.ok(error instanceof ClaimFileError);
+        assert.equal(error.ruleId, 'missing_required_column');
+        assert.equal(error.reason, reason);
+        return true;
+      });
+    });
 
   const rowsOf = (ws: JobWorkspace, checked: Checked, columns: string) =>
     ws.query(`SELECT ${columns} FROM ${checked.rows} ORDER BY source_row_number`);
-
-  before(async () => {
-    store = new MemoryObjectStore();
-    engine = await DuckDbEngine.open({ path: ':memory:' });
-    dir = await tempDir('check');
-  });
-  after(async () => {
-    engine?.close();
-    await store?.dropAllScratch();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('keeps a ragged row (too many fields) among the others, at its true position, as malformed_row', async () => {
     const good = cleanRows(8, 11);
@@ -100,15 +102,7 @@ describe('check: the ingested rows mapped, normalized and checked into one relat
     await withIngested('ragged.csv', content, async (job, ws, ingested) => {
       const records = await countIngested(ws, ingested);
       assert.equal(records, 8, 'the reader sets the ragged record aside');
-      const settings = job.options;
-      const checked = await check(job, ws, {
-        profileName: 'standard',
-        layout: CLAIM_LINES,
-        ingested,
-        companions: [],
-        rules: settings.plan.rules,
-        records,
-      });
+      const checked = await checkAs(job, ws, ingested, records);
       assert.equal(checked.sourceRecords, 9);
       assert.deepEqual(checked.unknownColumns, ['note']);
       assert.equal(checked.missingOptional, countMissingOptionalColumns(new Set(GENERATED_COLUMNS)));
@@ -140,19 +134,9 @@ describe('check: the ingested rows mapped, normalized and checked into one relat
 
   it('checks a clean file into exactly its rows, with no unread records to merge', async () => {
     const good = cleanRows(5, 12);
-    const content = [csvLine(GENERATED_COLUMNS), ...good.map((r) => csvLine(GENERATED_COLUMNS.map((c) => r[c])))].join(
-      '',
-    );
-    await withIngested('clean.csv', content, async (job, ws, ingested) => {
+    await withIngested('clean.csv', csvOf(GENERATED_COLUMNS, good), async (job, ws, ingested) => {
       const records = await countIngested(ws, ingested);
-      const checked = await check(job, ws, {
-        profileName: 'standard',
-        layout: CLAIM_LINES,
-        ingested,
-        companions: [],
-        rules: job.options.plan.rules,
-        records,
-      });
+      const checked = await checkAs(job, ws, ingested, records);
       assert.equal(records, 5);
       assert.equal(checked.sourceRecords, 5);
       assert.deepEqual(checked.unknownColumns, []);
@@ -175,17 +159,9 @@ describe('check: the ingested rows mapped, normalized and checked into one relat
       csvLine(header),
       ...good.map((r, i) => csvLine([...GENERATED_COLUMNS.map((c) => r[c]), statuses[i] as string])),
     ].join('');
-    const filtered: SourceLayout = { ...CLAIM_LINES, id: 'paid_lines', where: { column: 'status', in: ['paid'] } };
     await withIngested('filtered.csv', content, async (job, ws, ingested) => {
       const records = await countIngested(ws, ingested);
-      const checked = await check(job, ws, {
-        profileName: 'custom',
-        layout: filtered,
-        ingested,
-        companions: [],
-        rules: job.options.plan.rules,
-        records,
-      });
+      const checked = await checkAs(job, ws, ingested, records, PAID_LINES);
       assert.equal(checked.sourceRecords, 4, 'records in the file, read or not');
       assert.ok('map' in job.timings, 'the reshaped rows are materialized once');
       const rows = await rowsOf(ws, checked, 'source_row_number, _v_claim_id');
@@ -199,50 +175,16 @@ describe('check: the ingested rows mapped, normalized and checked into one relat
   it('rejects a file lacking a required column as missing_required_column, naming it', async () => {
     const columns = GENERATED_COLUMNS.filter((c) => c !== 'claim_type' && c !== 'claim_end_date');
     const good = cleanRows(2, 14);
-    const content = [csvLine(columns), ...good.map((r) => csvLine(columns.map((c) => r[c])))].join('');
-    await withIngested('no-type.csv', content, async (job, ws, ingested) => {
-      await assert.rejects(
-        check(job, ws, {
-          profileName: 'standard',
-          layout: CLAIM_LINES,
-          ingested,
-          companions: [],
-          rules: job.options.plan.rules,
-          records: 2,
-        }),
-        (error: unknown) => {
-          assert.ok(error instanceof ClaimFileError);
-          assert.equal(error.ruleId, 'missing_required_column');
-          assert.equal(error.reason, 'the header lacks claim_type, claim_end_date');
-          return true;
-        },
-      );
-    });
+    await rejectsMissingColumn('no-type.csv', csvOf(columns, good), 'the header lacks claim_type, claim_end_date');
   });
 
   it("rejects a file lacking a column the layout's structure needs (its filter column) as missing_required_column", async () => {
     const good = cleanRows(2, 15);
-    const content = [csvLine(GENERATED_COLUMNS), ...good.map((r) => csvLine(GENERATED_COLUMNS.map((c) => r[c])))].join(
-      '',
+    await rejectsMissingColumn(
+      'no-status.csv',
+      csvOf(GENERATED_COLUMNS, good),
+      'the custom/paid_lines layout needs status, which the file lacks',
+      PAID_LINES,
     );
-    const filtered: SourceLayout = { ...CLAIM_LINES, id: 'paid_lines', where: { column: 'status', in: ['paid'] } };
-    await withIngested('no-status.csv', content, async (job, ws, ingested) => {
-      await assert.rejects(
-        check(job, ws, {
-          profileName: 'custom',
-          layout: filtered,
-          ingested,
-          companions: [],
-          rules: job.options.plan.rules,
-          records: 2,
-        }),
-        (error: unknown) => {
-          assert.ok(error instanceof ClaimFileError);
-          assert.equal(error.ruleId, 'missing_required_column');
-          assert.equal(error.reason, 'the custom/paid_lines layout needs status, which the file lacks');
-          return true;
-        },
-      );
-    });
   });
 });

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
+import { before, describe, it } from 'node:test';
+import { fileJobHarness, fileSettingsFor as settingsFor } from '../../../test/support/file-job-harness.ts';
 import { SHARED_DIR } from '../../../test/support/shared.ts';
-import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
-import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
-import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
-import { HEAD_BYTES } from '../../domain/detect-format.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
 import { BUILTIN_PROFILES } from '../../domain/profiles/builtin-profiles.ts';
 import { CMS_SYNPUF_PROFILE } from '../../domain/profiles/cms-synpuf-profile.ts';
@@ -15,13 +11,10 @@ import { STANDARD_PROFILE } from '../../domain/profiles/standard-profile.ts';
 import { TUVA_PROFILE } from '../../domain/profiles/tuva-profile.ts';
 import { ROW_RULES } from '../../domain/rule-catalog.ts';
 import { GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
-import { createFileSettings } from '../file-settings.ts';
-import { runConfigSchema } from '../run-config.ts';
 import { chooseProfile } from './choose-profile.ts';
 import type { FileJobOptions } from './file-job-options.ts';
-import { JobContext } from './job-context.ts';
+import type { JobContext } from './job-context.ts';
 
-const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
 const MEMBER_RULES = ['malformed_row', 'invalid_date_format', 'date_out_of_range', 'invalid_gender'];
 const ids = (rules: ReadonlyArray<{ id: string } | { rule_id: string }>): string[] =>
   rules.map((r) => ('id' in r ? r.id : r.rule_id));
@@ -30,23 +23,17 @@ const firstLine = async (path: string): Promise<string[]> =>
   ((await readFile(path, 'utf8')).split('\n')[0] ?? '').split(',');
 
 describe('choose-profile: the profile and layout a file takes, and the rules it runs', () => {
-  let engine: DuckDbEngine | undefined;
-  let store: MemoryObjectStore;
+  const harness = fileJobHarness('choose-profile');
   let logged: Array<[string, Record<string, unknown> | undefined]>;
   let eligibilityHeader: string[];
   let medicalClaimHeader: string[];
 
-  const jobWith = (options: Partial<FileJobOptions> = {}): JobContext => {
-    const path = '/inbox/claims.csv';
-    const deps = {
-      engine: engine as DuckDbEngine,
-      store,
-      clock: { now: () => new Date('2026-01-02T03:04:05Z') },
-      logger: { info: (m: string, f?: Record<string, unknown>) => void logged.push([m, f]), warn: () => {} },
-      files: createLocalInputFiles(HEAD_BYTES),
-    };
-    return new JobContext(path, deps, { ...settingsFor(path), jobId: 'job-choose', mode: 'run', ...options });
-  };
+  const jobWith = (options: Partial<FileJobOptions> = {}): JobContext =>
+    harness.jobContext(
+      '/inbox/claims.csv',
+      { jobId: 'job-choose', ...options },
+      { logger: { info: (m: string, f?: Record<string, unknown>) => void logged.push([m, f]), warn: () => {} } },
+    );
 
   const haltReason = (run: () => unknown): string => {
     try {
@@ -60,14 +47,8 @@ describe('choose-profile: the profile and layout a file takes, and the rules it 
   };
 
   before(async () => {
-    store = new MemoryObjectStore();
-    engine = await DuckDbEngine.open({ path: ':memory:' });
     eligibilityHeader = await firstLine(join(SHARED_DIR, 'samples/tuva/eligibility_seed.csv'));
     medicalClaimHeader = await firstLine(join(SHARED_DIR, 'samples/tuva/medical_claim_seed.csv'));
-  });
-  after(async () => {
-    engine?.close();
-    await store?.dropAllScratch();
   });
 
   it('detects the standard profile from a canonical header, runs every rule and logs the choice', () => {

@@ -1,42 +1,30 @@
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { tempDir } from '../../../test/support/cli.ts';
-import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
+import { describe, it } from 'node:test';
+import { fileJobHarness } from '../../../test/support/file-job-harness.ts';
 import { SHARED_DIR } from '../../../test/support/shared.ts';
-import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
-import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
-import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
 import { convertX12 } from '../../adapters/x12/convert-x12.ts';
-import { HEAD_BYTES } from '../../domain/detect-format.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
-import { createFileSettings } from '../file-settings.ts';
-import { runConfigSchema } from '../run-config.ts';
 import { convertRecords } from './convert-records.ts';
 import type { ConversionSummary, RecordConverter, RecordConverters } from './file-job-options.ts';
-import { JobContext } from './job-context.ts';
+import type { JobContext } from './job-context.ts';
 
-const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
 const X12_SAMPLE = join(SHARED_DIR, 'samples/x12/uhin/837.edi');
 
 describe('convert-records: a record file converted to canonical NDJSON, or the file rejected', () => {
-  let engine: DuckDbEngine | undefined;
-  let store: MemoryObjectStore;
-  let dir: string | undefined;
+  const harness = fileJobHarness('convert-records');
   let warnings: Array<[string, Record<string, unknown> | undefined]>;
 
-  const jobWith = (convert?: Partial<RecordConverters>): JobContext => {
-    const deps = {
-      engine: engine as DuckDbEngine,
-      store,
-      clock: { now: () => new Date('2026-01-02T03:04:05Z') },
-      logger: { info: () => {}, warn: (m: string, f?: Record<string, unknown>) => void warnings.push([m, f]) },
-      files: createLocalInputFiles(HEAD_BYTES),
-      convertRecords: convert as RecordConverters | undefined,
-    };
-    return new JobContext(X12_SAMPLE, deps, { ...settingsFor(X12_SAMPLE), jobId: 'job-convert', mode: 'run' });
-  };
+  const jobWith = (convert?: Partial<RecordConverters>): JobContext =>
+    harness.jobContext(
+      X12_SAMPLE,
+      { jobId: 'job-convert' },
+      {
+        logger: { info: () => {}, warn: (m: string, f?: Record<string, unknown>) => void warnings.push([m, f]) },
+        convertRecords: convert as RecordConverters | undefined,
+      },
+    );
   const returning =
     (summary: ConversionSummary): RecordConverter =>
     async () =>
@@ -48,20 +36,9 @@ describe('convert-records: a record file converted to canonical NDJSON, or the f
     return true;
   };
 
-  before(async () => {
-    store = new MemoryObjectStore();
-    engine = await DuckDbEngine.open({ path: ':memory:' });
-    dir = await tempDir('convert-records');
-  });
-  after(async () => {
-    engine?.close();
-    await store?.dropAllScratch();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
   it('converts the UHIN 837 sample in place with the real X12 converter into canonical NDJSON lines', async () => {
     warnings = [];
-    const output = join(dir as string, 'records.ndjson');
+    const output = join(harness.dir, 'records.ndjson');
     const job = jobWith({ x12: convertX12 });
     const result = await convertRecords(job, 'x12', output);
     assert.ok(result.claims > 0 && result.lines >= result.claims);

@@ -5,24 +5,21 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { tempDir } from '../../../test/support/cli.ts';
+import { fileSettingsFor as settingsFor } from '../../../test/support/file-job-harness.ts';
 import { InjectedStoreFault, MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
 import { SHARED_DIR } from '../../../test/support/shared.ts';
 import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
-import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
 import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
 import { convertX12 } from '../../adapters/x12/convert-x12.ts';
 import { writeClaimsFile } from '../../cli/write-claims-file.ts';
 import { HEAD_BYTES } from '../../domain/detect-format.ts';
 import { GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
-import { createFileSettings } from '../file-settings.ts';
-import { runConfigSchema } from '../run-config.ts';
 import { sourceKeyOf } from '../source-key.ts';
 import type { ValidationReport } from '../validation-report.ts';
 import { processFile } from './file-job.ts';
 import type { FileJobDeps, FileJobOptions } from './file-job-options.ts';
 
-const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
 const ROWS = 300;
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 

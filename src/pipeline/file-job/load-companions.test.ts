@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { tempDir } from '../../../test/support/cli.ts';
-import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
-import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
-import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
-import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
-import { HEAD_BYTES } from '../../domain/detect-format.ts';
+import { describe, it } from 'node:test';
+import { fileJobHarness } from '../../../test/support/file-job-harness.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
 import type { SourceLayout } from '../../domain/profiles/source-profile.ts';
 import { TUVA_PROFILE } from '../../domain/profiles/tuva-profile.ts';
-import { createFileSettings } from '../file-settings.ts';
-import { runConfigSchema } from '../run-config.ts';
-import { JobContext } from './job-context.ts';
 import type { JobWorkspace } from './job-workspace.ts';
 import { type Companions, loadCompanions } from './load-companions.ts';
 
-const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
 const MEDICAL_CLAIM = TUVA_PROFILE.layouts.find((l) => l.id === 'medical_claim') as SourceLayout;
 /** The input itself matches the companion glob `*eligibility*.csv`: it must not be read as one. */
 const INPUT = 'claims_for_eligibility.csv';
 
 describe('load-companions: the files beside the input, loaded as one row per key', () => {
-  let engine: DuckDbEngine | undefined;
-  let store: MemoryObjectStore;
-  let dir: string | undefined;
+  const harness = fileJobHarness('load-companions');
   let folders = 0;
 
   /** Writes `files` into a new folder beside a claims input, then loads the medical_claim layout's companions. */
@@ -33,39 +21,13 @@ describe('load-companions: the files beside the input, loaded as one row per key
     files: Record<string, string>,
     use: (companions: Companions, ws: JobWorkspace) => Promise<void>,
   ): Promise<void> {
-    const folder = join(dir as string, `inbox-${++folders}`);
-    await mkdir(folder);
-    const input = join(folder, INPUT);
-    await writeFile(input, 'claim_id,person_id\nC9,P9\n');
-    for (const [name, content] of Object.entries(files)) await writeFile(join(folder, name), content);
+    const folder = `inbox-${++folders}`;
+    const input = await harness.write(join(folder, INPUT), 'claim_id,person_id\nC9,P9\n');
+    for (const [name, content] of Object.entries(files)) await harness.write(join(folder, name), content);
     const jobId = `job-companions-${folders}`;
-    const deps = {
-      engine: engine as DuckDbEngine,
-      store,
-      clock: { now: () => new Date('2026-01-02T03:04:05Z') },
-      logger: { info: () => {}, warn: () => {} },
-      files: createLocalInputFiles(HEAD_BYTES),
-    };
-    const job = new JobContext(input, deps, { ...settingsFor(input), jobId, mode: 'run' });
-    const ws = (engine as DuckDbEngine).openWorkspace(jobId, await store.scratchDir(jobId));
-    try {
-      await use(await loadCompanions(job, ws, MEDICAL_CLAIM), ws);
-    } finally {
-      await ws.dispose();
-      await store.dropScratch(jobId);
-    }
+    const job = harness.jobContext(input, { jobId });
+    await harness.withWorkspace(jobId, async (ws) => use(await loadCompanions(job, ws, MEDICAL_CLAIM), ws));
   }
-
-  before(async () => {
-    store = new MemoryObjectStore();
-    engine = await DuckDbEngine.open({ path: ':memory:' });
-    dir = await tempDir('load-companions');
-  });
-  after(async () => {
-    engine?.close();
-    await store?.dropAllScratch();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('reads every matching CSV (sorted, the input aside, CSV only), headers matched by name, one row per key', async () => {
     await load(

@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { tempDir } from '../../../test/support/cli.ts';
-import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
+import { fileJobHarness, fileSettingsFor as settingsFor } from '../../../test/support/file-job-harness.ts';
 import { SHARED_DIR } from '../../../test/support/shared.ts';
-import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
-import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
 import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
 import { HEAD_BYTES } from '../../domain/detect-format.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
-import { createFileSettings } from '../file-settings.ts';
-import { runConfigSchema } from '../run-config.ts';
 import type { FileJobOptions } from './file-job-options.ts';
-import { JobContext } from './job-context.ts';
+import type { JobContext } from './job-context.ts';
 import { openInput } from './open-input.ts';
 
-const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
 const X12_SAMPLE = join(SHARED_DIR, 'samples/x12/uhin/837.edi');
 
 /** The file rule a rejection names. */
@@ -30,9 +23,8 @@ const rejectedBy =
   };
 
 describe('open-input: what the first bytes of a file tell, and the files rejected before the engine reads them', () => {
-  let engine: DuckDbEngine | undefined;
-  let store: MemoryObjectStore;
-  let dir: string | undefined;
+  const harness = fileJobHarness('open-input');
+  const { write } = harness;
   const inflated: string[] = [];
 
   const jobAt = (path: string, options: Partial<FileJobOptions> = {}): JobContext => {
@@ -44,32 +36,8 @@ describe('open-input: what the first bytes of a file tell, and the files rejecte
         return files.countInflatedBytes(p, limit);
       },
     };
-    const deps = {
-      engine: engine as DuckDbEngine,
-      store,
-      clock: { now: () => new Date('2026-01-02T03:04:05Z') },
-      logger: { info: () => {}, warn: () => {} },
-      files: counting,
-    };
-    return new JobContext(path, deps, { ...settingsFor(path), jobId: 'job-open-input', mode: 'run', ...options });
+    return harness.jobContext(path, options, { files: counting });
   };
-
-  const write = async (name: string, content: string | Buffer): Promise<string> => {
-    const path = join(dir as string, name);
-    await writeFile(path, content);
-    return path;
-  };
-
-  before(async () => {
-    store = new MemoryObjectStore();
-    engine = await DuckDbEngine.open({ path: ':memory:' });
-    dir = await tempDir('open-input');
-  });
-  after(async () => {
-    engine?.close();
-    await store?.dropAllScratch();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('rejects an empty file as empty_file', async () => {
     const path = await write('empty.csv', '');
@@ -77,7 +45,7 @@ describe('open-input: what the first bytes of a file tell, and the files rejecte
   });
 
   it('rejects a file it cannot open as unreadable_file, with the cause kept', async () => {
-    await assert.rejects(openInput(jobAt(join(dir as string, 'no-such-file.csv'))), (error: unknown) => {
+    await assert.rejects(openInput(jobAt(join(harness.dir, 'no-such-file.csv'))), (error: unknown) => {
       rejectedBy('unreadable_file')(error);
       assert.equal(((error as ClaimFileError).cause as NodeJS.ErrnoException).code, 'ENOENT');
       return true;

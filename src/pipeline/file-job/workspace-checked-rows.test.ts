@@ -1,50 +1,22 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { tempDir } from '../../../test/support/cli.ts';
-import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
-import { DuckDbEngine } from '../../adapters/duckdb/duckdb-engine.ts';
-import { codeSetTable } from '../../adapters/duckdb/load-code-sets.ts';
-import { createLocalInputFiles } from '../../adapters/local-store/local-input-files.ts';
-import { detectFormat, HEAD_BYTES } from '../../domain/detect-format.ts';
+import { before, describe, it } from 'node:test';
+import { CLEAN_CLAIM_LINE } from '../../../test/support/clean-claim-line.ts';
+import { fileJobHarness } from '../../../test/support/file-job-harness.ts';
+import { detectFormat } from '../../domain/detect-format.ts';
 import type { SourceLayout } from '../../domain/profiles/source-profile.ts';
 import { STANDARD_PROFILE } from '../../domain/profiles/standard-profile.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
-import { createFileSettings } from '../file-settings.ts';
-import { runConfigSchema } from '../run-config.ts';
 import { type Checked, check, countIngested } from './check.ts';
-import { JobContext } from './job-context.ts';
 import type { JobWorkspace, StagedFile } from './job-workspace.ts';
 import { WorkspaceCheckedRows } from './workspace-checked-rows.ts';
 
-const settingsFor = createFileSettings(runConfigSchema.parse({}), { runDate: '2026-01-01' }, new Set(), codeSetTable);
 const JOB = 'job-checked-rows';
 
 type Row = Record<string, string>;
 
-/** A professional line that passes every rule run without reference lists. */
-const CLEAN: Row = {
-  claim_id: 'C1',
-  claim_line_number: '1',
-  claim_type: 'professional',
-  person_id: 'P1',
-  claim_start_date: '2025-03-10',
-  claim_end_date: '2025-03-10',
-  place_of_service_code: '11',
-  hcpcs_code: '99213',
-  rendering_npi: '1234567893',
-  billing_npi: '1234567893',
-  diagnosis_code_type: 'icd-10-cm',
-  diagnosis_code_1: 'E11.9',
-  service_unit_quantity: '1',
-  paid_date: '2025-04-01',
-  charge_amount: '12.00',
-  allowed_amount: '10.00',
-  paid_amount: '10.00',
-  gender: 'female',
-};
+/** A professional line that passes every rule (shared with the plan's tests). */
+const CLEAN: Row = CLEAN_CLAIM_LINE;
 const april = { claim_start_date: '2025-04-02', claim_end_date: '2025-04-02', paid_date: '2025-05-01' };
 
 /** The file's data rows, by row number (1-based): each planted defect and its duplicate. */
@@ -60,37 +32,24 @@ const ROWS: Row[] = [
 ];
 
 describe('WorkspaceCheckedRows: the checked rows measured, deduplicated and staged in DuckDB', () => {
-  let engine: DuckDbEngine | undefined;
-  let store: MemoryObjectStore;
-  let dir: string | undefined;
+  const harness = fileJobHarness('checked-rows');
   let ws: JobWorkspace | undefined;
   let checked: Checked;
   let rows: WorkspaceCheckedRows;
 
   const readBack = (file: StagedFile | undefined, columns: string) => {
     assert.ok(file && 'local' in file, 'a local file');
-    return (engine as DuckDbEngine).query(
+    return harness.engine.query(
       `SELECT ${columns} FROM read_parquet(${duckdbDialect.stringLiteral(file.local)}) ORDER BY source_row_number`,
     );
   };
 
   before(async () => {
-    store = new MemoryObjectStore();
-    engine = await DuckDbEngine.open({ path: ':memory:' });
-    dir = await tempDir('checked-rows');
     const columns = Object.keys(CLEAN);
     const content = [columns, ...ROWS.map((r) => columns.map((c) => r[c] ?? ''))].map((l) => `${l.join(',')}\n`);
-    const path = join(dir, 'claims.csv');
-    await writeFile(path, content.join(''));
-    const deps = {
-      engine,
-      store,
-      clock: { now: () => new Date('2026-01-02T03:04:05Z') },
-      logger: { info: () => {}, warn: () => {} },
-      files: createLocalInputFiles(HEAD_BYTES),
-    };
-    const job = new JobContext(path, deps, { ...settingsFor(path), jobId: JOB, mode: 'run' });
-    ws = engine.openWorkspace(JOB, await store.scratchDir(JOB));
+    const path = await harness.write('claims.csv', content.join(''));
+    const job = harness.jobContext(path, { jobId: JOB });
+    ws = await harness.openWorkspace(JOB);
     const detection = detectFormat('claims.csv', Buffer.from(content.join('')));
     assert.ok(detection.ok);
     const ingested = await ws.ingest({ path, format: detection.format, gzip: false, maxRecordBytes: 1 << 20 });
@@ -103,15 +62,6 @@ describe('WorkspaceCheckedRows: the checked rows measured, deduplicated and stag
       records: await countIngested(ws, ingested),
     });
     rows = new WorkspaceCheckedRows(ws, checked);
-  });
-  after(async () => {
-    try {
-      await ws?.dispose();
-    } finally {
-      engine?.close();
-      await store?.dropAllScratch();
-      if (dir) await rm(dir, { recursive: true, force: true });
-    }
   });
 
   it('summarizes: rows checked and rows quarantined', async () => {
@@ -195,7 +145,7 @@ describe('WorkspaceCheckedRows: the checked rows measured, deduplicated and stag
     );
     const file = staged[0]?.file;
     assert.ok(file && 'local' in file && existsSync(file.local));
-    const columns = await (engine as DuckDbEngine).query(
+    const columns = await harness.engine.query(
       `SELECT name FROM parquet_schema(${duckdbDialect.stringLiteral(file.local)}) WHERE name IN ('year', 'month')`,
     );
     assert.deepEqual(columns, []);
