@@ -4,62 +4,15 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { tempDir } from '../../../test/support/cli.ts';
+import { FakeCheckedRows, measuredOf } from '../../../test/support/fake-checked-rows.ts';
 import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
-import { ROW_RULES } from '../../domain/rule-catalog.ts';
-import type { CheckedRows, CheckSummary, DuplicateCounts, Measured } from './checked-rows.ts';
-import type { StagedClaimFile, StagedFile } from './job-workspace.ts';
-import { judgeChecked, type PublishContext, publishChecked } from './publish-checked.ts';
+import { type PublishContext, publishChecked } from './publish-checked.ts';
 import type { Timed } from './stage-timer.ts';
 
 const SOURCE = 'claims.csv-0123456789';
 const OTHER = 'old-claims.csv-0123456789';
 
-/** What a fake engine left: the counts its methods return and the files they stage. */
-interface FakeOutputs {
-  readonly summary: CheckSummary;
-  readonly measured?: Omit<Measured, keyof CheckSummary>;
-  readonly duplicates?: DuplicateCounts;
-  readonly quarantine?: StagedFile[];
-  readonly claims?: StagedClaimFile[];
-}
-
-/** The CheckedRows port without an engine: canned answers, and every call recorded. */
-class FakeCheckedRows implements CheckedRows {
-  readonly calls: string[] = [];
-  constructor(private readonly outputs: FakeOutputs) {}
-  async summarize(): Promise<CheckSummary> {
-    this.calls.push('summarize');
-    return this.outputs.summary;
-  }
-  async measure(summary: CheckSummary): Promise<Measured> {
-    this.calls.push('measure');
-    assert.deepEqual(summary, this.outputs.summary, 'measure is handed the summary');
-    const extra = this.outputs.measured ?? { counts: new Map(), samples: new Map(), dimensionFailures: null };
-    return { ...summary, ...extra };
-  }
-  async countDuplicates(): Promise<DuplicateCounts> {
-    this.calls.push('countDuplicates');
-    return this.outputs.duplicates ?? { repeated_rows: 0, distinct_lines: 0, kept: 0, flagged: 0 };
-  }
-  async stageQuarantine(): Promise<StagedFile[]> {
-    this.calls.push('stageQuarantine');
-    return this.outputs.quarantine ?? [];
-  }
-  async stageClaims(): Promise<StagedClaimFile[]> {
-    this.calls.push('stageClaims');
-    return this.outputs.claims ?? [];
-  }
-}
-
-const measuredOf = (total: number, quarantined: number, counts: Record<string, number> = {}): Measured => ({
-  total,
-  quarantined,
-  counts: new Map(Object.entries(counts)),
-  samples: new Map(),
-  dimensionFailures: { completeness: 0, validity: quarantined, consistency: 0, uniqueness: 0, timeliness: 0 },
-});
-
-describe('publish-checked: the verdict on the checked rows, and what both engines publish', () => {
+describe('publishChecked: what both engines publish', () => {
   let dir: string | undefined;
   let store: MemoryObjectStore;
   let stages: string[];
@@ -95,61 +48,6 @@ describe('publish-checked: the verdict on the checked rows, and what both engine
   after(async () => {
     await store?.dropAllScratch();
     if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  describe('judgeChecked', () => {
-    it('halts an empty file as empty_file without measuring it', async () => {
-      const rows = new FakeCheckedRows({ summary: { total: 0, quarantined: 0 } });
-      const { measured, halt } = await judgeChecked(rows, ROW_RULES, 0.05, timed);
-      assert.equal(halt?.rule_id, 'empty_file');
-      assert.deepEqual(rows.calls, ['summarize']);
-      assert.deepEqual(measured, {
-        total: 0,
-        quarantined: 0,
-        counts: new Map(),
-        samples: new Map(),
-        dimensionFailures: null,
-      });
-      assert.deepEqual(stages, ['measure']);
-    });
-
-    it('halts on a rule whose action is halt that a row broke, before the error rate', async () => {
-      const rules = ROW_RULES.map((r) => (r.id === 'invalid_npi' ? { ...r, action: 'halt' as const } : r));
-      const rows = new FakeCheckedRows({
-        summary: { total: 100, quarantined: 50 },
-        measured: { ...measuredOf(100, 50, { invalid_npi: 2, invalid_amount: 48 }) },
-      });
-      const { halt } = await judgeChecked(rows, rules, 0.05, timed);
-      assert.deepEqual(halt, { rule_id: 'invalid_npi', reason: '2 row(s) broke a rule whose action is halt' });
-      assert.deepEqual(rows.calls, ['summarize', 'measure']);
-    });
-
-    it('does not halt on a halt rule no row broke', async () => {
-      const rules = ROW_RULES.map((r) => (r.id === 'invalid_npi' ? { ...r, action: 'halt' as const } : r));
-      const rows = new FakeCheckedRows({
-        summary: { total: 100, quarantined: 1 },
-        measured: measuredOf(100, 1, { invalid_amount: 1 }),
-      });
-      assert.equal((await judgeChecked(rows, rules, 0.05, timed)).halt, null);
-    });
-
-    it('halts past the error-rate threshold as error_rate_exceeded; at the threshold the file passes', async () => {
-      const over = new FakeCheckedRows({ summary: { total: 100, quarantined: 6 }, measured: measuredOf(100, 6) });
-      const { halt } = await judgeChecked(over, ROW_RULES, 0.05, timed);
-      assert.equal(halt?.rule_id, 'error_rate_exceeded');
-      assert.match(halt?.reason ?? '', /^6 of 100 rows \(6\.00%\) failed validation, over the threshold of 5\.00%$/);
-      const at = new FakeCheckedRows({ summary: { total: 100, quarantined: 5 }, measured: measuredOf(100, 5) });
-      assert.equal((await judgeChecked(at, ROW_RULES, 0.05, timed)).halt, null);
-    });
-
-    it('returns what measure counted, and no halt, for a clean file', async () => {
-      const counts = { negative_amount: 3 };
-      const rows = new FakeCheckedRows({ summary: { total: 10, quarantined: 0 }, measured: measuredOf(10, 0, counts) });
-      const { measured, halt } = await judgeChecked(rows, ROW_RULES, 0.05, timed);
-      assert.equal(halt, null);
-      assert.deepEqual(measured, measuredOf(10, 0, counts));
-      assert.deepEqual(stages, ['measure', 'measure']);
-    });
   });
 
   describe('publishChecked', () => {
