@@ -46,8 +46,10 @@ describe('store layout keys', () => {
 
   it('finds no key or path of the layout built outside src/domain/store-layout.ts', () => {
     const files = [...sourceFiles('src'), ...sourceFiles('infra')];
+    assert.ok(files.includes(LAYOUT_MODULE), 'the walk reaches the layout module');
     assert.ok(
-      files.includes('src/pipeline/file-job/publish-checked.ts') && files.includes('infra/constructs/functions.ts'),
+      files.some((f) => f.startsWith('infra/constructs/')),
+      'the walk reaches the constructs',
     );
     const layout = readFileSync(join(REPO, LAYOUT_MODULE), 'utf8');
     assert.ok(layoutLiterals(LAYOUT_MODULE, layout).length > 0, 'the scan sees the prefixes the layout module spells');
