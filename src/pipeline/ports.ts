@@ -19,7 +19,10 @@ export interface InputFiles {
   readHead(path: string): Promise<FileHead>;
   /** SHA-256 of a file, for `validate`, which archives nothing. */
   hash(path: string): Promise<string>;
-  /** The decompressed size of a gzip file, or null once it passes `limit` bytes (counted, not kept). */
+  /**
+   * The decompressed size of a gzip file, or null once it passes `limit` bytes (counted, not kept);
+   * rejects when the compressed data is damaged (cut short, a failed CRC or length check).
+   */
   countInflatedBytes(path: string, limit: number): Promise<number | null>;
   size(path: string): Promise<number>;
   /** The names of the files in a folder, [] when it cannot be read. */

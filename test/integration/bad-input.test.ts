@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { claimflow, lit, type RunJson, sql, tempDir, warehouseLineCount } from '../support/cli.ts';
 
 const HEADER = 'claim_id,claim_line_number,claim_type,person_id,claim_start_date,claim_end_date,paid_amount';
@@ -67,6 +68,40 @@ describe('bad input', () => {
       assert.deepEqual(await readFile(String(kept.file)), await readFile(join(dir, name)));
     }
     assert.equal(await warehouseLineCount(root), 2);
+  });
+
+  it('rejects a cut or corrupted gzip whole before a row of it is published (the first 60%; one flipped bit near the end)', async () => {
+    const csv = join(dir, 'month.csv');
+    assert.equal((await claimflow('generate', '--rows', '2000', '--out', csv, '--seed', '5')).code, 0);
+    const whole = gzipSync(await readFile(csv));
+    const cut = join(dir, 'cut.csv.gz');
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const flipped = Buffer.from(whole);
+    const near = flipped.length - 200;
+    flipped[near] = (flipped[near] as number) ^ 0x10;
+    const corrupted = join(dir, 'flipped.csv.gz');
+    await writeFile(corrupted, flipped);
+    const root = join(dir, 'root-gzip');
+    const result = await claimflow('run', cut, corrupted, good, '--root', root, '--json');
+    assert.equal(result.code, 2);
+    for (const name of ['cut.csv.gz', 'flipped.csv.gz']) {
+      assert.match(
+        result.stderr,
+        new RegExp(`${name.replace('.', '\\.')}: unreadable_file: the gzip data is damaged \\(`),
+      );
+    }
+    const run = JSON.parse(result.stdout) as RunJson;
+    const byName = Object.fromEntries(run.files.map((f) => [f.file.split('/').pop(), f]));
+    assert.equal(byName['cut.csv.gz']?.status, 'FAILED');
+    assert.equal(byName['flipped.csv.gz']?.status, 'FAILED');
+    assert.equal(byName['good.csv']?.processed_records, 2);
+    const published = await sql(
+      `SELECT file_name, COUNT(*) AS n FROM read_parquet(${lit(join(root, 'processed/claims/*/*/*.parquet'))}) GROUP BY ALL`,
+    );
+    assert.deepEqual(
+      published.map((r) => [r.file_name, Number(r.n)]),
+      [['good.csv', 2]],
+    );
   });
 
   it('rejects a file whose quarantined share is over the threshold', async () => {

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { FileHead } from '../../domain/detect-format.ts';
+import { ClaimflowError } from '../../domain/errors.ts';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
@@ -44,10 +45,23 @@ function gunzipHead(compressed: Buffer, size: number): Promise<Buffer> {
 /** Compressed bytes read, and inflated bytes produced, at a time: large chunks inflate several times faster. */
 const INFLATE_CHUNK_BYTES = 1 << 20;
 
+/** A gzip file whose compressed data is cut short or corrupted (zlib checks each member's CRC-32 and length). */
+export class DamagedGzipError extends ClaimflowError {
+  readonly code = 'damaged_gzip';
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the gzip data is damaged (${problem}): the file was cut short or corrupted`, options);
+  }
+}
+
 /**
  * The decompressed size of a gzip file, counted by inflating it and dropping the output, or null
  * as soon as it passes `limit`: a gzip bomb costs at most `limit` bytes of inflating, never memory
- * or disk. Corrupt compressed data is the engine's to report; the count up to it is returned.
+ * or disk. Damaged data rejects with DamagedGzipError: the engine's reader would stop at the damage
+ * and return the rows before it as if they were the whole file.
  */
 export function countInflatedBytes(path: string, limit: number): Promise<number | null> {
   return new Promise((resolve, reject) => {
@@ -65,7 +79,10 @@ export function countInflatedBytes(path: string, limit: number): Promise<number 
       if (inflated > limit) finish(null);
     });
     gunzip.on('end', () => finish(inflated));
-    gunzip.on('error', () => finish(inflated));
+    gunzip.on('error', (error) => {
+      file.destroy();
+      reject(new DamagedGzipError(path, error.message, { cause: error }));
+    });
     file.pipe(gunzip);
   });
 }

@@ -16,7 +16,8 @@ export interface OpenedInput {
 export async function openInput(job: JobContext): Promise<OpenedInput> {
   const head = await job.readOrHalt(() => job.deps.files.readHead(job.path));
   if (head.bytes.length === 0) throw job.halt('empty_file', 'the file is empty (0 bytes)');
-  if (head.gzip) await job.timed('inflate', () => checkInflatedSize(job));
+  // Inflating the whole file also checks each member's CRC-32 and length: damage rejects the file.
+  if (head.gzip) await job.timed('inflate', () => job.readOrHalt(() => checkInflatedSize(job)));
   const detection = detectFormat(job.fileName, head.bytes);
   if (!detection.ok) throw job.halt('unreadable_file', detection.reason);
   return { head, format: detection.format, recordKind: recordKindOf(head.bytes) };
