@@ -29,3 +29,15 @@ it('skips symbolic links found in folders and globs, reporting each, and reads a
   assert.deepEqual(expandInputs([join(folder, 'link.csv')], onSkip), [join(folder, 'link.csv')]);
   assert.deepEqual(skipped, []);
 });
+
+it('takes a name with glob characters as that file when it exists, and as a pattern only when it does not', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'claimflow-expand-'));
+  for (const name of ['claims[1].csv', 'claims1.csv', 'feed*.csv', 'feedA.csv', 'q?.csv', 'qA.csv']) {
+    await writeFile(join(dir, name), 'claim_id\n');
+  }
+  assert.deepEqual(expandInputs([join(dir, 'claims[1].csv')]), [join(dir, 'claims[1].csv')]);
+  assert.deepEqual(expandInputs([join(dir, 'feed*.csv')]), [join(dir, 'feed*.csv')]);
+  assert.deepEqual(expandInputs([join(dir, 'q?.csv')]), [join(dir, 'q?.csv')]);
+  assert.deepEqual(expandInputs([join(dir, 'claims*.csv')]), [join(dir, 'claims1.csv'), join(dir, 'claims[1].csv')]);
+  assert.deepEqual(expandInputs([join(dir, 'feed?.csv')]), [join(dir, 'feed*.csv'), join(dir, 'feedA.csv')]);
+});

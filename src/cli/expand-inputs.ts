@@ -18,7 +18,8 @@ interface Found {
 }
 
 /**
- * Files, folders (their claim files, recursively) and globs, as a sorted list without repeats.
+ * Files, folders (their claim files, recursively) and globs, as a sorted list without repeats; a
+ * name with glob characters is a glob only when no file or folder has that very name.
  * Symbolic links found in folders and globs are skipped (a link could lead anywhere on the
  * machine) and reported; a link named on the command line is the user's choice and is read.
  */
@@ -32,7 +33,9 @@ export function expandInputs(inputs: readonly string[], onSkip: SkipReporter = w
     }
   };
   for (const input of inputs) {
-    if (GLOB_CHARS.test(input)) {
+    // A name that exists is the file the user named (the shell has already expanded any pattern):
+    // `claims[1].csv` is that file, not a pattern matching claims1.csv.
+    if (GLOB_CHARS.test(input) && !existsSync(input)) {
       const matches = matchGlob(input);
       if (matches.length === 0) throw new UsageError(`${input}: no files match`);
       take(matches);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DuckDbEngine } from '../adapters/duckdb/duckdb-engine.ts';
-import { csvRelation, ndjsonLineRelation } from './duckdb-ingest.ts';
+import { csvRelation, literalPath, ndjsonLineRelation, UnreadablePathError } from './duckdb-ingest.ts';
 
 describe('the DuckDB ingest relations', () => {
   let dir: string;
@@ -61,5 +61,18 @@ describe('the DuckDB ingest relations', () => {
       { a: '1', _ingest_error: null },
       { a: '2', _ingest_error: 'NUL BYTE' },
     ]);
+  });
+});
+
+describe('literalPath', () => {
+  it('puts each glob character in brackets, where it matches only itself, and leaves other paths alone', () => {
+    assert.equal(literalPath('/data/claims.csv'), "'/data/claims.csv'");
+    assert.equal(literalPath('/data/root[1]/feed*.csv'), "'/data/root[[]1]/feed[*].csv'");
+    assert.equal(literalPath("/data/q?/o'brien.csv"), "'/data/q[?]/o''brien.csv'");
+    assert.equal(literalPath('C:\\data\\claims.csv'), "'C:\\data\\claims.csv'");
+  });
+
+  it('refuses a path with both a backslash and glob characters, which the engine cannot read as itself', () => {
+    assert.throws(() => literalPath('/data/e\\[1].csv'), UnreadablePathError);
   });
 });

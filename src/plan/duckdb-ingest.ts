@@ -1,3 +1,4 @@
+import { ClaimflowError } from '../domain/errors.ts';
 import { duckdbDialect as sql } from './duckdb-dialect.ts';
 
 /** DuckDB SQL that reads a claim file as text, one statement per step of the ingest stage. */
@@ -27,6 +28,31 @@ const NOT_A_JSON_OBJECT = 'NOT A JSON OBJECT';
 const LINE_DELIMITER = "E'\\x01\\x02\\x03\\x04'";
 
 const lit = sql.stringLiteral;
+const GLOB_CHAR = /[[*?]/;
+
+/** A path DuckDB cannot read as itself: it holds glob characters and a backslash, which its globs treat as an escape. */
+export class UnreadablePathError extends ClaimflowError {
+  readonly code = 'unreadable_path';
+  constructor(readonly path: string) {
+    super('the path holds both a backslash and glob characters ([, *, ?), which the engine cannot read literally');
+  }
+}
+
+/**
+ * A file's path as a literal for DuckDB's readers, which expand `*`, `?` and `[...]` even where a
+ * file has that very name (`claims[1].csv` would read claims1.csv): each such character goes in
+ * brackets, where it matches only itself.
+ */
+export function literalPath(path: string): string {
+  return lit(globLiteral(path));
+}
+
+/** A path as glob text that matches only itself (see `literalPath`). */
+export function globLiteral(path: string): string {
+  if (!GLOB_CHAR.test(path)) return path;
+  if (path.includes('\\')) throw new UnreadablePathError(path);
+  return path.replace(/[[*?]/g, (c) => `[${c}]`);
+}
 
 /** Options common to the CSV and line readers: compression, the record bound, the rejects table. */
 function readOptions(read: FileRead): string[] {
@@ -64,7 +90,7 @@ function csvOptions(read: CsvRead): string {
 export function csvRelation(read: CsvRead): string {
   return `(SELECT *, CAST(NULL AS VARCHAR) AS _raw_line,
     CASE WHEN contains(concat(*COLUMNS(*)), chr(0)) THEN ${lit(NUL_BYTE)} END AS _ingest_error
-  FROM read_csv(${lit(read.path)}, ${csvOptions(read)}))`;
+  FROM read_csv(${literalPath(read.path)}, ${csvOptions(read)}))`;
 }
 
 /**
@@ -73,7 +99,7 @@ export function csvRelation(read: CsvRead): string {
  * would serialise the whole read.
  */
 export function numberedParquet(path: string): string {
-  return `(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row_number FROM read_parquet(${lit(path)}, file_row_number = true))`;
+  return `(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row_number FROM read_parquet(${literalPath(path)}, file_row_number = true))`;
 }
 
 /**
@@ -110,7 +136,7 @@ SELECT * FROM (${checkedRejects}) AS checked_rejects`;
 
 /** The objects of a JSON array (NDJSON is read line by line: `ndjsonLineRelation`). */
 export function jsonArrayRecords(read: FileRead): string {
-  return `read_json_objects(${lit(read.path)}, format = 'array', compression = ${read.gzip ? "'gzip'" : "'uncompressed'"}, maximum_object_size = 16777216)`;
+  return `read_json_objects(${literalPath(read.path)}, format = 'array', compression = ${read.gzip ? "'gzip'" : "'uncompressed'"}, maximum_object_size = 16777216)`;
 }
 
 export function jsonKeys(records: string): string {
@@ -151,7 +177,7 @@ export function ndjsonLineRelation(read: FileRead): string {
   return `(SELECT CASE WHEN _object THEN line END AS _record,
     CASE WHEN NOT _object THEN line END AS _raw_line,
     CASE WHEN NOT _object THEN ${lit(NOT_A_JSON_OBJECT)} END AS _ingest_error
-  FROM (SELECT line, ${object} AS _object FROM read_csv(${lit(read.path)}, ${options.join(', ')})))`;
+  FROM (SELECT line, ${object} AS _object FROM read_csv(${literalPath(read.path)}, ${options.join(', ')})))`;
 }
 
 /** Numbered NDJSON rows without the blank lines. */

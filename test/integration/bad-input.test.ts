@@ -104,6 +104,46 @@ describe('bad input', () => {
     );
   });
 
+  it('reads a file named with glob characters as itself, beside files its name would match, under a root named root[1]', async () => {
+    const own = join(dir, 'claims[1].csv');
+    const other = join(dir, 'claims1.csv');
+    const feed = join(dir, 'feed*.csv');
+    const feedA = join(dir, 'feedA.csv');
+    for (const [path, rows, seed] of [
+      [own, '300', '1'],
+      [other, '1000', '2'],
+      [feed, '200', '3'],
+      [feedA, '500', '4'],
+    ] as const) {
+      assert.equal((await claimflow('generate', '--rows', rows, '--out', path, '--seed', seed)).code, 0);
+    }
+    const root = join(dir, 'root[1]');
+    const result = await claimflow('run', own, feed, '--root', root, '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const run = JSON.parse(result.stdout) as RunJson;
+    assert.deepEqual(
+      run.files.map((f) => [f.file.split('/').pop(), f.validation?.summary.total_records]),
+      [
+        ['claims[1].csv', 300],
+        ['feed*.csv', 200],
+      ],
+    );
+    const query = await claimflow(
+      'query',
+      'SELECT file_name, COUNT(*) + SUM(0) AS n FROM medical_claim GROUP BY ALL ORDER BY 1',
+      '--root',
+      root,
+      '--format',
+      'json',
+    );
+    assert.equal(query.code, 0, query.stderr);
+    const counted = JSON.parse(query.stdout) as Array<{ file_name: string; n: number }>;
+    assert.deepEqual(
+      counted.map((r) => r.file_name),
+      ['claims[1].csv', 'feed*.csv'],
+    );
+  });
+
   it('rejects a file whose quarantined share is over the threshold', async () => {
     const noisy = join(dir, 'noisy.csv');
     await writeFile(

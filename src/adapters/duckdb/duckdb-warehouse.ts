@@ -5,6 +5,7 @@ import { AGGREGATIONS } from '../../domain/aggregations.ts';
 import { aggregationPrefix, folderOf, PREFIXES } from '../../domain/store-layout.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
+import { globLiteral } from '../../plan/duckdb-ingest.ts';
 import { PRIVATE_FILE_MODE } from '../local-store/private-dir.ts';
 import { DuckDbEngine } from './duckdb-engine.ts';
 import { syncPseudonymizedClaims } from './pseudonymized-claims.ts';
@@ -88,12 +89,12 @@ export class DuckDbWarehouse {
   private views(): Array<[string, string | null]> {
     const parquet = (prefix: string, glob: string, hive: boolean): string | null =>
       hasFiles(join(this.root, folderOf(prefix)), '.parquet')
-        ? `read_parquet(${lit(join(this.root, prefix, glob))}, union_by_name = true, hive_partitioning = ${hive})`
+        ? `read_parquet(${lit(globUnder(join(this.root, prefix), glob))}, union_by_name = true, hive_partitioning = ${hive})`
         : null;
     const reports = join(this.root, folderOf(PREFIXES.validationReports));
     const events = join(this.root, 'events');
     const eventLines = hasFiles(events, '.jsonl')
-      ? `(${EVENT_COLUMNS} FROM read_json_objects(${lit(join(events, '*.jsonl'))}, format = 'newline_delimited', ignore_errors = true) WHERE json IS NOT NULL)`
+      ? `(${EVENT_COLUMNS} FROM read_json_objects(${lit(globUnder(events, '*.jsonl'))}, format = 'newline_delimited', ignore_errors = true) WHERE json IS NOT NULL)`
       : null;
     return [
       ['medical_claim', parquet(PREFIXES.processedClaims, '*/*/*.parquet', true)],
@@ -106,7 +107,9 @@ export class DuckDbWarehouse {
       ]),
       [
         'validation_reports',
-        hasFiles(reports, '.json') ? `read_json_auto(${lit(join(reports, '*.json'))}, union_by_name = true)` : null,
+        hasFiles(reports, '.json')
+          ? `read_json_auto(${lit(globUnder(reports, '*.json'))}, union_by_name = true)`
+          : null,
       ],
       ['events', eventLines],
       [
@@ -116,6 +119,11 @@ export class DuckDbWarehouse {
       ],
     ];
   }
+}
+
+/** `glob` under `folder`, the folder's own `[`, `*` and `?` matched literally (a root may be named `root[1]`). */
+function globUnder(folder: string, glob: string): string {
+  return join(globLiteral(folder), glob);
 }
 
 function hasFiles(folder: string, extension: string): boolean {

@@ -20,6 +20,7 @@ import {
   jsonField,
   jsonKeys,
   jsonRelation,
+  literalPath,
   loadRejects,
   ndjsonLineRelation,
   ndjsonRows,
@@ -88,7 +89,7 @@ export class DuckDbWorkspace implements JobWorkspace {
   }
 
   parquetFiles(paths: readonly string[]): string {
-    return `read_parquet([${paths.map(lit).join(', ')}], union_by_name = true)`;
+    return `read_parquet([${paths.map(literalPath).join(', ')}], union_by_name = true)`;
   }
 
   async createTable(name: string, select: string): Promise<string> {
@@ -168,7 +169,7 @@ export class DuckDbWorkspace implements JobWorkspace {
   }
 
   private scratchRelation(name: string): string {
-    return `read_parquet(${lit(`${this.scratch}/${name}.parquet`)})`;
+    return `read_parquet(${literalPath(`${this.scratch}/${name}.parquet`)})`;
   }
 
   private async writeScratch(select: string, file: string): Promise<void> {

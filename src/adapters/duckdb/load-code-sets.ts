@@ -6,6 +6,7 @@ import { UsageError } from '../../domain/errors.ts';
 import type { Engine } from '../../pipeline/ports.ts';
 import { codeSetRelation, compileCodeSet } from '../../plan/compile-code-set.ts';
 import { duckdbDialect as sql } from '../../plan/duckdb-dialect.ts';
+import { literalPath } from '../../plan/duckdb-ingest.ts';
 
 export const codeSetTable = codeSetRelation;
 
@@ -17,7 +18,7 @@ export async function loadCodeSets(engine: Engine, folder: string | undefined): 
   const loaded = new Set<CodeSetName>();
   if (!folder) return loaded;
   for (const [set, file] of findCodeSetFilesIn(folder)) {
-    const source = `read_csv(${sql.stringLiteral(file)}, header = true, all_varchar = true)`;
+    const source = `read_csv(${literalPath(file)}, header = true, all_varchar = true)`;
     await engine.run(
       `CREATE OR REPLACE TABLE ${sql.quoteIdent(codeSetTable(set))} AS ${compileCodeSet(sql, set, source)}`,
     );

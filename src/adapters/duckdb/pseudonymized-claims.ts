@@ -8,6 +8,7 @@ import type { Engine } from '../../pipeline/ports.ts';
 import { EXTRA_COLUMNS } from '../../plan/compile-plan.ts';
 import { hmacPadsOf } from '../../plan/dialect.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
+import { literalPath } from '../../plan/duckdb-ingest.ts';
 
 const SCRATCH = 'pseudonymized';
 const q = duckdbDialect.quoteIdent;
@@ -40,7 +41,7 @@ export async function syncPseudonymizedClaims(engine: Engine, store: ObjectStore
       if (existing.has(copy) && modifiedAt(store, copy) >= modifiedAt(store, source)) continue;
       const local = join(scratch, `${randomUUID()}.parquet`);
       // The partition is in the path, as for the claims: not written into the copy.
-      const lines = `read_parquet(${lit(await store.fetchLocal(source, SCRATCH))}, hive_partitioning = false)`;
+      const lines = `read_parquet(${literalPath(await store.fetchLocal(source, SCRATCH))}, hive_partitioning = false)`;
       await engine.run(
         `COPY (SELECT ${columns} FROM ${lines}) TO ${lit(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
       );
