@@ -6,29 +6,49 @@ input file as text, numbers its rows in file order, keeps the rows that do not p
 registers the reference lists, then runs the statements in order and writes their outputs.
 
     spark-submit glue/run_plan.py --plan s3://bucket/temp/<job_id>/plan.json --job_id <job_id>
+
+With --serve it is a long-lived worker instead (what `claimflow run --engine spark` starts):
+one Spark session, one plan per line of stdin ({"plan": ..., "job_id": ...}), one JSON reply
+per plan on the file descriptor --reply-fd, so Spark's own output cannot be mistaken for one.
 """
 
 import argparse
 import json
+import os
 import sys
+import time
+import traceback
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 PLAN_VERSION = 1
 RAW_LINE = "_raw_line"
 # Spark does not say why a record did not parse; DuckDB's reader names the error.
 MALFORMED = "MALFORMED RECORD"
+NOT_A_JSON_OBJECT = "NOT A JSON OBJECT"
+# Where a row was read: the byte offset of its input split, and its position in its partition.
+BLOCK, POSITION = "_block", "_position"
+MB = 1024 * 1024
+# Shuffle partitions by input size (the seed's thresholds): a small file is not cut into 200 pieces.
+SHUFFLE_PARTITIONS = ((100 * MB, 10), (1024 * MB, 50), (None, 200))
+SHUFFLE_KEY = "spark.sql.shuffle.partitions"
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
-    parser.add_argument("--plan", required=True, help="location of the plan JSON")
-    parser.add_argument("--job_id", required=True, help="the claimflow job id the plan belongs to")
+    parser.add_argument("--plan", help="location of the plan JSON")
+    parser.add_argument("--job_id", help="the claimflow job id the plan belongs to")
+    parser.add_argument("--serve", action="store_true", help="run plans named on stdin until it closes")
+    parser.add_argument("--reply-fd", type=int, default=1, help="--serve: where replies go (default stdout)")
+    parser.add_argument("--master", help="Spark master URL (default: spark-submit's, or local[*])")
+    parser.add_argument("--conf", action="append", default=[], help="a Spark setting, key=value (repeatable)")
     # Glue passes arguments of its own (--JOB_ID, --JOB_RUN_ID, ...).
     args, _ = parser.parse_known_args(argv)
+    if not args.serve and not (args.plan and args.job_id):
+        parser.error("--plan and --job_id are required (or --serve)")
     return args
 
 
@@ -41,6 +61,8 @@ def read_plan(spark: SparkSession, path: str, job_id: str) -> dict:
         raise ValueError(f"plan in the {plan.get('dialect')} dialect, this runner runs spark")
     if plan.get("job_id") != job_id:
         raise ValueError(f"plan of job {plan.get('job_id')}, not {job_id}")
+    if not plan.get("scratch"):
+        raise ValueError("the plan names no scratch location")
     return plan
 
 
@@ -49,21 +71,28 @@ def column(name: str):
     return F.col("`" + name.replace("`", "``") + "`")
 
 
-def read_input(spark: SparkSession, source: dict) -> DataFrame:
+def read_input(spark: SparkSession, source: dict, scratch: str) -> DataFrame:
     """The file as text columns, malformed records kept with their raw line, numbered from 1 in file order."""
     if source["compression"] == "gzip" and not source["path"].lower().endswith(".gz"):
         raise ValueError("the input is gzip but its name does not end in .gz: Spark decompresses by name")
     columns = source["columns"]
-    schema = StructType([StructField(c, StringType()) for c in columns + [RAW_LINE]])
-    reader = spark.read.schema(schema).options(mode="PERMISSIVE", columnNameOfCorruptRecord=RAW_LINE)
     if source["format"] == "csv":
-        # Every field is parsed, so a record with too many or too few fields is malformed.
-        spark.conf.set("spark.sql.csv.parser.columnPruning.enabled", "false")
-        rows = reader.csv(source["path"], header=True, sep=source["delimiter"], quote='"', escape='"')
+        # A gzip file is one split whichever way it is read, so it is read whole from the start.
+        whole = source["compression"] == "gzip"
+        rows = tagged(spark, read_csv(spark, source, whole), f"{scratch}/ingest")
+        if not whole and has_split_records(rows):
+            # A quoted field holds a line break: read line by line, its record came apart into
+            # pieces. Read as records instead (one task reads the file; the rest stays parallel).
+            rows = tagged(spark, read_csv(spark, source, True), f"{scratch}/ingest-whole")
+    elif source["format"] == "ndjson":
+        rows = tagged(spark, spark.read.text(source["path"]), f"{scratch}/ingest")
+        return parse_ndjson(number_rows(spark, rows), columns)
     else:
-        rows = reader.json(source["path"], multiLine=source["format"] == "json")
+        schema = text_schema(columns)
+        reader = spark.read.schema(schema).options(mode="PERMISSIVE", columnNameOfCorruptRecord=RAW_LINE)
+        rows = tagged(spark, reader.json(source["path"], multiLine=True), f"{scratch}/ingest")
     malformed = column(RAW_LINE).isNotNull()
-    return number_rows(rows).select(
+    return number_rows(spark, rows).select(
         *[F.when(~malformed, column(c)).alias(c) for c in columns],
         RAW_LINE,
         "_row_number",
@@ -71,27 +100,104 @@ def read_input(spark: SparkSession, source: dict) -> DataFrame:
     )
 
 
-def number_rows(rows: DataFrame) -> DataFrame:
-    """
-    `_row_number`, 1-based in file order: zipWithIndex's method (count each partition, then
-    offset it by the partitions before) on the JVM, so the rows never pass through Python.
-    A partition of a file read is a byte range, in order, and is the same on every read.
-    """
-    tagged = rows.select(
-        "*",
-        F.spark_partition_id().alias("_partition"),
-        F.monotonically_increasing_id().alias("_position"),
+def text_schema(columns) -> StructType:
+    return StructType([StructField(c, StringType()) for c in columns + [RAW_LINE]])
+
+
+def read_csv(spark: SparkSession, source: dict, whole: bool) -> DataFrame:
+    reader = spark.read.schema(text_schema(source["columns"])).options(
+        mode="PERMISSIVE", columnNameOfCorruptRecord=RAW_LINE
     )
-    sizes = dict(tagged.groupBy("_partition").count().collect())
-    offsets, total = [], 0
-    for partition in range(max(sizes, default=0) + 1):
-        offsets.append(F.lit(total).cast("long"))
-        total += sizes.get(partition, 0)
-    # monotonically_increasing_id() is the partition id in the upper 31 bits and the record's
-    # position within its partition in the lower 33.
-    within = F.col("_position") - F.shiftleft(F.col("_partition").cast("long"), 33)
-    offset = F.element_at(F.array(*offsets), F.col("_partition") + 1)
-    return tagged.withColumn("_row_number", within + offset + 1).drop("_partition", "_position")
+    return reader.csv(
+        source["path"], header=True, sep=source["delimiter"], quote='"', escape='"', multiLine=whole
+    )
+
+
+def has_split_records(rows: DataFrame) -> bool:
+    """
+    Whether a record read line by line came apart: a malformed piece with an odd number of quotes
+    (the opening or the closing quote of a field holding a line break). Of the pieces of a record of
+    two or more fields, at least one has the wrong number of fields, so it is malformed.
+    """
+    raw = column(RAW_LINE)
+    quotes = F.length(raw) - F.length(F.regexp_replace(raw, '"', ""))
+    return rows.where(raw.isNotNull() & (quotes % 2 == 1)).limit(1).count() > 0
+
+
+def tagged(spark: SparkSession, rows: DataFrame, path: str) -> DataFrame:
+    """
+    The rows as read, each tagged with where it was read (`_block`: the byte offset of its input
+    split; `_position`: its position in its partition), written once and read back. The tags are
+    taken in the one job that writes them, so whatever partitioning a later job would choose
+    (another split size, more executors) the numbering computed from them cannot shift.
+    """
+    rows.select(
+        "*",
+        F.input_file_block_start().alias(BLOCK),
+        F.monotonically_increasing_id().alias(POSITION),
+    ).write.mode("overwrite").parquet(path)
+    return spark.read.parquet(path)
+
+
+def number_rows(spark: SparkSession, rows: DataFrame) -> DataFrame:
+    """
+    `_row_number`, 1-based in file order, from the stored tags. Splits are byte ranges of the file,
+    so ordering them by their offset orders their rows; a split is read in order and whole by one
+    task, so its rows hold consecutive positions there. A row's number is the rows of the splits
+    before its own, plus its position less its split's first position, plus one.
+    """
+    splits = rows.groupBy(BLOCK).agg(F.count(F.lit(1)).alias("n"), F.min(POSITION).alias("first")).collect()
+    shifts, before = [], 0
+    for split in sorted(splits, key=lambda s: s[BLOCK]):
+        shifts.append((split[BLOCK], before - split["first"] + 1))
+        before += split["n"]
+    schema = StructType([StructField(BLOCK, LongType()), StructField("_shift", LongType())])
+    shift = F.broadcast(spark.createDataFrame(shifts, schema))
+    return (
+        rows.join(shift, BLOCK)
+        .withColumn("_row_number", F.col(POSITION) + F.col("_shift"))
+        .drop(BLOCK, POSITION, "_shift")
+    )
+
+
+def parse_ndjson(lines: DataFrame, columns) -> DataFrame:
+    """
+    NDJSON as DuckDB's ingest reads it: every line numbered (blank lines too, then dropped), a line
+    holding a JSON object a record, any other line (not JSON, not an object) a malformed row that
+    keeps its text.
+    """
+    text = F.col("value")
+    lines = lines.where(~text.rlike(r"^[ \t]*$"))
+    corrupt = "_corrupt"
+    schema = StructType([StructField(c, StringType()) for c in columns + [corrupt]])
+    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": corrupt}
+    # An object, whole (Spark would read `{...} tail` as the object), with no NUL, raw or escaped,
+    # as DuckDB refuses them.
+    shaped = text.rlike(r"^[ \t]*[{]") & text.rlike(r"[}][ \t\r]*$") & ~text.contains("\u0000")
+    shaped = shaped & ~text.contains("\\u0000")
+    parsed = lines.select(text, "_row_number", F.when(shaped, F.from_json(text, schema, options)).alias("_record"))
+    record = F.col("_record")
+    valid = record.isNotNull() & record.getField(corrupt).isNull()
+    return parsed.select(
+        *[F.when(valid, record.getField(c)).alias(c) for c in columns],
+        F.when(~valid, text).alias(RAW_LINE),
+        "_row_number",
+        F.when(~valid, F.lit(NOT_A_JSON_OBJECT)).alias("_ingest_error"),
+    )
+
+
+def input_bytes(spark: SparkSession, location: str) -> int:
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(location)
+    return path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).getFileStatus(path).getLen()
+
+
+def shuffle_partitions(size: int) -> int:
+    """Shuffle partitions for an input of `size` bytes: 10 under 100 MB, 50 under 1 GB, 200 above."""
+    for limit, partitions in SHUFFLE_PARTITIONS:
+        if limit is None or size < limit:
+            return partitions
+    return SHUFFLE_PARTITIONS[-1][1]
 
 
 def write(frame: DataFrame, output: dict) -> None:
@@ -107,26 +213,92 @@ def write(frame: DataFrame, output: dict) -> None:
 
 
 def run(spark: SparkSession, plan: dict) -> None:
-    for key, value in plan["settings"].items():
-        spark.conf.set(key, value)
     source = plan["input"]
-    read_input(spark, source).createOrReplaceTempView(source["view"])
-    for name, path in plan["code_sets"].items():
-        spark.read.csv(path, header=True, quote='"', escape='"').createOrReplaceTempView(name)
-    for statement in plan["statements"]:
-        frame = spark.sql(statement["sql"])
-        if statement.get("persist"):
-            frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
-        frame.createOrReplaceTempView(statement["name"])
-        if statement.get("output"):
-            write(frame, statement["output"])
+    settings = dict(plan["settings"])
+    # Every CSV field is parsed, so a record with too many or too few fields is malformed.
+    settings["spark.sql.csv.parser.columnPruning.enabled"] = "false"
+    # A shuffle partition count set for the session (--conf) is kept; otherwise it follows the input.
+    if SHUFFLE_KEY not in settings and not spark.sparkContext.getConf().contains(SHUFFLE_KEY):
+        settings[SHUFFLE_KEY] = str(shuffle_partitions(input_bytes(spark, source["path"])))
+    prior = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        read_input(spark, source, plan["scratch"]).createOrReplaceTempView(source["view"])
+        for name, path in plan["code_sets"].items():
+            spark.read.csv(path, header=True, quote='"', escape='"').createOrReplaceTempView(name)
+        for statement in plan["statements"]:
+            began = time.monotonic()
+            frame = spark.sql(statement["sql"])
+            if statement.get("persist"):
+                frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
+            frame.createOrReplaceTempView(statement["name"])
+            if statement.get("output"):
+                write(frame, statement["output"])
+            if os.environ.get("CLAIMFLOW_SPARK_TIMINGS"):
+                print(f"claimflow: {statement['name']}: {time.monotonic() - began:.2f}s", file=sys.stderr)
+    finally:
+        # A worker runs the next plan with the session's own settings, not this one's.
+        for key, value in prior.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
+
+
+def forget(spark: SparkSession) -> None:
+    """Drops what a plan left in the session (views, kept frames), so the next plan starts clean."""
+    spark.catalog.clearCache()
+    for table in spark.catalog.listTables():
+        if table.isTemporary:
+            spark.catalog.dropTempView(table.name)
+
+
+def session(args) -> SparkSession:
+    builder = SparkSession.builder.appName(f"claimflow-{args.job_id}" if args.job_id else "claimflow")
+    if args.master:
+        builder = builder.master(args.master)
+    elif not os.environ.get("SPARK_HOME") and "spark.master" not in " ".join(args.conf):
+        builder = builder.master("local[*]")
+    for setting in args.conf:
+        key, sep, value = setting.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--conf {setting}: expected key=value")
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def serve(spark: SparkSession, reply_fd: int) -> None:
+    replies = os.fdopen(reply_fd, "w", buffering=1, encoding="utf-8", closefd=False)
+
+    def reply(message: dict) -> None:
+        replies.write(json.dumps(message) + "\n")
+        replies.flush()
+
+    reply({"ready": True, "spark": spark.version, "master": spark.sparkContext.master})
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        started = time.monotonic()
+        try:
+            request = json.loads(line)
+            run(spark, read_plan(spark, request["plan"], request["job_id"]))
+            reply({"ok": True, "seconds": round(time.monotonic() - started, 3)})
+        except Exception as error:  # noqa: BLE001 - any failure of a plan is reported, the worker lives on
+            traceback.print_exc(file=sys.stderr)
+            reply({"ok": False, "kind": type(error).__name__, "error": str(error).strip()[:4000]})
+        finally:
+            forget(spark)
 
 
 def main(argv) -> None:
     args = parse_args(argv)
-    spark = SparkSession.builder.appName(f"claimflow-{args.job_id}").getOrCreate()
+    spark = session(args)
     try:
-        run(spark, read_plan(spark, args.plan, args.job_id))
+        if args.serve:
+            serve(spark, args.reply_fd)
+        else:
+            run(spark, read_plan(spark, args.plan, args.job_id))
     finally:
         spark.stop()
 

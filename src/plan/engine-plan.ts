@@ -54,6 +54,8 @@ export interface EnginePlan {
   /** Engine session settings the dialect's SQL relies on. */
   readonly settings: Readonly<Record<string, string>>;
   readonly statements: readonly EngineStatement[];
+  /** A folder for the engine's own intermediate files (the numbered input), under `temp/<job_id>/`. */
+  readonly scratch: string;
 }
 
 /** What the plan reads of a file's settings; the pipeline's FileSettings carries more. */
@@ -189,5 +191,6 @@ export function buildEnginePlan(request: EnginePlanRequest): EnginePlan {
     code_sets: codeSets,
     settings: sql.sessionSettings,
     statements,
+    scratch: request.locate(tempKey(jobId, 'scratch')),
   };
 }
