@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { SparkWorker } from '../../src/adapters/spark/spark-worker.ts';
+import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
+import { ENGINE_PLAN_VERSION, type EnginePlan, INPUT_VIEW } from '../../src/plan/engine-plan.ts';
+import { sparkDialect } from '../../src/plan/spark-dialect.ts';
+import { sql, tempDir } from '../support/cli.ts';
+import { startTestWorker } from '../support/spark-plan-job.ts';
+
+const MB = 1024 * 1024;
+
+/** What row `n` of the file holds: its first two fields, or the whole line for a malformed one. */
+type Expected = { readonly key: string; readonly plan?: string } | { readonly raw: string };
+
+/**
+ * A plan that only reads the input (glue/run_plan.py's ingest and numbering) and writes every
+ * row's number and key, and the numbers' count, distinct count, min and max.
+ */
+async function numberingPlan(
+  dir: string,
+  job: string,
+  input: string,
+  columns: readonly string[],
+  settings: Record<string, string>,
+): Promise<EnginePlan> {
+  const temp = join(dir, 'temp', job);
+  const plan: EnginePlan = {
+    version: ENGINE_PLAN_VERSION,
+    dialect: 'spark',
+    job_id: job,
+    input_file: 'claims.csv',
+    input: { view: INPUT_VIEW, path: input, format: 'csv', compression: 'none', delimiter: ',', columns },
+    code_sets: {},
+    settings: { ...sparkDialect.sessionSettings, ...settings },
+    statements: [
+      {
+        name: 'numbers',
+        sql: `SELECT _row_number, claim_id, claim_line_number, plan, _raw_line, _ingest_error FROM ${INPUT_VIEW}`,
+        output: { path: join(temp, 'numbers'), format: 'parquet' },
+      },
+      {
+        name: 'numbering',
+        sql: `SELECT COUNT(*) AS n, COUNT(DISTINCT _row_number) AS distinct_numbers, MIN(_row_number) AS lo, MAX(_row_number) AS hi FROM ${INPUT_VIEW}`,
+        output: { path: join(temp, 'numbering'), format: 'json' },
+      },
+    ],
+    scratch: join(temp, 'scratch'),
+  };
+  const planPath = join(temp, 'plan.json');
+  await mkdir(dirname(planPath), { recursive: true });
+  await writeFile(planPath, JSON.stringify(plan));
+  return plan;
+}
+
+/**
+ * Row numbers are exact under any partitioning (issue 19, scope 4): the same file read in 1 MB
+ * splits and in one 1 GB split, with the partition floor changed between jobs, numbers every row
+ * 1..N in file order, once; a record holding a line break in a quoted field is one row, numbered
+ * as DuckDB numbers it.
+ */
+describe('row numbers of a file read by Spark', () => {
+  let dir = '';
+  let worker: SparkWorker | undefined;
+
+  before(async () => {
+    dir = await tempDir('spark-numbers');
+    worker = await startTestWorker();
+  });
+  after(async () => {
+    await worker?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Runs the numbering plan and checks every row against `expected` (index 0 is row 1). */
+  async function numberAndCheck(
+    job: string,
+    input: string,
+    expected: readonly Expected[],
+    settings: Record<string, string>,
+  ) {
+    const plan = await numberingPlan(dir, job, input, columns, settings);
+    await (worker as SparkWorker).run(join(dir, 'temp', job, 'plan.json'), job);
+    const temp = join(dir, 'temp', job);
+    const [stats] = (
+      await readFile(
+        join(temp, 'numbering', (await readdir(join(temp, 'numbering'))).find((f) => f.endsWith('.json')) ?? ''),
+        'utf8',
+      )
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    const n = expected.length;
+    assert.deepEqual(stats, { n, distinct_numbers: n, lo: 1, hi: n });
+    const rows = await sql(
+      `SELECT _row_number, claim_id, claim_line_number, plan, _raw_line FROM read_parquet('${join(temp, 'numbers')}/*.parquet') ORDER BY _row_number`,
+    );
+    const wrong = rows.filter((row, i) => {
+      const want = expected[i];
+      if (!want || Number(row._row_number) !== i + 1) return true;
+      if ('raw' in want) return row._raw_line !== want.raw;
+      // An empty field reads as NULL.
+      const key = `${row.claim_id ?? ''},${row.claim_line_number ?? ''}`;
+      return key !== want.key || (want.plan !== undefined && row.plan !== want.plan);
+    });
+    assert.equal(
+      wrong.length,
+      0,
+      `${wrong.length} rows out of place, first: ${JSON.stringify(wrong[0], (_, v) => (typeof v === 'bigint' ? Number(v) : v))} in ${job}`,
+    );
+    // How many partitions read the file: the scratch copy of the rows has one part per reading task.
+    const parts = (await readdir(join(temp, 'scratch', 'ingest'))).filter((f) => f.endsWith('.parquet'));
+    return { plan, parts: parts.length };
+  }
+  let columns: string[] = [];
+
+  it('numbers a file of several MB the same in 1 MB splits and in one split, in file order, once', async () => {
+    const input = join(dir, 'claims.csv');
+    const generated = await writeClaimsFile(input, 36_000, 'csv', { seed: 11, defectRate: 0.02, month: '2025-10' });
+    // Malformed records among them (too few, too many fields) keep their place.
+    const lines = (await readFile(input, 'utf8')).split('\n');
+    const header = lines[0] ?? '';
+    columns = header.split(',');
+    const data = lines.slice(1).filter((l) => l !== '');
+    for (const at of [1, 9_999, 30_000, data.length])
+      data.splice(at - 1, 0, at % 2 ? 'RAGGED,1' : `${'x,'.repeat(60)}x`);
+    await writeFile(input, `${header}\n${data.join('\n')}\n`);
+    const size = (await readFile(input)).length;
+    assert.ok(size > 8 * MB, `the file is ${size} bytes`);
+    assert.equal(data.length, generated.rows + 4);
+    const expected: Expected[] = data.map((line) =>
+      line.startsWith('RAGGED') || line.startsWith('x,')
+        ? { raw: line }
+        : { key: line.split(',').slice(0, 2).join(',') },
+    );
+
+    const small = await numberAndCheck('numbers-small-splits', input, expected, {
+      'spark.sql.files.maxPartitionBytes': String(MB),
+      'spark.sql.files.openCostInBytes': '0',
+      'spark.sql.files.minPartitionNum': '64',
+    });
+    const large = await numberAndCheck('numbers-one-split', input, expected, {
+      'spark.sql.files.maxPartitionBytes': String(1024 * MB),
+      'spark.sql.files.minPartitionNum': '1',
+    });
+    assert.ok(small.parts >= 8, `1 MB splits read in ${small.parts} partitions`);
+    assert.equal(large.parts, 1);
+  });
+
+  it('keeps a record whose quoted field holds a line break whole, numbered among the others as DuckDB numbers it', async () => {
+    const input = join(dir, 'multiline.csv');
+    await writeClaimsFile(input, 20_000, 'csv', { seed: 12, defectRate: 0, month: '2025-10' });
+    const lines = (await readFile(input, 'utf8')).split('\n');
+    const header = lines[0] ?? '';
+    columns = header.split(',');
+    const plan = columns.indexOf('plan');
+    const expected: Expected[] = [];
+    const records = lines.slice(1).filter((l) => l !== '');
+    const text = records.map((line, i) => {
+      const fields = line.split(',');
+      const key = fields.slice(0, 2).join(',');
+      // Every 997th record's plan spans two lines (and one holds an escaped quote too).
+      if (i % 997 !== 500) {
+        expected.push({ key });
+        return line;
+      }
+      const value = `${fields[plan]}\nsecond "line"`;
+      fields[plan] = `"${value.replaceAll('"', '""')}"`;
+      expected.push({ key, plan: value });
+      return fields.join(',');
+    });
+    await writeFile(input, `${header}\n${text.join('\n')}\n`);
+    await numberAndCheck('numbers-multiline', input, expected, {
+      'spark.sql.files.maxPartitionBytes': String(MB),
+      'spark.sql.files.openCostInBytes': '0',
+    });
+  });
+});
