@@ -58,7 +58,17 @@ function buildProgram(setExit: (code: number) => void): Command {
   const withRunOptions = (command: Command): Command =>
     withPipelineOptions(
       command.argument('<inputs...>', 'claim files (CSV, JSON, NDJSON, optionally .gz), folders or globs'),
-    );
+    )
+      .option(
+        '--engine <duckdb|spark>',
+        'the engine that runs the plan (default duckdb; spark: see docs/spark-plan.md)',
+      )
+      .option('--spark-master <url>', '--engine spark: the Spark master (default local[*])')
+      .option(
+        '--spark-conf <key=value>',
+        '--engine spark: a Spark setting (repeatable)',
+        (value: string, previous: string[] = []) => [...previous, value],
+      );
   const withRuntimeOptions = (command: Command): Command =>
     withPipelineOptions(command)
       .option('--concurrency <n>', 'files processed at once')

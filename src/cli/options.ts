@@ -20,6 +20,11 @@ export const runFlagsSchema = z.object({
   /** Key files of encryption at rest and pseudonymization (see src/cli/load-keys.ts for precedence). */
   masterKeyFile: z.string().min(1).optional(),
   pseudonymKeyFile: z.string().min(1).optional(),
+  /** `run` and `validate`: the engine that runs the plan (docs/spark-plan.md for Spark). */
+  engine: z.enum(['duckdb', 'spark']).default('duckdb'),
+  /** `--engine spark`: the Spark master URL (default local[*]) and session settings, `key=value`. */
+  sparkMaster: z.string().min(1).optional(),
+  sparkConf: z.array(z.string().regex(/^[^=\s]+=/, 'use key=value')).default([]),
 });
 export type RunFlags = z.infer<typeof runFlagsSchema>;
 

@@ -4,6 +4,7 @@ import { systemClock } from '../pipeline/ports.ts';
 import { type RunSummary, runPipeline } from '../pipeline/run-pipeline.ts';
 import { expandInputs } from './expand-inputs.ts';
 import { openPipeline } from './open-pipeline.ts';
+import { type OpenSpark, openSpark } from './open-spark.ts';
 import type { RunFlags } from './options.ts';
 import { createProgress } from './progress.ts';
 
@@ -19,11 +20,14 @@ export async function runCommand(
   const pipeline = await openPipeline(flags, mode);
   const engine = await pipeline.database.connect();
   const progress = createProgress(!flags.json && process.stderr.isTTY === true);
+  let spark: OpenSpark | undefined;
   try {
+    if (flags.engine === 'spark') spark = await openSpark(flags);
     const summary = await runPipeline(
       {
         ...pipeline,
         engine,
+        spark: spark?.engine,
         clock: systemClock,
         refreshWarehouse: () => pipeline.warehouse.refresh(),
         onProgress: progress.update,
@@ -42,6 +46,7 @@ export async function runCommand(
     if (mode === 'run') for (const outcome of summary.files) await pipeline.raiseAlert(happeningOfOutcome(outcome));
     return exitCodeOf(summary);
   } finally {
+    await spark?.close();
     engine.close();
     pipeline.close();
   }

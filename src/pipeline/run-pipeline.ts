@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { processFile } from './file-job/file-job.ts';
 import type { FileJobResult, RecordConverters } from './file-job/file-job-options.ts';
+import { processFileOnSpark, type SparkEngine } from './file-job/spark-file-job.ts';
 import type { FileSettings } from './file-settings.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, InputFiles, Logger } from './ports.ts';
@@ -18,6 +19,8 @@ export interface RunDeps {
   readonly convertRecords?: RecordConverters;
   /** Progress: which file of how many is in which stage ('done' when it is finished). */
   readonly onProgress?: (progress: { file: string; index: number; total: number; stage: string }) => void;
+  /** Runs each file's plan on Spark instead of the engine (aggregations and the warehouse stay on it). */
+  readonly spark?: SparkEngine;
 }
 
 export interface RunOptions {
@@ -59,7 +62,10 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
     try {
       const onStage = (stage: string): void => deps.onProgress?.({ file, index, total: options.files.length, stage });
       const settings = { ...options.settingsFor(file), jobId, mode: options.mode };
-      const result = await processFile(file, { ...deps, onStage }, settings);
+      const { spark } = deps;
+      const result = spark
+        ? await processFileOnSpark(file, { ...deps, onStage, spark }, settings)
+        : await processFile(file, { ...deps, onStage }, settings);
       for (const m of result.touchedMonths) months.add(m);
       const fileError = result.report.file_error;
       outcomes.push({

@@ -3,9 +3,7 @@ import { findingsOf, recordReport } from '../file-job/file-report.ts';
 import { quarantineInput } from '../file-job/input-copies.ts';
 import { judgeChecked, type Published, publishChecked } from '../file-job/publish-checked.ts';
 import { createStageTimer } from '../file-job/stage-timer.ts';
-import { createLimiter } from '../limiter.ts';
 import { TOPICS } from '../messages.ts';
-import type { ObjectStore } from '../object-store.ts';
 import type { DeadLetter, DeadLetterQueue } from '../ports.ts';
 import { sourceKeyOf } from '../source-key.ts';
 import {
@@ -18,6 +16,7 @@ import type { JobStatus } from '../validation-report.ts';
 import { finishFileJob } from './finish-file-job.ts';
 import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
 import { SparkCheckedRows, SparkOutputError } from './spark-checked-rows.ts';
+import { dropTemp } from './spark-temp.ts';
 
 /** A Glue run of a claimflow job that will not change state again. */
 export interface FinishedSparkRun {
@@ -38,8 +37,6 @@ export interface SparkCompletionDeps
 }
 
 const FUNCTION_NAME = 'glue-completion';
-/** Deletes of temp/<job_id>/ objects at once. */
-const DELETES_AT_ONCE = 8;
 /**
  * glue-completion: finishes a job whose Spark plan ran on Glue, as `runFileJob` finishes one run
  * on DuckDB. A successful run's outputs under `temp/<job_id>/` are judged (empty file, halting
@@ -161,13 +158,4 @@ async function completeRun(
   const findings = findingsOf(measured, published, { fileError: halt, quarantineFile, archive });
   const report = await recordReport(deps, facts, findings, { job_run_id: run.runId });
   await finishFileJob(task, { status, report, touchedMonths: published?.touched ?? [] }, deps, FUNCTION_NAME);
-}
-
-/** Everything under `temp/<job_id>/`, the manifest last: while it exists, the job is not completed. */
-async function dropTemp(store: ObjectStore, jobId: string): Promise<void> {
-  const manifest = sparkManifestKey(jobId);
-  const keys = (await store.list(tempPrefix(jobId))).filter((k) => k !== manifest);
-  const slots = createLimiter(DELETES_AT_ONCE);
-  await Promise.all(keys.map((key) => slots(() => store.delete(key))));
-  await store.delete(manifest);
 }
