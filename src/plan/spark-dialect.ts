@@ -5,12 +5,23 @@ import { sumOfFlagBits } from './dialect.ts';
  * What the SQL below assumes of the session. Without it a bad cast or date fails the job instead
  * of giving NULL (ANSI mode), a date in a shape the pre-3.0 parser took throws an upgrade error,
  * `Z` timestamps depend on the cluster's time zone, and Parquet timestamps are written as INT96.
+ * Timestamps carry no zone (TIMESTAMP_NTZ), as DuckDB's TIMESTAMP, so both engines write the same
+ * Parquet type; the Parquet codec is zstd, the one DuckDB publishes with (docs/BENCHMARKS.md).
+ * Adaptive execution coalesces small shuffle partitions and splits skewed join partitions.
+ * Constraint propagation is off: on plans this wide (a column per canonical field, a predicate per
+ * rule) it costs seconds of planning per statement and finds nothing to prune.
  */
 const SESSION_SETTINGS: Readonly<Record<string, string>> = {
   'spark.sql.ansi.enabled': 'false',
   'spark.sql.legacy.timeParserPolicy': 'CORRECTED',
   'spark.sql.session.timeZone': 'UTC',
+  'spark.sql.timestampType': 'TIMESTAMP_NTZ',
   'spark.sql.parquet.outputTimestampType': 'TIMESTAMP_MICROS',
+  'spark.sql.parquet.compression.codec': 'zstd',
+  'spark.sql.adaptive.enabled': 'true',
+  'spark.sql.adaptive.coalescePartitions.enabled': 'true',
+  'spark.sql.adaptive.skewJoin.enabled': 'true',
+  'spark.sql.constraintPropagation.enabled': 'false',
 };
 
 /** The feed date formats of the DuckDB dialect, as Java patterns (parsed case-insensitively by Spark). */
