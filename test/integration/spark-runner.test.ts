@@ -1,34 +1,73 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SparkWorker } from '../../src/adapters/spark/spark-worker.ts';
 import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
+import { ENGINE_PLAN_VERSION, type EnginePlan, INPUT_VIEW } from '../../src/plan/engine-plan.ts';
+import { sparkDialect } from '../../src/plan/spark-dialect.ts';
 import { sql, tempDir } from '../support/cli.ts';
-import { planSparkJob, startTestWorker } from '../support/spark-plan-job.ts';
+import { startTestWorker } from '../support/spark-plan-job.ts';
 
-/** The JSON lines of a Spark JSON output folder. */
-async function jsonOutput(folder: string): Promise<Record<string, unknown>[]> {
-  const parts = (await readdir(folder)).filter((f) => f.endsWith('.json'));
-  const text = (await Promise.all(parts.map((p) => readFile(join(folder, p), 'utf8')))).join('');
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const MB = 1024 * 1024;
+
+/** What row `n` of the file holds: its first two fields, or the whole line for a malformed one. */
+type Expected = { readonly key: string; readonly plan?: string } | { readonly raw: string };
+
+/**
+ * A plan that only reads the input (glue/run_plan.py's ingest and numbering) and writes every
+ * row's number and key, and the numbers' count, distinct count, min and max.
+ */
+async function numberingPlan(
+  dir: string,
+  job: string,
+  input: string,
+  columns: readonly string[],
+  settings: Record<string, string>,
+  planJob = job,
+): Promise<EnginePlan> {
+  const temp = join(dir, 'temp', job);
+  const plan: EnginePlan = {
+    version: ENGINE_PLAN_VERSION,
+    dialect: 'spark',
+    job_id: planJob,
+    input_file: 'claims.csv',
+    input: { view: INPUT_VIEW, path: input, format: 'csv', compression: 'none', delimiter: ',', columns },
+    code_sets: {},
+    settings: { ...sparkDialect.sessionSettings, ...settings },
+    statements: [
+      {
+        name: 'numbers',
+        sql: `SELECT _row_number, claim_id, claim_line_number, plan, _raw_line, _ingest_error FROM ${INPUT_VIEW}`,
+        output: { path: join(temp, 'numbers'), format: 'parquet' },
+      },
+      {
+        name: 'numbering',
+        sql: `SELECT COUNT(*) AS n, COUNT(DISTINCT _row_number) AS distinct_numbers, MIN(_row_number) AS lo, MAX(_row_number) AS hi FROM ${INPUT_VIEW}`,
+        output: { path: join(temp, 'numbering'), format: 'json' },
+      },
+    ],
+    scratch: join(temp, 'scratch'),
+  };
+  const planPath = join(temp, 'plan.json');
+  await mkdir(dirname(planPath), { recursive: true });
+  await writeFile(planPath, JSON.stringify(plan));
+  return plan;
 }
 
 /**
- * glue/run_plan.py under real PySpark (local mode, the version Glue 5.0 runs): the plan of a
- * generated file, compiled in the Spark dialect, runs whole and leaves every output the
- * completion step reads.
+ * glue/run_plan.py under real PySpark (local mode, Glue 5.0's version), one worker for the file.
+ * Row numbers are exact under any partitioning (issue 19, scope 4): the same file read in 1 MB
+ * splits and in one 1 GB split, with the partition floor changed between jobs, numbers every row
+ * 1..N in file order, once; a record holding a line break in a quoted field is one row, numbered
+ * as DuckDB numbers it. (The whole plan runs in spark-equivalence.test.ts.)
  */
 describe('glue/run_plan.py on local Spark', () => {
   let dir = '';
   let worker: SparkWorker | undefined;
-  const JOB = 'claims-etl-20260131-102030-0001';
 
   before(async () => {
-    dir = await tempDir('spark-runner');
+    dir = await tempDir('spark-numbers');
     worker = await startTestWorker();
   });
   after(async () => {
@@ -36,49 +75,136 @@ describe('glue/run_plan.py on local Spark', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('runs the plan of a generated file and writes each output of the plan', async () => {
+  /** Runs the numbering plan and checks every row against `expected` (index 0 is row 1). */
+  async function numberAndCheck(
+    job: string,
+    input: string,
+    expected: readonly Expected[],
+    settings: Record<string, string>,
+  ) {
+    const plan = await numberingPlan(dir, job, input, columns, settings);
+    await (worker as SparkWorker).run(join(dir, 'temp', job, 'plan.json'), job);
+    const temp = join(dir, 'temp', job);
+    const [stats] = (
+      await readFile(
+        join(temp, 'numbering', (await readdir(join(temp, 'numbering'))).find((f) => f.endsWith('.json')) ?? ''),
+        'utf8',
+      )
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    const n = expected.length;
+    assert.deepEqual(stats, { n, distinct_numbers: n, lo: 1, hi: n });
+    const rows = await sql(
+      `SELECT _row_number, claim_id, claim_line_number, plan, _raw_line FROM read_parquet('${join(temp, 'numbers')}/*.parquet') ORDER BY _row_number`,
+    );
+    const wrong = rows.filter((row, i) => {
+      const want = expected[i];
+      if (!want || Number(row._row_number) !== i + 1) return true;
+      if ('raw' in want) return row._raw_line !== want.raw;
+      // An empty field reads as NULL.
+      const key = `${row.claim_id ?? ''},${row.claim_line_number ?? ''}`;
+      return key !== want.key || (want.plan !== undefined && row.plan !== want.plan);
+    });
+    assert.equal(
+      wrong.length,
+      0,
+      `${wrong.length} rows out of place, first: ${JSON.stringify(wrong[0], (_, v) => (typeof v === 'bigint' ? Number(v) : v))} in ${job}`,
+    );
+    // How many partitions read the file: the scratch copy of the rows has one part per reading task.
+    const parts = (await readdir(join(temp, 'scratch', 'ingest'))).filter((f) => f.endsWith('.parquet'));
+    return { plan, parts: parts.length };
+  }
+  let columns: string[] = [];
+
+  it('numbers a file of several MB the same in 1 MB splits and in one split, in file order, once', async () => {
     const input = join(dir, 'claims.csv');
-    const generated = await writeClaimsFile(input, 2000, 'csv', { seed: 5, defectRate: 0.05, month: '2025-10' });
-    const root = join(dir, 'root');
-    const { planPath, at } = await planSparkJob(input, root, JOB);
-    const result = await (worker as SparkWorker).run(planPath, JOB);
-    assert.ok(result.seconds > 0);
-
-    const temp = at(`temp/${JOB}`);
-    const [summary] = await jsonOutput(join(temp, 'summary'));
-    assert.equal(summary?.total, generated.rows);
-    const quarantined = Number(summary?.quarantined);
-    assert.ok(quarantined > 20 && quarantined < 200, `quarantined ${quarantined}`);
-    const ruleCounts = await jsonOutput(join(temp, 'rule_counts'));
-    assert.ok(ruleCounts.some((r) => r.rule_id === 'invalid_date_format' && Number(r.row_count) > 0));
-    const [duplicates] = await jsonOutput(join(temp, 'duplicate_counts'));
-    assert.ok(Number(duplicates?.repeated_rows) > 0, 'the generator plants duplicates');
-
-    const [quarantine] = await sql(
-      `SELECT COUNT(*) AS n, MIN(source_row_number) AS lo, MAX(source_row_number) AS hi FROM read_parquet('${join(temp, 'quarantine')}/*.parquet')`,
+    const generated = await writeClaimsFile(input, 36_000, 'csv', { seed: 11, defectRate: 0.02, month: '2025-10' });
+    // Malformed records among them (too few, too many fields) keep their place.
+    const lines = (await readFile(input, 'utf8')).split('\n');
+    const header = lines[0] ?? '';
+    columns = header.split(',');
+    const data = lines.slice(1).filter((l) => l !== '');
+    for (const at of [1, 9_999, 30_000, data.length])
+      data.splice(at - 1, 0, at % 2 ? 'RAGGED,1' : `${'x,'.repeat(60)}x`);
+    await writeFile(input, `${header}\n${data.join('\n')}\n`);
+    const size = (await readFile(input)).length;
+    assert.ok(size > 8 * MB, `the file is ${size} bytes`);
+    assert.equal(data.length, generated.rows + 4);
+    const expected: Expected[] = data.map((line) =>
+      line.startsWith('RAGGED') || line.startsWith('x,')
+        ? { raw: line }
+        : { key: line.split(',').slice(0, 2).join(',') },
     );
-    assert.equal(Number(quarantine?.n), quarantined);
-    assert.ok(Number(quarantine?.lo) >= 1 && Number(quarantine?.hi) <= generated.rows);
-    const [claims] = await sql(
-      `SELECT COUNT(*) AS n, COUNT(DISTINCT source_row_number) AS rows, MIN(year) AS year, MIN(month) AS month
-       FROM read_parquet('${join(temp, 'claims')}/*/*/*.parquet', hive_partitioning = true)`,
-    );
-    assert.equal(Number(claims?.n), Number(claims?.rows), 'each published line once');
-    assert.ok(Number(claims?.n) > generated.rows - quarantined - Number(duplicates?.repeated_rows));
-    assert.equal(`${claims?.year}-${String(claims?.month).padStart(2, '0')}`, '2025-10');
-    const aggregations = await readdir(join(temp, 'aggregations'));
-    assert.ok(aggregations.length > 0);
+
+    const small = await numberAndCheck('numbers-small-splits', input, expected, {
+      'spark.sql.files.maxPartitionBytes': String(MB),
+      'spark.sql.files.openCostInBytes': '0',
+      'spark.sql.files.minPartitionNum': '64',
+    });
+    const large = await numberAndCheck('numbers-one-split', input, expected, {
+      'spark.sql.files.maxPartitionBytes': String(1024 * MB),
+      'spark.sql.files.minPartitionNum': '1',
+    });
+    assert.ok(small.parts >= 8, `1 MB splits read in ${small.parts} partitions`);
+    assert.equal(large.parts, 1);
   });
 
-  it('reports a plan that fails as an error of that plan, and goes on serving', async () => {
-    const input = join(dir, 'other.csv');
-    await writeClaimsFile(input, 10, 'csv', { seed: 6, defectRate: 0, month: '2025-10' });
-    const job = 'claims-etl-20260131-102030-0002';
-    const { planPath } = await planSparkJob(input, join(dir, 'root2'), job);
-    await assert.rejects(
-      (worker as SparkWorker).run(planPath, 'claims-etl-20260131-102030-0009'),
-      /spark job .*of job/,
+  it('keeps a record whose quoted field holds a line break whole, numbered among the others as DuckDB numbers it', async () => {
+    const input = join(dir, 'multiline.csv');
+    await writeClaimsFile(input, 20_000, 'csv', { seed: 12, defectRate: 0, month: '2025-10' });
+    const lines = (await readFile(input, 'utf8')).split('\n');
+    const header = lines[0] ?? '';
+    columns = header.split(',');
+    const plan = columns.indexOf('plan');
+    const expected: Expected[] = [];
+    const records = lines.slice(1).filter((l) => l !== '');
+    const text = records.map((line, i) => {
+      const fields = line.split(',');
+      const key = fields.slice(0, 2).join(',');
+      // Every 997th record's plan spans two lines (and one holds an escaped quote too).
+      if (i % 997 !== 500) {
+        expected.push({ key });
+        return line;
+      }
+      const value = `${fields[plan]}\nsecond "line"`;
+      fields[plan] = `"${value.replaceAll('"', '""')}"`;
+      expected.push({ key, plan: value });
+      return fields.join(',');
+    });
+    await writeFile(input, `${header}\n${text.join('\n')}\n`);
+    await numberAndCheck('numbers-multiline', input, expected, {
+      'spark.sql.files.maxPartitionBytes': String(MB),
+      'spark.sql.files.openCostInBytes': '0',
+    });
+  });
+
+  it('reports a failing plan as the error of that plan, and serves the next plan', async () => {
+    const input = join(dir, 'small.csv');
+    await writeClaimsFile(input, 50, 'csv', { seed: 13, defectRate: 0, month: '2025-10' });
+    columns = (await readFile(input, 'utf8')).split('\n')[0]?.split(',') ?? [];
+    const spark = worker as SparkWorker;
+    await numberingPlan(dir, 'other-job', input, columns, {}, 'not-this-job');
+    await assert.rejects(spark.run(join(dir, 'temp', 'other-job', 'plan.json'), 'other-job'), /of job not-this-job/);
+    const broken = await numberingPlan(dir, 'broken', input, ['claim_id', 'no_such_column'], {});
+    await writeFile(
+      join(dir, 'temp', 'broken', 'plan.json'),
+      JSON.stringify({
+        ...broken,
+        input: { ...broken.input, columns },
+        statements: [{ name: 'bad', sql: 'SELECT no_such_column FROM source_rows' }],
+      }),
     );
-    await (worker as SparkWorker).run(planPath, job);
+    await assert.rejects(
+      spark.run(join(dir, 'temp', 'broken', 'plan.json'), 'broken'),
+      /spark job broken: AnalysisException/,
+    );
+    const expected = (await readFile(input, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => ({ key: line.split(',').slice(0, 2).join(',') }));
+    await numberAndCheck('after-failures', input, expected, {});
   });
 });
