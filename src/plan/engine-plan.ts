@@ -27,7 +27,7 @@ export interface EngineOutput {
 export interface EngineStatement {
   readonly name: string;
   readonly sql: string;
-  /** Read by several later statements: computed once and kept (memory, then disk). */
+  /** Read by several later statements: computed once and kept (the Spark runner writes it to `scratch` and reads it back). */
   readonly persist?: boolean;
   readonly output?: EngineOutput;
 }
