@@ -112,6 +112,16 @@ def read_csv(spark: SparkSession, source: dict, whole: bool) -> DataFrame:
     )
 
 
+def read_companion(spark: SparkSession, file: dict) -> DataFrame:
+    """A companion file (beneficiaries, eligibility): CSV with a header, text columns named by position, read whole."""
+    if file["compression"] == "gzip" and not file["path"].lower().endswith(".gz"):
+        raise ValueError("a companion file is gzip but its name does not end in .gz: Spark decompresses by name")
+    schema = StructType([StructField(c, StringType()) for c in file["columns"]])
+    return spark.read.schema(schema).csv(
+        file["path"], header=True, sep=file["delimiter"], quote='"', escape='"', multiLine=True
+    )
+
+
 def has_split_records(rows: DataFrame) -> bool:
     """
     Whether a record read line by line came apart: a malformed piece with an odd number of quotes
@@ -226,6 +236,8 @@ def run(spark: SparkSession, plan: dict) -> None:
         read_input(spark, source, plan["scratch"]).createOrReplaceTempView(source["view"])
         for name, path in plan["code_sets"].items():
             spark.read.csv(path, header=True, quote='"', escape='"').createOrReplaceTempView(name)
+        for name, companion in plan.get("companion_files", {}).items():
+            read_companion(spark, companion).createOrReplaceTempView(name)
         for statement in plan["statements"]:
             began = time.monotonic()
             frame = spark.sql(statement["sql"])

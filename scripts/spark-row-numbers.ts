@@ -64,6 +64,7 @@ try {
       input_file: 'claims.csv',
       input: { view: INPUT_VIEW, path: input, format: 'csv', compression: 'none', delimiter: ',', columns },
       code_sets: {},
+      companion_files: {},
       settings: {
         ...sparkDialect.sessionSettings,
         'spark.sql.files.maxPartitionBytes': String(splitBytes),

@@ -68,6 +68,7 @@ describe('claimflow plan', () => {
       partition_by: ['year', 'month'],
     });
     assert.deepEqual(Object.keys(outputs), [
+      'ingested',
       ...['summary', 'rule_counts', 'rule_samples', 'dimension_failures', 'quarantine', 'duplicate_counts', 'claims'],
       ...['aggregation_monthly_by_payer_claim_type', 'aggregation_monthly_by_rendering_provider'],
     ]);

@@ -4,12 +4,16 @@ import type { CodeSetName } from '../domain/code-sets.ts';
 import { detectFormat, type FileHead } from '../domain/detect-format.ts';
 import { ClaimFileError, ClaimflowError } from '../domain/errors.ts';
 import { headColumns } from '../domain/head-columns.ts';
+import { FILE_ROLES } from '../domain/profiles/file-roles.ts';
+import { LayoutColumnsError } from '../domain/profiles/layout-columns-error.ts';
+import type { Companion, SourceLayout } from '../domain/profiles/source-profile.ts';
 import { DIMENSIONS } from '../domain/quality-score.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
 import { tempKey } from '../domain/store-layout.ts';
 import { compileAggregationByMonth } from './compile-aggregation.ts';
 import { codeSetRelation, compileCodeSet } from './compile-code-set.ts';
-import { type PlanSettings, SAMPLES_PER_RULE, StagePlan } from './compile-plan.ts';
+import { type MapInput, type PlanSettings, SAMPLES_PER_RULE, StagePlan } from './compile-plan.ts';
+import { type CompiledLayout, companionTable, compileLayout, type LoadedCompanion } from './compile-profile.ts';
 import { mapSourceColumns } from './map-columns.ts';
 
 export const ENGINE_PLAN_VERSION = 1;
@@ -53,9 +57,40 @@ export interface EnginePlan {
   readonly code_sets: Readonly<Record<string, string>>;
   /** Engine session settings the dialect's SQL relies on. */
   readonly settings: Readonly<Record<string, string>>;
+  /**
+   * Companion files of the source profile (SynPUF beneficiaries, Tuva eligibility) to register as
+   * views: CSV with a header, read as text with these column names by position.
+   */
+  readonly companion_files: Readonly<Record<string, EngineCsvFile>>;
   readonly statements: readonly EngineStatement[];
   /** A folder for the engine's own intermediate files (the numbered input), under `temp/<job_id>/`. */
   readonly scratch: string;
+}
+
+/** A CSV file the engine reads as text columns. */
+export interface EngineCsvFile {
+  readonly path: string;
+  readonly compression: 'gzip' | 'none';
+  readonly delimiter: string;
+  readonly columns: readonly string[];
+}
+
+/** A source profile's layout for the plan (default: columns matched to the canonical model by name). */
+export interface EnginePlanLayout {
+  readonly profileName: string;
+  readonly layout: SourceLayout;
+  /** Companion files found beside the input, with the key and columns the layout reads, as spelled there. */
+  readonly companions: ReadonlyArray<{
+    readonly companion: Companion;
+    readonly key: string;
+    readonly columns: readonly string[];
+    readonly files: ReadonlyArray<{
+      readonly path: string;
+      readonly gzip: boolean;
+      readonly delimiter: string;
+      readonly columns: readonly string[];
+    }>;
+  }>;
 }
 
 /** What the plan reads of a file's settings; the pipeline's FileSettings carries more. */
@@ -77,6 +112,15 @@ export interface EnginePlanRequest {
   readonly codeSetFiles: ReadonlyMap<CodeSetName, string>;
   /** Where the engine writes a key of the store layout (`temp/<job_id>/...`). */
   readonly locate: (key: string) => string;
+  /** The layout of the file's source profile; without one, columns are matched by canonical name. */
+  readonly layout?: EnginePlanLayout;
+}
+
+/** A plan, and what mapping the file's columns learnt: the columns left unknown, the canonical ones filled. */
+export interface CompiledEnginePlan {
+  readonly plan: EnginePlan;
+  readonly unknownColumns: readonly string[];
+  readonly present: ReadonlySet<string>;
 }
 
 /** The rules ask for a reference list that was not given a file: the settings and the files disagree. */
@@ -98,17 +142,22 @@ export const enginePlanKey = (jobId: string): string => tempKey(jobId, 'plan.jso
  * Throws ClaimFileError for a file that cannot be planned (empty, unreadable, missing columns).
  */
 export function buildEnginePlan(request: EnginePlanRequest): EnginePlan {
+  return compileEnginePlan(request).plan;
+}
+
+/** `buildEnginePlan`, with what mapping the file's columns learnt. */
+export function compileEnginePlan(request: EnginePlanRequest): CompiledEnginePlan {
   const { dialect: sql, fileName, head, jobId } = request;
   if (head.bytes.length === 0) throw new ClaimFileError(fileName, 'empty_file', 'the file is empty (0 bytes)');
   const detection = detectFormat(fileName, head.bytes);
   if (!detection.ok) throw new ClaimFileError(fileName, 'unreadable_file', detection.reason);
   const format = detection.format;
   const columns = headColumns(format, head.bytes);
-  const missing = missingRequiredColumns(columns);
-  if (missing.length > 0) {
-    throw new ClaimFileError(fileName, 'missing_required_column', `the header lacks ${missing.join(', ')}`);
-  }
-  const { mappings, extras, present } = mapSourceColumns(columns, sql.quoteIdent);
+  const companionFiles: Record<string, EngineCsvFile> = {};
+  const companionStatements: EngineStatement[] = [];
+  const { mappings, extras, present, from, reshapes, unknownColumns } = request.layout
+    ? mapLayout(request, request.layout, columns, companionFiles, companionStatements)
+    : mapByName(fileName, columns, sql);
   const planSettings = { ...request.settings.plan, codeSetRelation };
   const plan = new StagePlan(sql, planSettings, present);
   const output = (name: string, format: EngineOutput['format'], partitionBy?: readonly string[]): EngineOutput => ({
@@ -126,6 +175,13 @@ export function buildEnginePlan(request: EnginePlanRequest): EnginePlan {
     codeSets[source] = file;
     statements.push({ name: codeSetRelation(set), sql: compileCodeSet(sql, set, source), persist: true });
   }
+  // The records read, before a layout filters, merges or unpivots them (the report's source records).
+  statements.push({
+    name: 'ingested',
+    sql: `SELECT COUNT(*) AS source_rows FROM ${INPUT_VIEW}`,
+    output: output('ingested', 'json'),
+  });
+  statements.push(...companionStatements);
   const mapped = plan.map(
     {
       mappings,
@@ -140,9 +196,10 @@ export function buildEnginePlan(request: EnginePlanRequest): EnginePlan {
       ingestErrorExpr: '_ingest_error',
       rawLineExpr: '_raw_line',
     },
-    INPUT_VIEW,
+    from,
   );
-  statements.push({ name: 'mapped', sql: mapped });
+  // Filters, windows and joins of a layout run once, not once per statement that reads the rows.
+  statements.push({ name: 'mapped', sql: mapped, ...(reshapes ? { persist: true } : {}) });
   const claimStats = plan.claimStats('mapped');
   if (claimStats) statements.push({ name: 'claim_stats', sql: claimStats, persist: true });
   statements.push(
@@ -175,7 +232,7 @@ export function buildEnginePlan(request: EnginePlanRequest): EnginePlan {
     })),
   );
 
-  return {
+  const enginePlan: EnginePlan = {
     version: ENGINE_PLAN_VERSION,
     dialect: sql.name,
     job_id: jobId,
@@ -189,8 +246,85 @@ export function buildEnginePlan(request: EnginePlanRequest): EnginePlan {
       columns,
     },
     code_sets: codeSets,
+    companion_files: companionFiles,
     settings: sql.sessionSettings,
     statements,
     scratch: request.locate(tempKey(jobId, 'scratch')),
+  };
+  return { plan: enginePlan, unknownColumns, present };
+}
+
+interface PlanMapping extends Pick<MapInput, 'mappings' | 'extras'> {
+  readonly present: ReadonlySet<string>;
+  /** The FROM clause of the map statement. */
+  readonly from: string;
+  readonly reshapes: boolean;
+  readonly unknownColumns: readonly string[];
+}
+
+/** The file's columns onto the canonical model by name; a claim file lacking a required one is rejected. */
+function mapByName(fileName: string, columns: readonly string[], sql: SqlDialect): PlanMapping {
+  const missing = missingRequiredColumns(columns);
+  if (missing.length > 0) {
+    throw new ClaimFileError(fileName, 'missing_required_column', `the header lacks ${missing.join(', ')}`);
+  }
+  const { mappings, extras, present } = mapSourceColumns(columns, sql.quoteIdent);
+  return { mappings, extras, present, from: INPUT_VIEW, reshapes: false, unknownColumns: extras.map((e) => e.name) };
+}
+
+/**
+ * The file's columns through its profile's layout (renames, filters, merges, unpivots, companion
+ * joins), as the DuckDB job compiles it. Each companion's files become views and one statement of
+ * a row per key. A file lacking a column the layout or its role requires is rejected.
+ */
+function mapLayout(
+  request: EnginePlanRequest,
+  { profileName, layout, companions }: EnginePlanLayout,
+  columns: readonly string[],
+  companionFiles: Record<string, EngineCsvFile>,
+  statements: EngineStatement[],
+): PlanMapping {
+  const { dialect: sql, fileName } = request;
+  const q = sql.quoteIdent;
+  const loaded: LoadedCompanion[] = companions.map(({ companion, key, columns: wanted, files }) => {
+    const views = files.map((file, i) => {
+      const view = `companion_${companion.name}_file_${i}`;
+      companionFiles[view] = {
+        path: file.path,
+        compression: file.gzip ? 'gzip' : 'none',
+        delimiter: file.delimiter,
+        columns: file.columns,
+      };
+      const text = (c: string): string =>
+        file.columns.includes(c) ? q(c) : `CAST(NULL AS ${sql.textType}) AS ${q(c)}`;
+      return `SELECT ${[key, ...wanted].map(text).join(', ')} FROM ${q(view)}`;
+    });
+    const name = `companion_${companion.name}`;
+    statements.push({ name, sql: companionTable(key, wanted, `(${views.join(' UNION ALL ')})`, sql), persist: true });
+    return { companion, relation: q(name), columns: wanted };
+  });
+  let compiled: CompiledLayout;
+  try {
+    compiled = compileLayout(layout, { names: columns, expr: (name) => `src.${q(name)}` }, loaded, sql);
+  } catch (error) {
+    if (!(error instanceof LayoutColumnsError)) throw error;
+    throw new ClaimFileError(
+      fileName,
+      'missing_required_column',
+      `the ${profileName}/${layout.id} layout needs ${error.missing.join(', ')}, which the file lacks`,
+    );
+  }
+  const present = new Set(compiled.mappings.map((m) => m.canonical));
+  const missing = FILE_ROLES[layout.role].required.filter((c) => !present.has(c));
+  if (missing.length > 0) {
+    throw new ClaimFileError(fileName, 'missing_required_column', `the header lacks ${missing.join(', ')}`);
+  }
+  return {
+    mappings: compiled.mappings,
+    extras: compiled.extras,
+    present,
+    from: compiled.from(INPUT_VIEW),
+    reshapes: compiled.reshapes,
+    unknownColumns: compiled.unknownColumns,
   };
 }

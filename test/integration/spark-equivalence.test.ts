@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,46 @@ const SPARK_FLAGS = [
   '--spark-conf',
   'spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1',
 ];
+
+const SAMPLES = join(SHARED_DIR, 'samples');
+/** A payer extract nothing like the canonical layout: pipes, renamed columns, DD/MM/YYYY, CPT slots, a member file. */
+const CUSTOM_LINES = [
+  'CLAIM NO|LINE|MEMBER|FROM DATE|TO DATE|KIND|DX1|CPT_1|CPT_2|CPT_3|PAID_1|PAID_2|PAID_3|NOTES',
+  'A1|1|M1|31/01/2025|02/02/2025|P|E119|99213|80053||50.00|10.00|0.00|first visit',
+  'A2|1|M2|15/03/2025|15/03/2025|I|I10||||1200.00|0.00|0.00|',
+  'A3|1|M1|31/02/2025|31/02/2025|P|E119|99214|||75.00|0.00|0.00|bad date',
+];
+const CUSTOM_MEMBERS = ['MEMBER,DOB,SEX', 'M1,04/07/1950,2', 'M2,29/02/1960,1'];
+const CUSTOM_PROFILE = `
+name: acme
+description: ACME payer extract
+layouts:
+  - id: lines
+    role: claims
+    description: One row per claim, up to three CPT codes
+    detect:
+      headers: [CLAIM NO, MEMBER, CPT_1]
+    companions:
+      - name: members
+        files: ['acme_members*.csv']
+        key: MEMBER
+        on: MEMBER
+    unpivot:
+      slots: 3
+      filled: hcpcs_code
+      columns:
+        hcpcs_code: CPT_{n}
+        paid_amount: PAID_{n}
+    columns:
+      claim_id: CLAIM NO
+      person_id: MEMBER
+      claim_type: { column: KIND, values: { P: professional, I: institutional } }
+      claim_start_date: { column: FROM DATE, date_format: DD/MM/YYYY }
+      claim_end_date: { column: TO DATE, date_format: DD/MM/YYYY }
+      diagnosis_code_1: DX1
+      birth_date: { column: members.DOB, date_format: DD/MM/YYYY }
+      gender: { column: members.SEX, values: { '1': male, '2': female } }
+`;
 
 interface Fingerprint {
   readonly outputs: Record<string, { files: string[]; rows: number; sha256: string }>;
@@ -45,6 +85,9 @@ async function codecsOf(glob: string): Promise<string[]> {
  * mode) publish the same: every column of the sorted processed rows, the quarantined rows (row
  * numbers, reasons, source text), the aggregations, and the reports (counts, samples, dimension
  * scores, duplicate counts, profile, verdict); a file over the error threshold exits 2 on both.
+ * The files are issue 19's list: generated defects, the Tuva seed with its eligibility, SynPUF
+ * with its beneficiaries, Synthea, X12 837s, a custom YAML profile with a companion, gzip NDJSON.
+ * (The FHIR bundle the records test reads is not among the shared samples here.)
  */
 describe('--engine spark publishes what --engine duckdb publishes', () => {
   let dir = '';
@@ -73,13 +116,45 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
     // A file rejected whole: most of its rows quarantined.
     const rejected = join(dir, 'rejected.csv');
     await writeClaimsFile(rejected, 300, 'csv', { seed: 21, defectRate: 0.9, month });
+    // (f) a custom YAML profile (renames, value codes, day-first dates, unpivoted slots, a companion).
+    const custom = join(dir, 'custom');
+    await mkdir(custom);
+    await writeFile(join(custom, 'acme_lines_2025.txt'), `${CUSTOM_LINES.join('\n')}\n`);
+    await writeFile(join(custom, 'acme_members_2025.csv'), `${CUSTOM_MEMBERS.join('\n')}\n`);
+    await writeFile(join(dir, 'acme.yaml'), CUSTOM_PROFILE);
 
-    const inputs = [defects, join(dir, 'feed.ndjson.gz'), rejected];
+    const inputs = [
+      ...[defects, join(dir, 'feed.ndjson.gz'), rejected],
+      // (b) the Tuva medical claim seed, with the eligibility file beside it as its companion
+      join(SAMPLES, 'tuva/medical_claim_seed.csv'),
+      // (c) a SynPUF carrier file with its beneficiary companion
+      join(SAMPLES, 'synpuf/ohdsi-tiny/input/carrier_claims.csv'),
+      // (d) a Synthea export's claims
+      join(SAMPLES, 'synthea/csv/claims.csv'),
+      // (e) X12 837s, professional and institutional, converted to NDJSON first
+      join(SAMPLES, 'x12/linuxforhealth/837_005010X222A2_demo.example1.837'),
+      join(SAMPLES, 'x12/linuxforhealth/837_005010X223A3_institutional-claim.837i'),
+      join(SAMPLES, 'x12/uhin/837.edi'),
+    ];
     const common = ['--run-date', '2026-01-31', '--refdata', join(SHARED_DIR, 'refdata'), '--json'];
     for (const engine of ['duckdb', 'spark'] as const) {
       const root = join(dir, `root-${engine}`);
       const flags = engine === 'spark' ? SPARK_FLAGS : [];
       const result = await claimflow('run', ...inputs, '--root', root, ...common, ...flags);
+      // The custom profile is forced with --profile, so its file runs on its own, into the same root.
+      const customRun = await claimflow(
+        'run',
+        join(custom, 'acme_lines_2025.txt'),
+        '--root',
+        root,
+        '--profile',
+        join(dir, 'acme.yaml'),
+        '--error-threshold',
+        '1',
+        ...common,
+        ...flags,
+      );
+      assert.equal(customRun.code, 0, `${engine}: ${customRun.stderr.slice(-2000)}`);
       runs[engine] = { root, result, fingerprint: await fingerprint(root) };
     }
   });
@@ -87,7 +162,7 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('exits 2 on both engines, for the file over the error threshold only', () => {
+  it('exits 2 on both engines, for the same files rejected whole', () => {
     for (const engine of ['duckdb', 'spark'] as const) {
       const { result } = runs[engine];
       assert.equal(result.code, 2, `${engine}: ${result.stderr.slice(-2000)}`);
@@ -95,7 +170,11 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
       const failed = summary.files.filter((f) => f.status !== 'SUCCEEDED');
       assert.deepEqual(
         failed.map((f) => [f.file.split('/').at(-1), f.error?.split(': ')[1]]),
-        [['rejected.csv', 'error_rate_exceeded']],
+        [
+          // the generated file over the threshold, and an institutional 837 whose one claim fails
+          ['rejected.csv', 'error_rate_exceeded'],
+          ['837_005010X223A3_institutional-claim.837i', 'error_rate_exceeded'],
+        ],
         engine,
       );
     }
@@ -124,7 +203,12 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
         outputs: { ...outputs, processed: undefined, quarantine_rows: undefined },
       }));
     const duckdb = comparable(runs.duckdb.fingerprint);
-    assert.equal(duckdb.length, 3);
+    assert.equal(duckdb.length, 10);
+    const profiles = duckdb.map((r) => (r as { profile?: { name: string } }).profile?.name).sort();
+    assert.deepEqual(profiles, [
+      ...['acme', 'cms-synpuf', 'standard', 'standard', 'standard'],
+      ...['synthea', 'tuva', 'x12-837', 'x12-837', 'x12-837'],
+    ]);
     assert.deepEqual(comparable(runs.spark.fingerprint), duckdb);
   });
 

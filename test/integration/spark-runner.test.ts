@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { SparkWorker } from '../../src/adapters/spark/spark-worker.ts';
 import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
 import { ENGINE_PLAN_VERSION, type EnginePlan, INPUT_VIEW } from '../../src/plan/engine-plan.ts';
@@ -10,6 +13,7 @@ import { sql, tempDir } from '../support/cli.ts';
 import { startTestWorker } from '../support/spark-plan-job.ts';
 
 const MB = 1024 * 1024;
+const execFileAsync = promisify(execFile);
 
 /** What row `n` of the file holds: its first two fields, or the whole line for a malformed one. */
 type Expected = { readonly key: string; readonly plan?: string } | { readonly raw: string };
@@ -34,6 +38,7 @@ async function numberingPlan(
     input_file: 'claims.csv',
     input: { view: INPUT_VIEW, path: input, format: 'csv', compression: 'none', delimiter: ',', columns },
     code_sets: {},
+    companion_files: {},
     settings: { ...sparkDialect.sessionSettings, ...settings },
     statements: [
       {
@@ -206,5 +211,15 @@ describe('glue/run_plan.py on local Spark', () => {
       .slice(1)
       .map((line) => ({ key: line.split(',').slice(0, 2).join(',') }));
     await numberAndCheck('after-failures', input, expected, {});
+  });
+
+  it('chooses shuffle partitions from the input size: 10 under 100 MB, 50 under 1 GB, 200 above', async () => {
+    const sizes = [0, 100 * MB - 1, 100 * MB, 1024 * MB - 1, 1024 * MB, 50 * 1024 * MB];
+    const script = `import sys; sys.path.insert(0, 'glue'); import run_plan; print([run_plan.shuffle_partitions(n) for n in ${JSON.stringify(sizes)}])`;
+    const python = process.env.CLAIMFLOW_PYTHON ?? fileURLToPath(new URL('../../.venv/bin/python', import.meta.url));
+    const { stdout } = await execFileAsync(python, ['-c', script], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    });
+    assert.deepEqual(JSON.parse(stdout), [10, 10, 50, 50, 200, 200]);
   });
 });

@@ -14,14 +14,22 @@ export interface Companions {
   readonly read: ProfileReport['companions'];
 }
 
+/** A companion's files found beside the input, with the key and the columns the layout reads, as spelled there. */
+export interface FoundCompanion {
+  readonly companion: Companion;
+  readonly key: string;
+  readonly columns: readonly string[];
+  /** Each file with its columns under the spelling chosen for all of them, so the files line up by name. */
+  readonly files: ReadonlyArray<CsvFileRead & { readonly name: string }>;
+}
+
 /**
- * Each companion file found beside the input, as a temp table of one row per key. Every file a
- * glob matches is read (SynPUF has a beneficiary file per year); a companion whose files lack
- * its key column is left out, and so are its columns.
+ * Each companion's files found beside the input. Every file a glob matches is read (SynPUF has a
+ * beneficiary file per year); a companion whose files lack its key column is left out, and so
+ * are its columns.
  */
-export async function loadCompanions(job: JobContext, ws: JobWorkspace, layout: SourceLayout): Promise<Companions> {
-  const loaded: LoadedCompanion[] = [];
-  const read: Array<{ name: string; files: string[] }> = [];
+export async function findCompanions(job: JobContext, layout: SourceLayout): Promise<FoundCompanion[]> {
+  const found: FoundCompanion[] = [];
   for (const companion of layout.companions ?? []) {
     const reads = await findCompanionFiles(job, companion);
     const byName = new Map(reads.flatMap((r) => r.columns).map((c) => [normalizeHeaderName(c), c]));
@@ -30,12 +38,21 @@ export async function loadCompanions(job: JobContext, ws: JobWorkspace, layout: 
     const columns = companionColumnsOf(layout, companion.name)
       .map((c) => byName.get(normalizeHeaderName(c)))
       .filter((c): c is string => c !== undefined);
-    // Each file's columns under the spelling chosen above, so the files line up by name.
-    const spelled = reads.map((r) => ({ ...r, columns: spellAs(r.columns, byName) }));
-    const select = companionTable(key, columns, ws.csvFiles(spelled), ws.dialect);
+    const files = reads.map((r) => ({ ...r, columns: spellAs(r.columns, byName) }));
+    found.push({ companion, key, columns, files });
+  }
+  return found;
+}
+
+/** Each companion file found beside the input, as a temp table of one row per key. */
+export async function loadCompanions(job: JobContext, ws: JobWorkspace, layout: SourceLayout): Promise<Companions> {
+  const loaded: LoadedCompanion[] = [];
+  const read: Array<{ name: string; files: string[] }> = [];
+  for (const { companion, key, columns, files } of await findCompanions(job, layout)) {
+    const select = companionTable(key, columns, ws.csvFiles(files), ws.dialect);
     const relation = await job.readOrHalt(() => ws.createTable(`companion_${companion.name}`, select));
     loaded.push({ companion, relation, columns });
-    read.push({ name: companion.name, files: reads.map((r) => r.name) });
+    read.push({ name: companion.name, files: files.map((r) => r.name) });
   }
   return { loaded, read };
 }

@@ -1,20 +1,21 @@
 import { countMissingOptionalColumns } from '../../domain/canonical-model.ts';
 import type { CodeSetName } from '../../domain/code-sets.ts';
-import { ClaimFileError, ClaimflowError } from '../../domain/errors.ts';
+import { ClaimFileError } from '../../domain/errors.ts';
 import { headColumns } from '../../domain/head-columns.ts';
 import type { SqlDialect } from '../../domain/sql-dialect.ts';
 import { archiveKey, tempKey } from '../../domain/store-layout.ts';
-import { buildEnginePlan, type EnginePlan, enginePlanKey } from '../../plan/engine-plan.ts';
-import { mapSourceColumns } from '../../plan/map-columns.ts';
+import { compileEnginePlan, enginePlanKey } from '../../plan/engine-plan.ts';
 import { SparkCheckedRows } from '../handlers/spark-checked-rows.ts';
 import { dropTemp } from '../handlers/spark-temp.ts';
 import type { JobStatus } from '../validation-report.ts';
 import { chooseProfile } from './choose-profile.ts';
+import { convertRecords } from './convert-records.ts';
 import type { FileJobDeps, FileJobOptions, FileJobResult } from './file-job-options.ts';
 import { recordReport } from './file-report.ts';
 import { quarantineInput } from './input-copies.ts';
 import { JobContext } from './job-context.ts';
 import { type JobFindings, reportOf } from './job-findings.ts';
+import { findCompanions } from './load-companions.ts';
 import { openInput } from './open-input.ts';
 import { judgeChecked, publishChecked } from './publish-checked.ts';
 
@@ -30,14 +31,6 @@ export interface SparkEngine {
 export interface SparkFileJobDeps extends FileJobDeps {
   readonly spark: SparkEngine;
 }
-
-/** The file needs what the Spark plan does not do yet (a source profile, a record format): a system failure, not the file's. */
-export class SparkPlanUnsupportedError extends ClaimflowError {
-  readonly code = 'spark_plan_unsupported';
-}
-
-/** Profiles whose files the Spark plan reads: those naming their columns as the canonical model does. */
-const SPARK_PROFILES = new Set(['standard']);
 
 /**
  * One file through the Spark plan, then through the publish path the DuckDB job and Glue's
@@ -77,14 +70,14 @@ export async function processFileOnSpark(
   await dropTemp(store, job.jobId);
   const { key, sha256 } = await archived;
   const { facts, findings } = reportOf(job, found, { status, archive: key, sha256 });
-  // The plan maps the file's columns by name: what it left unknown and missing, as the DuckDB job reports them.
-  const columns = found.plan && mapSourceColumns(found.plan.input.columns, (name) => name);
+  const { mapped } = found;
+  const publishes = found.chosen?.publishes ?? true;
   const report = await recordReport(
     deps,
     {
       ...facts,
-      unknownColumns: columns ? columns.extras.map((e) => e.name) : facts.unknownColumns,
-      missingOptionalColumns: columns ? countMissingOptionalColumns(columns.present) : facts.missingOptionalColumns,
+      unknownColumns: mapped ? mapped.unknownColumns : facts.unknownColumns,
+      missingOptionalColumns: mapped && publishes ? countMissingOptionalColumns(mapped.present) : 0,
     },
     findings,
     { engine: 'spark' },
@@ -92,12 +85,12 @@ export async function processFileOnSpark(
   return { jobId: job.jobId, inputFile: path, status, report, touchedMonths: found.published?.touched ?? [] };
 }
 
-/** What the DuckDB job's stages find, and the plan Spark ran. */
+/** What the DuckDB job's stages find, and how Spark's plan mapped the file's columns. */
 interface SparkFindings extends JobFindings {
-  plan?: EnginePlan;
+  mapped?: { readonly unknownColumns: readonly string[]; readonly present: ReadonlySet<string> };
 }
 
-/** Open, choose the profile, plan, run on Spark, judge, publish. */
+/** Open, choose the profile, convert or find companions, plan, run on Spark, judge, publish. */
 async function runStages(
   job: JobContext,
   spark: SparkEngine,
@@ -106,37 +99,45 @@ async function runStages(
 ): Promise<void> {
   const { store } = job.deps;
   const { head, format, recordKind } = await openInput(job);
-  if (recordKind) throw new SparkPlanUnsupportedError(`${recordKind} files are not in the Spark plan yet`);
-  const chosen = chooseProfile(job, { recordKind, columns: headColumns(format, head.bytes) });
-  const { profile } = chosen.selection;
-  if (!SPARK_PROFILES.has(profile.name)) {
-    throw new SparkPlanUnsupportedError(
-      `the ${profile.name} profile is not in the Spark plan yet (run the file with --engine duckdb)`,
-    );
-  }
+  const chosen = chooseProfile(job, { recordKind, columns: recordKind ? [] : headColumns(format, head.bytes) });
   found.chosen = chosen;
-  found.format = format.kind;
-  const plan = buildEnginePlan({
+  const { profile, layout } = chosen.selection;
+  found.format = profile.kind === 'tabular' ? format.kind : profile.kind;
+  let input = { path: await sparkInputPath(job, head.gzip), head };
+  if (profile.kind !== 'tabular') {
+    // X12 and FHIR become canonical NDJSON first, as for DuckDB; Spark reads that.
+    const records = `${await store.scratchDir(job.jobId)}/records.ndjson`;
+    found.conversion = await convertRecords(job, profile.kind, records);
+    input = { path: records, head: await job.deps.files.readHead(records) };
+  }
+  const companions = layout.companions?.length ? await job.timed('companions', () => findCompanions(job, layout)) : [];
+  found.companions = {
+    loaded: [],
+    read: companions.map(({ companion, files }) => ({ name: companion.name, files: files.map((f) => f.name) })),
+  };
+  const { plan, unknownColumns, present } = compileEnginePlan({
     dialect: spark.dialect,
     jobId: job.jobId,
     fileName: job.fileName,
-    inputPath: await sparkInputPath(job, head.gzip),
-    head,
+    inputPath: input.path,
+    head: input.head,
     // The rules as the profile and the file's role narrow them, as the DuckDB job checks them.
     settings: { plan: { ...job.options.plan, rules: chosen.rules }, dataSource: job.options.dataSource },
     ingestDatetime: job.startedAt.toISOString(),
     codeSetFiles: spark.codeSetFiles,
     locate: (key) => store.locate(key),
+    layout: { profileName: profile.name, layout, companions },
   });
-  found.plan = plan;
+  found.mapped = { unknownColumns, present };
   const planKey = enginePlanKey(job.jobId);
   await store.writeText(planKey, `${JSON.stringify(plan)}\n`);
   const ran = await job.timed('spark', () => spark.run(store.locate(planKey), job.jobId));
   job.deps.logger.info('spark plan ran', { job_id: job.jobId, seconds: ran.seconds });
   const rows = new SparkCheckedRows(store, job.jobId);
+  const sourceRows = await rows.countSourceRows();
   const { measured, halt } = await judgeChecked(rows, chosen.rules, job.options.errorRateThreshold, job.timed);
   found.measured = measured;
-  found.sourceRecords = measured.total;
+  found.sourceRecords = sourceRows ?? measured.total;
   if (halt) throw job.halt(halt.rule_id, halt.reason);
   await archived;
   if (!chosen.publishes) return;

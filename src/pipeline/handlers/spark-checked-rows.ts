@@ -36,6 +36,7 @@ const OUTPUTS = {
     Object.fromEntries(DIMENSIONS.map((d) => [d, count])) as Record<RuleDimension, typeof count>,
   ),
   duplicate_counts: z.object({ repeated_rows: count, distinct_lines: count, kept: count, flagged: count }),
+  ingested: z.object({ source_rows: count }),
 };
 const SPARK_MONTH = /\/year=(\d{4})\/month=(\d{2})\/[^/]+\.parquet$/;
 
@@ -69,6 +70,12 @@ export class SparkCheckedRows implements CheckedRows {
     const [duplicates] = await this.readOutput('duplicate_counts');
     if (!duplicates) throw new SparkOutputError(this.jobId, 'duplicate_counts', 'no row');
     return duplicates;
+  }
+
+  /** The records read from the file, before a layout filters, merges or unpivots them; null from a plan without the count. */
+  async countSourceRows(): Promise<number | null> {
+    const [ingested] = await this.readOutput('ingested');
+    return ingested ? ingested.source_rows : null;
   }
 
   async stageQuarantine(): Promise<StagedFile[]> {
