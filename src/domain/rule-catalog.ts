@@ -411,6 +411,26 @@ export const FILE_RULES: readonly FileRule[] = [
     description: 'The file cannot be read as CSV, JSON or NDJSON (binary, bad encoding, bad compression).',
   },
   {
+    id: 'record_count_mismatch',
+    source: 'claimflow file checks: records counted from the bytes, independently of the reader',
+    scope: 'file',
+    dimension: 'validity',
+    severity: 'critical',
+    action: 'halt',
+    description:
+      "The reader's records (read and set aside) differ from a count of the file's records made from its bytes (RFC 4180 quoting), or a quoted field opened on one line is never closed: records would be lost or invented.",
+  },
+  {
+    id: 'file_changed_during_read',
+    source: 'claimflow file checks: size, modification time and inode before and after the read',
+    scope: 'file',
+    dimension: 'validity',
+    severity: 'critical',
+    action: 'halt',
+    description:
+      'The file was written to or replaced while it was hashed, archived and read: what was read is not what was archived.',
+  },
+  {
     id: 'decompression_limit_exceeded',
     source: 'claimflow file checks: gzip bomb bounds (limits.max_decompressed_bytes, limits.max_compression_ratio)',
     scope: 'file',

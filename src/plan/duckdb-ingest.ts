@@ -103,16 +103,32 @@ export function numberedParquet(path: string): string {
 }
 
 /**
- * Rejected records, one per record: DuckDB counts `line` from the file's first line, so the
- * row number is line - `headerLines`. `_good_before` is how many parsed rows precede it.
+ * Rejected records, one per record: DuckDB counts `line` from the file's first line, blank lines
+ * included, so the row number is line - `headerLines` - the `skipped` (blank) lines before it, and
+ * a rejected blank (whitespace-only) line is no record at all. `_good_before` is how many parsed
+ * rows precede it.
  */
-export function loadRejects(table: string, rejectsTable: string, headerLines: 0 | 1): string {
+export function loadRejects(
+  table: string,
+  rejectsTable: string,
+  headerLines: 0 | 1,
+  skipped: readonly number[],
+): string {
+  const blanks = skipped.length
+    ? `SELECT UNNEST([${skipped.join(', ')}]::BIGINT[]) AS line`
+    : 'SELECT CAST(NULL AS BIGINT) AS line WHERE false';
   return `CREATE TEMP TABLE ${sql.quoteIdent(table)} AS
+WITH blanks AS (${blanks}),
+rejected AS (
+  SELECT CAST(line AS BIGINT) AS line, FIRST(csv_line) AS _raw_line,
+    STRING_AGG(DISTINCT CAST(error_type AS VARCHAR), ',') AS _ingest_error
+  FROM ${sql.quoteIdent(rejectsTable)} GROUP BY line),
+numbered AS (
+  SELECT r.line - ${headerLines} - (SELECT COUNT(*) FROM blanks b WHERE b.line < r.line) AS _row_number, _raw_line, _ingest_error
+  FROM rejected r WHERE r.line NOT IN (SELECT line FROM blanks))
 SELECT _row_number, _raw_line, _ingest_error, _row_number - ROW_NUMBER() OVER (ORDER BY _row_number) AS _good_before,
   ROW_NUMBER() OVER (ORDER BY _row_number) AS _rejects_so_far
-FROM (SELECT CAST(line AS BIGINT) - ${headerLines} AS _row_number, FIRST(csv_line) AS _raw_line,
-        STRING_AGG(DISTINCT CAST(error_type AS VARCHAR), ',') AS _ingest_error
-      FROM ${sql.quoteIdent(rejectsTable)} GROUP BY line)`;
+FROM numbered`;
 }
 
 /** The rejected records as a source with the header's columns, all NULL. */

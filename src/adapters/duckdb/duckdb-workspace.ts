@@ -7,6 +7,7 @@ import type {
   IngestRead,
   JobWorkspace,
   LoadedUnread,
+  ReaderLines,
   StagedClaimFile,
   StagedFile,
   UnreadRecords,
@@ -107,13 +108,21 @@ export class DuckDbWorkspace implements JobWorkspace {
     return this.scratchRelation(name);
   }
 
-  async loadUnread(unread: UnreadRecords): Promise<LoadedUnread | null> {
+  async loadUnread(unread: UnreadRecords, lines: ReaderLines): Promise<LoadedUnread | null> {
     const [rejected] = await this.engine.query(`SELECT COUNT(*) AS n FROM ${q(unread.table)}`);
     if (Number(rejected?.n ?? 0) === 0) return null;
     const table = this.table('rejects');
-    await this.engine.run(loadRejects(table, unread.table, unread.headerLines));
-    const [loaded] = await this.engine.query(`SELECT COUNT(*) AS n FROM ${q(table)}`);
-    return { table, rows: rejectsRelation(table, unread.columns), count: Number(loaded?.n ?? 0) };
+    await this.engine.run(loadRejects(table, unread.table, unread.headerLines, lines.skipped));
+    const [loaded] = await this.engine.query(`SELECT COUNT(*) AS n, MIN(_row_number) AS first FROM ${q(table)}`);
+    const count = Number(loaded?.n ?? 0);
+    if (count === 0) return null;
+    const [spanning] = lines.spanning.length
+      ? await this.engine.query(
+          `SELECT MIN(line) AS line FROM ${q(unread.table)} WHERE line IN (${lines.spanning.join(', ')})`,
+        )
+      : [];
+    const firstSpanning = spanning?.line === null || spanning?.line === undefined ? null : Number(spanning.line);
+    return { table, rows: rejectsRelation(table, unread.columns), count, first: Number(loaded?.first), firstSpanning };
   }
 
   async mergeUnread(name: string, unread: LoadedUnread, checkedUnread: string): Promise<string> {

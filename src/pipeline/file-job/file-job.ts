@@ -5,6 +5,12 @@ import type { JobStatus } from '../validation-report.ts';
 import { check, countIngested } from './check.ts';
 import { chooseProfile } from './choose-profile.ts';
 import { convertRecords } from './convert-records.ts';
+import {
+  readerLinesOf,
+  reconcileRecordCount,
+  refuseUnterminatedQuote,
+  startSourceCount,
+} from './count-source-records.ts';
 import type { FileJobDeps, FileJobOptions, FileJobResult } from './file-job-options.ts';
 import { recordReport } from './file-report.ts';
 import { quarantineInput } from './input-copies.ts';
@@ -65,6 +71,7 @@ async function runStages(
   archived: Promise<Archived>,
 ): Promise<void> {
   const { head, format, recordKind } = await openInput(job);
+  const counting = recordKind ? null : startSourceCount(job, format, head.gzip);
   const scratch = await job.deps.store.scratchDir(job.jobId);
   const ws = job.deps.engine.openWorkspace(job.jobId, scratch);
   workspace.current = ws;
@@ -85,6 +92,9 @@ async function runStages(
     ingested = await ingest(records, { kind: 'ndjson' }, false);
   }
   ingested ??= await ingest(job.path, format, head.gzip);
+  // Converted records are counted by their converter; the source's own bytes are counted here.
+  const counted = profile.kind === 'tabular' ? await counting : null;
+  if (counted) refuseUnterminatedQuote(job, counted);
   if (layout.companions?.length) {
     found.companions = await job.timed('companions', () => loadCompanions(job, ws, layout));
   }
@@ -96,9 +106,11 @@ async function runStages(
     companions: found.companions?.loaded ?? [],
     rules: chosen.rules,
     records: found.sourceRecords,
+    readerLines: readerLinesOf(counted),
   });
   found.checked = checked;
   found.sourceRecords = checked.sourceRecords;
+  if (counted) reconcileRecordCount(job, counted, { records: checked.sourceRecords, ...checked });
   const rows = new WorkspaceCheckedRows(ws, checked);
   const { measured, halt } = await judgeChecked(rows, chosen.rules, job.options.errorRateThreshold, job.timed);
   found.measured = measured;

@@ -35,6 +35,18 @@ export interface LoadedUnread {
   /** A relation of them with the source columns (NULL), `_row_number`, `_raw_line` and `_ingest_error`. */
   readonly rows: string;
   readonly count: number;
+  /** The row number of the first of them. */
+  readonly first: number;
+  /** The first of them that is one of `ReaderLines.spanning`, by its position; null when none is. */
+  readonly firstSpanning: number | null;
+}
+
+/** What an independent count of the file knows of the reader's line positions (1-based, header and blank lines included). */
+export interface ReaderLines {
+  /** Blank lines: neither records nor counted in row numbers. */
+  readonly skipped: readonly number[];
+  /** Records that span lines. */
+  readonly spanning: readonly number[];
 }
 
 /** The ingested rows: the file's columns, the numbered rows, and the records set aside. */
@@ -76,7 +88,7 @@ export interface JobWorkspace {
   /** Writes rows whose order does not matter to a scratch file; returns a relation that reads them back. */
   materialize(name: string, select: string): Promise<string>;
   /** The unread records as rows of their source columns (all NULL) with their raw text; null when there are none. */
-  loadUnread(unread: UnreadRecords): Promise<LoadedUnread | null>;
+  loadUnread(unread: UnreadRecords, lines: ReaderLines): Promise<LoadedUnread | null>;
   /**
    * The checked rows (materialized as `name`) with the checked unread records added, every row
    * numbered by its place in the file; replaces `name` and returns the relation reading it.
