@@ -1,6 +1,7 @@
 import type { InputFormat } from '../../domain/detect-format.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
 import { archiveKey } from '../../domain/store-layout.ts';
+import type { FileStamp } from '../ports.ts';
 import type { JobStatus } from '../validation-report.ts';
 import { check, countIngested } from './check.ts';
 import { chooseProfile } from './choose-profile.ts';
@@ -20,6 +21,7 @@ import type { Ingested, JobWorkspace } from './job-workspace.ts';
 import { loadCompanions } from './load-companions.ts';
 import { openInput } from './open-input.ts';
 import { judgeChecked, publishChecked } from './publish-checked.ts';
+import { refuseChangedFile } from './refuse-changed-file.ts';
 import { WorkspaceCheckedRows } from './workspace-checked-rows.ts';
 
 /** The input's copy in the archive (none for `validate`) and its SHA-256. */
@@ -30,15 +32,18 @@ export async function processFile(path: string, deps: FileJobDeps, options: File
   const job = new JobContext(path, deps, options);
   const { logger, store } = deps;
   logger.info('job started', { job_id: job.jobId, file: job.fileName, mode: options.mode });
+  // Taken before any read: a write or a replacement from here on is seen before anything is published.
+  const stamped = deps.files.stamp(path);
+  stamped.catch(() => undefined);
   // The kernel copies the input while the engine reads it; nothing is published before the copy is done.
-  const archived = job.timed('archive', () => archive(job));
+  const archived = job.timed('archive', () => stamped.then(() => archive(job)));
   // Awaited on every path below; this only keeps a failure from being reported as unhandled meanwhile.
   archived.catch(() => undefined);
   const found: JobFindings = {};
   const workspace: { current?: JobWorkspace } = {};
   let status: JobStatus = 'SUCCEEDED';
   try {
-    await runStages(job, found, workspace, archived);
+    await runStages(job, found, workspace, archived, stamped);
   } catch (error) {
     if (!(error instanceof ClaimFileError)) {
       // The copy ends before the job does: none is still being written after a failure.
@@ -69,7 +74,9 @@ async function runStages(
   found: JobFindings,
   workspace: { current?: JobWorkspace },
   archived: Promise<Archived>,
+  stamped: Promise<FileStamp>,
 ): Promise<void> {
+  const before = await job.readOrHalt(() => stamped);
   const { head, format, recordKind } = await openInput(job);
   const counting = recordKind ? null : startSourceCount(job, format, head.gzip);
   const scratch = await job.deps.store.scratchDir(job.jobId);
@@ -110,12 +117,17 @@ async function runStages(
   });
   found.checked = checked;
   found.sourceRecords = checked.sourceRecords;
-  if (counted) reconcileRecordCount(job, counted, { records: checked.sourceRecords, ...checked });
+  if (counted) {
+    // A change between the count's read and the engine's explains any disagreement: say so.
+    await refuseChangedFile(job, before);
+    reconcileRecordCount(job, counted, { records: checked.sourceRecords, ...checked });
+  }
   const rows = new WorkspaceCheckedRows(ws, checked);
   const { measured, halt } = await judgeChecked(rows, chosen.rules, job.options.errorRateThreshold, job.timed);
   found.measured = measured;
   if (halt) throw job.halt(halt.rule_id, halt.reason);
   await archived;
+  await refuseChangedFile(job, before);
   if (!chosen.publishes) return;
   found.published = await publishChecked(rows, measured, {
     store: job.deps.store,
