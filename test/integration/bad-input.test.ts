@@ -144,6 +144,16 @@ describe('bad input', () => {
     );
   });
 
+  it('names a rejected file as it is, brackets and quotes included (file names are not PHI)', async () => {
+    const name = 'claims [2025-10] "final" (a-z).csv';
+    await writeFile(join(dir, name), `${HEADER}\n`);
+    const result = await claimflow('run', join(dir, name), '--root', join(dir, 'named-root'), '--json');
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^claimflow: claims \[2025-10\] "final" \(a-z\)\.csv: empty_file: /m);
+    const run = JSON.parse(result.stdout) as RunJson;
+    assert.match(String(run.files[0]?.error), /^claims \[2025-10\] "final" \(a-z\)\.csv: empty_file: /);
+  });
+
   it('rejects a file whose quarantined share is over the threshold', async () => {
     const noisy = join(dir, 'noisy.csv');
     await writeFile(
