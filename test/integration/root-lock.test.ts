@@ -98,9 +98,15 @@ describe('one writer per root', () => {
     const root = join(dir as string, 'refused');
     const first = await startLongRun(root);
     const second = await claimflow('run', other, '--root', root, ...RUN_DATE);
+    // Had the first run finished before the second looked, there would be nothing to refuse.
+    const overlapped = first.child.exitCode === null;
     const firstCode = await first.exited;
 
-    assert.equal(second.code, 4, `the second run is refused; it exited ${second.code}:\n${second.stderr}`);
+    assert.equal(
+      second.code,
+      4,
+      `the second run is refused; it exited ${second.code} (first run still running then: ${overlapped}):\n${second.stderr}`,
+    );
     assert.match(
       second.stderr,
       new RegExp(
