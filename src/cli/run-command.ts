@@ -8,7 +8,8 @@ import { openPipeline } from './open-pipeline.ts';
 import type { RunFlags } from './options.ts';
 import { createProgress } from './progress.ts';
 
-export const EXIT = { ok: 0, usage: 1, fileFailed: 2, system: 3 } as const;
+/** Exit codes; `rootLocked`: another command is writing the root, and trying again later can succeed. */
+export const EXIT = { ok: 0, usage: 1, fileFailed: 2, system: 3, rootLocked: 4 } as const;
 
 /** `claimflow run` (the whole pipeline) and `claimflow validate` (checks and report only): returns the exit code. */
 export async function runCommand(

@@ -24,10 +24,25 @@ export function claimflowWithEnv(env: Record<string, string>, ...args: string[])
   return runNode([BIN, ...args], env);
 }
 
-/** Runs node with `args` in a child process and collects its output. */
-export function runNode(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** An operating-system account to run a child as (only root may choose one). */
+export interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** `claimflow` run as another account, e.g. one a folder is read-only to even when the tests run as root. */
+export function claimflowAs(user: RunAs, ...args: string[]): Promise<CliResult> {
+  return runNode([BIN, ...args], {}, user);
+}
+
+/** Runs node with `args` in a child process (as `user`, if given) and collects its output. */
+export function runNode(args: readonly string[], env: Record<string, string> = {}, user?: RunAs): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
