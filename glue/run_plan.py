@@ -17,7 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 RAW_LINE = "_raw_line"
 # Spark does not say why a record did not parse; DuckDB's reader names the error.
 MALFORMED = "MALFORMED RECORD"
@@ -50,18 +50,30 @@ def column(name: str):
 
 
 def read_input(spark: SparkSession, source: dict) -> DataFrame:
-    """The file as text columns, malformed records kept with their raw line, numbered from 1 in file order."""
+    """
+    The file as text columns named by position (`view_columns`), malformed records kept with their
+    raw line, numbered from 1 in file order. No name from the file is resolved after the read, so a
+    header or key named like an internal column, or like another but for case, is plain data.
+    """
     if source["compression"] == "gzip" and not source["path"].lower().endswith(".gz"):
         raise ValueError("the input is gzip but its name does not end in .gz: Spark decompresses by name")
-    columns = source["columns"]
-    schema = StructType([StructField(c, StringType()) for c in columns + [RAW_LINE]])
-    reader = spark.read.schema(schema).options(mode="PERMISSIVE", columnNameOfCorruptRecord=RAW_LINE)
+    columns = source["view_columns"]
+    # CSV fields are matched to the schema by position, JSON ones by key.
+    fields = columns if source["format"] == "csv" else source["columns"]
+    # The reader's column for a record that does not parse: a name no key of the file has.
+    corrupt = RAW_LINE
+    while corrupt.lower() in {f.lower() for f in fields}:
+        corrupt = "_" + corrupt
+    schema = StructType([StructField(c, StringType()) for c in fields + [corrupt]])
+    reader = spark.read.schema(schema).options(mode="PERMISSIVE", columnNameOfCorruptRecord=corrupt)
     if source["format"] == "csv":
         # Every field is parsed, so a record with too many or too few fields is malformed.
         spark.conf.set("spark.sql.csv.parser.columnPruning.enabled", "false")
         rows = reader.csv(source["path"], header=True, sep=source["delimiter"], quote='"', escape='"')
     else:
         rows = reader.json(source["path"], multiLine=source["format"] == "json")
+    # Renamed by position (toDF), never looked up by the file's names.
+    rows = rows.toDF(*columns, RAW_LINE)
     malformed = column(RAW_LINE).isNotNull()
     return number_rows(rows).select(
         *[F.when(~malformed, column(c)).alias(c) for c in columns],

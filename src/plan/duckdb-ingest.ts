@@ -159,8 +159,12 @@ export function jsonKeys(records: string): string {
   return `SELECT DISTINCT UNNEST(json_keys(_record)) AS key FROM ${records} WHERE json_type(_record) = 'OBJECT' ORDER BY key`;
 }
 
+/**
+ * A key's value as text, found by a JSON Pointer (RFC 6901): any key a record can hold, `a\`,
+ * `a"` and the empty one included, is a path (only `~` and `/` are escaped, as `~0` and `~1`).
+ */
 export function jsonField(key: string): string {
-  return `json_extract_string(_record, ${lit(`$."${key.replaceAll('"', '\\"')}"`)})`;
+  return `json_extract_string(_record, ${lit(`/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`)})`;
 }
 
 /** The JSON records, streamed in file order. */

@@ -11,9 +11,11 @@ import { compileAggregationByMonth } from './compile-aggregation.ts';
 import { codeSetRelation, compileCodeSet } from './compile-code-set.ts';
 import { type PlanSettings, SAMPLES_PER_RULE, StagePlan } from './compile-plan.ts';
 import { mapSourceColumns } from './map-columns.ts';
+import { positionalColumnOf, positionalColumns } from './source-columns.ts';
 
-export const ENGINE_PLAN_VERSION = 1;
-/** The name the input rows are registered under: text columns plus `_row_number`, `_raw_line`, `_ingest_error`. */
+/** 2: the input's columns are registered under `input.view_columns` (by position), not their names in the file. */
+export const ENGINE_PLAN_VERSION = 2;
+/** The name the input rows are registered under: text columns (`input.view_columns`) plus `_row_number`, `_raw_line`, `_ingest_error`. */
 export const INPUT_VIEW = 'source_rows';
 
 export interface EngineOutput {
@@ -48,6 +50,11 @@ export interface EnginePlan {
     readonly delimiter: string | null;
     /** Source columns to read, all as text, in this order (CSV: the header; JSON: the keys its head shows). */
     readonly columns: readonly string[];
+    /**
+     * The name each of `columns` has in the view, by position (`col_1`, `col_2`, ...): the plan's
+     * SQL never names a column as the file does, so no header or key meets another or an internal column.
+     */
+    readonly view_columns: readonly string[];
   };
   /** Reference-list files to register as views (CSV with a header, read as text): view name -> path. */
   readonly code_sets: Readonly<Record<string, string>>;
@@ -106,7 +113,10 @@ export function buildEnginePlan(request: EnginePlanRequest): EnginePlan {
   if (missing.length > 0) {
     throw new ClaimFileError(fileName, 'missing_required_column', `the header lacks ${missing.join(', ')}`);
   }
-  const { mappings, extras, present } = mapSourceColumns(columns, sql.quoteIdent);
+  const viewColumns = positionalColumns(columns);
+  const { mappings, extras, present } = mapSourceColumns(columns, (name) =>
+    sql.quoteIdent(positionalColumnOf(viewColumns, name)),
+  );
   const planSettings = { ...request.settings.plan, codeSetRelation };
   const plan = new StagePlan(sql, planSettings, present);
   const output = (name: string, format: EngineOutput['format'], partitionBy?: readonly string[]): EngineOutput => ({
@@ -185,6 +195,7 @@ export function buildEnginePlan(request: EnginePlanRequest): EnginePlan {
       compression: head.gzip ? 'gzip' : 'none',
       delimiter: format.kind === 'csv' ? format.delimiter : null,
       columns,
+      view_columns: [...viewColumns.values()],
     },
     code_sets: codeSets,
     settings: sql.sessionSettings,

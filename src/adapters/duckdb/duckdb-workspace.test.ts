@@ -183,23 +183,29 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
   });
 
   describe('tables and files', () => {
-    it('stage writes one Parquet file in scratch; csvFiles reads CSVs as one relation by column name', async () => {
-      const a = await harness.write('a.csv', 'id,amount\nx,1\n');
-      const b = await harness.write('b.csv', 'amount,id\n2,y\n');
+    it('stage writes one Parquet file in scratch; csvFiles reads CSVs as one relation of the columns each selects by position', async () => {
+      const a = await harness.write('a.csv', 'id,amount,_raw_line\nx,1,r\n');
+      // Names DuckDB would not tell apart, and one it adds itself: read by position, they are data.
+      const b = await harness.write('b.csv', 'amount,id,ID,_raw_line\n2,y,Y,s\n');
       await withWorkspace(async (ws, _jobId, scratch) => {
-        const read = (path: string, columns: string[]) => ({
+        const read = (path: string, columns: string[], select: Array<number | null>) => ({
           path,
           gzip: false,
           delimiter: ',',
           columns,
+          select,
           maxRecordBytes: 1 << 20,
         });
-        const relation = ws.csvFiles([read(a, ['id', 'amount']), read(b, ['amount', 'id'])]);
-        const staged = await ws.stage('both', `SELECT id, amount FROM ${relation}`);
+        const relation = ws.csvFiles([
+          read(a, ['id', 'amount', '_raw_line'], [0, 1, null, 2]),
+          read(b, ['amount', 'id', 'ID', '_raw_line'], [1, 0, 2, 3]),
+        ]);
+        const columns = 'col_1 AS id, col_2 AS amount, col_3 AS upper_id, col_4 AS raw';
+        const staged = await ws.stage('both', `SELECT ${columns} FROM ${relation}`);
         assert.deepEqual(staged, { local: `${scratch}/both.parquet` });
-        assert.deepEqual(await readParquet(staged, 'id, amount'), [
-          { id: 'x', amount: '1' },
-          { id: 'y', amount: '2' },
+        assert.deepEqual(await readParquet(staged, 'id, amount, upper_id, raw'), [
+          { id: 'x', amount: '1', upper_id: null, raw: 'r' },
+          { id: 'y', amount: '2', upper_id: 'Y', raw: 's' },
         ]);
       });
     });

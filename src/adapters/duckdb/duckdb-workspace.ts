@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type {
-  CsvFileRead,
+  CsvColumnsRead,
   Ingested,
   IngestRead,
   JobWorkspace,
@@ -29,6 +29,7 @@ import {
   rejectsRelation,
   renumberedChecked,
 } from '../../plan/duckdb-ingest.ts';
+import { positionalColumn, positionalColumnOf, positionalColumns } from '../../plan/source-columns.ts';
 
 /** Up to this many months a file's claims are written month by month, beyond it partitioned in one pass. */
 const MONTHS_WRITTEN_ONE_BY_ONE = 3;
@@ -63,10 +64,16 @@ export class DuckDbWorkspace implements JobWorkspace {
     const raw = `${this.scratch}/raw.parquet`;
     const read: FileRead = { path, gzip, maxRecordBytes };
     if (format.kind === 'csv') {
-      const unread = { table: this.rejectsTable('csv_rejects_raw'), columns: format.header, headerLines: 1 as const };
-      const csv = { ...read, delimiter: format.delimiter, columns: format.header, rejectsTable: unread.table };
+      // Columns by position, not by the header's names: see positionalColumn.
+      const columns = positionalColumns(format.header);
+      const unread = {
+        table: this.rejectsTable('csv_rejects_raw'),
+        columns: [...columns.values()],
+        headerLines: 1 as const,
+      };
+      const csv = { ...read, delimiter: format.delimiter, columns: unread.columns, rejectsTable: unread.table };
       await this.writeScratch(`SELECT * FROM ${csvRelation(csv)}`, 'raw.parquet');
-      const source = { names: format.header, expr: (name: string) => `src.${q(name)}` };
+      const source = { names: format.header, expr: (name: string) => `src.${q(positionalColumnOf(columns, name))}` };
       return { source, unread, rows: numberedParquet(raw) };
     }
     let unread: UnreadRecords | null = null;
@@ -85,8 +92,15 @@ export class DuckDbWorkspace implements JobWorkspace {
     return { source: { names: keys.map((r) => String(r.key)), expr: jsonField }, unread, rows };
   }
 
-  csvFiles(reads: readonly CsvFileRead[]): string {
-    return `(${reads.map((r) => `SELECT * FROM ${csvRelation(r)}`).join(' UNION ALL BY NAME ')})`;
+  csvFiles(reads: readonly CsvColumnsRead[]): string {
+    const selected = reads.map(({ select, ...read }) => {
+      const columns = select.map(
+        (p, i) => `${p === null ? 'CAST(NULL AS VARCHAR)' : q(positionalColumn(p))} AS ${q(positionalColumn(i))}`,
+      );
+      const csv = { ...read, columns: read.columns.map((_, p) => positionalColumn(p)) };
+      return `SELECT ${columns.join(', ')} FROM ${csvRelation(csv)}`;
+    });
+    return `(${selected.join(' UNION ALL ')})`;
   }
 
   parquetFiles(paths: readonly string[]): string {

@@ -91,8 +91,12 @@ export interface RowFilter {
 export interface PrepareStep {
   /** The columns it adds, usable in column sources like source columns. */
   readonly columns: readonly string[];
-  /** A relation over `rows` with every column of `rows` and the added ones. */
-  readonly sql: (rows: string, sql: SqlDialect) => string;
+  /**
+   * A relation over `rows` with every column of `rows` and the added ones. `column` gives the
+   * identifier of a source column in `rows`, by its name in the file (matched as header names
+   * are): the rows name the file's columns by position, so that no header meets another column.
+   */
+  readonly sql: (rows: string, sql: SqlDialect, column: (name: string) => string) => string;
 }
 
 export interface SourceLayout {

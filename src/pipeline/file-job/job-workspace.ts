@@ -16,8 +16,14 @@ export interface CsvFileRead {
   readonly path: string;
   readonly gzip: boolean;
   readonly delimiter: string;
+  /** The header: the file's columns, read by position. */
   readonly columns: readonly string[];
   readonly maxRecordBytes: number;
+}
+
+/** What a companion file gives: of each column in `select` order, its position in the file's header, or null (absent, NULL). */
+export interface CsvColumnsRead extends CsvFileRead {
+  readonly select: ReadonlyArray<number | null>;
 }
 
 /** The records the reader could not read (ragged, too long, not UTF-8), as the engine keeps them. */
@@ -77,8 +83,11 @@ export interface JobWorkspace {
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** ingest: a file's records as text, numbered in file order; records the reader cannot read are kept aside. */
   ingest(read: IngestRead): Promise<Ingested>;
-  /** CSV files read as one relation (columns by name), for a companion table. */
-  csvFiles(reads: readonly CsvFileRead[]): string;
+  /**
+   * CSV files read as one relation, for a companion table: the columns each read selects, by
+   * position in its header (never by name, which could be anything), as `positionalColumn(i)`.
+   */
+  csvFiles(reads: readonly CsvColumnsRead[]): string;
   /** Local Parquet files read as one relation (columns by name). */
   parquetFiles(paths: readonly string[]): string;
   /** A temp table of the rows of `select`, dropped with the workspace; returns the relation naming it. */

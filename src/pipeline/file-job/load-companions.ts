@@ -4,6 +4,7 @@ import { detectFormat } from '../../domain/detect-format.ts';
 import { globToRegExp } from '../../domain/glob.ts';
 import type { Companion, SourceLayout } from '../../domain/profiles/source-profile.ts';
 import { companionColumnsOf, companionTable, type LoadedCompanion } from '../../plan/compile-profile.ts';
+import { positionalColumn } from '../../plan/source-columns.ts';
 import type { ProfileReport } from '../validation-report.ts';
 import type { JobContext } from './job-context.ts';
 import type { CsvFileRead, JobWorkspace } from './job-workspace.ts';
@@ -24,30 +25,28 @@ export async function loadCompanions(job: JobContext, ws: JobWorkspace, layout: 
   const read: Array<{ name: string; files: string[] }> = [];
   for (const companion of layout.companions ?? []) {
     const reads = await findCompanionFiles(job, companion);
-    const byName = new Map(reads.flatMap((r) => r.columns).map((c) => [normalizeHeaderName(c), c]));
-    const key = byName.get(normalizeHeaderName(companion.key));
-    if (!key) continue;
+    // Each column under its first spelling among the files.
+    const byName = new Map<string, string>();
+    for (const c of reads.flatMap((r) => r.columns))
+      if (!byName.has(normalizeHeaderName(c))) byName.set(normalizeHeaderName(c), c);
+    if (!byName.has(normalizeHeaderName(companion.key))) continue;
     const columns = companionColumnsOf(layout, companion.name)
       .map((c) => byName.get(normalizeHeaderName(c)))
       .filter((c): c is string => c !== undefined);
-    // Each file's columns under the spelling chosen above, so the files line up by name.
-    const spelled = reads.map((r) => ({ ...r, columns: spellAs(r.columns, byName) }));
-    const select = companionTable(key, columns, ws.csvFiles(spelled), ws.dialect);
+    // The files line up by position in [key, ...columns]: each file's first column of each
+    // normalised name, so no header (however named or repeated) meets another.
+    const wanted = [companion.key, ...columns].map(normalizeHeaderName);
+    const selected = reads.map((r) => {
+      const names = r.columns.map(normalizeHeaderName);
+      return { ...r, select: wanted.map((w) => (names.includes(w) ? names.indexOf(w) : null)) };
+    });
+    const [key = '', ...values] = wanted.map((_, i) => positionalColumn(i));
+    const select = companionTable(key, values, ws.csvFiles(selected), ws.dialect);
     const relation = await job.readOrHalt(() => ws.createTable(`companion_${companion.name}`, select));
     loaded.push({ companion, relation, columns });
     read.push({ name: companion.name, files: reads.map((r) => r.name) });
   }
   return { loaded, read };
-}
-
-/** A header's columns renamed to `byName`'s spelling, where no other column of the header shares the name. */
-function spellAs(header: readonly string[], byName: ReadonlyMap<string, string>): string[] {
-  const normalized = header.map(normalizeHeaderName);
-  return header.map((column, i) => {
-    const name = normalized[i] as string;
-    const unique = normalized.indexOf(name) === normalized.lastIndexOf(name);
-    return unique ? (byName.get(name) ?? column) : column;
-  });
 }
 
 /** The CSV files beside the input that a companion's globs match (the input itself aside). */
