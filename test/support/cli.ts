@@ -56,6 +56,26 @@ export function runNode(args: readonly string[], env: Record<string, string> = {
   });
 }
 
+/** Runs a Python script with `input` on stdin and returns its stdout; rejects on a non-zero exit. */
+export function runPython(script: string, input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`${script}: exit ${code}\n${stderr}`)),
+    );
+    child.stdin.end(input);
+  });
+}
+
 export function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `claimflow-${prefix}-`));
 }
