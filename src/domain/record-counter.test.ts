@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countRecords, RecordCounter, type RecordSyntax } from './record-counter.ts';
+import { countRecords, lineEndOf, RecordCounter, type RecordSyntax } from './record-counter.ts';
 
 const CSV: RecordSyntax = { kind: 'csv', delimiter: ',' };
 const count = (text: string, syntax: RecordSyntax = CSV) => countRecords(Buffer.from(text), syntax);
@@ -83,6 +83,17 @@ describe('RecordCounter', () => {
       }
       assert.deepEqual(counter.end(), whole, JSON.stringify(text.toString()));
     }
+  });
+
+  it('reads a CSV whose lines end with a lone CR (classic Mac) when told so, as DuckDB detects it', () => {
+    const text = 'h1,h2\ra,"b\rc"\r\r"d"\re,f';
+    assert.equal(lineEndOf(Buffer.from(text)), 'cr');
+    assert.equal(lineEndOf(Buffer.from('h1,h2\r\na,b\rc')), 'lf');
+    assert.equal(lineEndOf(Buffer.from('h1,h2\na,b\rc')), 'lf');
+    const counted = count(text, { kind: 'csv', delimiter: ',', lineEnd: 'cr' });
+    assert.equal(counted.records, 4);
+    assert.deepEqual(counted.blankPositions, [3]);
+    assert.deepEqual(counted.spanning, [{ position: 2, line: 2, lines: 2 }]);
   });
 
   it('knows across chunks whether a quote starts a field', () => {

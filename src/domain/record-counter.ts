@@ -3,9 +3,20 @@
  * a reader that splits records wrongly (a stray quote that swallows the rest of a file) is caught
  * by a disagreement instead of trusted. CSV quoting follows RFC 4180: a quote opens a quoted field
  * only at the start of a field, `""` inside it is a literal quote, and a newline inside it belongs
- * to the record. Lines are ended by LF, CRLF, or (line mode, as the NDJSON reader does) a lone CR.
+ * to the record. CSV lines end with LF (a CR before it is part of the line end), or with CR in a
+ * file whose first line ends with a lone CR (classic Mac), as DuckDB's reader detects; NDJSON lines
+ * end with LF, CRLF or a lone CR, as its line reader does.
  */
-export type RecordSyntax = { readonly kind: 'csv'; readonly delimiter: string } | { readonly kind: 'lines' };
+export type RecordSyntax =
+  | { readonly kind: 'csv'; readonly delimiter: string; readonly lineEnd?: 'lf' | 'cr' }
+  | { readonly kind: 'lines' };
+
+/** How a CSV's lines end, told from its head as DuckDB's reader tells it: by the first line break. */
+export function lineEndOf(head: Uint8Array): 'lf' | 'cr' {
+  const cr = head.indexOf(CR);
+  const lf = head.indexOf(LF);
+  return cr !== -1 && (lf === -1 || (cr < lf && head[cr + 1] !== LF)) ? 'cr' : 'lf';
+}
 
 export interface RecordCount {
   /** Records that hold something: blank and whitespace-only records are not counted. */
@@ -68,9 +79,12 @@ export class RecordCounter {
   /** Bytes were read since the last record ended. */
   private pending = false;
   private readonly delimiter: number;
+  /** The byte that ends a CSV line. */
+  private readonly eol: number;
 
   constructor(private readonly syntax: RecordSyntax) {
     this.delimiter = syntax.kind === 'csv' ? (Buffer.from(syntax.delimiter)[0] ?? -1) : -1;
+    this.eol = syntax.kind === 'csv' && syntax.lineEnd === 'cr' ? CR : LF;
   }
 
   push(chunk: Uint8Array): void {
@@ -81,8 +95,9 @@ export class RecordCounter {
 
   end(): RecordCount {
     const open = this.field === Field.Quoted && this.quotedNewline;
-    const lines = this.lastByte === -1 ? 0 : this.line - (this.lastByte === LF ? 1 : 0);
-    if (this.pending) this.endRecord(this.lastByte === LF);
+    const endsLine = this.lastByte === (this.syntax.kind === 'csv' ? this.eol : LF);
+    const lines = this.lastByte === -1 ? 0 : this.line - (endsLine ? 1 : 0);
+    if (this.pending) this.endRecord(endsLine);
     return {
       records: this.records,
       blankPositions: this.blanks,
@@ -140,7 +155,7 @@ export class RecordCounter {
       if (this.field === Field.Quoted) {
         const q = chunk.indexOf(QUOTE, i);
         const end = q === -1 ? chunk.length : q;
-        for (let lf = chunk.indexOf(LF, i); lf !== -1 && lf < end; lf = chunk.indexOf(LF, lf + 1)) {
+        for (let lf = chunk.indexOf(this.eol, i); lf !== -1 && lf < end; lf = chunk.indexOf(this.eol, lf + 1)) {
           this.quotedLineBreak();
         }
         if (q === -1) return;
@@ -158,13 +173,13 @@ export class RecordCounter {
         // Text after a closing quote is malformed; the reader keeps it in the record, as here.
         this.field = Field.Plain;
         this.fieldStart = false;
-        if (b === CR) {
+        if (b === CR && this.eol !== CR) {
           i++;
           continue;
         }
       }
       if (nextQuote < i && nextQuote !== -1) nextQuote = chunk.indexOf(QUOTE, i);
-      const lf = chunk.indexOf(LF, i);
+      const lf = chunk.indexOf(this.eol, i);
       if (nextQuote !== -1 && (lf === -1 || nextQuote < lf)) {
         this.openQuoteAt(chunk, i, nextQuote);
         i = nextQuote + 1;

@@ -1,5 +1,5 @@
-import type { InputFormat } from '../../domain/detect-format.ts';
-import type { RecordCount, RecordSyntax } from '../../domain/record-counter.ts';
+import type { FileHead, InputFormat } from '../../domain/detect-format.ts';
+import { lineEndOf, type RecordCount, type RecordSyntax } from '../../domain/record-counter.ts';
 import type { JobContext } from './job-context.ts';
 import type { ReaderLines } from './job-workspace.ts';
 
@@ -13,17 +13,17 @@ export interface SourceCount {
  * Starts counting the input's records from its bytes, beside the engine's read (CSV and NDJSON;
  * a JSON array fails whole when it does not parse, and record formats are counted by their converter).
  */
-export function startSourceCount(job: JobContext, format: InputFormat, gzip: boolean): Promise<SourceCount> | null {
+export function startSourceCount(job: JobContext, format: InputFormat, head: FileHead): Promise<SourceCount> | null {
   const syntax: RecordSyntax | null =
     format.kind === 'csv'
-      ? { kind: 'csv', delimiter: format.delimiter }
+      ? { kind: 'csv', delimiter: format.delimiter, lineEnd: lineEndOf(head.bytes) }
       : format.kind === 'ndjson'
         ? { kind: 'lines' }
         : null;
   if (!syntax) return null;
   const counting = job.timed('count', () =>
     job.readOrHalt(async () => ({
-      count: await job.deps.files.countRecords(job.path, gzip, syntax),
+      count: await job.deps.files.countRecords(job.path, head.gzip, syntax),
       headerLines: format.kind === 'csv' ? (1 as const) : (0 as const),
     })),
   );

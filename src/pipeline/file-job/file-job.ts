@@ -78,7 +78,7 @@ async function runStages(
 ): Promise<void> {
   const before = await job.readOrHalt(() => stamped);
   const { head, format, recordKind } = await openInput(job);
-  const counting = recordKind ? null : startSourceCount(job, format, head.gzip);
+  const counting = recordKind ? null : startSourceCount(job, format, head);
   const scratch = await job.deps.store.scratchDir(job.jobId);
   const ws = job.deps.engine.openWorkspace(job.jobId, scratch);
   workspace.current = ws;
