@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
+import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
+import { claimflow, lit, type RunJson, sql, tempDir } from '../support/cli.ts';
+
+const RUN_DATE = ['--run-date', '2026-01-31'];
+
+interface Run {
+  readonly code: number;
+  readonly stderr: string;
+  /** The report of each input, by base name. */
+  readonly reports: Record<string, ValidationReport>;
+}
+
+/** `claimflow run --json` over the inputs, with each file's report read back. */
+async function run(root: string, inputs: string[], ...flags: string[]): Promise<Run> {
+  const result = await claimflow('run', ...inputs, '--root', root, '--json', ...RUN_DATE, ...flags);
+  assert.ok(result.code === 0 || result.code === 2, `exit ${result.code}: ${result.stderr}`);
+  const summary = JSON.parse(result.stdout) as RunJson;
+  const reports: Record<string, ValidationReport> = {};
+  for (const f of summary.files) {
+    const location = f.validation?.report_location ?? assert.fail(`${f.file}: no report`);
+    reports[f.file.split('/').pop() ?? ''] = JSON.parse(await readFile(location, 'utf8'));
+  }
+  return { code: result.code, stderr: result.stderr, reports };
+}
+
+/** Every row a root holds of `file`, published or quarantined: row number, claim id, rule ids (none when published). */
+async function rowsOf(root: string, file: string): Promise<Array<[number, string | null, string[]]>> {
+  const rows = await sql(
+    `SELECT source_row_number, claim_id, [] AS errors FROM read_parquet(${lit(join(root, 'processed/claims/*/*/*.parquet'))}) WHERE file_name = ${lit(file)}
+     UNION ALL
+     SELECT source_row_number, claim_id, dq_errors FROM read_parquet(${lit(join(root, 'quarantine/rows/*.parquet'))}) WHERE file_name = ${lit(file)}
+     ORDER BY 1`,
+  );
+  return rows.map((r) => [
+    Number(r.source_row_number),
+    r.claim_id == null ? null : String(r.claim_id),
+    r.errors as string[],
+  ]);
+}
+
+describe('input bounds', () => {
+  let dir: string;
+
+  before(async () => {
+    dir = await tempDir('bounds');
+  });
+
+  it('reads CR-only line endings (classic Mac) in CSV and NDJSON: every record once, numbered by its line', async () => {
+    const csvSource = join(dir, 'lf.csv');
+    const ndjsonSource = join(dir, 'lf.ndjson');
+    await writeClaimsFile(csvSource, 300, 'csv', { seed: 21, defectRate: 0, month: '2025-10' });
+    await writeClaimsFile(ndjsonSource, 300, 'ndjson', { seed: 22, defectRate: 0, month: '2025-10' });
+    // Generated fields hold no delimiters, quotes or line breaks: a plain split is a second, independent reader.
+    const [header = '', ...csvLines] = (await readFile(csvSource, 'utf8')).trim().split('\n');
+    const ndjsonLines = (await readFile(ndjsonSource, 'utf8')).trim().split('\n');
+    // One damaged record in each (row 120 of the CSV has a field too many; line 80 of the NDJSON is not JSON).
+    csvLines[119] = `${csvLines[119]},surplus`;
+    ndjsonLines[79] = 'this line is not JSON';
+    const csv = join(dir, 'mac.csv');
+    await writeFile(csv, `${[header, ...csvLines].join('\r')}\r`);
+    const ndjson = join(dir, 'mac.ndjson');
+    await writeFile(ndjson, `${ndjsonLines.join('\r')}\r`);
+    const expected = (ids: string[], damaged: number): Array<[number, string | null, string[]]> =>
+      ids.map((id, i) => (i + 1 === damaged ? [i + 1, null, ['malformed_row']] : [i + 1, id, []]));
+
+    const root = join(dir, 'cr-root');
+    const result = await run(root, [csv, ndjson]);
+    assert.equal(result.code, 0, result.stderr);
+    for (const name of ['mac.csv', 'mac.ndjson']) {
+      assert.deepEqual(result.reports[name]?.summary, { total_records: 300, valid_records: 299, error_records: 1 });
+    }
+    const csvIds = csvLines.map((line) => line.split(',')[0] ?? '');
+    assert.deepEqual(await rowsOf(root, 'mac.csv'), expected(csvIds, 120));
+    const ndjsonIds = ndjsonLines.map((line, i) => (i === 79 ? '' : String(JSON.parse(line).claim_id)));
+    assert.deepEqual(await rowsOf(root, 'mac.ndjson'), expected(ndjsonIds, 80));
+  });
+});
