@@ -143,8 +143,25 @@ export function jsonKeys(records: string): string {
   return `SELECT DISTINCT UNNEST(json_keys(_record)) AS key FROM ${records} WHERE json_type(_record) = 'OBJECT' ORDER BY key`;
 }
 
-export function jsonField(key: string): string {
-  return `json_extract_string(_record, ${lit(`$."${key.replaceAll('"', '\\"')}"`)})`;
+function jsonPath(key: string): string {
+  return lit(`$."${key.replaceAll('"', '\\"')}"`);
+}
+
+/**
+ * The records with every key's text in one list, `_fields`, in the order of `keys`: each record
+ * is parsed once, where an extraction per key parsed it once per key, and a batch of 2,048 wide
+ * records held all those parses at once (160 keys of 3,000 records ran out of 1.2 GB).
+ */
+export function jsonFields(records: string, keys: readonly string[]): string {
+  const fields =
+    keys.length === 0 ? 'CAST([] AS VARCHAR[])' : `json_extract_string(_record, [${keys.map(jsonPath).join(', ')}])`;
+  return `(SELECT *, ${fields} AS _fields FROM ${records})`;
+}
+
+/** A key's text in the rows of `jsonFields` (the unread rows hold a NULL `_fields`). */
+export function jsonField(keys: readonly string[]): (key: string) => string {
+  const index = new Map(keys.map((key, i) => [key, i + 1]));
+  return (key) => `_fields[${index.get(key) ?? 0}]`;
 }
 
 /** The JSON records, streamed in file order. */

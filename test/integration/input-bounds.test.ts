@@ -50,6 +50,36 @@ describe('input bounds', () => {
     dir = await tempDir('bounds');
   });
 
+  it('reads NDJSON as wide as the canonical model (160 keys, 2,100 records) within the memory limit, every key kept', async () => {
+    const source = join(dir, 'narrow.ndjson');
+    await writeClaimsFile(source, 2100, 'ndjson', { seed: 24, defectRate: 0, month: '2025-10' });
+    const records = (await readFile(source, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line, r) => {
+        const record = JSON.parse(line) as Record<string, unknown>;
+        for (let k = 0; k < 120; k++) record[`note_${k}`] = `note ${r}.${k}`;
+        return record;
+      });
+    const file = join(dir, 'wide.ndjson');
+    await writeFile(file, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const root = join(dir, 'wide-ndjson-root');
+    const result = await run(root, [file]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.reports['wide.ndjson']?.summary, {
+      total_records: 2100,
+      valid_records: 2100,
+      error_records: 0,
+    });
+    const [row] = await sql(
+      `SELECT claim_id, extra_columns FROM read_parquet(${lit(join(root, 'processed/claims/*/*/*.parquet'))}) WHERE source_row_number = 1500`,
+    );
+    assert.equal(row?.claim_id, records[1499]?.claim_id);
+    const extras = JSON.parse(String(row?.extra_columns)) as Record<string, string>;
+    assert.equal(Object.keys(extras).length, 120);
+    assert.equal(extras.note_119, 'note 1499.119');
+  });
+
   it('reads CR-only line endings (classic Mac) in CSV and NDJSON: every record once, numbered by its line', async () => {
     const csvSource = join(dir, 'lf.csv');
     const ndjsonSource = join(dir, 'lf.ndjson');

@@ -18,6 +18,7 @@ import {
   type FileRead,
   jsonArrayRecords,
   jsonField,
+  jsonFields,
   jsonKeys,
   jsonRelation,
   literalPath,
@@ -71,7 +72,8 @@ export class DuckDbWorkspace implements JobWorkspace {
     let unread: UnreadRecords | null = null;
     let rows = numberedParquet(raw);
     if (format.kind === 'ndjson') {
-      unread = { table: this.rejectsTable('ndjson_rejects_raw'), columns: ['_record'], headerLines: 0 };
+      // Unread lines stand in for records with a NULL `_fields` (see jsonFields), so every key reads NULL.
+      unread = { table: this.rejectsTable('ndjson_rejects_raw'), columns: ['_fields'], headerLines: 0 };
       await this.writeScratch(
         `SELECT * FROM ${ndjsonLineRelation({ ...read, rejectsTable: unread.table })}`,
         'raw.parquet',
@@ -80,8 +82,8 @@ export class DuckDbWorkspace implements JobWorkspace {
     } else {
       await this.writeScratch(`SELECT * FROM ${jsonRelation(jsonArrayRecords(read))}`, 'raw.parquet');
     }
-    const keys = await this.engine.query(jsonKeys(rows));
-    return { source: { names: keys.map((r) => String(r.key)), expr: jsonField }, unread, rows };
+    const keys = (await this.engine.query(jsonKeys(rows))).map((r) => String(r.key));
+    return { source: { names: keys, expr: jsonField(keys) }, unread, rows: jsonFields(rows, keys) };
   }
 
   csvFiles(reads: readonly CsvFileRead[]): string {
