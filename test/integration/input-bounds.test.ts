@@ -80,6 +80,49 @@ describe('input bounds', () => {
     assert.equal(extras.note_119, 'note 1499.119');
   });
 
+  it('quarantines a 17 MB record of a JSON array (or NDJSON) as one malformed row, and rejects a JSON array whose record passes the reader whole', async () => {
+    const source = join(dir, 'records.json');
+    await writeClaimsFile(source, 60, 'json', { seed: 25, defectRate: 0, month: '2025-10' });
+    const records = JSON.parse(await readFile(source, 'utf8')) as Array<Record<string, unknown>>;
+    const big = (mb: number) => ({ ...records[20], claim_id: 'C-BIG', note: 'x'.repeat(mb * 1024 ** 2) });
+    const withBig = (mb: number) => [...records.slice(0, 20), big(mb), ...records.slice(20)];
+    const array = join(dir, 'big-record.json');
+    await writeFile(array, JSON.stringify(withBig(17)));
+    const ndjson = join(dir, 'big-record.ndjson');
+    await writeFile(
+      ndjson,
+      `${withBig(17)
+        .map((r) => JSON.stringify(r))
+        .join('\n')}\n`,
+    );
+    // Past what DuckDB's JSON reader holds at once (it fails past twice its 16 MiB object bound).
+    const huge = join(dir, 'huge-record.json');
+    await writeFile(huge, JSON.stringify(withBig(40)));
+
+    const root = join(dir, 'records-root');
+    const result = await run(root, [array, ndjson, huge]);
+    assert.equal(result.code, 2, result.stderr);
+    for (const name of ['big-record.json', 'big-record.ndjson']) {
+      assert.deepEqual(result.reports[name]?.summary, { total_records: 61, valid_records: 60, error_records: 1 }, name);
+      const rows = await rowsOf(root, name);
+      assert.deepEqual(rows[20], [21, null, ['malformed_row']], name);
+      assert.deepEqual(
+        rows.filter(([, , errors]) => errors.length === 0).map(([, id]) => id),
+        records.map((r) => r.claim_id),
+      );
+    }
+    const [kept] = await sql(
+      `SELECT extra_columns FROM read_parquet(${lit(join(root, 'quarantine/rows/*.parquet'))}) WHERE file_name = 'big-record.json'`,
+    );
+    assert.ok(String(kept?.extra_columns).length < 20_000, 'the 17 MB record is kept as an excerpt');
+    assert.deepEqual(result.reports['huge-record.json']?.file_error, {
+      rule_id: 'record_limit_exceeded',
+      reason:
+        'a record of the JSON array is larger than 16777216 bytes, the most the JSON reader holds at once (records over limits.max_record_bytes, 1048576, are quarantined as malformed_row); the file was not read',
+    });
+    assert.match(result.stderr, /huge-record\.json: record_limit_exceeded: /);
+  });
+
   it('reads CR-only line endings (classic Mac) in CSV and NDJSON: every record once, numbered by its line', async () => {
     const csvSource = join(dir, 'lf.csv');
     const ndjsonSource = join(dir, 'lf.ndjson');

@@ -1,25 +1,28 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import type {
-  CsvFileRead,
-  Ingested,
-  IngestRead,
-  JobWorkspace,
-  LoadedUnread,
-  StagedClaimFile,
-  StagedFile,
-  UnreadRecords,
+import {
+  type CsvFileRead,
+  type Ingested,
+  type IngestRead,
+  type JobWorkspace,
+  type LoadedUnread,
+  RecordLimitError,
+  type StagedClaimFile,
+  type StagedFile,
+  type UnreadRecords,
 } from '../../pipeline/file-job/job-workspace.ts';
 import type { Engine } from '../../pipeline/ports.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
 import {
   csvRelation,
   type FileRead,
+  isJsonObjectBoundError,
   jsonArrayRecords,
   jsonField,
   jsonFields,
   jsonKeys,
+  jsonObjectBound,
   jsonRelation,
   literalPath,
   loadRejects,
@@ -80,7 +83,13 @@ export class DuckDbWorkspace implements JobWorkspace {
       );
       rows = ndjsonRows(rows);
     } else {
-      await this.writeScratch(`SELECT * FROM ${jsonRelation(jsonArrayRecords(read))}`, 'raw.parquet');
+      await this.writeScratch(
+        `SELECT * FROM ${jsonRelation(jsonArrayRecords(read), maxRecordBytes)}`,
+        'raw.parquet',
+      ).catch((error: unknown) => {
+        if (!isJsonObjectBoundError(error)) throw error;
+        throw new RecordLimitError(jsonObjectBound(read), maxRecordBytes, { cause: error });
+      });
     }
     const keys = (await this.engine.query(jsonKeys(rows))).map((r) => String(r.key));
     return { source: { names: keys, expr: jsonField(keys) }, unread, rows: jsonFields(rows, keys) };
