@@ -33,9 +33,29 @@ import {
   renumberedChecked,
 } from '../../plan/duckdb-ingest.ts';
 
+/** Rows of a Parquet row group: DuckDB's default, kept for inputs up to the canonical model's width. */
+const ROW_GROUP_ROWS = 122_880;
+const CANONICAL_WIDTH = 160;
+/** Input columns times rows a row group of a wider input holds: 2,048 rows of 1,200 columns. */
+const WIDE_ROW_GROUP_CELLS = 2048 * 1200;
+/** DuckDB's vector size, the smallest row group it writes. */
+const VECTOR_ROWS = 2048;
+
+/**
+ * Rows per row group of the Parquet files a job writes, by its input's width. A writer holds a
+ * whole row group in memory, and a wide input stays wide to the end (what has no canonical column
+ * is kept in each row's extra_columns), so a wider input gets shorter row groups: a 2,048-column
+ * CSV of 20,000 rows was still reading after 12 minutes, past the 1.2 GB limit, and 1,024 columns
+ * of 60,000 rows ran out of memory writing the checked rows (docs/BENCHMARKS.md, "Wide files").
+ * Whole vectors; 122,880 rows up to 160 columns (every real source), 2,048 from 1,200 columns.
+ */
+export function rowGroupRows(columns: number): number {
+  if (columns <= CANONICAL_WIDTH) return ROW_GROUP_ROWS;
+  return Math.max(VECTOR_ROWS, Math.floor(WIDE_ROW_GROUP_CELLS / columns / VECTOR_ROWS) * VECTOR_ROWS);
+}
+
 /** Up to this many months a file's claims are written month by month, beyond it partitioned in one pass. */
 const MONTHS_WRITTEN_ONE_BY_ONE = 3;
-const PUBLISHED = 'FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880';
 const q = duckdbDialect.quoteIdent;
 const lit = duckdbDialect.stringLiteral;
 
@@ -47,6 +67,8 @@ const lit = duckdbDialect.stringLiteral;
 export class DuckDbWorkspace implements JobWorkspace {
   readonly dialect = duckdbDialect;
   private readonly tables: string[] = [];
+  /** Rows per row group of every Parquet file the job writes, set by the input's width when it is read. */
+  private rowGroup = ROW_GROUP_ROWS;
 
   constructor(
     private readonly engine: Engine,
@@ -68,6 +90,7 @@ export class DuckDbWorkspace implements JobWorkspace {
     if (format.kind === 'csv') {
       const unread = { table: this.rejectsTable('csv_rejects_raw'), columns: format.header, headerLines: 1 as const };
       const csv = { ...read, delimiter: format.delimiter, columns: format.header, rejectsTable: unread.table };
+      this.rowGroup = rowGroupRows(format.header.length);
       await this.writeScratch(`SELECT * FROM ${csvRelation(csv)}`, 'raw.parquet');
       const source = { names: format.header, expr: (name: string) => `src.${q(name)}` };
       return { source, unread, rows: numberedParquet(raw) };
@@ -92,6 +115,8 @@ export class DuckDbWorkspace implements JobWorkspace {
       });
     }
     const keys = (await this.engine.query(jsonKeys(rows))).map((r) => String(r.key));
+    // The keys become columns (and extra_columns) from the check stage on.
+    this.rowGroup = rowGroupRows(keys.length);
     return { source: { names: keys, expr: jsonField(keys) }, unread, rows: jsonFields(rows, keys) };
   }
 
@@ -137,7 +162,9 @@ export class DuckDbWorkspace implements JobWorkspace {
 
   async stage(name: string, select: string): Promise<StagedFile> {
     const local = `${this.scratch}/${name}.parquet`;
-    await this.engine.run(`COPY (${select}) TO ${lit(local)} (FORMAT parquet, COMPRESSION zstd)`);
+    await this.engine.run(
+      `COPY (${select}) TO ${lit(local)} (FORMAT parquet, COMPRESSION zstd, ${this.rowGroupSize()})`,
+    );
     return { local };
   }
 
@@ -146,7 +173,7 @@ export class DuckDbWorkspace implements JobWorkspace {
     const months = await this.engine.query(`SELECT DISTINCT year, month FROM (${select}) ORDER BY year, month`);
     if (months.length > MONTHS_WRITTEN_ONE_BY_ONE) {
       await this.engine.run(
-        `COPY (${select}) TO ${lit(folder)} (${PUBLISHED}, PARTITION_BY (year, month), FILENAME_PATTERN 'part_{i}')`,
+        `COPY (${select}) TO ${lit(folder)} (${this.published()}, PARTITION_BY (year, month), FILENAME_PATTERN 'part_{i}')`,
       );
     } else {
       // A feed usually spans a month or two: plain writes per month beat the partitioned writer.
@@ -155,7 +182,7 @@ export class DuckDbWorkspace implements JobWorkspace {
         await mkdir(dir, { recursive: true });
         await this.engine.run(
           `COPY (SELECT * EXCLUDE (year, month) FROM (${select}) WHERE year = ${lit(String(year))} AND month = ${lit(String(month))})
-             TO ${lit(`${dir}/part_0.parquet`)} (${PUBLISHED})`,
+             TO ${lit(`${dir}/part_0.parquet`)} (${this.published()})`,
         );
       }
     }
@@ -185,8 +212,16 @@ export class DuckDbWorkspace implements JobWorkspace {
 
   private async writeScratch(select: string, file: string): Promise<void> {
     await this.engine.run(
-      `COPY (${select}) TO ${lit(`${this.scratch}/${file}`)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
+      `COPY (${select}) TO ${lit(`${this.scratch}/${file}`)} (FORMAT parquet, COMPRESSION snappy, ${this.rowGroupSize()})`,
     );
+  }
+
+  private rowGroupSize(): string {
+    return `ROW_GROUP_SIZE ${this.rowGroup}`;
+  }
+
+  private published(): string {
+    return `FORMAT parquet, COMPRESSION zstd, ${this.rowGroupSize()}`;
   }
 
   /** A reader's rejects table, registered with the scan log DuckDB keeps beside it (`<table>_scan`). */
