@@ -50,6 +50,59 @@ describe('input bounds', () => {
     dir = await tempDir('bounds');
   });
 
+  it('rejects a CSV 10,000 columns wide and NDJSON with 1,440 distinct keys whole, naming the count and the limit, before their rows are read', async () => {
+    const source = join(dir, 'narrow.csv');
+    await writeClaimsFile(source, 200, 'csv', { seed: 23, defectRate: 0, month: '2025-10' });
+    const [header = '', ...lines] = (await readFile(source, 'utf8')).trim().split('\n');
+    const extra = 10_000 - header.split(',').length;
+    // Short names keep the header within the 64 KiB head, so it is counted, not cut.
+    const names = Array.from({ length: extra }, (_, i) => `x${i}`).join(',');
+    const values = Array.from({ length: extra }, (_, i) => String(i % 10)).join(',');
+    const wide = join(dir, 'wide.csv');
+    await writeFile(wide, `${[`${header},${names}`, ...lines.map((line) => `${line},${values}`)].join('\n')}\n`);
+    // Each record brings 7 keys of its own: 1,440 distinct keys over 200 records.
+    const records = lines.slice(0, 200).map((line, r) => {
+      const record = Object.fromEntries(header.split(',').map((name, c) => [name, line.split(',')[c] ?? null]));
+      for (let k = 0; k < 7; k++) record[`note_${r}_${k}`] = 'n';
+      return JSON.stringify(record);
+    });
+    const keys = join(dir, 'keys.ndjson');
+    await writeFile(keys, `${records.join('\n')}\n`);
+
+    const root = join(dir, 'wide-root');
+    const result = await claimflow('run', wide, keys, source, '--root', root, '--json', ...RUN_DATE);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /wide\.csv: column_limit_exceeded: the header has 10000 columns, more than limits\.max_columns \(1024\)/,
+    );
+    const summary = JSON.parse(result.stdout) as RunJson & { files: Array<{ timings_ms: Record<string, number> }> };
+    const byName = Object.fromEntries(summary.files.map((f) => [f.file.split('/').pop(), f]));
+    // Rejected from the head: the engine never started reading it.
+    assert.deepEqual(Object.keys(byName['wide.csv']?.timings_ms ?? {}), ['archive']);
+    assert.equal(byName['wide.csv']?.status, 'FAILED');
+    assert.match(
+      byName['keys.ndjson']?.error ?? '',
+      /column_limit_exceeded: the records hold 1440 distinct keys, more than limits\.max_columns \(1024\)/,
+    );
+    assert.equal(byName['narrow.csv']?.processed_records, 200);
+    // A config that allows them reads them.
+    const config = join(dir, 'wide-limits.json');
+    await writeFile(config, JSON.stringify({ limits: { max_columns: 2000 } }));
+    const allowed = await claimflow(
+      'run',
+      keys,
+      '--root',
+      join(dir, 'keys-root'),
+      '--json',
+      '--config',
+      config,
+      ...RUN_DATE,
+    );
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal((JSON.parse(allowed.stdout) as RunJson).totals.processed_rows, 200);
+  });
+
   it('reads NDJSON as wide as the canonical model (160 keys, 2,100 records) within the memory limit, every key kept', async () => {
     const source = join(dir, 'narrow.ndjson');
     await writeClaimsFile(source, 2100, 'ndjson', { seed: 24, defectRate: 0, month: '2025-10' });
