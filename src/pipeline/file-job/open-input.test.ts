@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -151,6 +152,12 @@ describe('open-input: what the first bytes of a file tell, and the files rejecte
     assert.equal(opened.recordKind, 'x12');
     assert.equal(opened.head.gzip, false);
     assert.ok(opened.head.bytes.toString().startsWith('ISA*'));
+  });
+
+  it('reads an X12 interchange on one line longer than the head as x12, not as a CSV header cut short', async () => {
+    const sample = (await readFile(X12_SAMPLE, 'utf8')).replaceAll(/\r?\n/g, '');
+    const path = await write('one-line.edi', sample.padEnd(HEAD_BYTES * 2, sample));
+    assert.equal((await openInput(jobAt(path))).recordKind, 'x12');
   });
 
   it('recognises FHIR claim resources as recordKind fhir', async () => {

@@ -21,12 +21,14 @@ export async function openInput(job: JobContext): Promise<OpenedInput> {
   if (head.gzip) await job.timed('inflate', () => job.readOrHalt(() => checkInflatedSize(job)));
   const detection = detectFormat(job.fileName, head.bytes);
   if (!detection.ok) throw job.halt('unreadable_file', detection.reason);
-  if (detection.format.kind === 'csv') {
+  const recordKind = recordKindOf(head.bytes);
+  // A record format (X12 segments often on one line) is converted, not read as CSV.
+  if (detection.format.kind === 'csv' && !recordKind) {
     const cut = headerCutReason(head.bytes);
     if (cut) throw job.halt('column_limit_exceeded', cut);
     checkColumnCount(job, detection.format.header.length, 'header');
   }
-  return { head, format: detection.format, recordKind: recordKindOf(head.bytes) };
+  return { head, format: detection.format, recordKind };
 }
 
 /**
