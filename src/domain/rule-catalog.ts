@@ -441,6 +441,26 @@ export const FILE_RULES: readonly FileRule[] = [
       'The gzip file inflates past the configured size (default 20 GiB) or ratio (default 200 times its compressed size); it is rejected before it is read.',
   },
   {
+    id: 'column_limit_exceeded',
+    source: 'claimflow file checks: width bound (limits.max_columns)',
+    scope: 'file',
+    dimension: 'validity',
+    severity: 'critical',
+    action: 'halt',
+    description:
+      'The file has more columns than limits.max_columns (default 1024: CSV header fields, or distinct JSON keys), or its CSV header line does not end within its first 64 KiB; it is rejected before its rows are read.',
+  },
+  {
+    id: 'record_limit_exceeded',
+    source: "claimflow file checks: the JSON reader's record bound (16 MiB, or limits.max_record_bytes if higher)",
+    scope: 'file',
+    dimension: 'validity',
+    severity: 'critical',
+    action: 'halt',
+    description:
+      'A record of a JSON array is larger than the JSON reader holds at once (16 MiB, or limits.max_record_bytes if higher); the file is rejected whole. A smaller record over limits.max_record_bytes is a malformed_row.',
+  },
+  {
     id: 'error_rate_exceeded',
     source: 'claimflow file checks: configurable error budget',
     scope: 'file',

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { fileJobHarness } from '../../../test/support/file-job-harness.ts';
 import type { JobWorkspace, StagedClaimFile, StagedFile } from '../../pipeline/file-job/job-workspace.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
+import { rowGroupRows } from './duckdb-workspace.ts';
 
 const lit = duckdbDialect.stringLiteral;
 
@@ -178,6 +179,35 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
             [4, 'B'],
           ],
         );
+      });
+    });
+  });
+
+  describe('row groups by width', () => {
+    it('keeps 122,880 rows up to the canonical width and cuts them to whole vectors beyond, down to 2,048', () => {
+      assert.deepEqual(
+        [40, 160, 161, 600, 1024, 10_000].map(rowGroupRows),
+        [122_880, 122_880, 14_336, 4096, 2048, 2048],
+      );
+    });
+
+    it('writes a wide CSV (1,300 columns) in row groups of about 2,048 rows, its raw rows and what the job stages after', async () => {
+      const header = Array.from({ length: 1300 }, (_, i) => `c${i}`).join(',');
+      const row = Array.from({ length: 1300 }, (_, i) => String(i % 10)).join(',');
+      const path = await harness.write('wide.csv', `${header}\n${`${row}\n`.repeat(4200)}`);
+      await withWorkspace(async (ws, _jobId, scratch) => {
+        const format = { kind: 'csv', delimiter: ',', header: header.split(',') } as const;
+        const ingested = await ws.ingest({ path, format, gzip: false, maxRecordBytes: 1 << 20 });
+        const staged = await ws.stage('wide', `SELECT * FROM ${ingested.rows}`);
+        assert.ok('local' in staged);
+        for (const file of [`${scratch}/raw.parquet`, staged.local]) {
+          const groups = await ws.query(
+            `SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(${lit(file)}) ORDER BY 1`,
+          );
+          // ROW_GROUP_SIZE is where a group is cut, at the next batch: 4,200 rows in one group before.
+          const rows = groups.map((g) => Number(g.row_group_num_rows));
+          assert.ok(rows.length > 1 && Math.max(...rows) < 2 * 2048, `${file}: ${rows.join(', ')}`);
+        }
       });
     });
   });

@@ -19,7 +19,7 @@ import { JobContext } from './job-context.ts';
 import { type JobFindings, reportOf } from './job-findings.ts';
 import type { Ingested, JobWorkspace } from './job-workspace.ts';
 import { loadCompanions } from './load-companions.ts';
-import { openInput } from './open-input.ts';
+import { checkColumnCount, openInput } from './open-input.ts';
 import { judgeChecked, publishChecked } from './publish-checked.ts';
 import { refuseChangedFile } from './refuse-changed-file.ts';
 import { WorkspaceCheckedRows } from './workspace-checked-rows.ts';
@@ -88,6 +88,7 @@ async function runStages(
     );
   // JSON keys come from every record, so tabular JSON is read before its profile is chosen.
   let ingested = !recordKind && format.kind !== 'csv' ? await ingest(job.path, format, head.gzip) : null;
+  if (ingested) checkColumnCount(job, ingested.source.names.length, 'records');
   const columns = format.kind === 'csv' ? format.header : (ingested?.source.names ?? []);
   const chosen = chooseProfile(job, { recordKind, columns });
   found.chosen = chosen;

@@ -1,4 +1,5 @@
 import type { InputFormat } from '../../domain/detect-format.ts';
+import { ClaimflowError } from '../../domain/errors.ts';
 import type { SqlDialect } from '../../domain/sql-dialect.ts';
 import type { SourceColumns } from '../../plan/compile-profile.ts';
 
@@ -9,6 +10,24 @@ export interface IngestRead {
   readonly gzip: boolean;
   /** Records longer than this are set aside as unreadable instead of read. */
   readonly maxRecordBytes: number;
+}
+
+/**
+ * A record larger than the engine's reader holds at once (a JSON array's object past DuckDB's
+ * `maximum_object_size`): the file cannot be read record by record and is rejected whole.
+ */
+export class RecordLimitError extends ClaimflowError {
+  readonly code = 'record_limit_exceeded';
+  constructor(
+    readonly limitBytes: number,
+    readonly maxRecordBytes: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `a record of the JSON array is larger than ${limitBytes} bytes, the most the JSON reader holds at once (records over limits.max_record_bytes, ${maxRecordBytes}, are quarantined as malformed_row); the file was not read`,
+      options,
+    );
+  }
 }
 
 /** A CSV file beside the input (a companion), read with the header its head showed. */
