@@ -59,7 +59,11 @@ def csv_file(text):
 
 
 def ndjson_file(text):
-    lines = re.split(r"\r\n|\r|\n", text)
+    # claimflow's documented rule: a file whose first line ends with CRLF has CRLF line ends; in
+    # any other, CR and LF each end a line (so a CRLF inside an LF file is a line and a blank one).
+    first = re.search(r"\r\n|\r|\n", text)
+    crlf = first is not None and first.group(0) == "\r\n"
+    lines = re.split(r"\r\n|\r|\n" if crlf else r"\r|\n", text)
     if lines and lines[-1] == "":
         lines.pop()
     values = {}
