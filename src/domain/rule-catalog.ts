@@ -67,7 +67,7 @@ export const ROW_RULES: readonly RowRule[] = [
     dimension: 'completeness',
     severity: 'high',
     action: 'quarantine',
-    description: `One of ${REQUIRED_COLUMNS.join(', ')} is empty.`,
+    description: `One of ${REQUIRED_COLUMNS.join(', ')} is empty, only white space or zero-width characters, or a null spelling such as NULL, N/A or \\N (docs/value-notations.md).`,
     failsWhen: (ctx) => anyOf(REQUIRED_COLUMNS, (c) => `${ctx.text(c)} IS NULL`),
   },
   {

@@ -23,6 +23,8 @@ export interface SqlDialect {
   /** Text to DECIMAL(precision, scale); `$` and thousands separators allowed; NULL when not a number. */
   parseDecimal(text: string, precision: number, scale: number): string;
   parseInteger(text: string): string;
+  /** `text` without the leading and trailing characters that are in `chars`. */
+  trimChars(text: string, chars: string): string;
   /** TRUE when the whole of `text` matches the regular expression. */
   fullMatch(text: string, pattern: string): string;
   removeChars(text: string, chars: string): string;

@@ -10,6 +10,7 @@ import {
   splitColumnRef,
 } from '../domain/profiles/source-profile.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { presentTextOf } from '../domain/value-notation.ts';
 import type { ColumnMapping } from './compile-plan.ts';
 import { mapSourceColumns } from './map-columns.ts';
 import { AMOUNT_TYPE } from './normalize.ts';
@@ -75,7 +76,7 @@ export function companionColumnsOf(layout: SourceLayout, companion: string): str
 /** One row per key of a companion's rows: the smallest text of each column (eligibility has a row per span). */
 export function companionTable(key: string, columns: readonly string[], rows: string, sql: SqlDialect): string {
   const q = sql.quoteIdent;
-  const keyExpr = `NULLIF(TRIM(${q(key)}), '')`;
+  const keyExpr = presentTextOf(sql, q(key));
   const values = columns.map((c) => `, MIN(${q(c)}) AS ${q(c)}`).join('');
   return `SELECT ${keyExpr} AS _cf_key${values} FROM ${rows} AS companion_rows WHERE ${keyExpr} IS NOT NULL GROUP BY ${keyExpr}`;
 }
@@ -267,7 +268,7 @@ class LayoutCompiler {
   private claimPartition(): string {
     const key = this.layout.merge && this.resolveMain(this.layout.merge.key);
     if (!key) return '_row_number';
-    const trimmed = `NULLIF(TRIM(${this.q(key)}), '')`;
+    const trimmed = presentTextOf(this.sql, this.q(key));
     return `${trimmed}, CASE WHEN ${trimmed} IS NULL THEN _row_number END`;
   }
 
@@ -304,7 +305,7 @@ FROM ${rows} AS segments)`;
   private anyFilled(): string {
     const unpivot = this.layout.unpivot;
     const template = unpivot?.columns[unpivot.filled];
-    const names = template ? this.slotColumns(template).map(([, n]) => `NULLIF(TRIM(${this.q(n)}), '')`) : [];
+    const names = template ? this.slotColumns(template).map(([, n]) => presentTextOf(this.sql, this.q(n))) : [];
     return names.length === 0 ? 'FALSE' : `COALESCE(${names.join(', ')}) IS NOT NULL`;
   }
 
@@ -316,7 +317,9 @@ FROM ${rows} AS segments)`;
     const template = unpivot.columns[unpivot.filled] ?? '';
     const branches = this.slotColumns(template).map(([slot, name]) => `WHEN ${slot} THEN ${this.q(name)}`);
     const filled =
-      branches.length === 0 ? 'FALSE' : `NULLIF(TRIM(CASE _cf_slot ${branches.join(' ')} END), '') IS NOT NULL`;
+      branches.length === 0
+        ? 'FALSE'
+        : `${presentTextOf(this.sql, `CASE _cf_slot ${branches.join(' ')} END`)} IS NOT NULL`;
     const merged = Boolean(this.layout.merge);
     const claimFilled = merged ? '_cf_claim_filled = 1' : this.anyFilled();
     const firstSegment = merged ? ' AND _cf_first_segment' : '';
@@ -329,7 +332,7 @@ FROM ${rows} AS segments)`;
     return this.companions
       .map(({ companion, relation }) => {
         const on = this.columnRef(companion.on) ?? 'NULL';
-        return `\nLEFT JOIN ${relation} AS ${this.q(`c_${companion.name}`)} ON ${this.q(`c_${companion.name}`)}._cf_key = NULLIF(TRIM(${on}), '')`;
+        return `\nLEFT JOIN ${relation} AS ${this.q(`c_${companion.name}`)} ON ${this.q(`c_${companion.name}`)}._cf_key = ${presentTextOf(this.sql, on)}`;
       })
       .join('');
   }

@@ -35,6 +35,7 @@ export const duckdbDialect: SqlDialect = {
   parseDecimal: (text, precision, scale) =>
     `TRY_CAST(replace(${trimLeading(text, '$')}, ',', '') AS DECIMAL(${precision},${scale}))`,
   parseInteger: (text) => `TRY_CAST(${text} AS INTEGER)`,
+  trimChars: (text, chars) => `trim(${text}, ${quoteString(chars)})`,
   fullMatch: (text, pattern) => `regexp_full_match(${text}, ${quoteString(pattern)})`,
   removeChars: (text, chars) => `translate(${text}, ${quoteString(chars)}, '')`,
   trimLeading,

@@ -59,6 +59,7 @@ export const sparkDialect: SqlDialect = {
     const rounded = `ROUND(CAST(${text} AS DECIMAL(38,9)), 0)`;
     return `CAST(CASE WHEN ABS(${rounded}) <= ${INT_MAX} THEN ${rounded} END AS INT)`;
   },
+  trimChars: (text, chars) => `TRIM(BOTH ${quoteString(chars)} FROM ${text})`,
   // RLIKE finds; anchoring with \z (not $, which also matches before a final newline) makes it whole.
   fullMatch: (text, pattern) => `(${text} RLIKE ${quoteString(`^(?:${pattern})\\z`)})`,
   removeChars: (text, chars) => `translate(${text}, ${quoteString(chars)}, '')`,
