@@ -1,9 +1,11 @@
 import type { SqlDialect } from './sql-dialect.ts';
 
 /**
- * How source text becomes a value, the same on every engine: what counts as missing. Text that
- * only looks present (white space, zero-width characters, a null spelling) is NULL, so a required
- * column that holds it breaks `required_field_missing`.
+ * How source text becomes a value, the same on every engine: what counts as missing, and the one
+ * notation each kind of number accepts. Text in any other notation is never guessed at, rounded
+ * or reinterpreted: its typed value is NULL, so the column's rule (`invalid_amount`,
+ * `invalid_claim_line_number`, ...) quarantines the row. docs/value-notations.md states the same
+ * for users.
  */
 
 /**
@@ -45,4 +47,36 @@ export function presentTextOf(sql: SqlDialect, expr: string): string {
   const trimmed = sql.trimChars(expr, BLANK_CHARACTERS);
   const looked = `CASE WHEN ${sql.fullMatch(trimmed, NULL_SPELLING_PATTERN)} THEN NULL ELSE NULLIF(${trimmed}, '') END`;
   return `CASE WHEN ${sql.fullMatch(expr, NEEDS_TRIMMING)} THEN ${looked} ELSE ${expr} END`;
+}
+
+/** A whole number: an optional sign and ASCII digits; no point, exponent, separator or base prefix. */
+export const INTEGER_PATTERN = '[+-]?[0-9]+';
+
+/** The INTEGER of trimmed text in `INTEGER_PATTERN`; NULL for any other text or outside the INTEGER range. */
+export function integerOf(sql: SqlDialect, text: string): string {
+  return `CASE WHEN ${sql.fullMatch(text, INTEGER_PATTERN)} THEN ${sql.castInteger(text)} END`;
+}
+
+export interface DecimalNotation {
+  readonly precision: number;
+  /** Decimal places kept; more are accepted only when they are all zeros (`12.5000` is 12.50, `12.005` is rejected). */
+  readonly scale: number;
+  /** A `$` before or after the sign (`$12.50`, `-$12.50`, `$-12.50`). */
+  readonly currency?: boolean;
+}
+
+/**
+ * The regular expression a decimal's trimmed text must match whole: an optional sign (and `$`),
+ * digits optionally grouped in threes by commas, a point and decimal places.
+ */
+export function decimalPattern({ scale, currency = false }: DecimalNotation): string {
+  const sign = currency ? '(?:[+-]|\\$[+-]?|[+-]\\$)?' : '[+-]?';
+  const places = `\\.[0-9]{1,${scale}}0*`;
+  return `${sign}(?:(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:${places})?|${places})`;
+}
+
+/** The DECIMAL of trimmed text in `decimalPattern(notation)`; NULL for any other text or when it does not fit. */
+export function decimalOf(sql: SqlDialect, text: string, notation: DecimalNotation): string {
+  const plain = sql.removeChars(text, notation.currency ? '$,' : ',');
+  return `CASE WHEN ${sql.fullMatch(text, decimalPattern(notation))} THEN ${sql.castDecimal(plain, notation.precision, notation.scale)} END`;
 }

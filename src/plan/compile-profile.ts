@@ -10,7 +10,7 @@ import {
   splitColumnRef,
 } from '../domain/profiles/source-profile.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
-import { presentTextOf } from '../domain/value-notation.ts';
+import { decimalOf, integerOf, presentTextOf } from '../domain/value-notation.ts';
 import type { ColumnMapping } from './compile-plan.ts';
 import { mapSourceColumns } from './map-columns.ts';
 import { AMOUNT_TYPE } from './normalize.ts';
@@ -278,7 +278,7 @@ class LayoutCompiler {
     if (!merge) return rows;
     const q = this.q;
     const claim = `PARTITION BY ${this.claimPartition()}`;
-    const segment = this.sql.parseInteger(`TRIM(${q(this.resolveMain(merge.segment) ?? merge.segment)})`);
+    const segment = integerOf(this.sql, presentTextOf(this.sql, q(this.resolveMain(merge.segment) ?? merge.segment)));
     const sums = new Set((merge.sum ?? []).map((c) => this.resolveMain(c)).filter((c) => c !== undefined));
     const slotted = new Set(
       Object.values(this.layout.unpivot?.columns ?? {}).flatMap((t) => this.slotColumns(t).map(([, n]) => n)),
@@ -286,10 +286,7 @@ class LayoutCompiler {
     const key = this.resolveMain(merge.key);
     const columns = [...this.source.names, ...this.prepared].map((name) => {
       const column = q(name);
-      if (sums.has(name)) {
-        const amount = this.sql.parseDecimal(`TRIM(${column})`, AMOUNT_TYPE.precision, AMOUNT_TYPE.scale);
-        return `CAST(SUM(${amount}) OVER (${claim}) AS ${this.sql.textType}) AS ${column}`;
-      }
+      if (sums.has(name)) return `${this.summed(column, claim)} AS ${column}`;
       if (name === key || slotted.has(name) || !this.used.has(name)) return column;
       return `FIRST_VALUE(${column}) OVER (${claim} ORDER BY ${segment} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS ${column}`;
     });
@@ -299,6 +296,18 @@ class LayoutCompiler {
     return `(SELECT ${ROW_COLUMNS.join(', ')}, ${columns.join(', ')},
   COALESCE(${segment}, 1) AS _cf_segment, COALESCE(${segment} = MIN(${segment}) OVER (${claim}), TRUE) AS _cf_first_segment${filled}
 FROM ${rows} AS segments)`;
+  }
+
+  /**
+   * The text of an amount summed over a claim's segments. A segment whose text is not an amount
+   * leaves its own text in place of the sum, so `invalid_amount` reports the claim instead of a
+   * total that silently lacks it.
+   */
+  private summed(column: string, claim: string): string {
+    const text = presentTextOf(this.sql, column);
+    const amount = decimalOf(this.sql, text, { ...AMOUNT_TYPE, currency: true });
+    const unreadable = `CASE WHEN ${text} IS NOT NULL AND ${amount} IS NULL THEN ${column} END`;
+    return `COALESCE(MIN(${unreadable}) OVER (${claim}), CAST(SUM(${amount}) OVER (${claim}) AS ${this.sql.textType}))`;
   }
 
   /** TRUE when any slot of the row is filled. */

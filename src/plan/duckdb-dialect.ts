@@ -32,9 +32,8 @@ export const duckdbDialect: SqlDialect = {
     `CASE WHEN length(${text}) = 10 AND substr(${text}, 5, 1) = '-' AND substr(${text}, 8, 1) = '-' AND substr(${text}, 10, 1) BETWEEN '0' AND '9'
       THEN TRY_CAST(${text} AS DATE) ELSE CAST(try_strptime(${text}, ${formatList(DATE_FORMATS.slice(1))}) AS DATE) END`,
   parseTimestamp: (text) => `try_strptime(${text}, ${formatList(TIMESTAMP_FORMATS)})`,
-  parseDecimal: (text, precision, scale) =>
-    `TRY_CAST(replace(${trimLeading(text, '$')}, ',', '') AS DECIMAL(${precision},${scale}))`,
-  parseInteger: (text) => `TRY_CAST(${text} AS INTEGER)`,
+  castDecimal: (text, precision, scale) => `TRY_CAST(${text} AS DECIMAL(${precision},${scale}))`,
+  castInteger: (text) => `TRY_CAST(${text} AS INTEGER)`,
   trimChars: (text, chars) => `trim(${text}, ${quoteString(chars)})`,
   fullMatch: (text, pattern) => `regexp_full_match(${text}, ${quoteString(pattern)})`,
   removeChars: (text, chars) => `translate(${text}, ${quoteString(chars)}, '')`,

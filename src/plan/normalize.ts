@@ -1,6 +1,6 @@
 import type { CanonicalColumn, ColumnKind } from '../domain/canonical-model.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
-import { presentTextOf } from '../domain/value-notation.ts';
+import { decimalOf, integerOf, presentTextOf } from '../domain/value-notation.ts';
 
 export const AMOUNT_TYPE = { precision: 12, scale: 2 } as const;
 export const QUANTITY_TYPE = { precision: 12, scale: 3 } as const;
@@ -38,11 +38,11 @@ export function typedValueFrom(sql: SqlDialect, { kind, width }: CanonicalColumn
     case 'timestamp':
       return sql.parseTimestamp(text);
     case 'amount':
-      return sql.parseDecimal(text, AMOUNT_TYPE.precision, AMOUNT_TYPE.scale);
+      return decimalOf(sql, text, { ...AMOUNT_TYPE, currency: true });
     case 'quantity':
-      return sql.parseDecimal(text, QUANTITY_TYPE.precision, QUANTITY_TYPE.scale);
+      return decimalOf(sql, text, QUANTITY_TYPE);
     case 'integer':
-      return sql.parseInteger(text);
+      return integerOf(sql, text);
   }
 }
 

@@ -51,13 +51,12 @@ export const sparkDialect: SqlDialect = {
       THEN CAST(${text} AS DATE) ELSE coalesce(${DATE_FORMATS.map((f) => `to_date(${text}, ${quoteString(f)})`).join(', ')}) END`,
   parseTimestamp: (text) =>
     `coalesce(${TIMESTAMP_FORMATS.map((f) => `to_timestamp(${text}, ${quoteString(f)})`).join(', ')})`,
-  parseDecimal: (text, precision, scale) =>
-    `CAST(replace(${trimLeading(text, '$')}, ',', '') AS DECIMAL(${precision},${scale}))`,
-  // DuckDB rounds '2.5' to 3 where Spark's integer cast truncates, and Spark wraps where DuckDB
-  // gives NULL: round through a decimal and keep the INT range.
-  parseInteger: (text) => {
-    const rounded = `ROUND(CAST(${text} AS DECIMAL(38,9)), 0)`;
-    return `CAST(CASE WHEN ABS(${rounded}) <= ${INT_MAX} THEN ${rounded} END AS INT)`;
+  // Without ANSI mode (sessionSettings) a decimal that does not fit is NULL.
+  castDecimal: (text, precision, scale) => `CAST(${text} AS DECIMAL(${precision},${scale}))`,
+  // Through an exact decimal, its range tested, so no digit string can wrap into the INT range.
+  castInteger: (text) => {
+    const exact = `CAST(${text} AS DECIMAL(38,0))`;
+    return `CAST(CASE WHEN ABS(${exact}) <= ${INT_MAX} THEN ${exact} END AS INT)`;
   },
   trimChars: (text, chars) => `TRIM(BOTH ${quoteString(chars)} FROM ${text})`,
   // RLIKE finds; anchoring with \z (not $, which also matches before a final newline) makes it whole.

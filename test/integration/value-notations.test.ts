@@ -29,6 +29,32 @@ async function quarantinedRows(root: string, columns: string, orderBy: string): 
   return sql(`SELECT ${columns} FROM read_parquet(${pattern}) ORDER BY ${orderBy}`);
 }
 
+const LINE_NUMBERS = [
+  // One claim, three lines: 1.5 once became 2, and the real line 2 was then dropped as its duplicate.
+  caseLine('L', { claim_line_number: '1', paid_amount: '1.00' }),
+  caseLine('L', { claim_line_number: '2', paid_amount: '2.00' }),
+  caseLine('L', { claim_line_number: '1.5', paid_amount: '1.50' }),
+  caseLine('L-hex', { claim_line_number: '0x10' }),
+  caseLine('L-exp', { claim_line_number: '1e1' }),
+  caseLine('L-comma', { claim_line_number: '1,000' }),
+  caseLine('L-plus', { claim_line_number: '+3' }),
+  caseLine('L-zeros', { claim_line_number: '007' }),
+];
+
+const AMOUNTS = [
+  caseLine('A-comma', { paid_amount: '1234,50' }),
+  caseLine('A-european', { paid_amount: '1.234,56' }),
+  caseLine('A-three-places', { paid_amount: '12.005' }),
+  caseLine('A-underscore', { paid_amount: '1_000' }),
+  caseLine('A-exponent', { paid_amount: '1e3' }),
+  caseLine('A-bad-groups', { paid_amount: '12,34.00' }),
+  caseLine('A-grouped', { paid_amount: '1,234.50' }),
+  caseLine('A-dollar', { paid_amount: '$12.50' }),
+  caseLine('A-trailing-zeros', { paid_amount: '12.5000' }),
+  caseLine('A-no-integer-part', { paid_amount: '.5' }),
+  caseLine('A-negative', { paid_amount: '-3.1' }),
+];
+
 const MISSING = [
   caseLine('P-tab', { person_id: '\t' }),
   caseLine('P-zero-width', { person_id: '\u200B' }),
@@ -42,7 +68,7 @@ const MISSING = [
 ];
 
 /** Every case above, one line each, in one file. */
-const CASES = [...MISSING];
+const CASES = [...LINE_NUMBERS, ...AMOUNTS, ...MISSING];
 
 interface Row {
   readonly claim_id: string;
@@ -86,6 +112,71 @@ describe('value notations: nothing rewritten without a word', () => {
       `${columns}, claim_start_date, dq_errors AS errors`,
       'source_row_number',
     )) as unknown as Row[];
+  });
+
+  it('accounts for every line: none is lost as the duplicate of a rewritten one', () => {
+    assert.equal(report?.summary.total_records, CASES.length);
+    assert.equal(published.length + quarantined.length, CASES.length);
+  });
+
+  it('quarantines claim_line_number 1.5, 0x10, 1e1 and 1,000 as invalid_claim_line_number, and publishes the real line 2', () => {
+    assert.deepEqual(
+      publishedOf('L').map((r) => [r.claim_line_number, r.paid_amount]),
+      [
+        ['1', '1.00'],
+        ['2', '2.00'],
+      ],
+    );
+    assert.ok(!report?.rules.some((r) => r.rule_id === 'conflicting_duplicate_key' && r.row_count > 0));
+    for (const [id, text] of [
+      ['L', '1.5'],
+      ['L-hex', '0x10'],
+      ['L-exp', '1e1'],
+      ['L-comma', '1,000'],
+    ] as const) {
+      const rows = quarantinedOf(id);
+      assert.deepEqual(
+        rows.map((r) => [r.claim_line_number, r.errors]),
+        [[text, ['invalid_claim_line_number']]],
+        id,
+      );
+    }
+    // An optional sign and leading zeros are still the same whole number.
+    assert.deepEqual(
+      [...publishedOf('L-plus'), ...publishedOf('L-zeros')].map((r) => r.claim_line_number),
+      ['3', '7'],
+    );
+  });
+
+  it('quarantines paid_amount 1234,50, 1.234,56, 12.005, 1_000, 1e3 and 12,34.00 as invalid_amount, and publishes the documented notation exactly', () => {
+    for (const [id, text] of [
+      ['A-comma', '1234,50'],
+      ['A-european', '1.234,56'],
+      ['A-three-places', '12.005'],
+      ['A-underscore', '1_000'],
+      ['A-exponent', '1e3'],
+      ['A-bad-groups', '12,34.00'],
+    ] as const) {
+      assert.deepEqual(
+        quarantinedOf(id).map((r) => [r.paid_amount, r.errors]),
+        [[text, ['invalid_amount']]],
+        id,
+      );
+      assert.deepEqual(publishedOf(id), [], `${id} is not published`);
+    }
+    const amounts = Object.fromEntries(
+      ['A-grouped', 'A-dollar', 'A-trailing-zeros', 'A-no-integer-part', 'A-negative'].map((id) => [
+        id,
+        publishedOf(id).map((r) => r.paid_amount),
+      ]),
+    );
+    assert.deepEqual(amounts, {
+      'A-grouped': ['1234.50'],
+      'A-dollar': ['12.50'],
+      'A-trailing-zeros': ['12.50'],
+      'A-no-integer-part': ['0.50'],
+      'A-negative': ['-3.10'],
+    });
   });
 
   it('counts a person_id of a tab, zero-width or no-break spaces, NULL, null, N/A or \\N as missing: quarantined, none published as a member', () => {
