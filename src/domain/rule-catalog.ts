@@ -75,7 +75,8 @@ export const ROW_RULES: readonly RowRule[] = [
     source: 'claimflow normalisation: feed date formats',
     scope: 'row',
     ...QUARANTINE_VALIDITY,
-    description: 'A date is not in YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY or DD-Mon-YYYY, or is not a calendar date.',
+    description:
+      'A date is not in YYYY-MM-DD, YYYYMMDD, M/D/YYYY or D-Mon-YYYY (four-digit years), or is not a calendar date (2025-02-30 is rejected, never rolled over).',
     failsWhen: (ctx) => anyOf(DATE_COLUMNS, (c) => unparseable(ctx, c)),
   },
   {

@@ -17,7 +17,10 @@ export interface SqlDialect {
   quoteIdent(name: string): string;
   stringLiteral(value: string): string;
   dateLiteral(isoDate: string): string;
-  /** Text to DATE trying every supported feed format; NULL when none matches. */
+  /**
+   * Trimmed text to DATE: `YYYY-MM-DD`, or a shape of `OTHER_DATE_PATTERN` (value-notation.ts) read
+   * as its format; NULL for any other text and for dates not in the calendar (never rolled over).
+   */
   parseDate(text: string): string;
   parseTimestamp(text: string): string;
   /** Text that is a plain decimal literal (sign, digits, point) to DECIMAL(precision, scale); NULL when it does not fit. */

@@ -80,3 +80,8 @@ export function decimalOf(sql: SqlDialect, text: string, notation: DecimalNotati
   const plain = sql.removeChars(text, notation.currency ? '$,' : ',');
   return `CASE WHEN ${sql.fullMatch(text, decimalPattern(notation))} THEN ${sql.castDecimal(plain, notation.precision, notation.scale)} END`;
 }
+
+/** Dates the normalise stage reads: `YYYY-MM-DD` (the fast path of `SqlDialect.parseDate`). */
+export const ISO_DATE_PATTERN = '[0-9]{4}-[0-9]{2}-[0-9]{2}';
+/** The other date shapes it reads: `YYYYMMDD`, `M/D/YYYY` (month and day of one or two digits), `D-Mon-YYYY`. */
+export const OTHER_DATE_PATTERN = '[0-9]{8}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{1,2}-[A-Za-z]{3}-[0-9]{4}';

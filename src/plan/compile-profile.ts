@@ -10,7 +10,7 @@ import {
   splitColumnRef,
 } from '../domain/profiles/source-profile.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
-import { decimalOf, integerOf, presentTextOf } from '../domain/value-notation.ts';
+import { BLANK_CHARACTERS, decimalOf, integerOf, presentTextOf } from '../domain/value-notation.ts';
 import type { ColumnMapping } from './compile-plan.ts';
 import { mapSourceColumns } from './map-columns.ts';
 import { AMOUNT_TYPE } from './normalize.ts';
@@ -347,19 +347,26 @@ FROM ${rows} AS segments)`;
   }
 }
 
-/** Rewrites a date layout the normalise stage does not read into YYYY-MM-DD; other text is left for the rules. */
+/**
+ * Rewrites a date layout the normalise stage does not read into YYYY-MM-DD; other text is left
+ * for the rules. Day and month may have one or two digits where the layout has separators, so
+ * a day-first `3/10/2025` is 3 October, never left for the normalise stage to read month first.
+ */
 function reformatDate(sql: SqlDialect, text: string, format: DateFormat): string {
-  const trimmed = `TRIM(${text})`;
+  const trimmed = sql.trimChars(text, BLANK_CHARACTERS);
   const part = (start: number, length: number): string => `SUBSTRING(${trimmed}, ${start}, ${length})`;
+  const field = (separator: string, n: number): string =>
+    `split_part(${trimmed}, ${sql.stringLiteral(separator)}, ${n})`;
+  const padded = (separator: string, n: number): string => `lpad(${field(separator, n)}, 2, '0')`;
   const iso = (year: string, month: string, day: string): string => `${year} || '-' || ${month} || '-' || ${day}`;
   const [pattern, rewritten] = ((): [string, string] => {
     switch (format) {
       case 'DD/MM/YYYY':
-        return ['[0-9]{2}/[0-9]{2}/[0-9]{4}', iso(part(7, 4), part(4, 2), part(1, 2))];
+        return ['[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}', iso(field('/', 3), padded('/', 2), padded('/', 1))];
       case 'DD.MM.YYYY':
-        return ['[0-9]{2}\\.[0-9]{2}\\.[0-9]{4}', iso(part(7, 4), part(4, 2), part(1, 2))];
+        return ['[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{4}', iso(field('.', 3), padded('.', 2), padded('.', 1))];
       case 'YYYY/MM/DD':
-        return ['[0-9]{4}/[0-9]{2}/[0-9]{2}', iso(part(1, 4), part(6, 2), part(9, 2))];
+        return ['[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}', iso(field('/', 1), padded('/', 2), padded('/', 3))];
       case 'MMDDYYYY':
         return ['[0-9]{8}', iso(part(5, 4), part(1, 2), part(3, 2))];
       case 'DDMMYYYY':

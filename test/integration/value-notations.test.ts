@@ -67,8 +67,19 @@ const MISSING = [
   caseLine('P-padded', { person_id: '\u00A0P9\u200B\t', member_id: 'N/A', payer: '\u200B' }),
 ];
 
+const DATES = [
+  caseLine('D-feb-30', { claim_start_date: '2025-02-30', claim_end_date: '2025-02-30' }),
+  caseLine('D-compact-feb-30', { claim_start_date: '20250230', claim_end_date: '20250230' }),
+  caseLine('D-seven-digits', { claim_start_date: '2025115', claim_end_date: '2025115' }),
+  caseLine('D-short-year', { claim_start_date: '3/10/25', claim_end_date: '3/10/25' }),
+  caseLine('D-signed-year', { claim_start_date: '-025-03-10', claim_end_date: '-025-03-10' }),
+  caseLine('D-us', { claim_start_date: '3/10/2025', claim_end_date: '03/10/2025' }),
+  caseLine('D-month-name', { claim_start_date: '10-Mar-2025', claim_end_date: '10-mar-2025' }),
+  caseLine('D-compact', { claim_start_date: '20250310', claim_end_date: '20250310' }),
+];
+
 /** Every case above, one line each, in one file. */
-const CASES = [...LINE_NUMBERS, ...AMOUNTS, ...MISSING];
+const CASES = [...LINE_NUMBERS, ...AMOUNTS, ...MISSING, ...DATES];
 
 interface Row {
   readonly claim_id: string;
@@ -194,6 +205,73 @@ describe('value notations: nothing rewritten without a word', () => {
     assert.deepEqual(
       publishedOf('P-padded').map((r) => [r.person_id, r.member_id, r.payer]),
       [['P9', null, null]],
+    );
+  });
+
+  it('quarantines 2025-02-30, 20250230, 2025115, 3/10/25 and -025-03-10 as invalid_date_format, and reads the documented formats', () => {
+    for (const id of ['D-feb-30', 'D-compact-feb-30', 'D-seven-digits', 'D-short-year', 'D-signed-year']) {
+      assert.deepEqual(
+        quarantinedOf(id).map((r) => r.errors),
+        [['invalid_date_format']],
+        id,
+      );
+    }
+    assert.deepEqual(
+      ['D-us', 'D-month-name', 'D-compact'].map((id) => publishedOf(id).map((r) => r.claim_start_date)),
+      [['2025-03-10'], ['2025-03-10'], ['2025-03-10']],
+    );
+  });
+});
+
+/** The standard layout, with the claim dates written day first. */
+const DAY_FIRST_PROFILE = `
+name: day-first
+layouts:
+  - id: lines
+    role: claims
+    detect:
+      headers: [claim_id, claim_line_number, claim_start_date]
+    match_by_name: true
+    columns:
+      claim_start_date: { column: claim_start_date, date_format: DD/MM/YYYY }
+      claim_end_date: { column: claim_end_date, date_format: DD/MM/YYYY }
+`;
+
+describe('a day-first date layout declared by a profile', () => {
+  it('reads 3/10/2025 as 3 October, never month first, and quarantines 31/2/2025', async () => {
+    const dir = await tempDir('day-first');
+    const file = join(dir, 'day-first.csv');
+    const profile = join(dir, 'day-first.yaml');
+    await writeFile(profile, DAY_FIRST_PROFILE);
+    const dates = (text: string) => ({ claim_start_date: text, claim_end_date: text });
+    await writeFile(
+      file,
+      csvOf([
+        caseLine('F-unpadded', dates('3/10/2025')),
+        caseLine('F-padded', dates('03/10/2025')),
+        caseLine('F-tab', dates('\t3/9/2025')),
+        caseLine('F-feb-31', dates('31/2/2025')),
+      ]),
+    );
+    const { root } = await runInProcess([file], { profile, errorThreshold: 1 });
+    const published = await publishedLines(
+      root,
+      'day-first.csv',
+      'claim_id, CAST(claim_start_date AS VARCHAR) AS start_date',
+      'claim_id',
+    );
+    assert.deepEqual(
+      published.map((r) => [r.claim_id, r.start_date]),
+      [
+        ['F-padded', '2025-10-03'],
+        ['F-tab', '2025-09-03'],
+        ['F-unpadded', '2025-10-03'],
+      ],
+    );
+    const quarantined = await quarantinedRows(root, 'claim_id, dq_errors', 'claim_id');
+    assert.deepEqual(
+      quarantined.map((r) => [r.claim_id, r.dq_errors]),
+      [['F-feb-31', ['invalid_date_format']]],
     );
   });
 });
