@@ -57,27 +57,40 @@ export function integerOf(sql: SqlDialect, text: string): string {
   return `CASE WHEN ${sql.fullMatch(text, INTEGER_PATTERN)} THEN ${sql.castInteger(text)} END`;
 }
 
+/**
+ * How a source writes decimals. `decimal_point` (the default): `1234.56`, `1,234.56`, digits grouped
+ * in threes by commas. `decimal_comma` (a source's opt-in, per column): `1234,56`, `1.234,56`.
+ */
+export const NUMBER_FORMATS = ['decimal_point', 'decimal_comma'] as const;
+export type NumberFormat = (typeof NUMBER_FORMATS)[number];
+
 export interface DecimalNotation {
   readonly precision: number;
   /** Decimal places kept; more are accepted only when they are all zeros (`12.5000` is 12.50, `12.005` is rejected). */
   readonly scale: number;
-  /** A `$` before or after the sign (`$12.50`, `-$12.50`, `$-12.50`). */
+  /** A `$` before or after the sign (`$12.50`, `-$12.50`, `$-12.50`); decimal point notation only. */
   readonly currency?: boolean;
+  readonly format?: NumberFormat;
 }
 
 /**
- * The regular expression a decimal's trimmed text must match whole: an optional sign (and `$`),
- * digits optionally grouped in threes by commas, a point and decimal places.
+ * The regular expression a decimal's trimmed text must match whole: an optional sign (and `$`,
+ * with the decimal point), digits optionally grouped in threes (by commas, or by points with the
+ * decimal comma), then the decimal separator and decimal places.
  */
-export function decimalPattern({ scale, currency = false }: DecimalNotation): string {
-  const sign = currency ? '(?:[+-]|\\$[+-]?|[+-]\\$)?' : '[+-]?';
-  const places = `\\.[0-9]{1,${scale}}0*`;
-  return `${sign}(?:(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:${places})?|${places})`;
+export function decimalPattern({ scale, currency = false, format = 'decimal_point' }: DecimalNotation): string {
+  const [point, group] = format === 'decimal_comma' ? [',', '\\.'] : ['\\.', ','];
+  const sign = currency && format === 'decimal_point' ? '(?:[+-]|\\$[+-]?|[+-]\\$)?' : '[+-]?';
+  const places = `${point}[0-9]{1,${scale}}0*`;
+  return `${sign}(?:(?:[0-9]+|[0-9]{1,3}(?:${group}[0-9]{3})+)(?:${places})?|${places})`;
 }
 
 /** The DECIMAL of trimmed text in `decimalPattern(notation)`; NULL for any other text or when it does not fit. */
 export function decimalOf(sql: SqlDialect, text: string, notation: DecimalNotation): string {
-  const plain = sql.removeChars(text, notation.currency ? '$,' : ',');
+  const plain =
+    notation.format === 'decimal_comma'
+      ? `replace(${sql.removeChars(text, '.')}, ',', '.')`
+      : sql.removeChars(text, notation.currency ? '$,' : ',');
   return `CASE WHEN ${sql.fullMatch(text, decimalPattern(notation))} THEN ${sql.castDecimal(plain, notation.precision, notation.scale)} END`;
 }
 

@@ -4,7 +4,7 @@ import { ENRICHMENTS } from '../domain/enrichment.ts';
 import type { RowRule, RuleContext, RuleDimension, RuleThresholds } from '../domain/rule.ts';
 import { CONFLICTING_DUPLICATE_KEY } from '../domain/rule-catalog.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
-import { presentTextOf } from '../domain/value-notation.ts';
+import { type NumberFormat, presentTextOf } from '../domain/value-notation.ts';
 import { nullOf, trimmedTextOf, typedValueFrom, typedValueOf } from './normalize.ts';
 
 /** Columns the pipeline adds to every row besides the canonical ones. */
@@ -106,10 +106,15 @@ export class StagePlan {
   private compiled: { errors: CompiledRule[]; warnings: CompiledRule[] } | null = null;
   private readonly dimensionOf: ReadonlyMap<string, RuleDimension>;
 
+  /**
+   * `numberFormats`: how the source writes the decimals of a canonical column, where it is not
+   * the default decimal point (a profile's `number_format`).
+   */
   constructor(
     private readonly sql: SqlDialect,
     private readonly settings: PlanSettings,
     presentColumns: Iterable<string>,
+    private readonly numberFormats: ReadonlyMap<string, NumberFormat> = new Map(),
   ) {
     this.rules = settings.rules;
     this.dimensionOf = new Map(settings.rules.map((r) => [r.id, r.dimension]));
@@ -187,7 +192,10 @@ HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
     // read; then its typed value, which the value rules and later stages read.
     const columns = this.presentColumns();
     const texts = columns.map((c) => `${trimmedTextOf(this.sql, c.name)} AS ${q(`_t_${c.name}`)}`);
-    const normalized = columns.map((c) => `${typedValueFrom(this.sql, c, q(`_t_${c.name}`))} AS ${q(`_v_${c.name}`)}`);
+    const normalized = columns.map(
+      (c) =>
+        `${typedValueFrom(this.sql, c, q(`_t_${c.name}`), this.numberFormats.get(c.name))} AS ${q(`_v_${c.name}`)}`,
+    );
     // The source text is kept for quarantined rows only: later stages read the typed values.
     const sourceText = this.sql.jsonObject(columns.map((c) => [c.name, q(c.name)] as const));
     const inner = [...this.presentColumns().map((c) => c.name), ...this.checkedColumns(), INGEST_ERROR]

@@ -6,11 +6,12 @@ import {
   columnOf,
   columnSourcesOf,
   type DateFormat,
+  numberFormatsOf,
   type SourceLayout,
   splitColumnRef,
 } from '../domain/profiles/source-profile.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
-import { BLANK_CHARACTERS, decimalOf, integerOf, presentTextOf } from '../domain/value-notation.ts';
+import { BLANK_CHARACTERS, decimalOf, integerOf, type NumberFormat, presentTextOf } from '../domain/value-notation.ts';
 import type { ColumnMapping } from './compile-plan.ts';
 import { mapSourceColumns } from './map-columns.ts';
 import { AMOUNT_TYPE } from './normalize.ts';
@@ -41,6 +42,8 @@ export interface CompiledLayout {
   /** Source columns with no canonical home, kept in extra_columns. */
   readonly extras: ReadonlyArray<{ readonly name: string; readonly sourceExpr: string }>;
   readonly unknownColumns: readonly string[];
+  /** Canonical columns whose source writes decimals otherwise than with a point, and how. */
+  readonly numberFormats: ReadonlyMap<string, NumberFormat>;
   /** Rows are filtered, merged or unpivoted: the relation is worth computing once. */
   readonly reshapes: boolean;
   /** The FROM clause the map stage reads, given the ingested rows (a parenthesised relation). */
@@ -130,6 +133,7 @@ class LayoutCompiler {
       mappings,
       extras: [...slotExtras, ...extras],
       unknownColumns: extras.map((e) => e.name),
+      numberFormats: numberFormatsOf(this.layout),
       reshapes: this.reshapes,
       from: (rows) => `${this.reshaped(rows)} AS src${this.joins()}`,
     };

@@ -1,6 +1,6 @@
 import type { CanonicalColumn, ColumnKind } from '../domain/canonical-model.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
-import { decimalOf, integerOf, presentTextOf } from '../domain/value-notation.ts';
+import { decimalOf, integerOf, type NumberFormat, presentTextOf } from '../domain/value-notation.ts';
 
 export const AMOUNT_TYPE = { precision: 12, scale: 2 } as const;
 export const QUANTITY_TYPE = { precision: 12, scale: 3 } as const;
@@ -20,9 +20,14 @@ export function typedValueOf(sql: SqlDialect, column: CanonicalColumn): string {
 
 /**
  * The typed, normalised value of a column from `text`, its `trimmedTextOf` (computed once, as the
- * check stage does, since every kind reads it several times).
+ * check stage does, since every kind reads it several times); `format` is how the source writes decimals.
  */
-export function typedValueFrom(sql: SqlDialect, { kind, width }: CanonicalColumn, text: string): string {
+export function typedValueFrom(
+  sql: SqlDialect,
+  { kind, width }: CanonicalColumn,
+  text: string,
+  format: NumberFormat = 'decimal_point',
+): string {
   switch (kind) {
     case 'id':
     case 'text':
@@ -38,9 +43,9 @@ export function typedValueFrom(sql: SqlDialect, { kind, width }: CanonicalColumn
     case 'timestamp':
       return sql.parseTimestamp(text);
     case 'amount':
-      return decimalOf(sql, text, { ...AMOUNT_TYPE, currency: true });
+      return decimalOf(sql, text, { ...AMOUNT_TYPE, currency: true, format });
     case 'quantity':
-      return decimalOf(sql, text, QUANTITY_TYPE);
+      return decimalOf(sql, text, { ...QUANTITY_TYPE, format });
     case 'integer':
       return integerOf(sql, text);
   }

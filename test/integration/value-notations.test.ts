@@ -223,6 +223,66 @@ describe('value notations: nothing rewritten without a word', () => {
   });
 });
 
+/** The standard layout, with paid_amount and service_unit_quantity written with a decimal comma. */
+const DECIMAL_COMMA_PROFILE = `
+name: decimal-comma
+layouts:
+  - id: lines
+    role: claims
+    detect:
+      headers: [claim_id, claim_line_number, paid_amount]
+    match_by_name: true
+    columns:
+      paid_amount: { column: paid_amount, number_format: decimal_comma }
+      service_unit_quantity: { column: service_unit_quantity, number_format: decimal_comma }
+`;
+
+describe('a decimal comma, opted into per column by a profile', () => {
+  it('reads 1.234,56, 1234,5 and 1.234 as amounts, 1,5 as units, and quarantines 12.50, 1,234.56, 12,005 and $12,50', async () => {
+    const dir = await tempDir('decimal-comma');
+    const file = join(dir, 'euro.csv');
+    const profile = join(dir, 'decimal-comma.yaml');
+    await writeFile(profile, DECIMAL_COMMA_PROFILE);
+    await writeFile(
+      file,
+      csvOf([
+        caseLine('E-grouped', { paid_amount: '1.234,56' }),
+        caseLine('E-plain', { paid_amount: '1234,5' }),
+        caseLine('E-thousands', { paid_amount: '1.234', service_unit_quantity: '1,5' }),
+        caseLine('E-point', { paid_amount: '12.50' }),
+        caseLine('E-mixed', { paid_amount: '1,234.56' }),
+        caseLine('E-three-places', { paid_amount: '12,005' }),
+        caseLine('E-dollar', { paid_amount: '$12,50' }),
+      ]),
+    );
+    const { root } = await runInProcess([file], { profile, errorThreshold: 1 });
+    const published = await publishedLines(
+      root,
+      'euro.csv',
+      'claim_id, CAST(paid_amount AS VARCHAR) AS paid, CAST(service_unit_quantity AS VARCHAR) AS units',
+      'claim_id',
+    );
+    assert.deepEqual(
+      published.map((r) => [r.claim_id, r.paid, r.units]),
+      [
+        ['E-grouped', '1234.56', '1.000'],
+        ['E-plain', '1234.50', '1.000'],
+        ['E-thousands', '1234.00', '1.500'],
+      ],
+    );
+    const quarantined = await quarantinedRows(root, 'claim_id, paid_amount, dq_errors', 'claim_id');
+    assert.deepEqual(
+      quarantined.map((r) => [r.claim_id, r.paid_amount, r.dq_errors]),
+      [
+        ['E-dollar', '$12,50', ['invalid_amount']],
+        ['E-mixed', '1,234.56', ['invalid_amount']],
+        ['E-point', '12.50', ['invalid_amount']],
+        ['E-three-places', '12,005', ['invalid_amount']],
+      ],
+    );
+  });
+});
+
 /** The standard layout, with the claim dates written day first. */
 const DAY_FIRST_PROFILE = `
 name: day-first
