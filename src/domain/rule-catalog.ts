@@ -67,7 +67,7 @@ export const ROW_RULES: readonly RowRule[] = [
     dimension: 'completeness',
     severity: 'high',
     action: 'quarantine',
-    description: `One of ${REQUIRED_COLUMNS.join(', ')} is empty.`,
+    description: `One of ${REQUIRED_COLUMNS.join(', ')} is empty, only white space or zero-width characters, or a null spelling such as NULL, N/A or \\N (docs/value-notations.md).`,
     failsWhen: (ctx) => anyOf(REQUIRED_COLUMNS, (c) => `${ctx.text(c)} IS NULL`),
   },
   {
@@ -75,7 +75,8 @@ export const ROW_RULES: readonly RowRule[] = [
     source: 'claimflow normalisation: feed date formats',
     scope: 'row',
     ...QUARANTINE_VALIDITY,
-    description: 'A date is not in YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY or DD-Mon-YYYY, or is not a calendar date.',
+    description:
+      'A date is not in YYYY-MM-DD, YYYYMMDD, M/D/YYYY or D-Mon-YYYY (four-digit years), or is not a calendar date (2025-02-30 is rejected, never rolled over).',
     failsWhen: (ctx) => anyOf(DATE_COLUMNS, (c) => unparseable(ctx, c)),
   },
   {
@@ -120,7 +121,8 @@ export const ROW_RULES: readonly RowRule[] = [
     source: 'X12 837 LX segment: line numbers start at 1',
     scope: 'row',
     ...QUARANTINE_VALIDITY,
-    description: 'claim_line_number is not a whole number of at least 1.',
+    description:
+      'claim_line_number is not a whole number of at least 1 written as digits (1.5, 1.0, 0x10, 1e1 and 1,000 are rejected, never rounded or converted).',
     failsWhen: (ctx) => `(${unparseable(ctx, 'claim_line_number')} OR ${ctx.value('claim_line_number')} < 1)`,
   },
   {
@@ -128,7 +130,8 @@ export const ROW_RULES: readonly RowRule[] = [
     source: 'claimflow canonical model: amounts DECIMAL(12,2)',
     scope: 'row',
     ...QUARANTINE_VALIDITY,
-    description: 'An amount is not a number that fits DECIMAL(12,2).',
+    description:
+      "An amount is not in the source's amount notation (by default 1234.56 or 1,234.56, an optional sign and $, at most two decimal places unless the rest are zeros; docs/value-notations.md) or does not fit DECIMAL(12,2). 12.005, 1234,50 and 1e3 are rejected, never rounded or reinterpreted.",
     failsWhen: (ctx) => anyOf(AMOUNT_COLUMNS, (c) => unparseable(ctx, c)),
   },
   {
@@ -192,7 +195,8 @@ export const ROW_RULES: readonly RowRule[] = [
     source: 'X12 837 SV1-04/SV2-05 service unit count is positive',
     scope: 'row',
     ...QUARANTINE_VALIDITY,
-    description: 'service_unit_quantity is not a number, or is zero or less.',
+    description:
+      'service_unit_quantity is not a number in the notation of amounts (no $, at most three decimal places unless the rest are zeros), or is zero or less.',
     failsWhen: (ctx) => `(${unparseable(ctx, 'service_unit_quantity')} OR ${ctx.value('service_unit_quantity')} <= 0)`,
   },
   {

@@ -6,10 +6,12 @@ import {
   columnOf,
   columnSourcesOf,
   type DateFormat,
+  numberFormatsOf,
   type SourceLayout,
   splitColumnRef,
 } from '../domain/profiles/source-profile.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { BLANK_CHARACTERS, decimalOf, integerOf, type NumberFormat, presentTextOf } from '../domain/value-notation.ts';
 import type { ColumnMapping } from './compile-plan.ts';
 import { mapSourceColumns } from './map-columns.ts';
 import { AMOUNT_TYPE } from './normalize.ts';
@@ -41,6 +43,8 @@ export interface CompiledLayout {
   /** Source columns with no canonical home, kept in extra_columns. */
   readonly extras: ReadonlyArray<{ readonly name: string; readonly sourceExpr: string }>;
   readonly unknownColumns: readonly string[];
+  /** Canonical columns whose source writes decimals otherwise than with a point, and how. */
+  readonly numberFormats: ReadonlyMap<string, NumberFormat>;
   /** Rows are filtered, merged or unpivoted: the relation is worth computing once. */
   readonly reshapes: boolean;
   /** The FROM clause the map stage reads, given the ingested rows (a parenthesised relation). */
@@ -79,7 +83,7 @@ export function companionColumnsOf(layout: SourceLayout, companion: string): str
  */
 export function companionTable(key: string, columns: readonly string[], rows: string, sql: SqlDialect): string {
   const q = sql.quoteIdent;
-  const keyExpr = `NULLIF(TRIM(${q(key)}), '')`;
+  const keyExpr = presentTextOf(sql, q(key));
   const values = columns.map((c, i) => `, MIN(${q(c)}) AS ${q(positionalColumn(i))}`).join('');
   return `SELECT ${keyExpr} AS _cf_key${values} FROM ${rows} AS companion_rows WHERE ${keyExpr} IS NOT NULL GROUP BY ${keyExpr}`;
 }
@@ -146,6 +150,7 @@ class LayoutCompiler {
       mappings,
       extras: [...slotExtras, ...extras],
       unknownColumns: extras.map((e) => e.name),
+      numberFormats: numberFormatsOf(this.layout),
       reshapes: this.reshapes,
       from: (rows) => `${this.reshaped(rows)} AS src${this.joins()}`,
     };
@@ -295,7 +300,7 @@ class LayoutCompiler {
   private claimPartition(): string {
     const key = this.layout.merge && this.resolveMain(this.layout.merge.key);
     if (!key) return '_row_number';
-    const trimmed = `NULLIF(TRIM(${this.q(key)}), '')`;
+    const trimmed = presentTextOf(this.sql, this.q(key));
     return `${trimmed}, CASE WHEN ${trimmed} IS NULL THEN _row_number END`;
   }
 
@@ -305,7 +310,7 @@ class LayoutCompiler {
     if (!merge) return rows;
     const q = this.q;
     const claim = `PARTITION BY ${this.claimPartition()}`;
-    const segment = this.sql.parseInteger(`TRIM(${q(this.resolveMain(merge.segment) ?? merge.segment)})`);
+    const segment = integerOf(this.sql, presentTextOf(this.sql, q(this.resolveMain(merge.segment) ?? merge.segment)));
     const sums = new Set((merge.sum ?? []).map((c) => this.resolveMain(c)).filter((c) => c !== undefined));
     const slotted = new Set(
       Object.values(this.layout.unpivot?.columns ?? {}).flatMap((t) => this.slotColumns(t).map(([, n]) => n)),
@@ -313,10 +318,7 @@ class LayoutCompiler {
     const key = this.resolveMain(merge.key);
     const columns = [...this.sourceNames.keys(), ...this.prepared].map((name) => {
       const column = q(name);
-      if (sums.has(name)) {
-        const amount = this.sql.parseDecimal(`TRIM(${column})`, AMOUNT_TYPE.precision, AMOUNT_TYPE.scale);
-        return `CAST(SUM(${amount}) OVER (${claim}) AS ${this.sql.textType}) AS ${column}`;
-      }
+      if (sums.has(name)) return `${this.summed(column, claim)} AS ${column}`;
       if (name === key || slotted.has(name) || !this.used.has(name)) return column;
       return `FIRST_VALUE(${column}) OVER (${claim} ORDER BY ${segment} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS ${column}`;
     });
@@ -328,11 +330,23 @@ class LayoutCompiler {
 FROM ${rows} AS segments)`;
   }
 
+  /**
+   * The text of an amount summed over a claim's segments. A segment whose text is not an amount
+   * leaves its own text in place of the sum, so `invalid_amount` reports the claim instead of a
+   * total that silently lacks it.
+   */
+  private summed(column: string, claim: string): string {
+    const text = presentTextOf(this.sql, column);
+    const amount = decimalOf(this.sql, text, { ...AMOUNT_TYPE, currency: true });
+    const unreadable = `CASE WHEN ${text} IS NOT NULL AND ${amount} IS NULL THEN ${column} END`;
+    return `COALESCE(MIN(${unreadable}) OVER (${claim}), CAST(SUM(${amount}) OVER (${claim}) AS ${this.sql.textType}))`;
+  }
+
   /** TRUE when any slot of the row is filled. */
   private anyFilled(): string {
     const unpivot = this.layout.unpivot;
     const template = unpivot?.columns[unpivot.filled];
-    const names = template ? this.slotColumns(template).map(([, n]) => `NULLIF(TRIM(${this.q(n)}), '')`) : [];
+    const names = template ? this.slotColumns(template).map(([, n]) => presentTextOf(this.sql, this.q(n))) : [];
     return names.length === 0 ? 'FALSE' : `COALESCE(${names.join(', ')}) IS NOT NULL`;
   }
 
@@ -344,7 +358,9 @@ FROM ${rows} AS segments)`;
     const template = unpivot.columns[unpivot.filled] ?? '';
     const branches = this.slotColumns(template).map(([slot, name]) => `WHEN ${slot} THEN ${this.q(name)}`);
     const filled =
-      branches.length === 0 ? 'FALSE' : `NULLIF(TRIM(CASE _cf_slot ${branches.join(' ')} END), '') IS NOT NULL`;
+      branches.length === 0
+        ? 'FALSE'
+        : `${presentTextOf(this.sql, `CASE _cf_slot ${branches.join(' ')} END`)} IS NOT NULL`;
     const merged = Boolean(this.layout.merge);
     const claimFilled = merged ? '_cf_claim_filled = 1' : this.anyFilled();
     const firstSegment = merged ? ' AND _cf_first_segment' : '';
@@ -357,25 +373,32 @@ FROM ${rows} AS segments)`;
     return this.companions
       .map(({ companion, relation }) => {
         const on = this.columnRef(companion.on) ?? 'NULL';
-        return `\nLEFT JOIN ${relation} AS ${this.q(`c_${companion.name}`)} ON ${this.q(`c_${companion.name}`)}._cf_key = NULLIF(TRIM(${on}), '')`;
+        return `\nLEFT JOIN ${relation} AS ${this.q(`c_${companion.name}`)} ON ${this.q(`c_${companion.name}`)}._cf_key = ${presentTextOf(this.sql, on)}`;
       })
       .join('');
   }
 }
 
-/** Rewrites a date layout the normalise stage does not read into YYYY-MM-DD; other text is left for the rules. */
+/**
+ * Rewrites a date layout the normalise stage does not read into YYYY-MM-DD; other text is left
+ * for the rules. Day and month may have one or two digits where the layout has separators, so
+ * a day-first `3/10/2025` is 3 October, never left for the normalise stage to read month first.
+ */
 function reformatDate(sql: SqlDialect, text: string, format: DateFormat): string {
-  const trimmed = `TRIM(${text})`;
+  const trimmed = sql.trimChars(text, BLANK_CHARACTERS);
   const part = (start: number, length: number): string => `SUBSTRING(${trimmed}, ${start}, ${length})`;
+  const field = (separator: string, n: number): string =>
+    `split_part(${trimmed}, ${sql.stringLiteral(separator)}, ${n})`;
+  const padded = (separator: string, n: number): string => `lpad(${field(separator, n)}, 2, '0')`;
   const iso = (year: string, month: string, day: string): string => `${year} || '-' || ${month} || '-' || ${day}`;
   const [pattern, rewritten] = ((): [string, string] => {
     switch (format) {
       case 'DD/MM/YYYY':
-        return ['[0-9]{2}/[0-9]{2}/[0-9]{4}', iso(part(7, 4), part(4, 2), part(1, 2))];
+        return ['[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}', iso(field('/', 3), padded('/', 2), padded('/', 1))];
       case 'DD.MM.YYYY':
-        return ['[0-9]{2}\\.[0-9]{2}\\.[0-9]{4}', iso(part(7, 4), part(4, 2), part(1, 2))];
+        return ['[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{4}', iso(field('.', 3), padded('.', 2), padded('.', 1))];
       case 'YYYY/MM/DD':
-        return ['[0-9]{4}/[0-9]{2}/[0-9]{2}', iso(part(1, 4), part(6, 2), part(9, 2))];
+        return ['[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}', iso(field('/', 1), padded('/', 2), padded('/', 3))];
       case 'MMDDYYYY':
         return ['[0-9]{8}', iso(part(5, 4), part(1, 2), part(3, 2))];
       case 'DDMMYYYY':

@@ -33,7 +33,12 @@ async function buildSeeds(dir: string): Promise<Seed[]> {
       'utf8',
     ),
   ) as { entry: Array<{ resource: { resourceType: string } }> };
-  const eobs = bundle.entry.filter((e) => e.resource.resourceType === 'ExplanationOfBenefit').slice(0, 12);
+  // Synthea writes some amounts with more than two decimal places (1470.406, 27.200000000000003),
+  // which are invalid_amount (docs/value-notations.md): the seed takes EOBs whose amounts are in cents.
+  const inCents = (resource: unknown): boolean => !/"value":-?\d+\.\d{3,}/.test(JSON.stringify(resource));
+  const eobs = bundle.entry
+    .filter((e) => e.resource.resourceType === 'ExplanationOfBenefit' && inCents(e.resource))
+    .slice(0, 12);
   const x12 = join(dir, 'seed.837');
   await write837File(x12, 100_000);
   return [

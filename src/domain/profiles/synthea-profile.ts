@@ -1,4 +1,5 @@
 import type { SqlDialect } from '../sql-dialect.ts';
+import { decimalOf, integerOf, presentTextOf } from '../value-notation.ts';
 import type { PrepareStep, SourceLayout, SourceProfile } from './source-profile.ts';
 
 /**
@@ -12,10 +13,11 @@ const CHARGE_PAYMENTS: PrepareStep = {
   sql: (rows: string, sql: SqlDialect, column: (name: string) => string): string => {
     const q = sql.quoteIdent;
     const text = (expr: string): string => `CAST(${expr} AS ${sql.textType})`;
-    const amount = (name: string): string => sql.parseDecimal(`TRIM(${column(name)})`, 12, 2);
+    const amount = (name: string): string =>
+      decimalOf(sql, presentTextOf(sql, column(name)), { precision: 12, scale: 2, currency: true });
     const claim = column('CLAIMID');
     const running = `ORDER BY _sy_seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`;
-    const sequenced = `SELECT *, TRIM(${column('TYPE')}) AS _sy_type, ${sql.parseInteger(`TRIM(${column('CHARGEID')})`)} AS _sy_seq FROM ${rows} AS r`;
+    const sequenced = `SELECT *, TRIM(${column('TYPE')}) AS _sy_type, ${integerOf(sql, presentTextOf(sql, column('CHARGEID')))} AS _sy_seq FROM ${rows} AS r`;
     const byCharge = `SELECT *, MAX(CASE WHEN _sy_type = 'CHARGE' THEN _sy_seq END) OVER (PARTITION BY ${claim} ${running}) AS _sy_charge
   FROM (${sequenced}) AS sequenced`;
     const transferred = `SELECT *, MAX(CASE WHEN _sy_type = 'TRANSFERIN' AND TRIM(${column('TRANSFERTYPE')}) = 'p' THEN 1 ELSE 0 END)

@@ -51,7 +51,7 @@ export async function check(job: JobContext, ws: JobWorkspace, input: CheckInput
   const { layout, ingested } = input;
   const compiled = compile(job, ws, input);
   const present = new Set(compiled.mappings.map((m) => m.canonical));
-  const plan = new StagePlan(ws.dialect, { ...job.options.plan, rules: input.rules }, present);
+  const plan = new StagePlan(ws.dialect, { ...job.options.plan, rules: input.rules }, present, compiled.numberFormats);
   const mapInput: MapInput = {
     mappings: compiled.mappings,
     extras: compiled.extras,
