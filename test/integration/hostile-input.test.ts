@@ -9,30 +9,12 @@ import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
 import { UnsafeObjectKeyError } from '../../src/domain/object-key.ts';
 import type { HandlerDeps } from '../../src/pipeline/handlers/handler-deps.ts';
 import { handleS3EventTrigger } from '../../src/pipeline/handlers/s3-event-trigger.ts';
-import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
-import { claimflow, lit, type RunJson, sql, startClaimflow, tempDir } from '../support/cli.ts';
+import { claimflow, lit, type RunJson, runWithReports, sql, startClaimflow, tempDir } from '../support/cli.ts';
 
 const RUN_DATE = ['--run-date', '2026-01-31'];
 
-interface Run {
-  readonly code: number;
-  readonly stderr: string;
-  /** The report of each input, by base name. */
-  readonly reports: Record<string, ValidationReport>;
-}
-
-/** `claimflow run --json` over the inputs, with each file's report read back. */
-async function run(root: string, inputs: string[], ...flags: string[]): Promise<Run> {
-  const result = await claimflow('run', ...inputs, '--root', root, '--json', ...RUN_DATE, ...flags);
-  assert.ok(result.code === 0 || result.code === 2, `exit ${result.code}: ${result.stderr}`);
-  const summary = JSON.parse(result.stdout) as RunJson;
-  const reports: Record<string, ValidationReport> = {};
-  for (const f of summary.files) {
-    const location = f.validation?.report_location ?? assert.fail(`${f.file}: no report`);
-    reports[f.file.split('/').pop() ?? ''] = JSON.parse(await readFile(location, 'utf8'));
-  }
-  return { code: result.code, stderr: result.stderr, reports };
-}
+/** `claimflow run --json` over the inputs at the run date, with each file's report read back. */
+const run = (root: string, inputs: string[], ...flags: string[]) => runWithReports(root, inputs, ...RUN_DATE, ...flags);
 
 /** Quarantined rows of a root: row number, rule ids and the kept source line. */
 async function quarantined(root: string): Promise<Array<{ row: number; errors: string[]; line: string | null }>> {

@@ -3,30 +3,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
-import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
-import { claimflow, lit, type RunJson, sql, tempDir } from '../support/cli.ts';
+import { claimflow, lit, type RunJson, runWithReports, sql, tempDir } from '../support/cli.ts';
 
 const RUN_DATE = ['--run-date', '2026-01-31'];
 
-interface Run {
-  readonly code: number;
-  readonly stderr: string;
-  /** The report of each input, by base name. */
-  readonly reports: Record<string, ValidationReport>;
-}
-
-/** `claimflow run --json` over the inputs, with each file's report read back. */
-async function run(root: string, inputs: string[], ...flags: string[]): Promise<Run> {
-  const result = await claimflow('run', ...inputs, '--root', root, '--json', ...RUN_DATE, ...flags);
-  assert.ok(result.code === 0 || result.code === 2, `exit ${result.code}: ${result.stderr}`);
-  const summary = JSON.parse(result.stdout) as RunJson;
-  const reports: Record<string, ValidationReport> = {};
-  for (const f of summary.files) {
-    const location = f.validation?.report_location ?? assert.fail(`${f.file}: no report`);
-    reports[f.file.split('/').pop() ?? ''] = JSON.parse(await readFile(location, 'utf8'));
-  }
-  return { code: result.code, stderr: result.stderr, reports };
-}
+/** `claimflow run --json` over the inputs at the run date, with each file's report read back. */
+const run = (root: string, inputs: string[], ...flags: string[]) => runWithReports(root, inputs, ...RUN_DATE, ...flags);
 
 /** Every row a root holds of `file`, published or quarantined: row number, claim id, rule ids (none when published). */
 async function rowsOf(root: string, file: string): Promise<Array<[number, string | null, string[]]>> {
