@@ -23,7 +23,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 RAW_LINE = "_raw_line"
 # Spark does not say why a record did not parse; DuckDB's reader names the error.
 MALFORMED = "MALFORMED RECORD"
@@ -71,10 +71,14 @@ def column(name: str):
 
 
 def read_input(spark: SparkSession, source: dict, scratch: str) -> DataFrame:
-    """The file as text columns, malformed records kept with their raw line, numbered from 1 in file order."""
+    """
+    The file as text columns named by position (`view_columns`), malformed records kept with their
+    raw line, numbered from 1 in file order. No name from the file is resolved after the read, so a
+    header or key named like an internal column, or like another but for case, is plain data.
+    """
     if source["compression"] == "gzip" and not source["path"].lower().endswith(".gz"):
         raise ValueError("the input is gzip but its name does not end in .gz: Spark decompresses by name")
-    columns = source["columns"]
+    columns = source["view_columns"]
     if source["format"] == "csv":
         # A gzip file is one split whichever way it is read, so it is read whole from the start.
         whole = source["compression"] == "gzip"
@@ -85,11 +89,15 @@ def read_input(spark: SparkSession, source: dict, scratch: str) -> DataFrame:
             rows = tagged(spark, read_csv(spark, source, True), f"{scratch}/ingest-whole")
     elif source["format"] == "ndjson":
         rows = tagged(spark, spark.read.text(source["path"]), f"{scratch}/ingest")
-        return parse_ndjson(number_rows(spark, rows), columns)
+        return parse_ndjson(number_rows(spark, rows), source["columns"], columns)
     else:
-        schema = text_schema(columns)
-        reader = spark.read.schema(schema).options(mode="PERMISSIVE", columnNameOfCorruptRecord=RAW_LINE)
-        rows = tagged(spark, reader.json(source["path"], multiLine=True), f"{scratch}/ingest")
+        # JSON fields are matched to the schema by key, then renamed by position.
+        keys = source["columns"]
+        corrupt = unused_name(RAW_LINE, keys)
+        reader = spark.read.schema(text_schema(keys, corrupt)).options(
+            mode="PERMISSIVE", columnNameOfCorruptRecord=corrupt
+        )
+        rows = tagged(spark, reader.json(source["path"], multiLine=True).toDF(*columns, RAW_LINE), f"{scratch}/ingest")
     malformed = column(RAW_LINE).isNotNull()
     return number_rows(spark, rows).select(
         *[F.when(~malformed, column(c)).alias(c) for c in columns],
@@ -99,12 +107,21 @@ def read_input(spark: SparkSession, source: dict, scratch: str) -> DataFrame:
     )
 
 
-def text_schema(columns) -> StructType:
-    return StructType([StructField(c, StringType()) for c in columns + [RAW_LINE]])
+def unused_name(name: str, taken) -> str:
+    """`name`, or with underscores before it until no key of the file has it (in any case)."""
+    lowered = {t.lower() for t in taken}
+    while name.lower() in lowered:
+        name = "_" + name
+    return name
+
+
+def text_schema(columns, corrupt: str = RAW_LINE) -> StructType:
+    return StructType([StructField(c, StringType()) for c in list(columns) + [corrupt]])
 
 
 def read_csv(spark: SparkSession, source: dict, whole: bool) -> DataFrame:
-    reader = spark.read.schema(text_schema(source["columns"])).options(
+    """CSV fields are matched to the schema by position, so the columns take their positional names."""
+    reader = spark.read.schema(text_schema(source["view_columns"])).options(
         mode="PERMISSIVE", columnNameOfCorruptRecord=RAW_LINE
     )
     return reader.csv(
@@ -169,16 +186,16 @@ def number_rows(spark: SparkSession, rows: DataFrame) -> DataFrame:
     )
 
 
-def parse_ndjson(lines: DataFrame, columns) -> DataFrame:
+def parse_ndjson(lines: DataFrame, keys, columns) -> DataFrame:
     """
     NDJSON as DuckDB's ingest reads it: every line numbered (blank lines too, then dropped), a line
     holding a JSON object a record, any other line (not JSON, not an object) a malformed row that
-    keeps its text.
+    keeps its text. Each key's value is named by its position in `columns`.
     """
     text = F.col("value")
     lines = lines.where(~text.rlike(r"^[ \t]*$"))
-    corrupt = "_corrupt"
-    schema = StructType([StructField(c, StringType()) for c in columns + [corrupt]])
+    corrupt = unused_name("_corrupt", keys)
+    schema = StructType([StructField(k, StringType()) for k in list(keys) + [corrupt]])
     options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": corrupt}
     # An object, whole (Spark would read `{...} tail` as the object), with no NUL, raw or escaped,
     # as DuckDB refuses them.
@@ -188,7 +205,7 @@ def parse_ndjson(lines: DataFrame, columns) -> DataFrame:
     record = F.col("_record")
     valid = record.isNotNull() & record.getField(corrupt).isNull()
     return parsed.select(
-        *[F.when(valid, record.getField(c)).alias(c) for c in columns],
+        *[F.when(valid, record.getField(k)).alias(c) for k, c in zip(keys, columns)],
         F.when(~valid, text).alias(RAW_LINE),
         "_row_number",
         F.when(~valid, F.lit(NOT_A_JSON_OBJECT)).alias("_ingest_error"),

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { SparkWorker } from '../src/adapters/spark/spark-worker.ts';
 import { writeClaimsFile } from '../src/cli/write-claims-file.ts';
 import { ENGINE_PLAN_VERSION, type EnginePlan, INPUT_VIEW } from '../src/plan/engine-plan.ts';
+import { positionalColumn } from '../src/plan/source-columns.ts';
 import { sparkDialect } from '../src/plan/spark-dialect.ts';
 
 const { values } = parseArgs({
@@ -62,7 +63,15 @@ try {
       dialect: 'spark',
       job_id: job,
       input_file: 'claims.csv',
-      input: { view: INPUT_VIEW, path: input, format: 'csv', compression: 'none', delimiter: ',', columns },
+      input: {
+        view: INPUT_VIEW,
+        path: input,
+        format: 'csv',
+        compression: 'none',
+        delimiter: ',',
+        columns,
+        view_columns: columns.map((_, i) => positionalColumn(i)),
+      },
       code_sets: {},
       companion_files: {},
       settings: {

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ZodError, type z } from 'zod';
-import { ConfigError, UsageError } from '../domain/errors.ts';
+import { ConfigError, RootLockedError, RootNotWritableError, UsageError } from '../domain/errors.ts';
 import { describeError } from '../domain/redact.ts';
 import { auditFlagsSchema, auditVerifyCommand } from './audit-command.ts';
 import { dashboardCommand, dashboardFlagsSchema } from './dashboard-command.ts';
@@ -54,7 +54,11 @@ function buildProgram(setExit: (code: number) => void): Command {
         '--pseudonym-key-file <file>',
         'HMAC key of the medical_claim_pseudonymized mart (default: CLAIMFLOW_PSEUDONYM_KEY, then security.pseudonym_key_file)',
       )
-      .option('--verbose', 'JSON-lines log on stderr');
+      .option('--verbose', 'JSON-lines log on stderr')
+      .option(
+        '--wait-lock <seconds>',
+        'when another command is writing the root, wait up to this long for it to finish (default 0: refuse at once)',
+      );
   const withRunOptions = (command: Command): Command =>
     withPipelineOptions(
       command.argument('<inputs...>', 'claim files (CSV, JSON, NDJSON, optionally .gz), folders or globs'),
@@ -213,7 +217,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       );
       return EXIT.usage;
     }
-    if (error instanceof UsageError || error instanceof ConfigError) {
+    // Both name the root as the user gave it (a path is not claim data), so neither is sanitised.
+    if (error instanceof RootLockedError) {
+      process.stderr.write(`claimflow: ${error.message}\n`);
+      return EXIT.rootLocked;
+    }
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof RootNotWritableError) {
       process.stderr.write(`claimflow: ${error.message}\n`);
       return EXIT.usage;
     }

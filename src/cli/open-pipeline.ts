@@ -11,10 +11,12 @@ import { withInjectedFaults } from '../adapters/local-store/faulty-object-store.
 import { createLocalInputFiles } from '../adapters/local-store/local-input-files.ts';
 import { LocalObjectStore } from '../adapters/local-store/local-object-store.ts';
 import { makePrivateDir } from '../adapters/local-store/private-dir.ts';
+import { acquireRootLock, notWritable, type RootLock } from '../adapters/local-store/root-lock.ts';
 import { StoreDeadLetterQueue } from '../adapters/local-store/store-dead-letters.ts';
 import { createLogger } from '../adapters/logging/json-logger.ts';
 import { convertX12 } from '../adapters/x12/convert-x12.ts';
 import { HEAD_BYTES } from '../domain/detect-format.ts';
+import { describeRootLockHolder } from '../domain/root-lock.ts';
 import type { RecordConverters } from '../pipeline/file-job/file-job-options.ts';
 import { createFileSettings, type FileSettings } from '../pipeline/file-settings.ts';
 import { createJobIdSource } from '../pipeline/job-id.ts';
@@ -47,6 +49,12 @@ export interface Pipeline {
   close(): void;
 }
 
+/**
+ * The commands that write a root, and so hold its lock while they run: one writer per root at a
+ * time. `dlq list` opens the pipeline only to read the dead letters.
+ */
+const WRITERS: ReadonlySet<AuditCommand> = new Set<AuditCommand>(['run', 'validate', 'watch', 'dlq replay']);
+
 /** `command` names what the audit log records this process doing. */
 export async function openPipeline(flags: RunFlags, command: AuditCommand): Promise<Pipeline> {
   const config = await loadConfig(flags.config);
@@ -62,47 +70,79 @@ export async function openPipeline(flags: RunFlags, command: AuditCommand): Prom
   const recordEvent = (event: object): void => events.append(event, systemClock.now());
   const raiseAlert = await openAlerts(config.alerts, { configFile: flags.config, logger, recordEvent });
   // Created once the config, keys and alert secrets have all been read: a bad one leaves no root behind.
-  await makePrivateDir(root);
-  const local = new LocalObjectStore(root);
-  const audit = openAuditTrail(root, command);
-  const faulty = withInjectedFaults(local, injectedFaults);
-  const store = new AuditedObjectStore(masterKey ? new SealedObjectStore(faulty, masterKey) : faulty, audit);
-  const database = await DuckDbDatabase.open({
-    path: ':memory:',
-    memoryLimit: flags.memoryLimit,
-    threads: flags.threads,
-    tempDirectory: await local.scratchDir('duckdb'),
+  await makePrivateDir(root).catch((error: unknown) => {
+    throw notWritable(root, error);
   });
-  const session = await database.connect();
-  const codeSets = await loadCodeSets(session, flags.refdata ? resolve(flags.refdata) : config.refdata).finally(() =>
-    session.close(),
-  );
-  const settingsFor = createFileSettings(
-    config,
-    {
-      source: flags.source,
-      dataSource: flags.dataSource,
-      errorThreshold: flags.errorThreshold,
-      runDate: flags.runDate ?? systemClock.now().toISOString().slice(0, 10),
-      profile,
+  // Taken before anything is written under the root, and released however the command ends.
+  const lock = WRITERS.has(command) ? await lockRoot(root, command, flags, logger) : null;
+  try {
+    const local = new LocalObjectStore(root);
+    const audit = openAuditTrail(root, command);
+    const faulty = withInjectedFaults(local, injectedFaults);
+    const store = new AuditedObjectStore(masterKey ? new SealedObjectStore(faulty, masterKey) : faulty, audit);
+    const database = await DuckDbDatabase.open({
+      path: ':memory:',
+      memoryLimit: flags.memoryLimit,
+      threads: flags.threads,
+      tempDirectory: await local.scratchDir('duckdb'),
+    });
+    const session = await database.connect();
+    const codeSets = await loadCodeSets(session, flags.refdata ? resolve(flags.refdata) : config.refdata).finally(() =>
+      session.close(),
+    );
+    const settingsFor = createFileSettings(
+      config,
+      {
+        source: flags.source,
+        dataSource: flags.dataSource,
+        errorThreshold: flags.errorThreshold,
+        runDate: flags.runDate ?? systemClock.now().toISOString().slice(0, 10),
+        profile,
+      },
+      codeSets,
+      codeSetTable,
+    );
+    return {
+      root,
+      store,
+      deadLetters: new StoreDeadLetterQueue(store, masterKey),
+      database,
+      warehouse: new DuckDbWarehouse(root, { store, key: pseudonymKey }),
+      logger,
+      recordEvent,
+      raiseAlert,
+      settingsFor,
+      convertRecords: { x12: convertX12, fhir: convertFhir },
+      // The engine reads input files by path, not through the store: these are their audit entries.
+      files: createLocalInputFiles(HEAD_BYTES, (path) => audit.record('read', path)),
+      nextJobId: createJobIdSource(),
+      close: () => {
+        database.close();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+/** The root's lock for `command`, waiting as long as --wait-lock allows; what happens is said on stderr. */
+function lockRoot(root: string, command: AuditCommand, flags: RunFlags, logger: Logger): Promise<RootLock> {
+  return acquireRootLock(root, {
+    command,
+    waitMs: flags.waitLock * 1000,
+    // `watch` finishes the files in hand on a signal, then releases; the others stop at once.
+    releaseOnSignal: command !== 'watch',
+    onWait: (holder) =>
+      process.stderr.write(
+        `claimflow: root ${root} is in use by ${describeRootLockHolder(holder)}; waiting up to ${flags.waitLock}s\n`,
+      ),
+    onTakeOver: (holder) => {
+      process.stderr.write(
+        `claimflow: took over the lock of root ${root}: ${describeRootLockHolder(holder)} is no longer running\n`,
+      );
+      logger.warn('stale root lock taken over', { reason: 'its holder is no longer running' });
     },
-    codeSets,
-    codeSetTable,
-  );
-  return {
-    root,
-    store,
-    deadLetters: new StoreDeadLetterQueue(store, masterKey),
-    database,
-    warehouse: new DuckDbWarehouse(root, { store, key: pseudonymKey }),
-    logger,
-    recordEvent,
-    raiseAlert,
-    settingsFor,
-    convertRecords: { x12: convertX12, fhir: convertFhir },
-    // The engine reads input files by path, not through the store: these are their audit entries.
-    files: createLocalInputFiles(HEAD_BYTES, (path) => audit.record('read', path)),
-    nextJobId: createJobIdSource(),
-    close: () => database.close(),
-  };
+  });
 }

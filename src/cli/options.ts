@@ -17,6 +17,8 @@ export const runFlagsSchema = z.object({
   memoryLimit: z.string().default('1200MB'),
   threads: z.coerce.number().int().positive().optional(),
   verbose: z.boolean().default(false),
+  /** Seconds to wait for another command writing the root to finish; 0 refuses at once. */
+  waitLock: z.coerce.number().min(0).max(86_400).default(0),
   /** Key files of encryption at rest and pseudonymization (see src/cli/load-keys.ts for precedence). */
   masterKeyFile: z.string().min(1).optional(),
   pseudonymKeyFile: z.string().min(1).optional(),

@@ -50,6 +50,7 @@ describe('claimflow plan', () => {
       compression: 'none',
       delimiter: ',',
       columns: [...GENERATED_COLUMNS],
+      view_columns: GENERATED_COLUMNS.map((_, i) => `col_${i + 1}`),
     });
     assert.equal(p.settings['spark.sql.ansi.enabled'], 'false');
     assert.deepEqual(Object.keys(p.code_sets).sort(), [

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { sanitizeErrorMessage } from '../domain/redact.ts';
 import { happeningOfOutcome } from '../pipeline/alerts/job-happenings.ts';
 import { systemClock } from '../pipeline/ports.ts';
@@ -8,7 +9,8 @@ import { type OpenSpark, openSpark } from './open-spark.ts';
 import type { RunFlags } from './options.ts';
 import { createProgress } from './progress.ts';
 
-export const EXIT = { ok: 0, usage: 1, fileFailed: 2, system: 3 } as const;
+/** Exit codes; `rootLocked`: another command is writing the root, and trying again later can succeed. */
+export const EXIT = { ok: 0, usage: 1, fileFailed: 2, system: 3, rootLocked: 4 } as const;
 
 /** `claimflow run` (the whole pipeline) and `claimflow validate` (checks and report only): returns the exit code. */
 export async function runCommand(
@@ -41,7 +43,7 @@ export async function runCommand(
         : describe(summary, pipeline.root, mode),
     );
     for (const f of summary.files)
-      if (f.message) process.stderr.write(`claimflow: ${sanitizeErrorMessage(f.message)}\n`);
+      if (f.message) process.stderr.write(`claimflow: ${describeFailure(f.file, f.message)}\n`);
     // `validate` is a dry run: it alerts no one.
     if (mode === 'run') for (const outcome of summary.files) await pipeline.raiseAlert(happeningOfOutcome(outcome));
     return exitCodeOf(summary);
@@ -50,6 +52,11 @@ export async function runCommand(
     engine.close();
     pipeline.close();
   }
+}
+
+/** The file's name as it is (file names are not PHI, and may hold brackets or quotes), then the sanitised reason. */
+function describeFailure(file: string, message: string): string {
+  return `${basename(file)}: ${sanitizeErrorMessage(message)}`;
 }
 
 function exitCodeOf(summary: RunSummary): number {
@@ -71,7 +78,7 @@ function toJson(summary: RunSummary, root: string, warehouse: string): unknown {
       file: f.file,
       job_id: f.job_id,
       status: f.status,
-      error: f.message && sanitizeErrorMessage(f.message),
+      error: f.message && describeFailure(f.file, f.message),
       validation: f.report && {
         validation_status: f.report.validation_status,
         report_location: f.report.report_location,

@@ -14,6 +14,12 @@ describe('detectFormat', () => {
     assert.deepEqual(detect('a.csv', 'a,,a,a\n'), csv(',', ['a', 'column_2', 'a_2', 'a_3']));
   });
 
+  it('ends the header at a lone CR (classic Mac line endings), not at the first LF of the file', () => {
+    const csv = (header: string[]) => ({ ok: true, format: { kind: 'csv', delimiter: ',', header } });
+    assert.deepEqual(detect('a.csv', 'a,b,c\r1,2,3\r4,5,6\r'), csv(['a', 'b', 'c']));
+    assert.deepEqual(detect('a.csv', 'a,b\r1,2\n'), csv(['a', 'b']));
+  });
+
   it('tells JSON arrays from NDJSON by content, whatever the extension', () => {
     assert.deepEqual(detect('a.json', '  [{"a":1}]'), { ok: true, format: { kind: 'json-array' } });
     assert.deepEqual(detect('a.json', '{"a":1}\n{"a":2}'), { ok: true, format: { kind: 'ndjson' } });

@@ -84,8 +84,9 @@ function uniqueNames(names: readonly string[]): string[] {
   });
 }
 
+/** The text before the first line end: LF, CRLF or a lone CR (classic Mac files end every line with CR alone). */
 function firstLine(text: string): string {
-  const end = text.search(/\r?\n/);
+  const end = text.search(/[\r\n]/);
   return end === -1 ? text : text.slice(0, end);
 }
 

@@ -1,3 +1,5 @@
+import { describeRootLockHolder, type RootLockHolder } from './root-lock.ts';
+
 /** Base of every error claimflow raises on purpose; `code` is stable and machine-readable. */
 export abstract class ClaimflowError extends Error {
   abstract readonly code: string;
@@ -74,5 +76,57 @@ export class AlertDeliveryError extends ClaimflowError {
     options?: { cause?: unknown },
   ) {
     super(`alert channel ${channel}: ${problem}`, options);
+  }
+}
+
+/**
+ * Another claimflow command is writing the root (its lock file is held): a second writer is
+ * refused, after waiting `waitedSeconds` when asked to wait. Retrying later can succeed.
+ */
+export class RootLockedError extends ClaimflowError {
+  readonly code = 'root_locked';
+  constructor(
+    readonly root: string,
+    readonly lockFile: string,
+    readonly holder: RootLockHolder | null,
+    readonly waitedSeconds: number,
+  ) {
+    super(
+      `root ${root} is in use by ${describeRootLockHolder(holder)}` +
+        (waitedSeconds > 0 ? `, still after waiting ${waitedSeconds}s` : '') +
+        '; only one command writes a root at a time. Run again when it has finished, or pass --wait-lock <seconds> to wait for it' +
+        ` (if no claimflow command is running on that root, remove ${lockFile})`,
+    );
+  }
+}
+
+/** Why a root cannot be written, by the error code the file system gave. */
+const NOT_WRITABLE: Readonly<Record<string, string>> = {
+  EACCES: 'is not writable by this user (permission denied): give a --root you can write to, or change its permissions',
+  EPERM:
+    'is not writable by this user (operation not permitted): give a --root you can write to, or change its permissions',
+  EROFS: 'is on a read-only file system: give a --root on a writable file system',
+  ENOTDIR:
+    'is not a folder (a file stands on its path): give a --root that is a folder, or a path that does not exist yet',
+  EEXIST:
+    'is not a folder (a file of that name exists): give a --root that is a folder, or a path that does not exist yet',
+};
+
+/** The file-system codes that mean the root itself cannot be written, whatever the command does next. */
+export const ROOT_NOT_WRITABLE_CODES: ReadonlySet<string> = new Set(Object.keys(NOT_WRITABLE));
+
+/**
+ * The root (or the folder it is to be made in) cannot be written: read-only, another user's, on a
+ * read-only file system, or not a folder. The root's path is the user's own, not claim data, so
+ * it is named in full.
+ */
+export class RootNotWritableError extends ClaimflowError {
+  readonly code = 'root_not_writable';
+  constructor(
+    readonly root: string,
+    readonly errno: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`root ${root} ${NOT_WRITABLE[errno] ?? `cannot be written (${errno})`}`, options);
   }
 }

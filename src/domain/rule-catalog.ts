@@ -67,7 +67,7 @@ export const ROW_RULES: readonly RowRule[] = [
     dimension: 'completeness',
     severity: 'high',
     action: 'quarantine',
-    description: `One of ${REQUIRED_COLUMNS.join(', ')} is empty.`,
+    description: `One of ${REQUIRED_COLUMNS.join(', ')} is empty, only white space or zero-width characters, or a null spelling such as NULL, N/A or \\N (docs/value-notations.md).`,
     failsWhen: (ctx) => anyOf(REQUIRED_COLUMNS, (c) => `${ctx.text(c)} IS NULL`),
   },
   {
@@ -75,7 +75,8 @@ export const ROW_RULES: readonly RowRule[] = [
     source: 'claimflow normalisation: feed date formats',
     scope: 'row',
     ...QUARANTINE_VALIDITY,
-    description: 'A date is not in YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY or DD-Mon-YYYY, or is not a calendar date.',
+    description:
+      'A date is not in YYYY-MM-DD, YYYYMMDD, M/D/YYYY or D-Mon-YYYY (four-digit years), or is not a calendar date (2025-02-30 is rejected, never rolled over).',
     failsWhen: (ctx) => anyOf(DATE_COLUMNS, (c) => unparseable(ctx, c)),
   },
   {
@@ -120,7 +121,8 @@ export const ROW_RULES: readonly RowRule[] = [
     source: 'X12 837 LX segment: line numbers start at 1',
     scope: 'row',
     ...QUARANTINE_VALIDITY,
-    description: 'claim_line_number is not a whole number of at least 1.',
+    description:
+      'claim_line_number is not a whole number of at least 1 written as digits (1.5, 1.0, 0x10, 1e1 and 1,000 are rejected, never rounded or converted).',
     failsWhen: (ctx) => `(${unparseable(ctx, 'claim_line_number')} OR ${ctx.value('claim_line_number')} < 1)`,
   },
   {
@@ -128,7 +130,8 @@ export const ROW_RULES: readonly RowRule[] = [
     source: 'claimflow canonical model: amounts DECIMAL(12,2)',
     scope: 'row',
     ...QUARANTINE_VALIDITY,
-    description: 'An amount is not a number that fits DECIMAL(12,2).',
+    description:
+      "An amount is not in the source's amount notation (by default 1234.56 or 1,234.56, an optional sign and $, at most two decimal places unless the rest are zeros; docs/value-notations.md) or does not fit DECIMAL(12,2). 12.005, 1234,50 and 1e3 are rejected, never rounded or reinterpreted.",
     failsWhen: (ctx) => anyOf(AMOUNT_COLUMNS, (c) => unparseable(ctx, c)),
   },
   {
@@ -192,7 +195,8 @@ export const ROW_RULES: readonly RowRule[] = [
     source: 'X12 837 SV1-04/SV2-05 service unit count is positive',
     scope: 'row',
     ...QUARANTINE_VALIDITY,
-    description: 'service_unit_quantity is not a number, or is zero or less.',
+    description:
+      'service_unit_quantity is not a number in the notation of amounts (no $, at most three decimal places unless the rest are zeros), or is zero or less.',
     failsWhen: (ctx) => `(${unparseable(ctx, 'service_unit_quantity')} OR ${ctx.value('service_unit_quantity')} <= 0)`,
   },
   {
@@ -411,6 +415,26 @@ export const FILE_RULES: readonly FileRule[] = [
     description: 'The file cannot be read as CSV, JSON or NDJSON (binary, bad encoding, bad compression).',
   },
   {
+    id: 'record_count_mismatch',
+    source: 'claimflow file checks: records counted from the bytes, independently of the reader',
+    scope: 'file',
+    dimension: 'validity',
+    severity: 'critical',
+    action: 'halt',
+    description:
+      "The reader's records (read and set aside) differ from a count of the file's records made from its bytes (RFC 4180 quoting), or a quoted field opened on one line is never closed: records would be lost or invented.",
+  },
+  {
+    id: 'file_changed_during_read',
+    source: 'claimflow file checks: size, modification time and inode before and after the read',
+    scope: 'file',
+    dimension: 'validity',
+    severity: 'critical',
+    action: 'halt',
+    description:
+      'The file was written to or replaced while it was hashed, archived and read: what was read is not what was archived.',
+  },
+  {
     id: 'decompression_limit_exceeded',
     source: 'claimflow file checks: gzip bomb bounds (limits.max_decompressed_bytes, limits.max_compression_ratio)',
     scope: 'file',
@@ -419,6 +443,26 @@ export const FILE_RULES: readonly FileRule[] = [
     action: 'halt',
     description:
       'The gzip file inflates past the configured size (default 20 GiB) or ratio (default 200 times its compressed size); it is rejected before it is read.',
+  },
+  {
+    id: 'column_limit_exceeded',
+    source: 'claimflow file checks: width bound (limits.max_columns)',
+    scope: 'file',
+    dimension: 'validity',
+    severity: 'critical',
+    action: 'halt',
+    description:
+      'The file has more columns than limits.max_columns (default 1024: CSV header fields, or distinct JSON keys), or its CSV header line does not end within its first 64 KiB; it is rejected before its rows are read.',
+  },
+  {
+    id: 'record_limit_exceeded',
+    source: "claimflow file checks: the JSON reader's record bound (16 MiB, or limits.max_record_bytes if higher)",
+    scope: 'file',
+    dimension: 'validity',
+    severity: 'critical',
+    action: 'halt',
+    description:
+      'A record of a JSON array is larger than the JSON reader holds at once (16 MiB, or limits.max_record_bytes if higher); the file is rejected whole. A smaller record over limits.max_record_bytes is a malformed_row.',
   },
   {
     id: 'error_rate_exceeded',

@@ -7,7 +7,8 @@ export type RuleDimension = 'completeness' | 'validity' | 'consistency' | 'uniqu
 
 /**
  * What a row predicate may refer to. `value` is the normalised, typed column; `text` is the
- * trimmed source text (NULL when blank), so a rule can tell "missing" from "unparseable".
+ * trimmed source text (NULL when it only looks present: blank, zero-width, a null spelling; see
+ * value-notation.ts), so a rule can tell "missing" from "unparseable".
  */
 export interface RuleContext {
   readonly sql: SqlDialect;

@@ -17,12 +17,18 @@ export interface SqlDialect {
   quoteIdent(name: string): string;
   stringLiteral(value: string): string;
   dateLiteral(isoDate: string): string;
-  /** Text to DATE trying every supported feed format; NULL when none matches. */
+  /**
+   * Trimmed text to DATE: `YYYY-MM-DD`, or a shape of `OTHER_DATE_PATTERN` (value-notation.ts) read
+   * as its format; NULL for any other text and for dates not in the calendar (never rolled over).
+   */
   parseDate(text: string): string;
   parseTimestamp(text: string): string;
-  /** Text to DECIMAL(precision, scale); `$` and thousands separators allowed; NULL when not a number. */
-  parseDecimal(text: string, precision: number, scale: number): string;
-  parseInteger(text: string): string;
+  /** Text that is a plain decimal literal (sign, digits, point) to DECIMAL(precision, scale); NULL when it does not fit. */
+  castDecimal(text: string, precision: number, scale: number): string;
+  /** Text that is a sign and digits to INTEGER; NULL outside its range. */
+  castInteger(text: string): string;
+  /** `text` without the leading and trailing characters that are in `chars`. */
+  trimChars(text: string, chars: string): string;
   /** TRUE when the whole of `text` matches the regular expression. */
   fullMatch(text: string, pattern: string): string;
   removeChars(text: string, chars: string): string;

@@ -26,6 +26,16 @@ export const PREFIXES = {
   refdata: 'refdata/',
 } as const;
 
+/**
+ * The lock file a command that writes a local root holds while it runs (`run`, `validate`,
+ * `watch`, `dlq replay`): one writer per root at a time. It sits beside the prefixes, not under
+ * one, so no listing of the layout ever sees it.
+ */
+export const ROOT_LOCK_KEY = 'claimflow.lock';
+
+/** Held for the microseconds it takes to remove a lock whose holder is gone, so two takers never both do. */
+export const ROOT_LOCK_TAKEOVER_KEY = `${ROOT_LOCK_KEY}.takeover`;
+
 /** A prefix as a folder under a local root: without its trailing '/', as `join` is given it. */
 export const folderOf = (prefix: string): string => prefix.slice(0, -1);
 

@@ -297,7 +297,7 @@ export class ClaimGenerator {
         row[this.pick(['claim_id', 'claim_type', 'person_id', 'claim_start_date', 'claim_end_date'] as const)] = '';
         break;
       case 'invalid_date_format':
-        row.claim_line_start_date = this.pick(['2025-13-45', 'N/A', '31/31/2025', '2025/02/30']);
+        row.claim_line_start_date = this.pick(['2025-13-45', '2025-02-30', '31/31/2025', '2025/02/30']);
         break;
       case 'date_out_of_range':
         if (this.random() < 0.5) row.paid_date = '2099-01-15';

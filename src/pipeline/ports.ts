@@ -1,4 +1,5 @@
 import type { FileHead } from '../domain/detect-format.ts';
+import type { RecordCount, RecordSyntax } from '../domain/record-counter.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
 import type { JobWorkspace } from './file-job/job-workspace.ts';
 import type { Topic } from './messages.ts';
@@ -14,6 +15,13 @@ export interface Engine {
 }
 
 /** The local files a job reads by path: its input and the companion files beside it. */
+/** A file's size, modification time and identity (device and inode), compared to tell a change. */
+export interface FileStamp {
+  readonly size: number;
+  readonly modified: string;
+  readonly identity: string;
+}
+
 export interface InputFiles {
   /** The first bytes of a file, decompressed if it is gzip. */
   readHead(path: string): Promise<FileHead>;
@@ -25,6 +33,10 @@ export interface InputFiles {
    */
   countInflatedBytes(path: string, limit: number): Promise<number | null>;
   size(path: string): Promise<number>;
+  /** The file's records counted from its bytes (inflated when gzip), independently of the engine's reader. */
+  countRecords(path: string, gzip: boolean, syntax: RecordSyntax): Promise<RecordCount>;
+  /** What changes when the file is written to or replaced. */
+  stamp(path: string): Promise<FileStamp>;
   /** The names of the files in a folder, [] when it cannot be read. */
   list(folder: string): Promise<string[]>;
 }

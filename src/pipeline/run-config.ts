@@ -42,6 +42,13 @@ const sourceSchema = z
   })
   .strict();
 
+/**
+ * The default of `limits.max_columns`: the widest input measured to run within the default 1.2 GB
+ * at any length (1,024 columns of 60,000 rows: 1.1 GB; 2,048 columns ran out of memory at 20,000
+ * rows), about seven times the canonical model; see docs/BENCHMARKS.md, "Wide files".
+ */
+export const MAX_COLUMNS = 1024;
+
 /** Bounds that keep a hostile or broken file from exhausting the machine (docs/configuration.md). */
 const limitsSchema = z
   .object({
@@ -60,6 +67,8 @@ const limitsSchema = z
       .default(20 * 1024 ** 3),
     /** ... or past this many times its compressed size. */
     max_compression_ratio: z.number().positive().default(200),
+    /** A file with more columns (CSV header fields, JSON keys) is rejected before its rows are read: memory grows with width. */
+    max_columns: z.number().int().positive().default(MAX_COLUMNS),
   })
   .strict();
 

@@ -35,6 +35,7 @@ export interface FileOutcome {
   readonly status: 'SUCCEEDED' | 'FAILED';
   /** 'data' when the file was rejected by a rule; 'system' when the pipeline itself failed. */
   readonly failure: 'data' | 'system' | null;
+  /** Why it failed (`<rule id>: <reason>`, or the system error), without the file's name. */
   readonly message: string | null;
   readonly report: FileJobResult['report'] | null;
 }
@@ -73,11 +74,11 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
         job_id: jobId,
         status: result.status,
         failure: fileError ? 'data' : null,
-        message: fileError ? `${basename(file)}: ${fileError.rule_id}: ${fileError.reason}` : null,
+        message: fileError ? `${fileError.rule_id}: ${fileError.reason}` : null,
         report: result.report,
       });
     } catch (error) {
-      const message = `${basename(file)}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+      const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
       deps.logger.warn('job failed', { job_id: jobId, file: basename(file), error_type: 'system' });
       outcomes.push({ file, job_id: jobId, status: 'FAILED', failure: 'system', message, report: null });
     }

@@ -4,7 +4,8 @@ import { ENRICHMENTS } from '../domain/enrichment.ts';
 import type { RowRule, RuleContext, RuleDimension, RuleThresholds } from '../domain/rule.ts';
 import { CONFLICTING_DUPLICATE_KEY } from '../domain/rule-catalog.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
-import { nullOf, trimmedTextOf, typedValueOf } from './normalize.ts';
+import { type NumberFormat, presentTextOf } from '../domain/value-notation.ts';
+import { nullOf, trimmedTextOf, typedValueFrom, typedValueOf } from './normalize.ts';
 
 /** Columns the pipeline adds to every row besides the canonical ones. */
 export const ROW_NUMBER = 'source_row_number';
@@ -99,17 +100,21 @@ export class StagePlan {
   private readonly present: ReadonlySet<string>;
   /** Filled while compiling the rules: what they read, so each is computed once per row. */
   private readonly claimLevel = new Set<string>();
-  private readonly textsRead = new Set<string>();
   private readonly codeSetLookups = new Map<string, CodeSetLookup>();
   /** The typed NULLs standing in for absent columns: nothing to look up for them. */
   private readonly nullConstants: ReadonlySet<string>;
   private compiled: { errors: CompiledRule[]; warnings: CompiledRule[] } | null = null;
   private readonly dimensionOf: ReadonlyMap<string, RuleDimension>;
 
+  /**
+   * `numberFormats`: how the source writes the decimals of a canonical column, where it is not
+   * the default decimal point (a profile's `number_format`).
+   */
   constructor(
     private readonly sql: SqlDialect,
     private readonly settings: PlanSettings,
     presentColumns: Iterable<string>,
+    private readonly numberFormats: ReadonlyMap<string, NumberFormat> = new Map(),
   ) {
     this.rules = settings.rules;
     this.dimensionOf = new Map(settings.rules.map((r) => [r.id, r.dimension]));
@@ -129,7 +134,7 @@ export class StagePlan {
       const expr = bySource.get(c.name);
       if (c.name === 'data_source') {
         const fallback = lit(input.lineage.dataSource);
-        return `${expr ? `COALESCE(NULLIF(TRIM(${text(expr)}), ''), ${fallback})` : fallback} AS ${q(c.name)}`;
+        return `${expr ? `COALESCE(${presentTextOf(this.sql, text(expr))}, ${fallback})` : fallback} AS ${q(c.name)}`;
       }
       return `${text(expr ?? 'NULL')} AS ${q(c.name)}`;
     });
@@ -182,18 +187,27 @@ HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
     const q = this.sql.quoteIdent;
     const errorBits = this.sql.flagBits(errors.map((r) => r.predicate));
     const warningBits = this.sql.flagBits(warnings.map((r) => r.predicate));
-    // Every present column is parsed once, here; rules and later stages read the typed value.
-    const normalized = [
-      ...this.presentColumns().map((c) => `${typedValueOf(this.sql, c)} AS ${q(`_v_${c.name}`)}`),
-      ...[...this.textsRead].map((c) => `${trimmedTextOf(this.sql, c)} AS ${q(`_t_${c}`)}`),
-    ];
+    // Every present column is trimmed and parsed once, here, in two projections (typing reads
+    // the text several times): its text, NULL when it only looks present, which the text rules
+    // read; then its typed value, which the value rules and later stages read.
+    const columns = this.presentColumns();
+    const texts = columns.map((c) => `${trimmedTextOf(this.sql, c.name)} AS ${q(`_t_${c.name}`)}`);
+    const normalized = columns.map(
+      (c) =>
+        `${typedValueFrom(this.sql, c, q(`_t_${c.name}`), this.numberFormats.get(c.name))} AS ${q(`_v_${c.name}`)}`,
+    );
     // The source text is kept for quarantined rows only: later stages read the typed values.
-    const texts = this.sql.jsonObject(this.presentColumns().map((c) => [c.name, q(c.name)] as const));
+    const sourceText = this.sql.jsonObject(columns.map((c) => [c.name, q(c.name)] as const));
     const inner = [...this.presentColumns().map((c) => c.name), ...this.checkedColumns(), INGEST_ERROR]
       .filter((c) => c !== ERROR_BITS && c !== WARNING_BITS)
       .map((c) => `normalized.${q(c)}`);
-    const outer = [`CASE WHEN ${ERROR_BITS} <> 0 THEN ${texts} END AS ${SOURCE_TEXT}`, ...this.checkedColumns().map(q)];
-    const normalizedRows = `(SELECT *${normalized.map((n) => `, ${n}`).join('')} FROM ${mapped}) AS normalized`;
+    const outer = [
+      `CASE WHEN ${ERROR_BITS} <> 0 THEN ${sourceText} END AS ${SOURCE_TEXT}`,
+      ...this.checkedColumns().map(q),
+    ];
+    const step = (rows: string, exprs: readonly string[], alias: string): string =>
+      `(SELECT *${exprs.map((e) => `, ${e}`).join('')} FROM ${rows}) AS ${alias}`;
+    const normalizedRows = step(step(mapped, texts, 'texts'), normalized, 'normalized');
     if (this.claimLevel.size > 0 && !claimStats) throw new Error('check needs the claim stats relation');
     const statsJoin = claimStats
       ? `\nLEFT JOIN ${claimStats} AS claim_stats ON claim_stats._claim = ${this.sql.hashValues([`normalized.${q('_v_claim_id')}`])}`
@@ -445,11 +459,7 @@ FROM ${duplicates}`;
       runDate: sql.dateLiteral(this.settings.runDate),
       thresholds: this.settings.thresholds,
       malformed: `(${sql.quoteIdent(INGEST_ERROR)} IS NOT NULL)`,
-      text: (column) => {
-        if (!this.present.has(column)) return nullOf(sql, 'text');
-        this.textsRead.add(column);
-        return sql.quoteIdent(`_t_${column}`);
-      },
+      text: (column) => (this.present.has(column) ? sql.quoteIdent(`_t_${column}`) : nullOf(sql, 'text')),
       value: (column) => this.storedValue(column),
       // A join rather than `IN (SELECT ...)`, which Spark allows only in filters; a NULL value
       // stays unknown, as with IN.

@@ -232,6 +232,78 @@ describe('compileLayout', () => {
     assert.equal(compiled.reshapes, false);
   });
 
+  it("reads source columns by position in reshaped rows: a header named like a step's column, or equal but for case, is data", async () => {
+    // A prepared column, the layout's filter and merge, and source headers that share their names.
+    const layout: SourceLayout = {
+      id: 'prepared',
+      role: 'claims',
+      description: '',
+      detect: { headers: ['CLM'] },
+      prepare: {
+        columns: ['_total'],
+        sql: (rows, _dialect, column) =>
+          `(SELECT *, CAST(SUM(CAST(${column('amount')} AS INTEGER)) OVER (PARTITION BY ${column('clm')}) AS VARCHAR) AS _total FROM ${rows})`,
+      },
+      where: { column: 'TYPE', in: ['CHARGE'] },
+      merge: { key: 'CLM', segment: 'SEG' },
+      columns: { claim_id: 'CLM', paid_amount: '_total', payer: 'PAYER' },
+    };
+    const names = ['CLM', 'TYPE', 'AMOUNT', 'SEG', '_total', 'clm', 'Payer', 'PAYER', '_row_number', '_cf_segment'];
+    const rows = [
+      ['A', 'CHARGE', '5', '1', 't1', 'c1', 'p1', 'P1', 'r1', 's1'],
+      ['A', 'PAYMENT', '7', '2', 't2', 'c2', 'p2', 'P2', 'r2', 's2'],
+      ['A', 'CHARGE', '3', '3', 't3', 'c3', 'p3', 'P3', 'r3', 's3'],
+    ];
+    const table = `positional_${++tables}`;
+    const columns = names.map((_, i) => `col_${i + 1} VARCHAR`);
+    await engine.run(
+      `CREATE TABLE ${table} (_row_number BIGINT, _raw_line VARCHAR, _ingest_error VARCHAR, ${columns.join(', ')})`,
+    );
+    for (const [i, row] of rows.entries()) {
+      await engine.run(`INSERT INTO ${table} VALUES (${i + 1}, NULL, NULL, ${row.map(sql.stringLiteral).join(', ')})`);
+    }
+    const byName = new Map(names.map((n, i) => [n, `src.col_${i + 1}`]));
+    const compiled = compileLayout(layout, { names, expr: (n) => byName.get(n) ?? assert.fail(n) }, [], sql);
+    assert.deepEqual(compiled.unknownColumns, [
+      'TYPE',
+      'AMOUNT',
+      'SEG',
+      '_total',
+      'clm',
+      'PAYER',
+      '_row_number',
+      '_cf_segment',
+    ]);
+    const select = [
+      ...compiled.mappings.map((m) => `CAST(${m.sourceExpr} AS VARCHAR) AS ${sql.quoteIdent(m.canonical)}`),
+      `json_object(${compiled.extras.map((e) => `${sql.stringLiteral(e.name)}, ${e.sourceExpr}`).join(', ')}) AS extras`,
+      'src._row_number AS row_number',
+    ];
+    const result = await engine.query(`SELECT ${select.join(', ')} FROM ${compiled.from(`(SELECT * FROM ${table})`)}`);
+    assert.deepEqual(
+      result.map((r) => ({ ...r, extras: JSON.parse(String(r.extras)) })),
+      [
+        {
+          claim_id: 'A',
+          // The prepared sum over the whole claim (before the filter), not the source's `_total`.
+          paid_amount: '15',
+          payer: 'p1',
+          extras: {
+            TYPE: 'CHARGE',
+            AMOUNT: '5',
+            SEG: '1',
+            _total: 't1',
+            clm: 'c1',
+            PAYER: 'P1',
+            _row_number: 'r1',
+            _cf_segment: 's1',
+          },
+          row_number: 1n,
+        },
+      ],
+    );
+  });
+
   it('names the structural columns and required companions a file lacks', () => {
     const layout: SourceLayout = {
       id: 'seg',

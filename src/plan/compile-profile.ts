@@ -6,13 +6,16 @@ import {
   columnOf,
   columnSourcesOf,
   type DateFormat,
+  numberFormatsOf,
   type SourceLayout,
   splitColumnRef,
 } from '../domain/profiles/source-profile.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { BLANK_CHARACTERS, decimalOf, integerOf, type NumberFormat, presentTextOf } from '../domain/value-notation.ts';
 import type { ColumnMapping } from './compile-plan.ts';
 import { mapSourceColumns } from './map-columns.ts';
 import { AMOUNT_TYPE } from './normalize.ts';
+import { positionalColumn, positionalColumnOf, positionalColumns } from './source-columns.ts';
 
 /** Columns every ingested relation carries besides the source's: row number, raw text of a bad record, its error. */
 const ROW_COLUMNS = ['_row_number', '_raw_line', '_ingest_error'] as const;
@@ -28,7 +31,7 @@ export interface SourceColumns {
 /** A companion file loaded for the join: one row per key. */
 export interface LoadedCompanion {
   readonly companion: Companion;
-  /** A relation with `_cf_key` and the companion's columns. */
+  /** A relation with `_cf_key` and the companion's columns, `columns[i]` as `positionalColumn(i)` (`companionTable`). */
   readonly relation: string;
   /** The companion columns it holds (names as in the companion file). */
   readonly columns: readonly string[];
@@ -40,6 +43,8 @@ export interface CompiledLayout {
   /** Source columns with no canonical home, kept in extra_columns. */
   readonly extras: ReadonlyArray<{ readonly name: string; readonly sourceExpr: string }>;
   readonly unknownColumns: readonly string[];
+  /** Canonical columns whose source writes decimals otherwise than with a point, and how. */
+  readonly numberFormats: ReadonlyMap<string, NumberFormat>;
   /** Rows are filtered, merged or unpivoted: the relation is worth computing once. */
   readonly reshapes: boolean;
   /** The FROM clause the map stage reads, given the ingested rows (a parenthesised relation). */
@@ -72,21 +77,33 @@ export function companionColumnsOf(layout: SourceLayout, companion: string): str
   return [...new Set(columns)];
 }
 
-/** One row per key of a companion's rows: the smallest text of each column (eligibility has a row per span). */
+/**
+ * One row per key of a companion's rows: the smallest text of each column (eligibility has a row
+ * per span), `columns[i]` as `positionalColumn(i)`, so no companion header meets `_cf_key` or another.
+ */
 export function companionTable(key: string, columns: readonly string[], rows: string, sql: SqlDialect): string {
   const q = sql.quoteIdent;
-  const keyExpr = `NULLIF(TRIM(${q(key)}), '')`;
-  const values = columns.map((c) => `, MIN(${q(c)}) AS ${q(c)}`).join('');
+  const keyExpr = presentTextOf(sql, q(key));
+  const values = columns.map((c, i) => `, MIN(${q(c)}) AS ${q(positionalColumn(i))}`).join('');
   return `SELECT ${keyExpr} AS _cf_key${values} FROM ${rows} AS companion_rows WHERE ${keyExpr} IS NOT NULL GROUP BY ${keyExpr}`;
 }
 
+/**
+ * Inside the compiler a main column is named by its column in the reshaped rows: a source column
+ * by its position (`positionalColumn`), whatever its header says, and a column a prepare step adds
+ * by its own name. So no header meets a column the steps add (`_cf_slot`, `_row_number`, a prepared
+ * `_copay`), and `payer` beside `Payer` are two columns.
+ */
 class LayoutCompiler {
   private readonly q: (name: string) => string;
+  /** The first source column of each normalised header name. */
   private readonly byNormalized = new Map<string, string>();
+  /** Each source column's name in the file, by its column. */
+  private readonly sourceNames = new Map<string, string>();
   private readonly prepared: ReadonlySet<string>;
   private readonly companionColumns = new Map<string, Map<string, string>>();
   private readonly reshapes: boolean;
-  /** Source columns the mappings read; the others become extras. */
+  /** Main columns the mappings read; the other source columns become extras. */
   private readonly used = new Set<string>();
   private readonly firstLineOnly: boolean;
 
@@ -97,13 +114,17 @@ class LayoutCompiler {
     private readonly sql: SqlDialect,
   ) {
     this.q = sql.quoteIdent;
-    for (const name of source.names) {
+    for (const [name, column] of positionalColumns(source.names)) {
+      this.sourceNames.set(column, name);
       const key = normalizeHeaderName(name);
-      if (!this.byNormalized.has(key)) this.byNormalized.set(key, name);
+      if (!this.byNormalized.has(key)) this.byNormalized.set(key, column);
     }
     this.prepared = new Set(layout.prepare?.columns ?? []);
+    const clash = [...this.prepared].find((c) => this.sourceNames.has(c));
+    if (clash) throw new Error(`layout ${layout.id} prepares a column named like a source column's position: ${clash}`);
     for (const loaded of companions) {
-      this.companionColumns.set(loaded.companion.name, new Map(loaded.columns.map((c) => [normalizeHeaderName(c), c])));
+      const columns = loaded.columns.map((c, i): [string, string] => [normalizeHeaderName(c), positionalColumn(i)]);
+      this.companionColumns.set(loaded.companion.name, new Map(columns));
     }
     this.reshapes = Boolean(layout.prepare || layout.where || layout.merge || layout.unpivot);
     this.firstLineOnly = columnSourcesOf(layout).some(
@@ -122,13 +143,14 @@ class LayoutCompiler {
       });
     // Companion keys read main columns too.
     for (const { companion } of this.companions) this.columnRef(companion.on);
-    const extras = this.source.names
-      .filter((name) => !this.used.has(name))
-      .map((name) => ({ name, sourceExpr: this.mainColumn(name) }));
+    const extras = [...this.sourceNames]
+      .filter(([column]) => !this.used.has(column))
+      .map(([column, name]) => ({ name, sourceExpr: this.mainColumn(column) }));
     return {
       mappings,
       extras: [...slotExtras, ...extras],
       unknownColumns: extras.map((e) => e.name),
+      numberFormats: numberFormatsOf(this.layout),
       reshapes: this.reshapes,
       from: (rows) => `${this.reshaped(rows)} AS src${this.joins()}`,
     };
@@ -151,9 +173,11 @@ class LayoutCompiler {
     /** The source column a by-name mapping reads, until a later mapping replaces it. */
     const byName = new Map<string, string>();
     if (this.layout.match_by_name) {
+      const columns = positionalColumns(this.source.names);
       for (const { canonical, sourceExpr: name } of mapSourceColumns(this.source.names, (n) => n).mappings) {
-        byCanonical.set(canonical, this.mainColumn(name));
-        byName.set(canonical, name);
+        const column = positionalColumnOf(columns, name);
+        byCanonical.set(canonical, this.mainColumn(column));
+        byName.set(canonical, column);
       }
     }
     const set = (canonical: string, expr: string): void => {
@@ -172,7 +196,7 @@ class LayoutCompiler {
       const expr = this.valueOf(columnSource);
       if (expr) set(target, expr);
     }
-    for (const name of byName.values()) this.used.add(name);
+    for (const column of byName.values()) this.used.add(column);
     return [...byCanonical].map(([canonical, sourceExpr]) => ({ canonical, sourceExpr }));
   }
 
@@ -196,21 +220,30 @@ class LayoutCompiler {
   private columnRef(ref: string): string | undefined {
     const { companion, column } = splitColumnRef(ref, this.layout.companions);
     if (!companion) {
-      const name = this.resolveMain(column);
-      if (name) this.used.add(name);
-      return name === undefined ? undefined : this.mainColumn(name);
+      const main = this.resolveMain(column);
+      if (main) this.used.add(main);
+      return main === undefined ? undefined : this.mainColumn(main);
     }
     const name = this.companionColumns.get(companion)?.get(normalizeHeaderName(column));
     return name === undefined ? undefined : `${this.q(`c_${companion}`)}.${this.q(name)}`;
   }
 
+  /** The main column a layout's column name refers to: a prepared one by its name, else a source one as header names match. */
   private resolveMain(column: string): string | undefined {
     return this.prepared.has(column) ? column : this.byNormalized.get(normalizeHeaderName(column));
   }
 
-  /** A main column in the final relation: reshaped rows keep the source names. */
-  private mainColumn(name: string): string {
-    return this.reshapes ? `src.${this.q(name)}` : this.source.expr(name);
+  /** A main column in the final relation. */
+  private mainColumn(column: string): string {
+    if (this.reshapes) return `src.${this.q(column)}`;
+    return this.source.expr(this.sourceNames.get(column) ?? column);
+  }
+
+  /** The source column a prepare step reads by its name in the file (matched as header names are). */
+  private prepareColumn(name: string): string {
+    const column = this.byNormalized.get(normalizeHeaderName(name));
+    if (column === undefined) throw new LayoutColumnsError(this.layout.id, [name]);
+    return this.q(column);
   }
 
   /** The slot's column in each row, or undefined when no slot column exists. */
@@ -219,14 +252,14 @@ class LayoutCompiler {
     return branches.length === 0 ? undefined : `CASE src._cf_slot ${branches.join(' ')} END`;
   }
 
-  /** The existing source column of each slot of a template, marking them used. */
+  /** The existing main column of each slot of a template, marking them used. */
   private slotColumns(template: string): Array<[number, string]> {
     const slots = this.layout.unpivot?.slots ?? 0;
     return Array.from({ length: slots }, (_, i) => i + 1).flatMap((slot): Array<[number, string]> => {
-      const name = this.resolveMain(template.replaceAll('{n}', String(slot)));
-      if (!name) return [];
-      this.used.add(name);
-      return [[slot, name]];
+      const column = this.resolveMain(template.replaceAll('{n}', String(slot)));
+      if (!column) return [];
+      this.used.add(column);
+      return [[slot, column]];
     });
   }
 
@@ -244,11 +277,11 @@ class LayoutCompiler {
     const q = this.q;
     const projected = [
       ...ROW_COLUMNS.map((c) => `src.${c}`),
-      ...this.source.names.map((n) => `${this.source.expr(n)} AS ${q(n)}`),
+      ...[...this.sourceNames].map(([column, name]) => `${this.source.expr(name)} AS ${q(column)}`),
     ];
     let relation = `(SELECT ${projected.join(', ')} FROM ${rows} AS src)`;
     const { prepare, where, merge, unpivot } = this.layout;
-    if (prepare) relation = prepare.sql(relation, this.sql);
+    if (prepare) relation = prepare.sql(relation, this.sql, (column) => this.prepareColumn(column));
     if (where) {
       const column = q(this.resolveMain(where.column) ?? where.column);
       const values = where.in.map((v) => this.sql.stringLiteral(v)).join(', ');
@@ -267,7 +300,7 @@ class LayoutCompiler {
   private claimPartition(): string {
     const key = this.layout.merge && this.resolveMain(this.layout.merge.key);
     if (!key) return '_row_number';
-    const trimmed = `NULLIF(TRIM(${this.q(key)}), '')`;
+    const trimmed = presentTextOf(this.sql, this.q(key));
     return `${trimmed}, CASE WHEN ${trimmed} IS NULL THEN _row_number END`;
   }
 
@@ -277,18 +310,15 @@ class LayoutCompiler {
     if (!merge) return rows;
     const q = this.q;
     const claim = `PARTITION BY ${this.claimPartition()}`;
-    const segment = this.sql.parseInteger(`TRIM(${q(this.resolveMain(merge.segment) ?? merge.segment)})`);
+    const segment = integerOf(this.sql, presentTextOf(this.sql, q(this.resolveMain(merge.segment) ?? merge.segment)));
     const sums = new Set((merge.sum ?? []).map((c) => this.resolveMain(c)).filter((c) => c !== undefined));
     const slotted = new Set(
       Object.values(this.layout.unpivot?.columns ?? {}).flatMap((t) => this.slotColumns(t).map(([, n]) => n)),
     );
     const key = this.resolveMain(merge.key);
-    const columns = [...this.source.names, ...this.prepared].map((name) => {
+    const columns = [...this.sourceNames.keys(), ...this.prepared].map((name) => {
       const column = q(name);
-      if (sums.has(name)) {
-        const amount = this.sql.parseDecimal(`TRIM(${column})`, AMOUNT_TYPE.precision, AMOUNT_TYPE.scale);
-        return `CAST(SUM(${amount}) OVER (${claim}) AS ${this.sql.textType}) AS ${column}`;
-      }
+      if (sums.has(name)) return `${this.summed(column, claim)} AS ${column}`;
       if (name === key || slotted.has(name) || !this.used.has(name)) return column;
       return `FIRST_VALUE(${column}) OVER (${claim} ORDER BY ${segment} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS ${column}`;
     });
@@ -300,11 +330,23 @@ class LayoutCompiler {
 FROM ${rows} AS segments)`;
   }
 
+  /**
+   * The text of an amount summed over a claim's segments. A segment whose text is not an amount
+   * leaves its own text in place of the sum, so `invalid_amount` reports the claim instead of a
+   * total that silently lacks it.
+   */
+  private summed(column: string, claim: string): string {
+    const text = presentTextOf(this.sql, column);
+    const amount = decimalOf(this.sql, text, { ...AMOUNT_TYPE, currency: true });
+    const unreadable = `CASE WHEN ${text} IS NOT NULL AND ${amount} IS NULL THEN ${column} END`;
+    return `COALESCE(MIN(${unreadable}) OVER (${claim}), CAST(SUM(${amount}) OVER (${claim}) AS ${this.sql.textType}))`;
+  }
+
   /** TRUE when any slot of the row is filled. */
   private anyFilled(): string {
     const unpivot = this.layout.unpivot;
     const template = unpivot?.columns[unpivot.filled];
-    const names = template ? this.slotColumns(template).map(([, n]) => `NULLIF(TRIM(${this.q(n)}), '')`) : [];
+    const names = template ? this.slotColumns(template).map(([, n]) => presentTextOf(this.sql, this.q(n))) : [];
     return names.length === 0 ? 'FALSE' : `COALESCE(${names.join(', ')}) IS NOT NULL`;
   }
 
@@ -316,7 +358,9 @@ FROM ${rows} AS segments)`;
     const template = unpivot.columns[unpivot.filled] ?? '';
     const branches = this.slotColumns(template).map(([slot, name]) => `WHEN ${slot} THEN ${this.q(name)}`);
     const filled =
-      branches.length === 0 ? 'FALSE' : `NULLIF(TRIM(CASE _cf_slot ${branches.join(' ')} END), '') IS NOT NULL`;
+      branches.length === 0
+        ? 'FALSE'
+        : `${presentTextOf(this.sql, `CASE _cf_slot ${branches.join(' ')} END`)} IS NOT NULL`;
     const merged = Boolean(this.layout.merge);
     const claimFilled = merged ? '_cf_claim_filled = 1' : this.anyFilled();
     const firstSegment = merged ? ' AND _cf_first_segment' : '';
@@ -329,25 +373,32 @@ FROM ${rows} AS segments)`;
     return this.companions
       .map(({ companion, relation }) => {
         const on = this.columnRef(companion.on) ?? 'NULL';
-        return `\nLEFT JOIN ${relation} AS ${this.q(`c_${companion.name}`)} ON ${this.q(`c_${companion.name}`)}._cf_key = NULLIF(TRIM(${on}), '')`;
+        return `\nLEFT JOIN ${relation} AS ${this.q(`c_${companion.name}`)} ON ${this.q(`c_${companion.name}`)}._cf_key = ${presentTextOf(this.sql, on)}`;
       })
       .join('');
   }
 }
 
-/** Rewrites a date layout the normalise stage does not read into YYYY-MM-DD; other text is left for the rules. */
+/**
+ * Rewrites a date layout the normalise stage does not read into YYYY-MM-DD; other text is left
+ * for the rules. Day and month may have one or two digits where the layout has separators, so
+ * a day-first `3/10/2025` is 3 October, never left for the normalise stage to read month first.
+ */
 function reformatDate(sql: SqlDialect, text: string, format: DateFormat): string {
-  const trimmed = `TRIM(${text})`;
+  const trimmed = sql.trimChars(text, BLANK_CHARACTERS);
   const part = (start: number, length: number): string => `SUBSTRING(${trimmed}, ${start}, ${length})`;
+  const field = (separator: string, n: number): string =>
+    `split_part(${trimmed}, ${sql.stringLiteral(separator)}, ${n})`;
+  const padded = (separator: string, n: number): string => `lpad(${field(separator, n)}, 2, '0')`;
   const iso = (year: string, month: string, day: string): string => `${year} || '-' || ${month} || '-' || ${day}`;
   const [pattern, rewritten] = ((): [string, string] => {
     switch (format) {
       case 'DD/MM/YYYY':
-        return ['[0-9]{2}/[0-9]{2}/[0-9]{4}', iso(part(7, 4), part(4, 2), part(1, 2))];
+        return ['[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}', iso(field('/', 3), padded('/', 2), padded('/', 1))];
       case 'DD.MM.YYYY':
-        return ['[0-9]{2}\\.[0-9]{2}\\.[0-9]{4}', iso(part(7, 4), part(4, 2), part(1, 2))];
+        return ['[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{4}', iso(field('.', 3), padded('.', 2), padded('.', 1))];
       case 'YYYY/MM/DD':
-        return ['[0-9]{4}/[0-9]{2}/[0-9]{2}', iso(part(1, 4), part(6, 2), part(9, 2))];
+        return ['[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}', iso(field('/', 1), padded('/', 2), padded('/', 3))];
       case 'MMDDYYYY':
         return ['[0-9]{8}', iso(part(5, 4), part(1, 2), part(3, 2))];
       case 'DDMMYYYY':

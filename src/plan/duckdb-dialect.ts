@@ -1,4 +1,5 @@
 import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { ISO_DATE_PATTERN, OTHER_DATE_PATTERN } from '../domain/value-notation.ts';
 import { sumOfFlagBits } from './dialect.ts';
 
 /** Feed date formats: ISO, compact, US, and day-month-name-year. */
@@ -17,6 +18,7 @@ const formatList = (formats: readonly string[]): string => `[${formats.map(quote
 const textList = (values: readonly string[]): string =>
   values.length === 0 ? 'CAST([] AS VARCHAR[])' : `[${values.join(', ')}]`;
 const trimLeading = (text: string, chars: string): string => `ltrim(${text}, ${quoteString(chars)})`;
+const fullMatch = (text: string, pattern: string): string => `regexp_full_match(${text}, ${quoteString(pattern)})`;
 
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
@@ -27,15 +29,16 @@ export const duckdbDialect: SqlDialect = {
   stringLiteral: quoteString,
   dateLiteral: (isoDate) => `DATE ${quoteString(isoDate)}`,
   // ISO dates, by far the most common, take DuckDB's fast cast once their shape is right (the
-  // cast alone forgives trailing text); only other shapes pay for strptime.
+  // cast alone forgives trailing text and reads a sign); only other shapes pay for strptime, each
+  // format tried on the shape it reads whole (alone, it reads 2024115 as 2024-11-05).
   parseDate: (text) =>
-    `CASE WHEN length(${text}) = 10 AND substr(${text}, 5, 1) = '-' AND substr(${text}, 8, 1) = '-' AND substr(${text}, 10, 1) BETWEEN '0' AND '9'
-      THEN TRY_CAST(${text} AS DATE) ELSE CAST(try_strptime(${text}, ${formatList(DATE_FORMATS.slice(1))}) AS DATE) END`,
+    `CASE WHEN ${fullMatch(text, ISO_DATE_PATTERN)} THEN TRY_CAST(${text} AS DATE)
+      WHEN ${fullMatch(text, OTHER_DATE_PATTERN)} THEN CAST(try_strptime(${text}, ${formatList(DATE_FORMATS.slice(1))}) AS DATE) END`,
   parseTimestamp: (text) => `try_strptime(${text}, ${formatList(TIMESTAMP_FORMATS)})`,
-  parseDecimal: (text, precision, scale) =>
-    `TRY_CAST(replace(${trimLeading(text, '$')}, ',', '') AS DECIMAL(${precision},${scale}))`,
-  parseInteger: (text) => `TRY_CAST(${text} AS INTEGER)`,
-  fullMatch: (text, pattern) => `regexp_full_match(${text}, ${quoteString(pattern)})`,
+  castDecimal: (text, precision, scale) => `TRY_CAST(${text} AS DECIMAL(${precision},${scale}))`,
+  castInteger: (text) => `TRY_CAST(${text} AS INTEGER)`,
+  trimChars: (text, chars) => `trim(${text}, ${quoteString(chars)})`,
+  fullMatch,
   removeChars: (text, chars) => `translate(${text}, ${quoteString(chars)}, '')`,
   trimLeading,
   yearsBetween: (from, to) => `date_sub('year', ${from}, ${to})`,

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DuckDbEngine } from '../adapters/duckdb/duckdb-engine.ts';
-import { csvRelation, literalPath, ndjsonLineRelation, UnreadablePathError } from './duckdb-ingest.ts';
+import { duckdbDialect } from './duckdb-dialect.ts';
+import {
+  csvRelation,
+  jsonField,
+  jsonFields,
+  literalPath,
+  ndjsonLineRelation,
+  UnreadablePathError,
+} from './duckdb-ingest.ts';
 
 describe('the DuckDB ingest relations', () => {
   let dir: string;
@@ -74,5 +82,23 @@ describe('literalPath', () => {
 
   it('refuses a path with both a backslash and glob characters, which the engine cannot read as itself', () => {
     assert.throws(() => literalPath('/data/e\\[1].csv'), UnreadablePathError);
+  });
+});
+
+describe('jsonFields', () => {
+  it('reads any key a JSON record can hold, whatever a JSON path would make of it', async () => {
+    const engine = await DuckDbEngine.open({ path: ':memory:' });
+    try {
+      const keys = ['a\\', 'a"', '', 'a/b', '~1', '$.a', '0', "it's", ' ', '[*]', 'a.b', 'Ä'];
+      const record = JSON.stringify({ ...Object.fromEntries(keys.map((k, i) => [k, `v${i}`])), a: 'plain' });
+      const field = jsonField(keys);
+      const fields = keys.map((k, i) => `${field(k)} AS v${i}`).join(', ');
+      const [row] = await engine.query(
+        `SELECT ${fields} FROM ${jsonFields(`(SELECT ${duckdbDialect.stringLiteral(record)} AS _record)`, keys)}`,
+      );
+      assert.deepEqual(row, Object.fromEntries(keys.map((_, i) => [`v${i}`, `v${i}`])));
+    } finally {
+      engine.close();
+    }
   });
 });

@@ -42,6 +42,7 @@ describe('buildEnginePlan', () => {
         ...['claim_end_date', 'claim_id', 'claim_line_number', 'claim_start_date', 'claim_type', 'person_id'],
         'plan',
       ],
+      view_columns: ['col_1', 'col_2', 'col_3', 'col_4', 'col_5', 'col_6', 'col_7'],
     });
     assert.deepEqual(plan.code_sets, {});
     assert.equal(

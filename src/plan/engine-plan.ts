@@ -15,9 +15,11 @@ import { codeSetRelation, compileCodeSet } from './compile-code-set.ts';
 import { type MapInput, type PlanSettings, SAMPLES_PER_RULE, StagePlan } from './compile-plan.ts';
 import { type CompiledLayout, companionTable, compileLayout, type LoadedCompanion } from './compile-profile.ts';
 import { mapSourceColumns } from './map-columns.ts';
+import { positionalColumn, positionalColumnOf, positionalColumns } from './source-columns.ts';
 
-export const ENGINE_PLAN_VERSION = 1;
-/** The name the input rows are registered under: text columns plus `_row_number`, `_raw_line`, `_ingest_error`. */
+/** 2: the input's columns are registered under `input.view_columns` (by position), not their names in the file. */
+export const ENGINE_PLAN_VERSION = 2;
+/** The name the input rows are registered under: text columns (`input.view_columns`) plus `_row_number`, `_raw_line`, `_ingest_error`. */
 export const INPUT_VIEW = 'source_rows';
 
 export interface EngineOutput {
@@ -52,6 +54,11 @@ export interface EnginePlan {
     readonly delimiter: string | null;
     /** Source columns to read, all as text, in this order (CSV: the header; JSON: the keys its head shows). */
     readonly columns: readonly string[];
+    /**
+     * The name each of `columns` has in the view, by position (`col_1`, `col_2`, ...): the plan's
+     * SQL never names a column as the file does, so no header or key meets another or an internal column.
+     */
+    readonly view_columns: readonly string[];
   };
   /** Reference-list files to register as views (CSV with a header, read as text): view name -> path. */
   readonly code_sets: Readonly<Record<string, string>>;
@@ -59,7 +66,7 @@ export interface EnginePlan {
   readonly settings: Readonly<Record<string, string>>;
   /**
    * Companion files of the source profile (SynPUF beneficiaries, Tuva eligibility) to register as
-   * views: CSV with a header, read as text with these column names by position.
+   * views: CSV with a header, read as text, its columns named by position (`col_1`, ...).
    */
   readonly companion_files: Readonly<Record<string, EngineCsvFile>>;
   readonly statements: readonly EngineStatement[];
@@ -79,16 +86,18 @@ export interface EngineCsvFile {
 export interface EnginePlanLayout {
   readonly profileName: string;
   readonly layout: SourceLayout;
-  /** Companion files found beside the input, with the key and columns the layout reads, as spelled there. */
+  /** Companion files found beside the input, with the companion columns the layout reads. */
   readonly companions: ReadonlyArray<{
     readonly companion: Companion;
-    readonly key: string;
+    /** The companion columns the layout reads (names as in the files). */
     readonly columns: readonly string[];
+    /** Each file, with the position in its header of the key and of each of `columns`, or null where it lacks one. */
     readonly files: ReadonlyArray<{
       readonly path: string;
       readonly gzip: boolean;
       readonly delimiter: string;
       readonly columns: readonly string[];
+      readonly select: ReadonlyArray<number | null>;
     }>;
   }>;
 }
@@ -155,11 +164,12 @@ export function compileEnginePlan(request: EnginePlanRequest): CompiledEnginePla
   const columns = headColumns(format, head.bytes);
   const companionFiles: Record<string, EngineCsvFile> = {};
   const companionStatements: EngineStatement[] = [];
-  const { mappings, extras, present, from, reshapes, unknownColumns } = request.layout
-    ? mapLayout(request, request.layout, columns, companionFiles, companionStatements)
-    : mapByName(fileName, columns, sql);
+  const viewColumns = positionalColumns(columns);
+  const { mappings, extras, present, from, reshapes, unknownColumns, numberFormats } = request.layout
+    ? mapLayout(request, request.layout, columns, viewColumns, companionFiles, companionStatements)
+    : mapByName(fileName, columns, viewColumns, sql);
   const planSettings = { ...request.settings.plan, codeSetRelation };
-  const plan = new StagePlan(sql, planSettings, present);
+  const plan = new StagePlan(sql, planSettings, present, numberFormats);
   const output = (name: string, format: EngineOutput['format'], partitionBy?: readonly string[]): EngineOutput => ({
     path: request.locate(tempKey(jobId, name)),
     format,
@@ -244,6 +254,7 @@ export function compileEnginePlan(request: EnginePlanRequest): CompiledEnginePla
       compression: head.gzip ? 'gzip' : 'none',
       delimiter: format.kind === 'csv' ? format.delimiter : null,
       columns,
+      view_columns: [...viewColumns.values()],
     },
     code_sets: codeSets,
     companion_files: companionFiles,
@@ -256,6 +267,7 @@ export function compileEnginePlan(request: EnginePlanRequest): CompiledEnginePla
 
 interface PlanMapping extends Pick<MapInput, 'mappings' | 'extras'> {
   readonly present: ReadonlySet<string>;
+  readonly numberFormats: CompiledLayout['numberFormats'];
   /** The FROM clause of the map statement. */
   readonly from: string;
   readonly reshapes: boolean;
@@ -263,13 +275,21 @@ interface PlanMapping extends Pick<MapInput, 'mappings' | 'extras'> {
 }
 
 /** The file's columns onto the canonical model by name; a claim file lacking a required one is rejected. */
-function mapByName(fileName: string, columns: readonly string[], sql: SqlDialect): PlanMapping {
+function mapByName(
+  fileName: string,
+  columns: readonly string[],
+  viewColumns: ReadonlyMap<string, string>,
+  sql: SqlDialect,
+): PlanMapping {
   const missing = missingRequiredColumns(columns);
   if (missing.length > 0) {
     throw new ClaimFileError(fileName, 'missing_required_column', `the header lacks ${missing.join(', ')}`);
   }
-  const { mappings, extras, present } = mapSourceColumns(columns, sql.quoteIdent);
-  return { mappings, extras, present, from: INPUT_VIEW, reshapes: false, unknownColumns: extras.map((e) => e.name) };
+  const { mappings, extras, present } = mapSourceColumns(columns, (name) =>
+    sql.quoteIdent(positionalColumnOf(viewColumns, name)),
+  );
+  const unknownColumns = extras.map((e) => e.name);
+  return { mappings, extras, present, from: INPUT_VIEW, reshapes: false, unknownColumns, numberFormats: new Map() };
 }
 
 /**
@@ -281,31 +301,38 @@ function mapLayout(
   request: EnginePlanRequest,
   { profileName, layout, companions }: EnginePlanLayout,
   columns: readonly string[],
+  viewColumns: ReadonlyMap<string, string>,
   companionFiles: Record<string, EngineCsvFile>,
   statements: EngineStatement[],
 ): PlanMapping {
   const { dialect: sql, fileName } = request;
   const q = sql.quoteIdent;
-  const loaded: LoadedCompanion[] = companions.map(({ companion, key, columns: wanted, files }) => {
+  const loaded: LoadedCompanion[] = companions.map(({ companion, columns: wanted, files }) => {
+    // Each file's columns by position; the key, then each wanted column, picked by its position.
     const views = files.map((file, i) => {
       const view = `companion_${companion.name}_file_${i}`;
       companionFiles[view] = {
         path: file.path,
         compression: file.gzip ? 'gzip' : 'none',
         delimiter: file.delimiter,
-        columns: file.columns,
+        columns: file.columns.map((_, c) => positionalColumn(c)),
       };
-      const text = (c: string): string =>
-        file.columns.includes(c) ? q(c) : `CAST(NULL AS ${sql.textType}) AS ${q(c)}`;
-      return `SELECT ${[key, ...wanted].map(text).join(', ')} FROM ${q(view)}`;
+      const picked = file.select.map((at, c) =>
+        at === null
+          ? `CAST(NULL AS ${sql.textType}) AS ${q(positionalColumn(c))}`
+          : `${q(positionalColumn(at))} AS ${q(positionalColumn(c))}`,
+      );
+      return `SELECT ${picked.join(', ')} FROM ${q(view)}`;
     });
+    const [key = '', ...values] = [companion.key, ...wanted].map((_, c) => positionalColumn(c));
     const name = `companion_${companion.name}`;
-    statements.push({ name, sql: companionTable(key, wanted, `(${views.join(' UNION ALL ')})`, sql), persist: true });
+    statements.push({ name, sql: companionTable(key, values, `(${views.join(' UNION ALL ')})`, sql), persist: true });
     return { companion, relation: q(name), columns: wanted };
   });
   let compiled: CompiledLayout;
   try {
-    compiled = compileLayout(layout, { names: columns, expr: (name) => `src.${q(name)}` }, loaded, sql);
+    const source = { names: columns, expr: (name: string) => `src.${q(positionalColumnOf(viewColumns, name))}` };
+    compiled = compileLayout(layout, source, loaded, sql);
   } catch (error) {
     if (!(error instanceof LayoutColumnsError)) throw error;
     throw new ClaimFileError(
@@ -326,5 +353,6 @@ function mapLayout(
     from: compiled.from(INPUT_VIEW),
     reshapes: compiled.reshapes,
     unknownColumns: compiled.unknownColumns,
+    numberFormats: compiled.numberFormats,
   };
 }

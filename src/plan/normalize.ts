@@ -1,20 +1,33 @@
 import type { CanonicalColumn, ColumnKind } from '../domain/canonical-model.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { decimalOf, integerOf, type NumberFormat, presentTextOf } from '../domain/value-notation.ts';
 
 export const AMOUNT_TYPE = { precision: 12, scale: 2 } as const;
 export const QUANTITY_TYPE = { precision: 12, scale: 3 } as const;
 
-/** Trimmed source text with blanks as NULL: what rules call "text". */
+/**
+ * Source text trimmed of blank characters, NULL when it only looks present (blank, zero-width,
+ * a null spelling): what rules call "text" (value-notation.ts).
+ */
 export function trimmedTextOf(sql: SqlDialect, column: string): string {
-  return `NULLIF(TRIM(${sql.quoteIdent(column)}), '')`;
+  return presentTextOf(sql, sql.quoteIdent(column));
 }
 
 /** The typed, normalised value of a column, computed from its text. */
 export function typedValueOf(sql: SqlDialect, column: CanonicalColumn): string {
-  return normalizeText(sql, column, trimmedTextOf(sql, column.name));
+  return typedValueFrom(sql, column, trimmedTextOf(sql, column.name));
 }
 
-function normalizeText(sql: SqlDialect, { kind, width }: CanonicalColumn, text: string): string {
+/**
+ * The typed, normalised value of a column from `text`, its `trimmedTextOf` (computed once, as the
+ * check stage does, since every kind reads it several times); `format` is how the source writes decimals.
+ */
+export function typedValueFrom(
+  sql: SqlDialect,
+  { kind, width }: CanonicalColumn,
+  text: string,
+  format: NumberFormat = 'decimal_point',
+): string {
   switch (kind) {
     case 'id':
     case 'text':
@@ -30,11 +43,11 @@ function normalizeText(sql: SqlDialect, { kind, width }: CanonicalColumn, text: 
     case 'timestamp':
       return sql.parseTimestamp(text);
     case 'amount':
-      return sql.parseDecimal(text, AMOUNT_TYPE.precision, AMOUNT_TYPE.scale);
+      return decimalOf(sql, text, { ...AMOUNT_TYPE, currency: true, format });
     case 'quantity':
-      return sql.parseDecimal(text, QUANTITY_TYPE.precision, QUANTITY_TYPE.scale);
+      return decimalOf(sql, text, { ...QUANTITY_TYPE, format });
     case 'integer':
-      return sql.parseInteger(text);
+      return integerOf(sql, text);
   }
 }
 

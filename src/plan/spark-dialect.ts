@@ -1,4 +1,5 @@
 import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { ISO_DATE_PATTERN, OTHER_DATE_PATTERN } from '../domain/value-notation.ts';
 import { sumOfFlagBits } from './dialect.ts';
 
 /**
@@ -45,6 +46,8 @@ const quoteString = (value: string): string => `'${value.replaceAll('\\', '\\\\'
 const textList = (values: readonly string[]): string =>
   values.length === 0 ? 'CAST(array() AS ARRAY<STRING>)' : `array(${values.join(', ')})`;
 const trimLeading = (text: string, chars: string): string => `TRIM(LEADING ${quoteString(chars)} FROM ${text})`;
+/** RLIKE finds; anchoring with \z (not $, which also matches before a final newline) makes it whole. */
+const fullMatch = (text: string, pattern: string): string => `(${text} RLIKE ${quoteString(`^(?:${pattern})\\z`)})`;
 
 /** Spark SQL 3.3+ (Glue 4 and 5), run with its `sessionSettings`. */
 export const sparkDialect: SqlDialect = {
@@ -56,22 +59,22 @@ export const sparkDialect: SqlDialect = {
   quoteIdent: (name) => `\`${name.replaceAll('`', '``')}\``,
   stringLiteral: quoteString,
   dateLiteral: (isoDate) => `DATE ${quoteString(isoDate)}`,
-  // The same ISO shape test as DuckDB's: Spark's cast also forgives text after the date.
+  // The same shapes as DuckDB's: Spark's cast also forgives text after the date, and each format
+  // is tried only on text of a shape it reads whole.
   parseDate: (text) =>
-    `CASE WHEN length(${text}) = 10 AND substr(${text}, 5, 1) = '-' AND substr(${text}, 8, 1) = '-' AND substr(${text}, 10, 1) BETWEEN '0' AND '9'
-      THEN CAST(${text} AS DATE) ELSE coalesce(${DATE_FORMATS.map((f) => `to_date(${text}, ${quoteString(f)})`).join(', ')}) END`,
+    `CASE WHEN ${fullMatch(text, ISO_DATE_PATTERN)} THEN CAST(${text} AS DATE)
+      WHEN ${fullMatch(text, OTHER_DATE_PATTERN)} THEN coalesce(${DATE_FORMATS.map((f) => `to_date(${text}, ${quoteString(f)})`).join(', ')}) END`,
   parseTimestamp: (text) =>
     `coalesce(${TIMESTAMP_FORMATS.map((f) => `to_timestamp(${text}, ${quoteString(f)})`).join(', ')})`,
-  parseDecimal: (text, precision, scale) =>
-    `CAST(replace(${trimLeading(text, '$')}, ',', '') AS DECIMAL(${precision},${scale}))`,
-  // DuckDB rounds '2.5' to 3 where Spark's integer cast truncates, and Spark wraps where DuckDB
-  // gives NULL: round through a decimal and keep the INT range.
-  parseInteger: (text) => {
-    const rounded = `ROUND(CAST(${text} AS DECIMAL(38,9)), 0)`;
-    return `CAST(CASE WHEN ABS(${rounded}) <= ${INT_MAX} THEN ${rounded} END AS INT)`;
+  // Without ANSI mode (sessionSettings) a decimal that does not fit is NULL.
+  castDecimal: (text, precision, scale) => `CAST(${text} AS DECIMAL(${precision},${scale}))`,
+  // Through an exact decimal, its range tested, so no digit string can wrap into the INT range.
+  castInteger: (text) => {
+    const exact = `CAST(${text} AS DECIMAL(38,0))`;
+    return `CAST(CASE WHEN ABS(${exact}) <= ${INT_MAX} THEN ${exact} END AS INT)`;
   },
-  // RLIKE finds; anchoring with \z (not $, which also matches before a final newline) makes it whole.
-  fullMatch: (text, pattern) => `(${text} RLIKE ${quoteString(`^(?:${pattern})\\z`)})`,
+  trimChars: (text, chars) => `TRIM(BOTH ${quoteString(chars)} FROM ${text})`,
+  fullMatch,
   removeChars: (text, chars) => `translate(${text}, ${quoteString(chars)}, '')`,
   trimLeading,
   // months_between counts a month from the 29th of February to the 28th as whole, as DuckDB does.

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { claimflow, lit, type RunJson, sql, tempDir, warehouseLineCount } from '../support/cli.ts';
+import { claimflow, linesByFile, lit, type RunJson, sql, tempDir, warehouseLineCount } from '../support/cli.ts';
 
 const HEADER = 'claim_id,claim_line_number,claim_type,person_id,claim_start_date,claim_end_date,paid_amount';
 
@@ -128,20 +128,20 @@ describe('bad input', () => {
         ['feed*.csv', 200],
       ],
     );
-    const query = await claimflow(
-      'query',
-      'SELECT file_name, COUNT(*) + SUM(0) AS n FROM medical_claim GROUP BY ALL ORDER BY 1',
-      '--root',
-      root,
-      '--format',
-      'json',
-    );
-    assert.equal(query.code, 0, query.stderr);
-    const counted = JSON.parse(query.stdout) as Array<{ file_name: string; n: number }>;
     assert.deepEqual(
-      counted.map((r) => r.file_name),
+      (await linesByFile(root)).map((r) => r.file_name),
       ['claims[1].csv', 'feed*.csv'],
     );
+  });
+
+  it('names a rejected file as it is, brackets and quotes included (file names are not PHI)', async () => {
+    const name = 'claims [2025-10] "final" (a-z).csv';
+    await writeFile(join(dir, name), `${HEADER}\n`);
+    const result = await claimflow('run', join(dir, name), '--root', join(dir, 'named-root'), '--json');
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^claimflow: claims \[2025-10\] "final" \(a-z\)\.csv: empty_file: /m);
+    const run = JSON.parse(result.stdout) as RunJson;
+    assert.match(String(run.files[0]?.error), /^claims \[2025-10\] "final" \(a-z\)\.csv: empty_file: /);
   });
 
   it('rejects a file whose quarantined share is over the threshold', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DuckDbEngine } from '../../src/adapters/duckdb/duckdb-engine.ts';
@@ -116,6 +116,107 @@ describe('the engine plan, run statement by statement on DuckDB', () => {
     for (const name of ['monthly_by_payer_claim_type', 'monthly_by_rendering_provider']) {
       const published = `read_parquet(${lit(join(root, 'processed/aggregations', name, '*.parquet'))})`;
       assert.deepEqual(await fingerprint(`aggregation_${name}`), await fingerprint(published), name);
+    }
+  });
+});
+
+describe('the engine plan of a file whose header repeats names or uses internal ones', () => {
+  it('reads them as data and publishes and quarantines what `claimflow run` does', async () => {
+    const dir = await tempDir('engine-plan-names');
+    const input = join(dir, 'named.csv');
+    const header = 'claim_id,claim_line_number,claim_type,person_id,claim_start_date,claim_end_date,paid_amount';
+    const extra = 'payer,Payer,_row_number,_raw_line,_ingest_error,file_row_number,source_rows';
+    const lines = [
+      `${header},${extra}`,
+      'C1,1,professional,P1,2025-10-02,2025-10-02,10.00,Acme,Other,r1,l1,e1,f1,s1',
+      // The CSV reader of runEnginePlan keeps no malformed records (Spark's does): every row splits.
+      'C2,1,professional,P2,2025-10-03,2025-10-03,oops,Gamma,,r2,l2,e2,f2,s2',
+      'C3,1,professional,P3,2025-10-03,2025-10-03,3.00,Beta,More,r3,l3,e3,f3,s3',
+    ];
+    await writeFile(input, `${lines.join('\n')}\n`);
+    const root = join(dir, 'root');
+    const flags = ['--run-date', '2026-01-31', '--error-threshold', '1'];
+    const run = await claimflow('run', input, '--root', root, ...flags);
+    assert.equal(run.code, 0, run.stderr);
+    let printed = '';
+    const planFlags = planFlagsSchema.parse({ dialect: 'duckdb', runDate: '2026-01-31' });
+    assert.equal(await planCommand(input, planFlags, (text) => (printed += text)), 0);
+    const plan = JSON.parse(printed) as EnginePlan;
+    const engine = await DuckDbEngine.open({ path: ':memory:' });
+    try {
+      await runEnginePlan(engine, plan, dir);
+      const claims = await engine.query(
+        'SELECT claim_id, source_row_number, payer, extra_columns FROM claims ORDER BY source_row_number',
+      );
+      assert.deepEqual(
+        claims.map((r) => [r.claim_id, Number(r.source_row_number), r.payer, JSON.parse(String(r.extra_columns))]),
+        [
+          [
+            'C1',
+            1,
+            'Acme',
+            {
+              Payer: 'Other',
+              _row_number: 'r1',
+              _raw_line: 'l1',
+              _ingest_error: 'e1',
+              file_row_number: 'f1',
+              source_rows: 's1',
+            },
+          ],
+          [
+            'C3',
+            3,
+            'Beta',
+            {
+              Payer: 'More',
+              _row_number: 'r3',
+              _raw_line: 'l3',
+              _ingest_error: 'e3',
+              file_row_number: 'f3',
+              source_rows: 's3',
+            },
+          ],
+        ],
+      );
+      const perJob = 'job_id, ingest_datetime';
+      const same = async (relation: string, published: string) => {
+        const query = (from: string) => `SELECT * EXCLUDE (${perJob}) FROM ${from} ORDER BY source_row_number`;
+        assert.deepEqual(await engine.query(query(relation)), await engine.query(query(published)), relation);
+      };
+      await same('quarantine', `read_parquet(${lit(join(root, 'quarantine/rows/*.parquet'))})`);
+      await same(
+        '(SELECT * EXCLUDE (year, month) FROM claims)',
+        `read_parquet(${lit(join(root, 'processed/claims/*/*/*.parquet'))}, hive_partitioning = false)`,
+      );
+      const quarantined = await engine.query(
+        'SELECT source_row_number, dq_errors, payer, extra_columns FROM quarantine',
+      );
+      assert.deepEqual(
+        quarantined.map((r) => [
+          Number(r.source_row_number),
+          r.dq_errors,
+          r.payer,
+          JSON.parse(String(r.extra_columns)),
+        ]),
+        [
+          [
+            2,
+            ['invalid_amount'],
+            'Gamma',
+            {
+              Payer: null,
+              _row_number: 'r2',
+              _raw_line: 'l2',
+              _ingest_error: 'e2',
+              file_row_number: 'f2',
+              source_rows: 's2',
+            },
+          ],
+        ],
+      );
+    } finally {
+      engine.close();
     }
   });
 });

@@ -9,30 +9,12 @@ import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
 import { UnsafeObjectKeyError } from '../../src/domain/object-key.ts';
 import type { HandlerDeps } from '../../src/pipeline/handlers/handler-deps.ts';
 import { handleS3EventTrigger } from '../../src/pipeline/handlers/s3-event-trigger.ts';
-import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
-import { claimflow, lit, type RunJson, sql, startClaimflow, tempDir } from '../support/cli.ts';
+import { claimflow, lit, type RunJson, runWithReports, sql, startClaimflow, tempDir } from '../support/cli.ts';
 
 const RUN_DATE = ['--run-date', '2026-01-31'];
 
-interface Run {
-  readonly code: number;
-  readonly stderr: string;
-  /** The report of each input, by base name. */
-  readonly reports: Record<string, ValidationReport>;
-}
-
-/** `claimflow run --json` over the inputs, with each file's report read back. */
-async function run(root: string, inputs: string[], ...flags: string[]): Promise<Run> {
-  const result = await claimflow('run', ...inputs, '--root', root, '--json', ...RUN_DATE, ...flags);
-  assert.ok(result.code === 0 || result.code === 2, `exit ${result.code}: ${result.stderr}`);
-  const summary = JSON.parse(result.stdout) as RunJson;
-  const reports: Record<string, ValidationReport> = {};
-  for (const f of summary.files) {
-    const location = f.validation?.report_location ?? assert.fail(`${f.file}: no report`);
-    reports[f.file.split('/').pop() ?? ''] = JSON.parse(await readFile(location, 'utf8'));
-  }
-  return { code: result.code, stderr: result.stderr, reports };
-}
+/** `claimflow run --json` over the inputs at the run date, with each file's report read back. */
+const run = (root: string, inputs: string[], ...flags: string[]) => runWithReports(root, inputs, ...RUN_DATE, ...flags);
 
 /** Quarantined rows of a root: row number, rule ids and the kept source line. */
 async function quarantined(root: string): Promise<Array<{ row: number; errors: string[]; line: string | null }>> {
@@ -290,6 +272,130 @@ describe('hostile input', () => {
       await assert.rejects(async () => store.readText(key), UnsafeObjectKeyError, key);
     }
     await assert.rejects(async () => store.writeText('archive/../../escaped.txt', 'x'), UnsafeObjectKeyError);
+  });
+
+  /** The rows of one input file in a root's quarantine or published claims, read back with DuckDB. */
+  const rowsOf = async (root: string, where: 'quarantine' | 'processed', file: string) => {
+    const files = where === 'quarantine' ? 'quarantine/rows/*.parquet' : 'processed/claims/*/*/*.parquet';
+    const rows = await sql(
+      `SELECT claim_id, source_row_number, ${where === 'quarantine' ? 'dq_errors' : 'NULL AS dq_errors'}, payer, extra_columns
+       FROM read_parquet(${lit(join(root, files))}, union_by_name = true) WHERE file_name = ${lit(file)} ORDER BY source_row_number`,
+    );
+    return rows.map((r) => ({
+      claim_id: r.claim_id,
+      row: Number(r.source_row_number),
+      ...(where === 'quarantine' ? { errors: r.dq_errors } : { payer: r.payer }),
+      extra: r.extra_columns == null ? null : JSON.parse(String(r.extra_columns)),
+    }));
+  };
+
+  it("reads a CSV column named like one of the pipeline's own (_row_number, file_row_number, _ingest_error, _raw_line) as data", async () => {
+    const header = 'claim_id,claim_line_number,claim_type,person_id,claim_start_date,claim_end_date,paid_amount';
+    const reserved = ['_row_number', 'file_row_number', '_ingest_error', '_raw_line'];
+    const files = reserved.map((name) => join(dir, `reserved${name}.csv`));
+    for (const [i, name] of reserved.entries()) {
+      const lines = [
+        `${header},${name}`,
+        `C1,1,professional,P1,2025-10-02,2025-10-02,10.00,first ${name}`,
+        // Too few fields: one malformed row, kept with its source line.
+        'C2,1,professional',
+        `C3,1,professional,P3,2025-10-03,2025-10-03,3.00,third ${name}`,
+      ];
+      await writeFile(files[i] ?? '', `${lines.join('\n')}\n`);
+    }
+    const root = join(dir, 'reserved-root');
+    const result = await run(root, [...files, good], '--error-threshold', '1');
+    assert.equal(result.code, 0, result.stderr);
+    for (const name of reserved) {
+      const file = `reserved${name}.csv`;
+      const report = result.reports[file];
+      assert.deepEqual(report?.summary, { total_records: 3, valid_records: 2, error_records: 1 }, file);
+      assert.deepEqual(report?.unknown_columns, [name], file);
+      assert.deepEqual(
+        await rowsOf(root, 'quarantine', file),
+        [{ claim_id: null, row: 2, errors: ['malformed_row'], extra: { source_line: 'C2,1,professional' } }],
+        file,
+      );
+      assert.deepEqual(
+        await rowsOf(root, 'processed', file),
+        [
+          { claim_id: 'C1', row: 1, payer: null, extra: { [name]: `first ${name}` } },
+          { claim_id: 'C3', row: 3, payer: null, extra: { [name]: `third ${name}` } },
+        ],
+        file,
+      );
+    }
+    assert.equal(await publishedCount(root, 'good.csv'), 300);
+  });
+
+  it('reads a header with names equal but for case (payer, Payer) or repeated: the first maps, the others stay as data', async () => {
+    const header = 'claim_id,claim_line_number,claim_type,person_id,claim_start_date,claim_end_date,paid_amount';
+    const file = join(dir, 'cased.csv');
+    const lines = [
+      `${header},payer,Payer,payer,CLAIM_ID`,
+      'C1,1,professional,P1,2025-10-02,2025-10-02,10.00,Acme,Other,Third,X1',
+      'C2,1,professional,P2,2025-10-02,2025-10-02,2.00,Beta,,,X2',
+    ];
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const root = join(dir, 'cased-root');
+    const result = await run(root, [file]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = result.reports['cased.csv'];
+    assert.deepEqual(report?.summary, { total_records: 2, valid_records: 2, error_records: 0 });
+    assert.deepEqual(report?.unknown_columns, ['Payer', 'payer_2', 'CLAIM_ID']);
+    assert.deepEqual(await rowsOf(root, 'processed', 'cased.csv'), [
+      { claim_id: 'C1', row: 1, payer: 'Acme', extra: { Payer: 'Other', payer_2: 'Third', CLAIM_ID: 'X1' } },
+      { claim_id: 'C2', row: 2, payer: 'Beta', extra: { Payer: null, payer_2: null, CLAIM_ID: 'X2' } },
+    ]);
+  });
+
+  it('reads NDJSON keys that need escaping in a JSON path (a\\, a", the empty key) or that the ingest uses itself', async () => {
+    const record = (id: string, extra: Record<string, unknown>) =>
+      JSON.stringify({
+        claim_id: id,
+        claim_line_number: '1',
+        claim_type: 'professional',
+        person_id: 'P1',
+        claim_start_date: '2025-10-02',
+        claim_end_date: '2025-10-02',
+        paid_amount: '1.00',
+        ...extra,
+      });
+    const odd = { 'a\\': 'backslash', 'a"': 'quote', '': 'empty', 'a/b~c': 'pointer', _record: 'r', _raw_line: 'l' };
+    const internal = { _ingest_error: 'e', _row_number: 99 };
+    const file = join(dir, 'keys.ndjson');
+    await writeFile(file, `${[record('C1', odd), 'not json', record('C3', internal)].join('\n')}\n`);
+    const root = join(dir, 'keys-root');
+    const result = await run(root, [file], '--error-threshold', '1');
+    assert.equal(result.code, 0, result.stderr);
+    const report = result.reports['keys.ndjson'];
+    assert.deepEqual(report?.summary, { total_records: 3, valid_records: 2, error_records: 1 });
+    assert.deepEqual([...(report?.unknown_columns ?? [])].sort(), [
+      '',
+      '_ingest_error',
+      '_raw_line',
+      '_record',
+      '_row_number',
+      'a"',
+      'a/b~c',
+      'a\\',
+    ]);
+    assert.deepEqual(await rowsOf(root, 'quarantine', 'keys.ndjson'), [
+      { claim_id: null, row: 2, errors: ['malformed_row'], extra: { source_line: 'not json' } },
+    ]);
+    const published = await rowsOf(root, 'processed', 'keys.ndjson');
+    assert.deepEqual(
+      published.map((r) => [r.claim_id, r.row]),
+      [
+        ['C1', 1],
+        ['C3', 3],
+      ],
+    );
+    // Every key of the file is in each row's extra columns, NULL where the record lacks it.
+    const present = (extra: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== null));
+    assert.deepEqual(present(published[0]?.extra), odd);
+    assert.deepEqual(present(published[1]?.extra), { _ingest_error: 'e', _row_number: '99' });
   });
 
   it('neutralises formulas in the CSV that query writes, and escapes markup in the HTML report', async () => {

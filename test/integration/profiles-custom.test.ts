@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { loadProfile } from '../../src/cli/load-profile.ts';
@@ -119,6 +119,73 @@ describe('a custom YAML profile given with --profile', () => {
         ...common,
       },
     ]);
+  });
+
+  it("reads columns named like the layout compiler's own, or equal but for case, as data in a reshaped file and its companion", async () => {
+    const folder = join(dir, 'reserved');
+    await mkdir(folder);
+    const reserved = '_row_number|_raw_line|_ingest_error|_cf_slot|_cf_line|member|Notes|file_row_number';
+    const lines = [
+      `${LINES[0]}|${reserved}`,
+      `${LINES[1]}|r1|l1|e1|s1|c1|m1|n1|f1`,
+      'A9|1|M9',
+      `${LINES[2]}|r3|l3|e3|s3|c3|m3|n3|f3`,
+    ];
+    const feed = join(folder, 'acme_lines_2025.txt');
+    await writeFile(feed, `${lines.join('\n')}\n`);
+    const members = [
+      'MEMBER,DOB,SEX,_cf_key,dob,_raw_line',
+      'M1,04/07/1950,2,k1,01/01/2000,x',
+      'M2,29/02/1960,1,k2,,y',
+    ];
+    await writeFile(join(folder, 'acme_members_2025.csv'), `${members.join('\n')}\n`);
+    const { root, summary } = await runInProcess([feed], { profile, errorThreshold: 1 });
+    const report = summary.files[0]?.report;
+    assert.equal(report?.file_error, null);
+    assert.deepEqual(report?.summary, { total_records: 4, valid_records: 3, error_records: 1 });
+    assert.deepEqual(report?.unknown_columns, ['LINE', 'NOTES', ...reserved.split('|')]);
+    const published = await publishedLines(
+      root,
+      'acme_lines_2025.txt',
+      'claim_id, claim_line_number, source_row_number, hcpcs_code, person_id, CAST(birth_date AS VARCHAR) AS birth, extra_columns',
+    );
+    const extra = (n: number, notes: string | null) => ({
+      LINE: '1',
+      NOTES: notes,
+      ...Object.fromEntries(reserved.split('|').map((name, i) => [name, `${'rlescmnf'[i]}${n}`])),
+    });
+    assert.deepEqual(
+      published.map((r) => ({ ...r, extra_columns: JSON.parse(String(r.extra_columns)) })),
+      [
+        {
+          claim_id: 'A1',
+          claim_line_number: 1,
+          source_row_number: 1n,
+          hcpcs_code: '99213',
+          person_id: 'M1',
+          birth: '1950-07-04',
+          extra_columns: extra(1, 'first visit'),
+        },
+        {
+          claim_id: 'A1',
+          claim_line_number: 2,
+          source_row_number: 1n,
+          hcpcs_code: '80053',
+          person_id: 'M1',
+          birth: '1950-07-04',
+          extra_columns: extra(1, 'first visit'),
+        },
+        {
+          claim_id: 'A2',
+          claim_line_number: 1,
+          source_row_number: 3n,
+          hcpcs_code: null,
+          person_id: 'M2',
+          birth: '1960-02-29',
+          extra_columns: extra(3, null),
+        },
+      ],
+    );
   });
 
   it('rejects a file the profile does not fit', async () => {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { SparkWorker } from '../../src/adapters/spark/spark-worker.ts';
 import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
 import { ENGINE_PLAN_VERSION, type EnginePlan, INPUT_VIEW } from '../../src/plan/engine-plan.ts';
+import { positionalColumn } from '../../src/plan/source-columns.ts';
 import { sparkDialect } from '../../src/plan/spark-dialect.ts';
 import { sql, tempDir } from '../support/cli.ts';
 import { startTestWorker } from '../support/spark-plan-job.ts';
@@ -31,19 +32,33 @@ async function numberingPlan(
   planJob = job,
 ): Promise<EnginePlan> {
   const temp = join(dir, 'temp', job);
+  // The plan's SQL names the file's columns by position, as compiled plans do.
+  const viewColumns = columns.map((_, i) => positionalColumn(i));
+  const as = (name: string): string => {
+    const at = columns.indexOf(name);
+    return at < 0 ? `CAST(NULL AS STRING) AS ${name}` : `${viewColumns[at]} AS ${name}`;
+  };
   const plan: EnginePlan = {
     version: ENGINE_PLAN_VERSION,
     dialect: 'spark',
     job_id: planJob,
     input_file: 'claims.csv',
-    input: { view: INPUT_VIEW, path: input, format: 'csv', compression: 'none', delimiter: ',', columns },
+    input: {
+      view: INPUT_VIEW,
+      path: input,
+      format: 'csv',
+      compression: 'none',
+      delimiter: ',',
+      columns,
+      view_columns: viewColumns,
+    },
     code_sets: {},
     companion_files: {},
     settings: { ...sparkDialect.sessionSettings, ...settings },
     statements: [
       {
         name: 'numbers',
-        sql: `SELECT _row_number, claim_id, claim_line_number, plan, _raw_line, _ingest_error FROM ${INPUT_VIEW}`,
+        sql: `SELECT _row_number, ${['claim_id', 'claim_line_number', 'plan'].map(as).join(', ')}, _raw_line, _ingest_error FROM ${INPUT_VIEW}`,
         output: { path: join(temp, 'numbers'), format: 'parquet' },
       },
       {
@@ -192,15 +207,9 @@ describe('glue/run_plan.py on local Spark', () => {
     const spark = worker as SparkWorker;
     await numberingPlan(dir, 'other-job', input, columns, {}, 'not-this-job');
     await assert.rejects(spark.run(join(dir, 'temp', 'other-job', 'plan.json'), 'other-job'), /of job not-this-job/);
-    const broken = await numberingPlan(dir, 'broken', input, ['claim_id', 'no_such_column'], {});
-    await writeFile(
-      join(dir, 'temp', 'broken', 'plan.json'),
-      JSON.stringify({
-        ...broken,
-        input: { ...broken.input, columns },
-        statements: [{ name: 'bad', sql: 'SELECT no_such_column FROM source_rows' }],
-      }),
-    );
+    const broken = await numberingPlan(dir, 'broken', input, columns, {});
+    const statements = [{ name: 'bad', sql: 'SELECT no_such_column FROM source_rows' }];
+    await writeFile(join(dir, 'temp', 'broken', 'plan.json'), JSON.stringify({ ...broken, statements }));
     await assert.rejects(
       spark.run(join(dir, 'temp', 'broken', 'plan.json'), 'broken'),
       /spark job broken: AnalysisException/,

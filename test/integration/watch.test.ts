@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
-import { claimflow, publishedFingerprint, startClaimflow, tempDir } from '../support/cli.ts';
+import { claimflow, linesByFile, publishedFingerprint, startClaimflow, tempDir } from '../support/cli.ts';
 
 const RUN_DATE = ['--run-date', '2026-01-31'];
 
@@ -124,6 +124,23 @@ describe('claimflow watch', () => {
         job === corruptJob ? ['STARTED', 'validation_output', 'FAILED'] : ['STARTED', 'validation_output', 'SUCCEEDED'];
       assert.deepEqual(sequence, expected, job);
     }
+  });
+
+  it('processes an inbox file named with glob characters as itself, beside a file its name would match', async () => {
+    const root = join(dir, 'globbed');
+    const inbox = join(root, 'raw/claims');
+    await mkdir(inbox, { recursive: true });
+    await writeClaimsFile(join(inbox, 'feed*.csv'), 200, 'csv', { seed: 3, defectRate: 0, month: '2025-10' });
+    await writeClaimsFile(join(inbox, 'feedA.csv'), 500, 'csv', { seed: 4, defectRate: 0, month: '2025-10' });
+    for (const name of await readdir(inbox)) if (name.endsWith('.expected')) await rm(join(inbox, name));
+    const watch = startClaimflow(['watch', '--once', '--settle-ms', '50', '--root', root, ...RUN_DATE]);
+    assert.equal(await watch.exited, 0, watch.stderr());
+    assert.deepEqual(await readdir(inbox), [], 'both inbox copies processed and removed');
+    // Each file's own rows (a clean generated file publishes every row), none of the other's.
+    assert.deepEqual(await linesByFile(root), [
+      { file_name: 'feed*.csv', n: 200 },
+      { file_name: 'feedA.csv', n: 500 },
+    ]);
   });
 
   it('retries a transient store fault, dead-letters it, and replays it once the fault is gone', async () => {

@@ -1,10 +1,12 @@
-import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { type SpawnOptions, spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDbEngine } from '../../src/adapters/duckdb/duckdb-engine.ts';
 import { PREFIXES } from '../../src/domain/store-layout.ts';
+import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/claimflow.js', import.meta.url));
 
@@ -24,21 +26,90 @@ export function claimflowWithEnv(env: Record<string, string>, ...args: string[])
   return runNode([BIN, ...args], env);
 }
 
-/** Runs node with `args` in a child process and collects its output. */
-export function runNode(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** An operating-system account to run a child as (only root may choose one). */
+export interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** `claimflow` run as another account, e.g. one a folder is read-only to even when the tests run as root. */
+export function claimflowAs(user: RunAs, ...args: string[]): Promise<CliResult> {
+  return runNode([BIN, ...args], {}, user);
+}
+
+/** Runs node with `args` in a child process (as `user`, if given) and collects its output. */
+export function runNode(args: readonly string[], env: Record<string, string> = {}, user?: RunAs): Promise<CliResult> {
+  return runProcess(process.execPath, args, {
+    env: { ...process.env, ...env },
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+  });
+}
+
+/** Runs a Python script with `input` on stdin and returns its stdout; rejects on a non-zero exit. */
+export async function runPython(script: string, input: string): Promise<string> {
+  const result = await runProcess('python3', [script], {}, input);
+  if (result.code !== 0) throw new Error(`${script}: exit ${result.code}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Runs a command in a child process, `input` (if any) on its stdin, and collects its output. */
+function runProcess(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+  input?: string,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(command, args, {
+      ...options,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout?.on('data', (d: Buffer) => {
       stdout += d;
     });
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr?.on('data', (d: Buffer) => {
       stderr += d;
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    if (input !== undefined) child.stdin?.end(input);
   });
+}
+
+/** The inputs' runs with each file's report read back, by base name. */
+export interface RunWithReports {
+  readonly code: number;
+  readonly stderr: string;
+  readonly reports: Record<string, ValidationReport>;
+}
+
+/** `claimflow run --json` over the inputs (exit 0 or 2 expected), with each file's report read back. */
+export async function runWithReports(root: string, inputs: string[], ...flags: string[]): Promise<RunWithReports> {
+  const result = await claimflow('run', ...inputs, '--root', root, '--json', ...flags);
+  assert.ok(result.code === 0 || result.code === 2, `exit ${result.code}: ${result.stderr}`);
+  const summary = JSON.parse(result.stdout) as RunJson;
+  const reports: Record<string, ValidationReport> = {};
+  for (const f of summary.files) {
+    const location = f.validation?.report_location ?? assert.fail(`${f.file}: no report`);
+    reports[f.file.split('/').pop() ?? ''] = JSON.parse(await readFile(location, 'utf8'));
+  }
+  return { code: result.code, stderr: result.stderr, reports };
+}
+
+/** Lines in the root's warehouse per file name, read through the real `query` command. */
+export async function linesByFile(root: string): Promise<Array<{ file_name: string; n: number }>> {
+  const query = await claimflow(
+    'query',
+    'SELECT file_name, COUNT(*) + SUM(0) AS n FROM medical_claim GROUP BY ALL ORDER BY 1',
+    '--root',
+    root,
+    '--format',
+    'json',
+  );
+  assert.equal(query.code, 0, query.stderr);
+  return JSON.parse(query.stdout) as Array<{ file_name: string; n: number }>;
 }
 
 export function tempDir(prefix: string): Promise<string> {

@@ -20,7 +20,7 @@ export async function runEnginePlan(engine: DuckDbEngine, plan: EnginePlan, scra
     path: plan.input.path,
     gzip: plan.input.compression === 'gzip',
     delimiter: plan.input.delimiter ?? ',',
-    columns: plan.input.columns,
+    columns: plan.input.view_columns,
   };
   await engine.run(`COPY (SELECT * FROM ${csvRelation(read)}) TO ${lit(raw)} (FORMAT parquet)`);
   await engine.run(`CREATE TABLE ${q(plan.input.view)} AS SELECT * FROM ${numberedParquet(raw)}`);

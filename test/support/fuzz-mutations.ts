@@ -32,6 +32,8 @@ export interface Mutant {
   /** What was done to the seed, for the failure message of a file that crashed or hung. */
   readonly mutation: string;
   readonly bytes: Buffer;
+  /** Still being written while it is read (its name holds `-growing-`). */
+  readonly growing: boolean;
 }
 
 type Mutation = (bytes: Buffer, random: Random, seed: Seed) => Buffer;
@@ -154,15 +156,71 @@ const MUTATIONS: Readonly<Record<string, Mutation>> = {
     const zipped = gzipSync(b);
     return r.int(3) === 0 ? zipped.subarray(0, r.int(zipped.length)) : zipped;
   },
+  // Cut short or one bit flipped past the gzip header: the CRC or the length must catch it.
+  'gzip damaged': (b, r) => {
+    const zipped = gzipSync(b);
+    if (r.int(2) === 0) return zipped.subarray(0, 10 + r.int(zipped.length - 10));
+    const out = Buffer.from(zipped);
+    const at = 10 + r.int(out.length - 10);
+    out[at] = (out[at] ?? 0) ^ (1 << r.int(8));
+    return out;
+  },
+  // An opening quote at the start of a field, with no closing one: it can swallow the records after it.
+  'stray quote': (b, r) => {
+    const lines = lineSplit(b);
+    for (let n = 1 + r.int(2); n > 0; n--) {
+      const i = 1 + r.int(Math.max(1, lines.length - 1));
+      const fields = (lines[i] ?? '').split(',');
+      const f = r.int(fields.length);
+      fields[f] = `"${fields[f] ?? ''}${r.pick(['', ' Health', 'x"y'])}`;
+      lines[i] = fields.join(',');
+    }
+    return lineJoin(lines);
+  },
+  // Columns named like claimflow's internals, a case-only duplicate, odd JSON keys.
+  'reserved columns': (b, r, seed) => {
+    const lines = lineSplit(b);
+    const name = r.pick(RESERVED_NAMES);
+    if (seed.kind === 'csv') {
+      return lineJoin(
+        lines.map((line, i) => (line === '' ? line : `${line},${i === 0 ? name : r.pick(['1', 'x', ''])}`)),
+      );
+    }
+    const key = JSON.stringify(name);
+    return Buffer.from(b.toString('latin1').replaceAll('{"claim_id"', `{${key}:"7","claim_id"`), 'latin1');
+  },
+  // Forty extra columns, or three thousand (past the width a claim file may have).
+  'very wide': (b, r, seed) => {
+    if (seed.kind !== 'csv') return b;
+    const width = r.pick([40, 3000]);
+    const names = Array.from({ length: width }, (_, k) => `,extra_${k}`).join('');
+    const values = ','.repeat(width);
+    return lineJoin(lineSplit(b).map((line, i) => (line === '' ? line : `${line}${i === 0 ? names : values}`)));
+  },
 };
+
+const RESERVED_NAMES = [
+  '_row_number',
+  'file_row_number',
+  '_ingest_error',
+  '_raw_line',
+  'Payer',
+  'CLAIM_ID',
+  'a\\',
+  'a"',
+  '',
+];
+/** Glob characters a name may hold: the file must be read as itself. */
+const GLOB_PARTS = ['[1]', '*', '?', '[a-z]'];
 
 const NAMES = Object.keys(MUTATIONS);
 const CLAIM_EXTENSIONS = ['.csv', '.txt', '.ndjson', '.json', '.837', '.edi', '.csv.gz', '.jsonl', '.psv', '.x12'];
 
 /**
  * `count` mutants of the seeds: each one to three mutations (truncation, bit flips, huge fields,
- * mixed encodings, X12 and JSON garbage...), the file named like its seed's kind mostly, and
- * sometimes with another claim extension, so detection by name and by content disagree.
+ * mixed encodings, X12 and JSON garbage, damaged gzip, stray quotes, reserved column names, very
+ * wide records...), the file named like its seed's kind mostly, and sometimes with another claim
+ * extension, so detection by name and by content disagree, or with glob characters in its name.
  */
 export function mutate(seeds: readonly Seed[], count: number, randomSeed: number): Mutant[] {
   const random = new Random(randomSeed);
@@ -177,8 +235,12 @@ export function mutate(seeds: readonly Seed[], count: number, randomSeed: number
       bytes = (MUTATIONS[name] as Mutation)(bytes, random, seed);
     }
     const extension = random.int(8) === 0 ? random.pick(CLAIM_EXTENSIONS) : seed.extension;
+    const glob = random.int(10) === 0 ? random.pick(GLOB_PARTS) : '';
+    // Every 40th file (a CSV) is still being written while the run reads it.
+    const growing = i % 40 === 0 && seed.kind === 'csv';
     mutants.push({
-      name: `fuzz-${String(i).padStart(4, '0')}-${seed.kind}${extension}`,
+      name: `fuzz-${String(i).padStart(4, '0')}${glob}${growing ? '-growing' : ''}-${seed.kind}${extension}`,
+      growing,
       mutation: applied.join(' + '),
       bytes,
     });

@@ -122,6 +122,7 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
       compression: 'gzip',
       delimiter: ',',
       columns: [...GENERATED_COLUMNS],
+      view_columns: GENERATED_COLUMNS.map((_, i) => `col_${i + 1}`),
     });
     // Only the lists found under refdata/: their rules run, the others are left out.
     assert.deepEqual(plan.code_sets, {

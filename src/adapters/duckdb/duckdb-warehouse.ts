@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AGGREGATIONS } from '../../domain/aggregations.ts';
 import { aggregationPrefix, folderOf, PREFIXES } from '../../domain/store-layout.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
@@ -11,6 +12,15 @@ import { DuckDbEngine } from './duckdb-engine.ts';
 import { syncPseudonymizedClaims } from './pseudonymized-claims.ts';
 
 const lit = duckdbDialect.stringLiteral;
+
+/**
+ * DuckDB lets one process at a time open a database file. The warehouse is opened for moments
+ * (a refresh of the views, one query), by the writer of the root and by readers (`query`) that
+ * hold no root lock, so one that finds it open waits this long for the other, instead of failing
+ * a run after it has published (issue 18, finding 8).
+ */
+const OPEN_WAIT_MS = 30_000;
+const FILE_LOCKED = /Could not set lock on file/;
 
 /**
  * What a run's refresh brings up to date besides the views: the pseudonymized claims, with the
@@ -58,7 +68,7 @@ export class DuckDbWarehouse {
 
   /** (Re)creates the views; a view whose files do not exist yet is dropped. */
   async refresh(): Promise<void> {
-    const engine = await DuckDbEngine.open({ path: this.path });
+    const engine = await this.open();
     try {
       // DuckDB creates the file with the umask's mode.
       await chmod(this.path, PRIVATE_FILE_MODE);
@@ -78,11 +88,25 @@ export class DuckDbWarehouse {
 
   async query(sql: string): Promise<Record<string, unknown>[]> {
     await this.refresh();
-    const engine = await DuckDbEngine.open({ path: this.path });
+    const engine = await this.open();
     try {
       return await engine.query(sql);
     } finally {
       engine.close();
+    }
+  }
+
+  /** The warehouse file, once no other process has it open (or the wait is over: its error then). */
+  private async open(): Promise<DuckDbEngine> {
+    const deadline = Date.now() + OPEN_WAIT_MS;
+    for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
+      try {
+        return await DuckDbEngine.open({ path: this.path });
+      } catch (error) {
+        if (!FILE_LOCKED.test(error instanceof Error ? error.message : String(error)) || Date.now() + delay > deadline)
+          throw error;
+        await sleep(delay);
+      }
     }
   }
 

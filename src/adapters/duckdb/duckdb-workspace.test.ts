@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { fileJobHarness } from '../../../test/support/file-job-harness.ts';
 import type { JobWorkspace, StagedClaimFile, StagedFile } from '../../pipeline/file-job/job-workspace.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
+import { rowGroupRows } from './duckdb-workspace.ts';
 
 const lit = duckdbDialect.stringLiteral;
 
@@ -138,7 +139,11 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
           ],
         );
         assert.ok(ingested.unread, 'NDJSON keeps a rejects table');
-        assert.equal(await ws.loadUnread(ingested.unread), null, 'no line was too long to read');
+        assert.equal(
+          await ws.loadUnread(ingested.unread, { skipped: [], spanning: [] }),
+          null,
+          'no line was too long to read',
+        );
       });
     });
 
@@ -149,7 +154,7 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
       await withWorkspace(async (ws) => {
         const ingested = await ws.ingest({ path, format: { kind: 'ndjson' }, gzip: false, maxRecordBytes: 2048 });
         assert.ok(ingested.unread);
-        const unread = await ws.loadUnread(ingested.unread);
+        const unread = await ws.loadUnread(ingested.unread, { skipped: [], spanning: [] });
         assert.equal(unread?.count, 1);
         const [set] = await ws.query(`SELECT _row_number, _ingest_error FROM ${unread?.rows}`);
         assert.equal(Number(set?._row_number), 3, 'its line number');
@@ -178,24 +183,59 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
     });
   });
 
-  describe('tables and files', () => {
-    it('stage writes one Parquet file in scratch; csvFiles reads CSVs as one relation by column name', async () => {
-      const a = await harness.write('a.csv', 'id,amount\nx,1\n');
-      const b = await harness.write('b.csv', 'amount,id\n2,y\n');
+  describe('row groups by width', () => {
+    it('keeps 122,880 rows up to the canonical width and cuts them to whole vectors beyond, down to 2,048', () => {
+      assert.deepEqual(
+        [40, 160, 161, 600, 1024, 10_000].map(rowGroupRows),
+        [122_880, 122_880, 14_336, 4096, 2048, 2048],
+      );
+    });
+
+    it('writes a wide CSV (1,300 columns) in row groups of about 2,048 rows, its raw rows and what the job stages after', async () => {
+      const header = Array.from({ length: 1300 }, (_, i) => `c${i}`).join(',');
+      const row = Array.from({ length: 1300 }, (_, i) => String(i % 10)).join(',');
+      const path = await harness.write('wide.csv', `${header}\n${`${row}\n`.repeat(4200)}`);
       await withWorkspace(async (ws, _jobId, scratch) => {
-        const read = (path: string, columns: string[]) => ({
+        const format = { kind: 'csv', delimiter: ',', header: header.split(',') } as const;
+        const ingested = await ws.ingest({ path, format, gzip: false, maxRecordBytes: 1 << 20 });
+        const staged = await ws.stage('wide', `SELECT * FROM ${ingested.rows}`);
+        assert.ok('local' in staged);
+        for (const file of [`${scratch}/raw.parquet`, staged.local]) {
+          const groups = await ws.query(
+            `SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(${lit(file)}) ORDER BY 1`,
+          );
+          // ROW_GROUP_SIZE is where a group is cut, at the next batch: 4,200 rows in one group before.
+          const rows = groups.map((g) => Number(g.row_group_num_rows));
+          assert.ok(rows.length > 1 && Math.max(...rows) < 2 * 2048, `${file}: ${rows.join(', ')}`);
+        }
+      });
+    });
+  });
+
+  describe('tables and files', () => {
+    it('stage writes one Parquet file in scratch; csvFiles reads CSVs as one relation of the columns each selects by position', async () => {
+      const a = await harness.write('a.csv', 'id,amount,_raw_line\nx,1,r\n');
+      // Names DuckDB would not tell apart, and one it adds itself: read by position, they are data.
+      const b = await harness.write('b.csv', 'amount,id,ID,_raw_line\n2,y,Y,s\n');
+      await withWorkspace(async (ws, _jobId, scratch) => {
+        const read = (path: string, columns: string[], select: Array<number | null>) => ({
           path,
           gzip: false,
           delimiter: ',',
           columns,
+          select,
           maxRecordBytes: 1 << 20,
         });
-        const relation = ws.csvFiles([read(a, ['id', 'amount']), read(b, ['amount', 'id'])]);
-        const staged = await ws.stage('both', `SELECT id, amount FROM ${relation}`);
+        const relation = ws.csvFiles([
+          read(a, ['id', 'amount', '_raw_line'], [0, 1, null, 2]),
+          read(b, ['amount', 'id', 'ID', '_raw_line'], [1, 0, 2, 3]),
+        ]);
+        const columns = 'col_1 AS id, col_2 AS amount, col_3 AS upper_id, col_4 AS raw';
+        const staged = await ws.stage('both', `SELECT ${columns} FROM ${relation}`);
         assert.deepEqual(staged, { local: `${scratch}/both.parquet` });
-        assert.deepEqual(await readParquet(staged, 'id, amount'), [
-          { id: 'x', amount: '1' },
-          { id: 'y', amount: '2' },
+        assert.deepEqual(await readParquet(staged, 'id, amount, upper_id, raw'), [
+          { id: 'x', amount: '1', upper_id: null, raw: 'r' },
+          { id: 'y', amount: '2', upper_id: 'Y', raw: 's' },
         ]);
       });
     });
@@ -216,7 +256,7 @@ describe('DuckDbWorkspace: the engine side of the file job', () => {
             maxRecordBytes: 1 << 20,
           });
           assert.ok(ingested.unread);
-          assert.equal((await ws.loadUnread(ingested.unread))?.count, 1);
+          assert.equal((await ws.loadUnread(ingested.unread, { skipped: [], spanning: [] }))?.count, 1);
           made = await tablesOf(jobId);
           const own = jobId.replaceAll('-', '_');
           for (const name of ['grouped', 'csv_rejects_raw', 'rejects'])

@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import type { InputFiles } from '../../pipeline/ports.ts';
+import { countFileRecords, stampFile } from './count-file-records.ts';
 import { hashFile } from './hash-file.ts';
 import { countInflatedBytes, readHead } from './read-head.ts';
 
@@ -15,6 +16,8 @@ export function createLocalInputFiles(headBytes: number, onRead?: (path: string)
     hash: (path) => audited(path, hashFile(path)),
     countInflatedBytes,
     size: async (path) => (await stat(path)).size,
+    countRecords: countFileRecords,
+    stamp: stampFile,
     list: (folder) => readdir(folder).catch(() => []),
   };
 }

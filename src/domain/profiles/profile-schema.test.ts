@@ -45,7 +45,7 @@ describe('custom profile schema', () => {
       }),
       [
         'name: lower-case letters, digits, - and _',
-        'layouts.0.columns.claim_end_date: a column name, { value }, or { column, values?, date_format? (DD/MM/YYYY, DD.MM.YYYY, YYYY/MM/DD, MMDDYYYY, DDMMYYYY, timestamp), first_line_only? }',
+        'layouts.0.columns.claim_end_date: a column name, { value }, or { column, values?, date_format? (DD/MM/YYYY, DD.MM.YYYY, YYYY/MM/DD, MMDDYYYY, DDMMYYYY, timestamp), number_format? (decimal_point, decimal_comma), first_line_only? }',
         'layouts.0.unpivot.columns.hcpcs_code: a template needs {n}',
         'layouts.0.unpivot.filled: filled must be one of the unpivot columns',
         'layouts.0: Unrecognized key: "rules"',
@@ -73,6 +73,31 @@ describe('custom profile schema', () => {
         'layouts.0.columns.claim_number: not a canonical column (see canonical-model.md)',
         'layouts.0.companions.0.on: b is not joined before a',
         'layouts.0.companions.2.name: companion b is declared twice',
+      ],
+    );
+  });
+
+  it('takes a number_format on amount and quantity columns only, and not on a column a merge sums', () => {
+    assert.deepEqual(
+      issuesOf({
+        name: 'x',
+        layouts: [
+          {
+            ...LAYOUT,
+            columns: {
+              ...LAYOUT.columns,
+              claim_line_number: { column: 'LINE_NO', number_format: 'decimal_comma' },
+              paid_amount: { column: 'PAID', number_format: 'decimal_comma' },
+              service_unit_quantity: { column: 'UNITS', number_format: 'decimal_comma' },
+              charge_amount: { column: 'Charge', number_format: 'decimal_comma' },
+            },
+            merge: { key: 'CLAIM_NO', segment: 'SEG', sum: ['CHARGE'] },
+          },
+        ],
+      }),
+      [
+        'layouts.0.columns.claim_line_number.number_format: only for amount and quantity columns',
+        'layouts.0.columns.charge_amount.number_format: Charge is summed by merge, which reads decimal point amounts',
       ],
     );
   });

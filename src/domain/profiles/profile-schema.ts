@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { CANONICAL_COLUMNS } from '../canonical-model.ts';
-import { DATE_FORMATS, type SourceProfile, splitColumnRef } from './source-profile.ts';
+import { CANONICAL_COLUMNS, columnsOfKind, normalizeHeaderName } from '../canonical-model.ts';
+import { NUMBER_FORMATS } from '../value-notation.ts';
+import { type ColumnSource, DATE_FORMATS, type SourceProfile, splitColumnRef } from './source-profile.ts';
 
 const CANONICAL = new Set(CANONICAL_COLUMNS.map((c) => c.name));
+const DECIMAL_COLUMNS = new Set(columnsOfKind('amount', 'quantity'));
 const name = z.string().min(1);
 const columnSource = z.union(
   [
@@ -12,11 +14,12 @@ const columnSource = z.union(
       column: name,
       values: z.record(z.string(), z.string().nullable()).optional(),
       date_format: z.enum(DATE_FORMATS).optional(),
+      number_format: z.enum(NUMBER_FORMATS).optional(),
       first_line_only: z.boolean().optional(),
     }),
   ],
   {
-    error: `a column name, { value }, or { column, values?, date_format? (${DATE_FORMATS.join(', ')}), first_line_only? }`,
+    error: `a column name, { value }, or { column, values?, date_format? (${DATE_FORMATS.join(', ')}), number_format? (${NUMBER_FORMATS.join(', ')}), first_line_only? }`,
   },
 );
 
@@ -27,6 +30,17 @@ const companion = z.strictObject({
   on: name,
   required: z.boolean().optional(),
 });
+
+/** Why a column source's `number_format` cannot apply, if it cannot. */
+function numberFormatProblem(column: string, source: ColumnSource, summed: ReadonlySet<string>): string | undefined {
+  if (typeof source !== 'object' || !('column' in source) || !source.number_format) return undefined;
+  if (!DECIMAL_COLUMNS.has(column)) return 'only for amount and quantity columns';
+  // A merge sums its text as decimal point amounts before the columns are mapped.
+  if (summed.has(normalizeHeaderName(source.column))) {
+    return `${source.column} is summed by merge, which reads decimal point amounts`;
+  }
+  return undefined;
+}
 
 const layout = z
   .strictObject({
@@ -53,7 +67,8 @@ const layout = z
     companions: z.array(companion).optional(),
   })
   .superRefine((l, ctx) => {
-    for (const column of Object.keys(l.columns ?? {})) {
+    const summed = new Set((l.merge?.sum ?? []).map(normalizeHeaderName));
+    for (const [column, source] of Object.entries(l.columns ?? {})) {
       if (!CANONICAL.has(column)) {
         ctx.addIssue({
           code: 'custom',
@@ -61,6 +76,8 @@ const layout = z
           message: 'not a canonical column (see canonical-model.md)',
         });
       }
+      const problem = numberFormatProblem(column, source, summed);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['columns', column, 'number_format'], message: problem });
     }
     const companions = l.companions ?? [];
     companions.forEach((c, i) => {

@@ -1,5 +1,6 @@
 import type { RuleOverride } from '../resolve-rules.ts';
 import type { SqlDialect } from '../sql-dialect.ts';
+import type { NumberFormat } from '../value-notation.ts';
 
 /**
  * A source profile maps one source layout onto the canonical model. Tabular profiles are
@@ -39,6 +40,8 @@ export type ColumnSource =
       /** Source values replaced before anything else (a `null` target blanks the value). */
       readonly values?: Readonly<Record<string, string | null>>;
       readonly date_format?: DateFormat;
+      /** How the column writes decimals when not with a point (amounts and quantities only). */
+      readonly number_format?: NumberFormat;
       /** Only on the claim's first line (claim-level amounts when a claim becomes several lines). */
       readonly first_line_only?: boolean;
     }
@@ -91,8 +94,12 @@ export interface RowFilter {
 export interface PrepareStep {
   /** The columns it adds, usable in column sources like source columns. */
   readonly columns: readonly string[];
-  /** A relation over `rows` with every column of `rows` and the added ones. */
-  readonly sql: (rows: string, sql: SqlDialect) => string;
+  /**
+   * A relation over `rows` with every column of `rows` and the added ones. `column` gives the
+   * identifier of a source column in `rows`, by its name in the file (matched as header names
+   * are): the rows name the file's columns by position, so that no header meets another column.
+   */
+  readonly sql: (rows: string, sql: SqlDialect, column: (name: string) => string) => string;
 }
 
 export interface SourceLayout {
@@ -131,6 +138,16 @@ export function splitColumnRef(
 export function columnOf(source: ColumnSource): string | undefined {
   if (typeof source === 'string') return source;
   return 'column' in source ? source.column : undefined;
+}
+
+/** The canonical columns whose source declares a `number_format`, and that format. */
+export function numberFormatsOf(layout: SourceLayout): Map<string, NumberFormat> {
+  const formats = new Map<string, NumberFormat>();
+  for (const [target, source] of columnSourcesOf(layout)) {
+    if (typeof source === 'object' && 'column' in source && source.number_format)
+      formats.set(target, source.number_format);
+  }
+  return formats;
 }
 
 /** `layout.columns` with `code_systems` folded in as constants. */

@@ -1,4 +1,5 @@
 import type { SqlDialect } from '../sql-dialect.ts';
+import { decimalOf, integerOf, presentTextOf } from '../value-notation.ts';
 import type { PrepareStep, SourceLayout, SourceProfile } from './source-profile.ts';
 
 /**
@@ -9,21 +10,22 @@ import type { PrepareStep, SourceLayout, SourceProfile } from './source-profile.
  */
 const CHARGE_PAYMENTS: PrepareStep = {
   columns: ['_payer_paid', '_copay', '_charge_line'],
-  sql: (rows: string, sql: SqlDialect): string => {
+  sql: (rows: string, sql: SqlDialect, column: (name: string) => string): string => {
     const q = sql.quoteIdent;
     const text = (expr: string): string => `CAST(${expr} AS ${sql.textType})`;
-    const amount = (column: string): string => sql.parseDecimal(`TRIM(${q(column)})`, 12, 2);
-    const claim = q('CLAIMID');
+    const amount = (name: string): string =>
+      decimalOf(sql, presentTextOf(sql, column(name)), { precision: 12, scale: 2, currency: true });
+    const claim = column('CLAIMID');
     const running = `ORDER BY _sy_seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`;
-    const sequenced = `SELECT *, TRIM(${q('TYPE')}) AS _sy_type, ${sql.parseInteger(`TRIM(${q('CHARGEID')})`)} AS _sy_seq FROM ${rows} AS r`;
+    const sequenced = `SELECT *, TRIM(${column('TYPE')}) AS _sy_type, ${integerOf(sql, presentTextOf(sql, column('CHARGEID')))} AS _sy_seq FROM ${rows} AS r`;
     const byCharge = `SELECT *, MAX(CASE WHEN _sy_type = 'CHARGE' THEN _sy_seq END) OVER (PARTITION BY ${claim} ${running}) AS _sy_charge
   FROM (${sequenced}) AS sequenced`;
-    const transferred = `SELECT *, MAX(CASE WHEN _sy_type = 'TRANSFERIN' AND TRIM(${q('TRANSFERTYPE')}) = 'p' THEN 1 ELSE 0 END)
+    const transferred = `SELECT *, MAX(CASE WHEN _sy_type = 'TRANSFERIN' AND TRIM(${column('TRANSFERTYPE')}) = 'p' THEN 1 ELSE 0 END)
     OVER (PARTITION BY ${claim}, _sy_charge ${running}) AS _sy_to_patient
   FROM (${byCharge}) AS by_charge`;
     const payments = `SELECT ${claim} AS _sy_claim, _sy_charge,
-    COALESCE(SUM(CASE WHEN _sy_type = 'PAYMENT' AND TRIM(${q('METHOD')}) <> 'COPAY' AND _sy_to_patient = 0 THEN ${amount('PAYMENTS')} END), 0) AS _sy_paid,
-    SUM(CASE WHEN _sy_type = 'PAYMENT' AND TRIM(${q('METHOD')}) = 'COPAY' THEN ${amount('PAYMENTS')} END) AS _sy_copay
+    COALESCE(SUM(CASE WHEN _sy_type = 'PAYMENT' AND TRIM(${column('METHOD')}) <> 'COPAY' AND _sy_to_patient = 0 THEN ${amount('PAYMENTS')} END), 0) AS _sy_paid,
+    SUM(CASE WHEN _sy_type = 'PAYMENT' AND TRIM(${column('METHOD')}) = 'COPAY' THEN ${amount('PAYMENTS')} END) AS _sy_copay
   FROM (${transferred}) AS transferred GROUP BY ${claim}, _sy_charge`;
     return `(SELECT t.*, ${text('p._sy_paid')} AS ${q('_payer_paid')}, ${text('p._sy_copay')} AS ${q('_copay')},
   ${text(`ROW_NUMBER() OVER (PARTITION BY t.${claim}, t._sy_type ORDER BY t._sy_seq)`)} AS ${q('_charge_line')}

@@ -70,7 +70,15 @@ describe('check: the ingested rows mapped, normalized and checked into one relat
     ingested: Ingested,
     records: number,
     as: CheckedAs = STANDARD_LINES,
-  ): Promise<Checked> => check(job, ws, { ...as, ingested, companions: [], rules: job.options.plan.rules, records });
+  ): Promise<Checked> =>
+    check(job, ws, {
+      ...as,
+      ingested,
+      companions: [],
+      rules: job.options.plan.rules,
+      records,
+      readerLines: { skipped: [], spanning: [] },
+    });
 
   /** `content` (two records), checked as `as`, is rejected as missing_required_column for `reason`. */
   const rejectsMissingColumn = (name: string, content: string, reason: string, as?: CheckedAs): Promise<void> =>

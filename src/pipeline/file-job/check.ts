@@ -7,7 +7,7 @@ import { type MapInput, StagePlan } from '../../plan/compile-plan.ts';
 import { type CompiledLayout, compileLayout, type LoadedCompanion } from '../../plan/compile-profile.ts';
 import { groupInSlices } from './group-in-slices.ts';
 import type { JobContext } from './job-context.ts';
-import type { Ingested, JobWorkspace } from './job-workspace.ts';
+import type { Ingested, JobWorkspace, ReaderLines } from './job-workspace.ts';
 
 export interface CheckInput {
   readonly profileName: string;
@@ -17,6 +17,8 @@ export interface CheckInput {
   readonly rules: readonly RowRule[];
   /** Rows the ingest read (`countIngested`). */
   readonly records: number;
+  /** What the independent count knows of the reader's lines (blank ones, records spanning lines). */
+  readonly readerLines: ReaderLines;
 }
 
 /** The checked rows and what compiling the file's layout learnt about its columns. */
@@ -27,6 +29,10 @@ export interface Checked {
   readonly rows: string;
   /** Records in the file, read or not. */
   readonly sourceRecords: number;
+  /** The row number of the first record the reader could not read. */
+  readonly firstUnread: number | null;
+  /** The position of the first record spanning lines that the reader could not read. */
+  readonly unreadSpanning: number | null;
   readonly unknownColumns: readonly string[];
   /** Canonical columns the file lacks, of those a claim file may have. */
   readonly missingOptional: number;
@@ -45,7 +51,7 @@ export async function check(job: JobContext, ws: JobWorkspace, input: CheckInput
   const { layout, ingested } = input;
   const compiled = compile(job, ws, input);
   const present = new Set(compiled.mappings.map((m) => m.canonical));
-  const plan = new StagePlan(ws.dialect, { ...job.options.plan, rules: input.rules }, present);
+  const plan = new StagePlan(ws.dialect, { ...job.options.plan, rules: input.rules }, present, compiled.numberFormats);
   const mapInput: MapInput = {
     mappings: compiled.mappings,
     extras: compiled.extras,
@@ -83,7 +89,7 @@ export async function check(job: JobContext, ws: JobWorkspace, input: CheckInput
     return ws.materialize(CHECKED, plan.check(mapped, claimStats));
   });
   // Rare: records the reader could not read, checked and numbered among the others.
-  const unread = ingested.unread && (await ws.loadUnread(ingested.unread));
+  const unread = ingested.unread && (await ws.loadUnread(ingested.unread, input.readerLines));
   if (unread) {
     sourceRecords += unread.count;
     rows = await ws.mergeUnread(CHECKED, unread, plan.check(mappedFrom(unread.rows), claimStats));
@@ -93,6 +99,8 @@ export async function check(job: JobContext, ws: JobWorkspace, input: CheckInput
     plan,
     rows,
     sourceRecords,
+    firstUnread: unread?.first ?? null,
+    unreadSpanning: unread?.firstSpanning ?? null,
     unknownColumns: compiled.unknownColumns,
     missingOptional: publishes ? countMissingOptionalColumns(present) : 0,
   };

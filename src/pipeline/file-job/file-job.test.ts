@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { tempDir } from '../../../test/support/cli.ts';
@@ -245,6 +245,48 @@ describe('processFile: one claim file through every stage, with DuckDB and an in
     assert.deepEqual(store.keys(), []);
     assertNoScratchLeft();
     assert.deepEqual(await tablesOf(jobId), []);
+  });
+
+  it('rejects a file appended to while it is read (file_changed_during_read): nothing published under the old hash', async () => {
+    const growing = join(dir as string, 'growing.csv');
+    await writeFile(growing, await readFile(input));
+    const original = sha256(await readFile(growing));
+    // The sender is still writing: more rows land once the archive copy (and its hash) is taken.
+    const copyIn = store.copyIn.bind(store);
+    store.copyIn = async (path, key) => {
+      const hash = await copyIn(path, key);
+      await appendFile(path, (await readFile(input, 'utf8')).split('\n').slice(1, 51).join('\n'));
+      return hash;
+    };
+    const { report, status } = await run(growing).done;
+    assert.equal(status, 'FAILED');
+    assert.equal(report.file_error?.rule_id, 'file_changed_during_read');
+    assert.match(
+      report.file_error?.reason ?? '',
+      /^the file changed while it was read \(its size went from \d+ to \d+ bytes/,
+    );
+    assert.equal(report.file_sha256, original);
+    assert.deepEqual(await store.list('processed/'), []);
+  });
+
+  it('rejects a file replaced by another while it is read (file_changed_during_read)', async () => {
+    const replaced = join(dir as string, 'replaced.csv');
+    await writeFile(replaced, await readFile(input));
+    const copyIn = store.copyIn.bind(store);
+    store.copyIn = async (path, key) => {
+      const hash = await copyIn(path, key);
+      // Same bytes, new file: a sender that writes a temp file and renames it over the old one.
+      await writeFile(`${path}.new`, await readFile(input));
+      await rename(`${path}.new`, path);
+      return hash;
+    };
+    const { report, status } = await run(replaced).done;
+    assert.equal(status, 'FAILED');
+    assert.match(
+      report.file_error?.reason ?? '',
+      /^the file changed while it was read \(it was replaced by another file/,
+    );
+    assert.deepEqual(await store.list('processed/'), []);
   });
 
   it('drops every temp table the job made, DuckDB’s CSV rejects scan log included', async () => {

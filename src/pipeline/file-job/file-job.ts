@@ -1,10 +1,17 @@
 import type { InputFormat } from '../../domain/detect-format.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
 import { archiveKey } from '../../domain/store-layout.ts';
+import type { FileStamp } from '../ports.ts';
 import type { JobStatus } from '../validation-report.ts';
 import { check, countIngested } from './check.ts';
 import { chooseProfile } from './choose-profile.ts';
 import { convertRecords } from './convert-records.ts';
+import {
+  readerLinesOf,
+  reconcileRecordCount,
+  refuseUnterminatedQuote,
+  startSourceCount,
+} from './count-source-records.ts';
 import type { FileJobDeps, FileJobOptions, FileJobResult } from './file-job-options.ts';
 import { recordReport } from './file-report.ts';
 import { quarantineInput } from './input-copies.ts';
@@ -12,8 +19,9 @@ import { JobContext } from './job-context.ts';
 import { type JobFindings, reportOf } from './job-findings.ts';
 import type { Ingested, JobWorkspace } from './job-workspace.ts';
 import { loadCompanions } from './load-companions.ts';
-import { openInput } from './open-input.ts';
+import { checkColumnCount, openInput } from './open-input.ts';
 import { judgeChecked, publishChecked } from './publish-checked.ts';
+import { refuseChangedFile } from './refuse-changed-file.ts';
 import { WorkspaceCheckedRows } from './workspace-checked-rows.ts';
 
 /** The input's copy in the archive (none for `validate`) and its SHA-256. */
@@ -24,15 +32,18 @@ export async function processFile(path: string, deps: FileJobDeps, options: File
   const job = new JobContext(path, deps, options);
   const { logger, store } = deps;
   logger.info('job started', { job_id: job.jobId, file: job.fileName, mode: options.mode });
+  // Taken before any read: a write or a replacement from here on is seen before anything is published.
+  const stamped = deps.files.stamp(path);
+  stamped.catch(() => undefined);
   // The kernel copies the input while the engine reads it; nothing is published before the copy is done.
-  const archived = job.timed('archive', () => archive(job));
+  const archived = job.timed('archive', () => stamped.then(() => archive(job)));
   // Awaited on every path below; this only keeps a failure from being reported as unhandled meanwhile.
   archived.catch(() => undefined);
   const found: JobFindings = {};
   const workspace: { current?: JobWorkspace } = {};
   let status: JobStatus = 'SUCCEEDED';
   try {
-    await runStages(job, found, workspace, archived);
+    await runStages(job, found, workspace, archived, stamped);
   } catch (error) {
     if (!(error instanceof ClaimFileError)) {
       // The copy ends before the job does: none is still being written after a failure.
@@ -63,8 +74,11 @@ async function runStages(
   found: JobFindings,
   workspace: { current?: JobWorkspace },
   archived: Promise<Archived>,
+  stamped: Promise<FileStamp>,
 ): Promise<void> {
+  const before = await job.readOrHalt(() => stamped);
   const { head, format, recordKind } = await openInput(job);
+  const counting = recordKind ? null : startSourceCount(job, format, head);
   const scratch = await job.deps.store.scratchDir(job.jobId);
   const ws = job.deps.engine.openWorkspace(job.jobId, scratch);
   workspace.current = ws;
@@ -74,6 +88,7 @@ async function runStages(
     );
   // JSON keys come from every record, so tabular JSON is read before its profile is chosen.
   let ingested = !recordKind && format.kind !== 'csv' ? await ingest(job.path, format, head.gzip) : null;
+  if (ingested) checkColumnCount(job, ingested.source.names.length, 'records');
   const columns = format.kind === 'csv' ? format.header : (ingested?.source.names ?? []);
   const chosen = chooseProfile(job, { recordKind, columns });
   found.chosen = chosen;
@@ -85,6 +100,9 @@ async function runStages(
     ingested = await ingest(records, { kind: 'ndjson' }, false);
   }
   ingested ??= await ingest(job.path, format, head.gzip);
+  // Converted records are counted by their converter; the source's own bytes are counted here.
+  const counted = profile.kind === 'tabular' ? await counting : null;
+  if (counted) refuseUnterminatedQuote(job, counted);
   if (layout.companions?.length) {
     found.companions = await job.timed('companions', () => loadCompanions(job, ws, layout));
   }
@@ -96,14 +114,21 @@ async function runStages(
     companions: found.companions?.loaded ?? [],
     rules: chosen.rules,
     records: found.sourceRecords,
+    readerLines: readerLinesOf(counted),
   });
   found.checked = checked;
   found.sourceRecords = checked.sourceRecords;
+  if (counted) {
+    // A change between the count's read and the engine's explains any disagreement: say so.
+    await refuseChangedFile(job, before);
+    reconcileRecordCount(job, counted, { records: checked.sourceRecords, ...checked });
+  }
   const rows = new WorkspaceCheckedRows(ws, checked);
   const { measured, halt } = await judgeChecked(rows, chosen.rules, job.options.errorRateThreshold, job.timed);
   found.measured = measured;
   if (halt) throw job.halt(halt.rule_id, halt.reason);
   await archived;
+  await refuseChangedFile(job, before);
   if (!chosen.publishes) return;
   found.published = await publishChecked(rows, measured, {
     store: job.deps.store,

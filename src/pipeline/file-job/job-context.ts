@@ -3,6 +3,7 @@ import { ClaimFileError } from '../../domain/errors.ts';
 import { describeError } from '../../domain/redact.ts';
 import { sourceKeyOf } from '../source-key.ts';
 import type { FileJobDeps, FileJobOptions } from './file-job-options.ts';
+import { RecordLimitError } from './job-workspace.ts';
 import { createStageTimer, type Timed } from './stage-timer.ts';
 
 /** What every stage of one file job knows: the file, its settings, the ports, the stage timer. */
@@ -37,12 +38,13 @@ export class JobContext {
     return new ClaimFileError(this.fileName, ruleId, reason, { cause });
   }
 
-  /** Any error while reading means the file itself cannot be read. */
+  /** Any error while reading means the file itself cannot be read (a record past the reader's bound says so). */
   async readOrHalt<T>(read: () => Promise<T>): Promise<T> {
     try {
       return await read();
     } catch (error) {
       if (error instanceof ClaimFileError) throw error;
+      if (error instanceof RecordLimitError) throw this.halt(error.code, error.message, error);
       throw this.halt('unreadable_file', describeError(error), error);
     }
   }

@@ -1,4 +1,5 @@
 import type { InputFormat } from '../../domain/detect-format.ts';
+import { ClaimflowError } from '../../domain/errors.ts';
 import type { SqlDialect } from '../../domain/sql-dialect.ts';
 import type { SourceColumns } from '../../plan/compile-profile.ts';
 
@@ -11,13 +12,37 @@ export interface IngestRead {
   readonly maxRecordBytes: number;
 }
 
+/**
+ * A record larger than the engine's reader holds at once (a JSON array's object past DuckDB's
+ * `maximum_object_size`): the file cannot be read record by record and is rejected whole.
+ */
+export class RecordLimitError extends ClaimflowError {
+  readonly code = 'record_limit_exceeded';
+  constructor(
+    readonly limitBytes: number,
+    readonly maxRecordBytes: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `a record of the JSON array is larger than ${limitBytes} bytes, the most the JSON reader holds at once (records over limits.max_record_bytes, ${maxRecordBytes}, are quarantined as malformed_row); the file was not read`,
+      options,
+    );
+  }
+}
+
 /** A CSV file beside the input (a companion), read with the header its head showed. */
 export interface CsvFileRead {
   readonly path: string;
   readonly gzip: boolean;
   readonly delimiter: string;
+  /** The header: the file's columns, read by position. */
   readonly columns: readonly string[];
   readonly maxRecordBytes: number;
+}
+
+/** What a companion file gives: of each column in `select` order, its position in the file's header, or null (absent, NULL). */
+export interface CsvColumnsRead extends CsvFileRead {
+  readonly select: ReadonlyArray<number | null>;
 }
 
 /** The records the reader could not read (ragged, too long, not UTF-8), as the engine keeps them. */
@@ -35,6 +60,18 @@ export interface LoadedUnread {
   /** A relation of them with the source columns (NULL), `_row_number`, `_raw_line` and `_ingest_error`. */
   readonly rows: string;
   readonly count: number;
+  /** The row number of the first of them. */
+  readonly first: number;
+  /** The first of them that is one of `ReaderLines.spanning`, by its position; null when none is. */
+  readonly firstSpanning: number | null;
+}
+
+/** What an independent count of the file knows of the reader's line positions (1-based, header and blank lines included). */
+export interface ReaderLines {
+  /** Blank lines: neither records nor counted in row numbers. */
+  readonly skipped: readonly number[];
+  /** Records that span lines. */
+  readonly spanning: readonly number[];
 }
 
 /** The ingested rows: the file's columns, the numbered rows, and the records set aside. */
@@ -65,8 +102,11 @@ export interface JobWorkspace {
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** ingest: a file's records as text, numbered in file order; records the reader cannot read are kept aside. */
   ingest(read: IngestRead): Promise<Ingested>;
-  /** CSV files read as one relation (columns by name), for a companion table. */
-  csvFiles(reads: readonly CsvFileRead[]): string;
+  /**
+   * CSV files read as one relation, for a companion table: the columns each read selects, by
+   * position in its header (never by name, which could be anything), as `positionalColumn(i)`.
+   */
+  csvFiles(reads: readonly CsvColumnsRead[]): string;
   /** Local Parquet files read as one relation (columns by name). */
   parquetFiles(paths: readonly string[]): string;
   /** A temp table of the rows of `select`, dropped with the workspace; returns the relation naming it. */
@@ -76,7 +116,7 @@ export interface JobWorkspace {
   /** Writes rows whose order does not matter to a scratch file; returns a relation that reads them back. */
   materialize(name: string, select: string): Promise<string>;
   /** The unread records as rows of their source columns (all NULL) with their raw text; null when there are none. */
-  loadUnread(unread: UnreadRecords): Promise<LoadedUnread | null>;
+  loadUnread(unread: UnreadRecords, lines: ReaderLines): Promise<LoadedUnread | null>;
   /**
    * The checked rows (materialized as `name`) with the checked unread records added, every row
    * numbered by its place in the file; replaces `name` and returns the relation reading it.

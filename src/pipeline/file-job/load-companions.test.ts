@@ -44,11 +44,12 @@ describe('load-companions: the files beside the input, loaded as one row per key
         const [eligibility] = loaded;
         assert.equal(eligibility?.companion.name, 'eligibility');
         assert.deepEqual(eligibility?.columns, ['Birth Date', 'gender'], 'names as in the (first) file');
+        // Each column by its position among `columns`, whatever the files call it.
         const rows = await ws.query(`SELECT * FROM ${eligibility?.relation} ORDER BY _cf_key`);
         assert.deepEqual(rows, [
-          { _cf_key: 'P1', 'Birth Date': '1949-12-31', gender: 'female' },
-          { _cf_key: 'P2', 'Birth Date': '1960-02-02', gender: 'male' },
-          { _cf_key: 'P3', 'Birth Date': '1970-03-03', gender: 'male' },
+          { _cf_key: 'P1', col_1: '1949-12-31', col_2: 'female' },
+          { _cf_key: 'P2', col_1: '1960-02-02', col_2: 'male' },
+          { _cf_key: 'P3', col_1: '1970-03-03', col_2: 'male' },
         ]);
       },
     );
@@ -66,6 +67,23 @@ describe('load-companions: the files beside the input, loaded as one row per key
           rows.map((r) => r._cf_key),
           ['P1', 'P2'],
         );
+      },
+    );
+  });
+
+  it('reads headers named like its own columns (_cf_key, _raw_line) or equal but for case as data: the first of a name is used', async () => {
+    await load(
+      {
+        'a_eligibility.csv':
+          '_cf_key,person_id,Person_ID,_raw_line,gender,GENDER,_ingest_error\nk1,P1,X1,r1,female,F,e1\nk2,P2,X2,r2,male,M,e2\n',
+      },
+      async ({ loaded }, ws) => {
+        assert.deepEqual(loaded[0]?.columns, ['gender']);
+        const rows = await ws.query(`SELECT * FROM ${loaded[0]?.relation} ORDER BY _cf_key`);
+        assert.deepEqual(rows, [
+          { _cf_key: 'P1', col_1: 'female' },
+          { _cf_key: 'P2', col_1: 'male' },
+        ]);
       },
     );
   });

@@ -4,9 +4,10 @@ import { detectFormat } from '../../domain/detect-format.ts';
 import { globToRegExp } from '../../domain/glob.ts';
 import type { Companion, SourceLayout } from '../../domain/profiles/source-profile.ts';
 import { companionColumnsOf, companionTable, type LoadedCompanion } from '../../plan/compile-profile.ts';
+import { positionalColumn } from '../../plan/source-columns.ts';
 import type { ProfileReport } from '../validation-report.ts';
 import type { JobContext } from './job-context.ts';
-import type { CsvFileRead, JobWorkspace } from './job-workspace.ts';
+import type { CsvColumnsRead, CsvFileRead, JobWorkspace } from './job-workspace.ts';
 
 export interface Companions {
   readonly loaded: readonly LoadedCompanion[];
@@ -14,32 +15,41 @@ export interface Companions {
   readonly read: ProfileReport['companions'];
 }
 
-/** A companion's files found beside the input, with the key and the columns the layout reads, as spelled there. */
+/** A companion's files found beside the input, and the companion columns the layout reads. */
 export interface FoundCompanion {
   readonly companion: Companion;
-  readonly key: string;
+  /** The companion columns the layout reads, each under its first spelling among the files. */
   readonly columns: readonly string[];
-  /** Each file with its columns under the spelling chosen for all of them, so the files line up by name. */
-  readonly files: ReadonlyArray<CsvFileRead & { readonly name: string }>;
+  /**
+   * Each file, lined up by position in [key, ...columns]: `select` holds the position in its header
+   * of each one's first column of that normalised name, or null where it has none.
+   */
+  readonly files: ReadonlyArray<CsvColumnsRead & { readonly name: string }>;
 }
 
 /**
  * Each companion's files found beside the input. Every file a glob matches is read (SynPUF has a
  * beneficiary file per year); a companion whose files lack its key column is left out, and so
- * are its columns.
+ * are its columns. No header (however named or repeated) meets another.
  */
 export async function findCompanions(job: JobContext, layout: SourceLayout): Promise<FoundCompanion[]> {
   const found: FoundCompanion[] = [];
   for (const companion of layout.companions ?? []) {
     const reads = await findCompanionFiles(job, companion);
-    const byName = new Map(reads.flatMap((r) => r.columns).map((c) => [normalizeHeaderName(c), c]));
-    const key = byName.get(normalizeHeaderName(companion.key));
-    if (!key) continue;
+    // Each column under its first spelling among the files.
+    const byName = new Map<string, string>();
+    for (const c of reads.flatMap((r) => r.columns))
+      if (!byName.has(normalizeHeaderName(c))) byName.set(normalizeHeaderName(c), c);
+    if (!byName.has(normalizeHeaderName(companion.key))) continue;
     const columns = companionColumnsOf(layout, companion.name)
       .map((c) => byName.get(normalizeHeaderName(c)))
       .filter((c): c is string => c !== undefined);
-    const files = reads.map((r) => ({ ...r, columns: spellAs(r.columns, byName) }));
-    found.push({ companion, key, columns, files });
+    const wanted = [companion.key, ...columns].map(normalizeHeaderName);
+    const files = reads.map((r) => {
+      const names = r.columns.map(normalizeHeaderName);
+      return { ...r, select: wanted.map((w) => (names.includes(w) ? names.indexOf(w) : null)) };
+    });
+    found.push({ companion, columns, files });
   }
   return found;
 }
@@ -48,23 +58,14 @@ export async function findCompanions(job: JobContext, layout: SourceLayout): Pro
 export async function loadCompanions(job: JobContext, ws: JobWorkspace, layout: SourceLayout): Promise<Companions> {
   const loaded: LoadedCompanion[] = [];
   const read: Array<{ name: string; files: string[] }> = [];
-  for (const { companion, key, columns, files } of await findCompanions(job, layout)) {
-    const select = companionTable(key, columns, ws.csvFiles(files), ws.dialect);
+  for (const { companion, columns, files } of await findCompanions(job, layout)) {
+    const [key = '', ...values] = [companion.key, ...columns].map((_, i) => positionalColumn(i));
+    const select = companionTable(key, values, ws.csvFiles(files), ws.dialect);
     const relation = await job.readOrHalt(() => ws.createTable(`companion_${companion.name}`, select));
     loaded.push({ companion, relation, columns });
     read.push({ name: companion.name, files: files.map((r) => r.name) });
   }
   return { loaded, read };
-}
-
-/** A header's columns renamed to `byName`'s spelling, where no other column of the header shares the name. */
-function spellAs(header: readonly string[], byName: ReadonlyMap<string, string>): string[] {
-  const normalized = header.map(normalizeHeaderName);
-  return header.map((column, i) => {
-    const name = normalized[i] as string;
-    const unique = normalized.indexOf(name) === normalized.lastIndexOf(name);
-    return unique ? (byName.get(name) ?? column) : column;
-  });
 }
 
 /** The CSV files beside the input that a companion's globs match (the input itself aside). */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -107,6 +108,38 @@ describe('open-input: what the first bytes of a file tell, and the files rejecte
     assert.equal('inflate' in job.timings, false);
   });
 
+  it('rejects a CSV header wider than limits.max_columns as column_limit_exceeded, naming the count and the limit', async () => {
+    const header = Array.from({ length: 30 }, (_, i) => `c${i}`).join(',');
+    const path = await write('wide.csv', `${header}\n${'1,'.repeat(29)}1\n`);
+    const job = jobAt(path, { limits: { ...settingsFor(path).limits, max_columns: 29 } });
+    await assert.rejects(openInput(job), (error: unknown) => {
+      rejectedBy('column_limit_exceeded')(error);
+      assert.equal(
+        (error as ClaimFileError).reason,
+        'the header has 30 columns, more than limits.max_columns (29); its rows were not read',
+      );
+      return true;
+    });
+    const atLimit = jobAt(path, { limits: { ...settingsFor(path).limits, max_columns: 30 } });
+    assert.equal((await openInput(atLimit)).format.kind, 'csv');
+  });
+
+  it('rejects a CSV whose header line does not end within the head as column_limit_exceeded', async () => {
+    const names = Array.from({ length: HEAD_BYTES / 8 }, (_, i) => `col_${String(i).padStart(4, '0')}`);
+    const path = await write('endless-header.csv', `${names.join(',')}\n1\n`);
+    await assert.rejects(openInput(jobAt(path)), (error: unknown) => {
+      rejectedBy('column_limit_exceeded')(error);
+      assert.equal(
+        (error as ClaimFileError).reason,
+        `the header line does not end within the first ${HEAD_BYTES} bytes of the file; its rows were not read`,
+      );
+      return true;
+    });
+    // A header alone, with no line end, in a file shorter than the head is read as it is.
+    const short = await write('header-only.csv', 'claim_id,claim_line_number');
+    assert.equal((await openInput(jobAt(short))).format.kind, 'csv');
+  });
+
   it('tells NDJSON and JSON arrays from CSV', async () => {
     const ndjson = await openInput(jobAt(await write('claims.ndjson', '{"claim_id":"C1"}\n')));
     assert.deepEqual(ndjson.format, { kind: 'ndjson' });
@@ -119,6 +152,12 @@ describe('open-input: what the first bytes of a file tell, and the files rejecte
     assert.equal(opened.recordKind, 'x12');
     assert.equal(opened.head.gzip, false);
     assert.ok(opened.head.bytes.toString().startsWith('ISA*'));
+  });
+
+  it('reads an X12 interchange on one line longer than the head as x12, not as a CSV header cut short', async () => {
+    const sample = (await readFile(X12_SAMPLE, 'utf8')).replaceAll(/\r?\n/g, '');
+    const path = await write('one-line.edi', sample.padEnd(HEAD_BYTES * 2, sample));
+    assert.equal((await openInput(jobAt(path))).recordKind, 'x12');
   });
 
   it('recognises FHIR claim resources as recordKind fhir', async () => {

@@ -1,3 +1,4 @@
+import { columnLimitReason, headerCutReason } from '../../domain/column-limit.ts';
 import { detectFormat, type FileHead, type InputFormat } from '../../domain/detect-format.ts';
 import { type RecordKind, recordKindOf } from '../select-profile.ts';
 import type { JobContext } from './job-context.ts';
@@ -10,8 +11,8 @@ export interface OpenedInput {
 }
 
 /**
- * Reads the head of the file and decides how to read the rest; an empty, unreadable or
- * over-inflating file is rejected here, before the engine sees it.
+ * Reads the head of the file and decides how to read the rest; an empty, unreadable,
+ * over-inflating or over-wide file is rejected here, before the engine sees it.
  */
 export async function openInput(job: JobContext): Promise<OpenedInput> {
   const head = await job.readOrHalt(() => job.deps.files.readHead(job.path));
@@ -20,7 +21,23 @@ export async function openInput(job: JobContext): Promise<OpenedInput> {
   if (head.gzip) await job.timed('inflate', () => job.readOrHalt(() => checkInflatedSize(job)));
   const detection = detectFormat(job.fileName, head.bytes);
   if (!detection.ok) throw job.halt('unreadable_file', detection.reason);
-  return { head, format: detection.format, recordKind: recordKindOf(head.bytes) };
+  const recordKind = recordKindOf(head.bytes);
+  // A record format (X12 segments often on one line) is converted, not read as CSV.
+  if (detection.format.kind === 'csv' && !recordKind) {
+    const cut = headerCutReason(head.bytes);
+    if (cut) throw job.halt('column_limit_exceeded', cut);
+    checkColumnCount(job, detection.format.header.length, 'header');
+  }
+  return { head, format: detection.format, recordKind };
+}
+
+/**
+ * A file wider than `limits.max_columns` is rejected before its rows are read (a CSV's header is
+ * counted here; JSON keys once the records are read as text, before they are split into columns).
+ */
+export function checkColumnCount(job: JobContext, columns: number, what: 'header' | 'records'): void {
+  const reason = columnLimitReason(columns, job.options.limits.max_columns, what);
+  if (reason) throw job.halt('column_limit_exceeded', reason);
 }
 
 /**

@@ -60,6 +60,7 @@ describe('WorkspaceCheckedRows: the checked rows measured, deduplicated and stag
       companions: [],
       rules: job.options.plan.rules,
       records: await countIngested(ws, ingested),
+      readerLines: { skipped: [], spanning: [] },
     });
     rows = new WorkspaceCheckedRows(ws, checked);
   });
