@@ -1,4 +1,4 @@
-// `npm run bench -- [--rows 1000000,3000000,10000000] [--dir DIR] [--memory-limit 1GB] [--no-append]`
+// `npm run bench -- [--rows 1000000,3000000,10000000] [--dir DIR] [--memory-limit 1GB] [--no-spark] [--no-append]`
 // Generates files of N claim lines, then times on the same files in the same run:
 //   (a) the full pipeline (`claimflow run`: every rule, dedupe, enrichment, partitioned Parquet,
 //       aggregations, report), (b) DuckDB CSV -> one Parquet file, (c) DuckDB count(*), and
@@ -6,7 +6,9 @@
 //       without keeping row order: what publishing that layout costs with nothing checked or typed.
 // Prints rows/s, MB/s, peak RSS, the ratios a/b and a/c, and the ceiling b/d: the share of the
 // baseline that a pipeline writing the canonical layout could reach if its checks cost nothing.
-// Appends them to docs/BENCHMARKS.md.
+// The Spark peer (unless --no-spark): (e) the same file through `claimflow run --engine spark` on
+// local[2] (the same plan on PySpark, JVM start included), with the ratio e/a and the rows each
+// engine published, which must agree. Appends the tables to docs/BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '1000000,3000000,10000000' },
     dir: { type: 'string', default: './claimflow-data/bench' },
     'memory-limit': { type: 'string', default: '1200MB' },
+    'no-spark': { type: 'boolean', default: false },
     'no-append': { type: 'boolean', default: false },
   },
 });
@@ -42,12 +45,33 @@ function node(args: string[]): string {
   });
 }
 
+interface RunSummary {
+  readonly elapsed_ms: number;
+  readonly peak_rss_mb: number;
+  readonly totals: { readonly processed_rows: number; readonly quarantined_rows: number };
+  readonly files: Array<{ timings_ms: Record<string, number> }>;
+}
+
+/** `claimflow run FILE` into a fresh root, with the bench's settings and any engine flags. */
+function runPipeline(file: string, root: string, engineArgs: string[]): RunSummary {
+  rmSync(root, { recursive: true, force: true });
+  const refArgs = existsSync(refdata) ? ['--refdata', refdata] : [];
+  const args = ['run', file, '--root', root, '--json', '--run-date', '2026-01-31', ...refArgs, ...engineArgs];
+  return JSON.parse(node([cli, ...args])) as RunSummary;
+}
+
+const stagesOf = (run: RunSummary): string =>
+  Object.entries(run.files[0]?.timings_ms ?? {})
+    .map(([s, ms]) => `${s} ${(ms / 1000).toFixed(1)}`)
+    .join(', ');
+
 function measure(args: string[]): Measure {
   const out = JSON.parse(node(args)) as { elapsed_ms: number; peak_rss_mb: number };
   return { seconds: out.elapsed_ms / 1000, rssMb: out.peak_rss_mb };
 }
 
 const rows: string[] = [];
+const peers: string[] = [];
 for (const n of sizes) {
   const file = join(dir, `claims-${n}.csv`);
   if (!existsSync(file)) {
@@ -68,25 +92,8 @@ for (const n of sizes) {
     ]);
   }
   const mb = statSync(file).size / 1024 ** 2;
-  const root = join(dir, `root-${n}`);
-  rmSync(root, { recursive: true, force: true });
   process.stderr.write(`(a) pipeline on ${n} lines...\n`);
-  const refArgs = existsSync(refdata) ? ['--refdata', refdata] : [];
-  const run = JSON.parse(
-    node([
-      cli,
-      'run',
-      file,
-      '--root',
-      root,
-      '--json',
-      '--run-date',
-      '2026-01-31',
-      '--memory-limit',
-      memoryLimit,
-      ...refArgs,
-    ]),
-  ) as { elapsed_ms: number; peak_rss_mb: number; files: Array<{ timings_ms: Record<string, number> }> };
+  const run = runPipeline(file, join(dir, `root-${n}`), ['--memory-limit', memoryLimit]);
   const a: Measure = { seconds: run.elapsed_ms / 1000, rssMb: run.peak_rss_mb };
   process.stderr.write(`(b) DuckDB CSV -> Parquet...\n`);
   const b = measure([
@@ -106,13 +113,25 @@ for (const n of sizes) {
   for (const out of [join(dir, `baseline-${n}.parquet`), canonical]) rmSync(out, { force: true });
   const rate = (m: Measure) => Math.round(n / m.seconds).toLocaleString('en-US');
   const mbps = (m: Measure) => (mb / m.seconds).toFixed(1);
-  const stages = Object.entries(run.files[0]?.timings_ms ?? {})
-    .map(([s, ms]) => `${s} ${(ms / 1000).toFixed(1)}`)
-    .join(', ');
+  const stages = stagesOf(run);
   rows.push(
     `| ${n.toLocaleString('en-US')} | ${mb.toFixed(0)} | ${a.seconds.toFixed(1)} | ${rate(a)} | ${mbps(a)} | ${a.rssMb} | ${b.seconds.toFixed(1)} | ${rate(b)} | ${b.rssMb} | ${c.seconds.toFixed(1)} | ${d.seconds.toFixed(1)} | ${((b.seconds / a.seconds) * 100).toFixed(0)}% | ${((c.seconds / a.seconds) * 100).toFixed(0)}% | ${((b.seconds / d.seconds) * 100).toFixed(0)}% | ${stages} |`,
   );
   process.stdout.write(`${rows.at(-1)}\n`);
+  if (values['no-spark']) continue;
+  process.stderr.write(`(e) the same plan on Spark local[2]...\n`);
+  const spark = runPipeline(file, join(dir, `root-spark-${n}`), ['--engine', 'spark', '--spark-master', 'local[2]']);
+  const published = (r: RunSummary) => `${r.totals.processed_rows} + ${r.totals.quarantined_rows}`;
+  if (published(spark) !== published(run)) {
+    throw new Error(
+      `the engines disagree: DuckDB ${published(run)} rows, Spark ${published(spark)} (processed + quarantined)`,
+    );
+  }
+  const e = spark.elapsed_ms / 1000;
+  peers.push(
+    `| ${n.toLocaleString('en-US')} | ${a.seconds.toFixed(1)} | ${e.toFixed(1)} | ${rate({ seconds: e, rssMb: 0 })} | ${(e / a.seconds).toFixed(1)}x | ${published(run)} | ${stagesOf(spark)} |`,
+  );
+  process.stdout.write(`${peers.at(-1)}\n`);
 }
 
 const header = [
@@ -121,6 +140,14 @@ const header = [
   '| lines | CSV MB | (a) s | (a) rows/s | (a) MB/s | (a) peak RSS MB | (b) s | (b) rows/s | (b) peak RSS MB | (c) s | (d) s | a/b throughput | a/c throughput | ceiling b/d | (a) stages, s |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
-const section = `${[...header, ...rows].join('\n')}\n\n`;
+const peerTable = [
+  '',
+  'Spark peer: (e) `claimflow run --engine spark --spark-master local[2]` on the same file (JVM start included)',
+  '',
+  '| lines | (a) DuckDB s | (e) Spark s | (e) rows/s | e/a | rows processed + quarantined (both engines) | (e) stages, s |',
+  '|---|---|---|---|---|---|---|',
+  ...peers,
+];
+const section = `${[...header, ...rows, ...(peers.length > 0 ? peerTable : [])].join('\n')}\n\n`;
 process.stdout.write(`\n${section}`);
 if (!values['no-append']) appendFileSync('docs/BENCHMARKS.md', section);

@@ -172,6 +172,7 @@ export class Functions extends Construct {
       SNS_TOPIC_ARN: messaging.processingTopic.topicArn,
       ERROR_TOPIC_ARN: messaging.errorTopic.topicArn,
       GLUE_JOB_NAME: glueJob.jobName,
+      GLUE_MAX_WORKERS: String(settings.glueMaxWorkers),
       INPUT_BUCKET: storage.bucketNames.input,
       OUTPUT_BUCKET: storage.bucketNames.output,
       LEDGER_TABLE: storage.ledgerTable.tableName,

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { PREFIXES } from '../../src/domain/store-layout.ts';
+import { GLUE_WORKER_TYPE } from '../../src/plan/glue-workers.ts';
 import { acknowledgeWildcardResources } from '../compliance.ts';
 import { GLUE_SCRIPT } from '../repo-paths.ts';
 import type { GlueJobProps } from './glue-job-props.ts';
@@ -89,7 +90,7 @@ export class GlueJob extends Construct {
       role: this.role.roleArn,
       command: { name: 'glueetl', pythonVersion: '3', scriptLocation: script.s3ObjectUrl },
       glueVersion: '5.0',
-      workerType: 'G.1X',
+      workerType: GLUE_WORKER_TYPE,
       // With autoscaling this is the ceiling; Glue adds and releases workers as stages need them.
       numberOfWorkers: settings.glueMaxWorkers,
       securityConfiguration: securityConfiguration.name,

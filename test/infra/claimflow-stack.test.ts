@@ -48,6 +48,7 @@ const CONTRACT_ENV = [
   'SNS_TOPIC_ARN',
   'ERROR_TOPIC_ARN',
   'GLUE_JOB_NAME',
+  'GLUE_MAX_WORKERS',
   'INPUT_BUCKET',
   'OUTPUT_BUCKET',
   'LEDGER_TABLE',
@@ -445,6 +446,11 @@ describe('glue job', () => {
       'the runner script is an asset of the stack',
     );
     get('dev').template.hasResourceProperties('AWS::Glue::Job', { NumberOfWorkers: 4 });
+    // The etl function sizes each run by its file, within the job's own ceiling.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('-> etl '),
+      Environment: { Variables: Match.objectLike({ GLUE_MAX_WORKERS: '20' }) },
+    });
   });
 });
 

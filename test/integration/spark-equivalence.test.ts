@@ -86,8 +86,8 @@ async function codecsOf(glob: string): Promise<string[]> {
  * numbers, reasons, source text), the aggregations, and the reports (counts, samples, dimension
  * scores, duplicate counts, profile, verdict); a file over the error threshold exits 2 on both.
  * The files are issue 19's list: generated defects, the Tuva seed with its eligibility, SynPUF
- * with its beneficiaries, Synthea, X12 837s, a custom YAML profile with a companion, gzip NDJSON.
- * (The FHIR bundle the records test reads is not among the shared samples here.)
+ * with its beneficiaries, Synthea, X12 837s and a FHIR bundle, a custom YAML profile with a
+ * companion, gzip NDJSON, and a JSON array.
  */
 describe('--engine spark publishes what --engine duckdb publishes', () => {
   let dir = '';
@@ -113,6 +113,9 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
     records.splice(10, 0, '');
     records.splice(500, 0, 'not json at all');
     await writeFile(join(dir, 'feed.ndjson.gz'), gzipSync(`${records.join('\n')}\n`));
+    // A JSON array, read whole on both engines.
+    const array = join(dir, 'array.json');
+    await writeClaimsFile(array, 400, 'json', { seed: 22, defectRate: 0.05, month });
     // A file rejected whole: most of its rows quarantined.
     const rejected = join(dir, 'rejected.csv');
     await writeClaimsFile(rejected, 300, 'csv', { seed: 21, defectRate: 0.9, month });
@@ -124,7 +127,7 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
     await writeFile(join(dir, 'acme.yaml'), CUSTOM_PROFILE);
 
     const inputs = [
-      ...[defects, join(dir, 'feed.ndjson.gz'), rejected],
+      ...[defects, join(dir, 'feed.ndjson.gz'), array, rejected],
       // (b) the Tuva medical claim seed, with the eligibility file beside it as its companion
       join(SAMPLES, 'tuva/medical_claim_seed.csv'),
       // (c) a SynPUF carrier file with its beneficiary companion
@@ -141,20 +144,17 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
       const root = join(dir, `root-${engine}`);
       const flags = engine === 'spark' ? SPARK_FLAGS : [];
       const result = await claimflow('run', ...inputs, '--root', root, ...common, ...flags);
-      // The custom profile is forced with --profile, so its file runs on its own, into the same root.
-      const customRun = await claimflow(
-        'run',
-        join(custom, 'acme_lines_2025.txt'),
-        '--root',
-        root,
-        '--profile',
-        join(dir, 'acme.yaml'),
-        '--error-threshold',
-        '1',
-        ...common,
-        ...flags,
-      );
-      assert.equal(customRun.code, 0, `${engine}: ${customRun.stderr.slice(-2000)}`);
+      // Run on their own into the same root, with no error threshold so their rows are published
+      // and compared: the custom profile (forced with --profile), and (e) a Synthea patient's FHIR R4
+      // bundle (its pharmacy EOBs quarantine most rows until pharmacy claims have their own table).
+      const alone = [
+        [join(custom, 'acme_lines_2025.txt'), '--profile', join(dir, 'acme.yaml')],
+        [join(SAMPLES, 'synthea/fhir/Rodrigo242_Grady603_9f39bf35-ea79-4383-4eb1-36c43280dff2.json')],
+      ];
+      for (const args of alone) {
+        const run = await claimflow('run', ...args, '--root', root, '--error-threshold', '1', ...common, ...flags);
+        assert.equal(run.code, 0, `${engine}: ${run.stderr.slice(-2000)}`);
+      }
       runs[engine] = { root, result, fingerprint: await fingerprint(root) };
     }
   });
@@ -203,10 +203,10 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
         outputs: { ...outputs, processed: undefined, quarantine_rows: undefined },
       }));
     const duckdb = comparable(runs.duckdb.fingerprint);
-    assert.equal(duckdb.length, 10);
+    assert.equal(duckdb.length, 12);
     const profiles = duckdb.map((r) => (r as { profile?: { name: string } }).profile?.name).sort();
     assert.deepEqual(profiles, [
-      ...['acme', 'cms-synpuf', 'standard', 'standard', 'standard'],
+      ...['acme', 'cms-synpuf', 'fhir-eob', 'standard', 'standard', 'standard', 'standard'],
       ...['synthea', 'tuva', 'x12-837', 'x12-837', 'x12-837'],
     ]);
     assert.deepEqual(comparable(runs.spark.fingerprint), duckdb);

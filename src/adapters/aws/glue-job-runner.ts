@@ -6,6 +6,7 @@ import {
   StartJobRunCommand,
 } from '@aws-sdk/client-glue';
 import { ClaimflowError, TransientError } from '../../domain/errors.ts';
+import { GLUE_WORKER_TYPE } from '../../plan/glue-workers.ts';
 import { callAws } from './aws-error.ts';
 
 /** Where a Glue job run stands. */
@@ -42,11 +43,17 @@ export class GlueJobRunner {
     private readonly jobName: string,
   ) {}
 
-  /** Starts a run with the given job arguments (`--name`: value) and returns its id. */
-  async start(args: Readonly<Record<string, string>>): Promise<string> {
+  /**
+   * Starts a run with the given job arguments (`--name`: value) and returns its id; `workers`, when
+   * given, replaces the job's worker count for this run (with auto-scaling, its ceiling).
+   */
+  async start(args: Readonly<Record<string, string>>, workers?: number): Promise<string> {
+    const sizing = workers === undefined ? {} : { WorkerType: GLUE_WORKER_TYPE, NumberOfWorkers: workers };
     const output = await callAws('glue:StartJobRun', async () => {
       try {
-        return await this.client.send(new StartJobRunCommand({ JobName: this.jobName, Arguments: { ...args } }));
+        return await this.client.send(
+          new StartJobRunCommand({ JobName: this.jobName, Arguments: { ...args }, ...sizing }),
+        );
       } catch (error) {
         // The job's run limit is reached: a run that ends frees a slot, so a later start succeeds.
         if (!(error instanceof ConcurrentRunsExceededException)) throw error;

@@ -12,6 +12,8 @@ const lambdaEnvSchema = z
     SNS_TOPIC_ARN: required,
     ERROR_TOPIC_ARN: required,
     GLUE_JOB_NAME: required,
+    /** The most workers a Glue run may ask for; each run asks for workers by its file's size. */
+    GLUE_MAX_WORKERS: z.coerce.number().int().min(2).default(10),
     INPUT_BUCKET: required,
     OUTPUT_BUCKET: required,
     LEDGER_TABLE: required,

@@ -169,6 +169,21 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
     );
   });
 
+  it('asks for Glue workers by the file size, within the environment ceiling, when given one', async () => {
+    const GiB = 1024 ** 3;
+    for (const bytes of [0.3 * GiB, 3 * GiB, 30 * GiB]) {
+      await startSparkJob(task('raw/claims/acme claims.csv.gz'), { ...deps(), workers: { bytes, max: 20 } });
+    }
+    assert.deepEqual(
+      glue.commandCalls(StartJobRunCommand).map((c) => [c.args[0].input.WorkerType, c.args[0].input.NumberOfWorkers]),
+      [
+        ['G.1X', 2],
+        ['G.1X', 6],
+        ['G.1X', 20],
+      ],
+    );
+  });
+
   it('starts no run for a file that cannot be planned', async () => {
     await assert.rejects(
       startSparkJob(task('raw/claims/bad.csv'), deps()),

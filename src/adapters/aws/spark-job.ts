@@ -12,6 +12,7 @@ import { runConfigSchema } from '../../pipeline/run-config.ts';
 import { describeSparkJob, sparkManifestKey } from '../../pipeline/spark-job-manifest.ts';
 import { codeSetRelation } from '../../plan/compile-code-set.ts';
 import { buildEnginePlan, enginePlanKey } from '../../plan/engine-plan.ts';
+import { chooseGlueWorkers } from '../../plan/glue-workers.ts';
 import { sparkDialect } from '../../plan/spark-dialect.ts';
 import { GlueJobRunner } from './glue-job-runner.ts';
 import { readS3Head } from './read-s3-head.ts';
@@ -27,6 +28,8 @@ export interface SparkJobDeps {
   readonly settingsFor?: (file: string, codeSets: ReadonlySet<CodeSetName>) => FileSettings;
   /** Prefix of the reference lists in the store, laid out like ../shared/refdata (default `refdata/`). */
   readonly refdataPrefix?: string;
+  /** The file's size and the environment's most Glue workers: the run asks for workers by size (chooseGlueWorkers). */
+  readonly workers?: { readonly bytes: number; readonly max: number };
   readonly clock?: Clock;
 }
 
@@ -81,7 +84,11 @@ export async function startSparkJob(task: FileTask, deps: SparkJobDeps): Promise
   // The task and how its file is judged, for the completion step (glue-completion) once the run ends.
   const manifest = describeSparkJob(task, plan, settings, startedAt);
   await store.writeText(sparkManifestKey(task.job_id), `${JSON.stringify(manifest)}\n`);
-  return new GlueJobRunner(deps.glue, deps.jobName).start({ '--plan': store.locate(planKey), '--job_id': task.job_id });
+  const workers = deps.workers && chooseGlueWorkers(deps.workers.bytes, deps.workers.max);
+  return new GlueJobRunner(deps.glue, deps.jobName).start(
+    { '--plan': store.locate(planKey), '--job_id': task.job_id },
+    workers,
+  );
 }
 
 /** Each reference list's object under `prefix`, as the engine reads it. */

@@ -28,6 +28,7 @@ export function createEtlHandler(
         glue,
         jobName: env.GLUE_JOB_NAME,
         refdataPrefix: env.REFDATA_PREFIX,
+        workers: { bytes, max: env.GLUE_MAX_WORKERS },
         readObjectHead: (key) => store.readHead(key, HEAD_BYTES),
         clock: deps.clock,
       });
