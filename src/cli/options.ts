@@ -50,6 +50,10 @@ export type GenerateFlags = z.infer<typeof generateFlagsSchema>;
 export const queryFlagsSchema = z.object({
   root: z.string().min(1).default('./claimflow-data'),
   format: z.enum(['table', 'json', 'csv']).default('table'),
+  /** Table rows shown (the first and last half); 0 shows all. */
+  maxRows: z.coerce.number().int().nonnegative().default(40),
+  /** Table width in characters; 0 is unlimited. Default: the terminal's width, unlimited when piped. */
+  maxWidth: z.coerce.number().int().nonnegative().optional(),
 });
 export type QueryFlags = z.infer<typeof queryFlagsSchema>;
 
