@@ -56,6 +56,12 @@ function buildProgram(setExit: (code: number) => void): Command {
         '--pseudonym-key-file <file>',
         'HMAC key of the medical_claim_pseudonymized mart (default: CLAIMFLOW_PSEUDONYM_KEY, then security.pseudonym_key_file)',
       )
+      .option('--fail-on <fail|warn>', 'warn: a file with quarantined rows or warnings also fails the step (exit 2)')
+      .option(
+        '--max-quarantine-rate <share>',
+        'exit 2 when a file quarantines more than this share of its rows (0 to 1; its rows are still published)',
+      )
+      .option('--min-score <score>', 'exit 2 when a file scores under this quality (0 to 100)')
       .option('--verbose', 'JSON-lines log on stderr')
       .option(
         '--wait-lock <seconds>',

@@ -27,6 +27,10 @@ export const runFlagsSchema = z.object({
   /** `--engine spark`: the Spark master URL (default local[*]) and session settings, `key=value`. */
   sparkMaster: z.string().min(1).optional(),
   sparkConf: z.array(z.string().regex(/^[^=\s]+=/, 'use key=value')).default([]),
+  /** Quality gates (docs/cli.md, exit codes): `warn` fails the step on quarantined rows or warnings too. */
+  failOn: z.enum(['fail', 'warn']).default('fail'),
+  maxQuarantineRate: z.coerce.number().min(0).max(1).optional(),
+  minScore: z.coerce.number().min(0).max(100).optional(),
 });
 export type RunFlags = z.infer<typeof runFlagsSchema>;
 

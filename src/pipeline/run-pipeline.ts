@@ -6,6 +6,7 @@ import type { FileSettings } from './file-settings.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, InputFiles, Logger } from './ports.ts';
 import { publishAggregations } from './publish-aggregations.ts';
+import { isCounted } from './run-signals.ts';
 
 export interface RunDeps {
   readonly engine: Engine;
@@ -49,6 +50,8 @@ export interface RunSummary {
     readonly quarantined_rows: number;
     readonly duplicates_removed: number;
   };
+  /** Companion files (members, pharmacy...): their rows are checked but not published, so not in `totals`. */
+  readonly not_counted: { readonly files: readonly string[]; readonly rows: number };
   readonly aggregations: readonly string[];
   readonly elapsed_ms: number;
 }
@@ -87,9 +90,16 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
   const aggregations =
     options.mode === 'run' ? await publishAggregations([...months].sort(), deps.engine, deps.store) : [];
   if (options.mode === 'run') await deps.refreshWarehouse();
-  const sum = (pick: (o: FileOutcome) => number): number => outcomes.reduce((acc, o) => acc + pick(o), 0);
+  // rows in = processed + quarantined + duplicates holds over the files whose rows are published.
+  const counted = outcomes.filter((o) => isCounted(o.report));
+  const companions = outcomes.filter((o) => !isCounted(o.report));
+  const sum = (pick: (o: FileOutcome) => number): number => counted.reduce((acc, o) => acc + pick(o), 0);
   return {
     files: outcomes,
+    not_counted: {
+      files: companions.map((o) => o.file),
+      rows: companions.reduce((acc, o) => acc + (o.report?.summary.total_records ?? 0), 0),
+    },
     totals: {
       input_rows: sum((o) => o.report?.summary.total_records ?? 0),
       valid_rows: sum((o) => o.report?.summary.valid_records ?? 0),
