@@ -90,16 +90,23 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
   const aggregations =
     options.mode === 'run' ? await publishAggregations([...months].sort(), deps.engine, deps.store) : [];
   if (options.mode === 'run') await deps.refreshWarehouse();
-  // rows in = processed + quarantined + duplicates holds over the files whose rows are published.
+  return {
+    files: outcomes,
+    ...totalsOf(outcomes),
+    aggregations,
+    elapsed_ms: Math.round(performance.now() - started),
+  };
+}
+
+/**
+ * The run's totals over the files whose rows are published, so rows in = processed +
+ * quarantined + duplicates holds; companion files are counted apart.
+ */
+export function totalsOf(outcomes: readonly FileOutcome[]): Pick<RunSummary, 'totals' | 'not_counted'> {
   const counted = outcomes.filter((o) => isCounted(o.report));
   const companions = outcomes.filter((o) => !isCounted(o.report));
   const sum = (pick: (o: FileOutcome) => number): number => counted.reduce((acc, o) => acc + pick(o), 0);
   return {
-    files: outcomes,
-    not_counted: {
-      files: companions.map((o) => o.file),
-      rows: companions.reduce((acc, o) => acc + (o.report?.summary.total_records ?? 0), 0),
-    },
     totals: {
       input_rows: sum((o) => o.report?.summary.total_records ?? 0),
       valid_rows: sum((o) => o.report?.summary.valid_records ?? 0),
@@ -107,7 +114,9 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
       quarantined_rows: sum((o) => o.report?.summary.error_records ?? 0),
       duplicates_removed: sum((o) => o.report?.duplicates_removed.total ?? 0),
     },
-    aggregations,
-    elapsed_ms: Math.round(performance.now() - started),
+    not_counted: {
+      files: companions.map((o) => o.file),
+      rows: companions.reduce((acc, o) => acc + (o.report?.summary.total_records ?? 0), 0),
+    },
   };
 }
