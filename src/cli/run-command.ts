@@ -36,7 +36,8 @@ export async function runCommand(
   });
   const pipeline = await openPipeline(flags, mode);
   const engine = await pipeline.database.connect();
-  const progress = createProgress(!flags.json && process.stderr.isTTY === true);
+  // On a terminal a bar; elsewhere plain lines (a log keeps them); with --json on a terminal, none.
+  const progress = createProgress(process.stderr.isTTY === true ? (flags.json ? 'off' : 'tty') : 'plain');
   let spark: OpenSpark | undefined;
   try {
     if (flags.engine === 'spark') spark = await openSpark(flags);

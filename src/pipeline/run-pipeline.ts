@@ -19,9 +19,18 @@ export interface RunDeps {
   /** Record-format converters handed to each file job (X12, FHIR). */
   readonly convertRecords?: RecordConverters;
   /** Progress: which file of how many is in which stage ('done' when it is finished). */
-  readonly onProgress?: (progress: { file: string; index: number; total: number; stage: string }) => void;
+  readonly onProgress?: (progress: RunProgress) => void;
   /** Runs each file's plan on Spark instead of the engine (aggregations and the warehouse stay on it). */
   readonly spark?: SparkEngine;
+}
+
+/** Which file of how many is in which stage; `rows` once it is done. */
+export interface RunProgress {
+  readonly file: string;
+  readonly index: number;
+  readonly total: number;
+  readonly stage: string;
+  readonly rows?: number;
 }
 
 export interface RunOptions {
@@ -85,7 +94,8 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
       deps.logger.warn('job failed', { job_id: jobId, file: basename(file), error_type: 'system' });
       outcomes.push({ file, job_id: jobId, status: 'FAILED', failure: 'system', message, report: null });
     }
-    deps.onProgress?.({ file, index: index + 1, total: options.files.length, stage: 'done' });
+    const rows = outcomes.at(-1)?.report?.summary.total_records;
+    deps.onProgress?.({ file, index: index + 1, total: options.files.length, stage: 'done', rows });
   }
   const aggregations =
     options.mode === 'run' ? await publishAggregations([...months].sort(), deps.engine, deps.store) : [];

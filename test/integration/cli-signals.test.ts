@@ -187,3 +187,15 @@ describe('claimflow usage: help, version, errors', () => {
     }
   });
 });
+
+describe('claimflow run: progress when stderr is not a terminal', () => {
+  it('prints plain lines: when each file starts and when it is done, with its rows and rate', async () => {
+    const dir = await tempDir('progress');
+    const file = join(dir, 'claims.csv');
+    await writeClaimsFile(file, 2000, 'csv', { seed: 9, defectRate: 0, month: '2025-10' });
+    const result = await claimflow('validate', file, '--root', join(dir, 'root'), ...RUN_DATE);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /^claimflow: \[1\/1\] claims\.csv: started$/m);
+    assert.match(result.stderr, /^claimflow: \[1\/1\] claims\.csv: done, 2000 rows in \d+\.\ds \([\d,]+ rows\/s\)$/m);
+  });
+});
