@@ -118,7 +118,10 @@ export async function watchCommand(flags: RunFlags & RuntimeFlags): Promise<numb
       await watcher.stop();
       await runtime.drain();
     }
-    return (await reporter?.close()) ?? EXIT.ok;
+    const code = (await reporter?.close()) ?? EXIT.ok;
+    // --once is a batch step whose code says how its files went; a service stopped by a signal
+    // exits 0, so systemd's Restart=on-failure does not restart it for a rejected file.
+    return flags.once ? code : EXIT.ok;
   } finally {
     close();
   }
