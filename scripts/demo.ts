@@ -2,16 +2,17 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { main } from '../src/cli/main.ts';
-import { folderOf, PREFIXES } from '../src/domain/store-layout.ts';
 
 const root = process.argv[2] ?? './claimflow-data';
 const rows = process.argv[3] ?? '200000';
 // Reference code lists, where ../shared/refdata sits beside this checkout; without them code-set rules are skipped.
 const refdata = existsSync('../shared/refdata') ? ['--refdata', '../shared/refdata'] : [];
-const inbox = `${root}/${folderOf(PREFIXES.inbox)}`;
-const input = `${inbox}/demo-claims.csv`;
+// Beside the root's folders, not in its inbox (raw/claims/): `watch` takes what lands there as a
+// delivery, processes it and removes it, and the demo's input would be gone.
+const inputs = `${root}/demo-input`;
+const input = `${inputs}/demo-claims.csv`;
 
-await mkdir(inbox, { recursive: true });
+await mkdir(inputs, { recursive: true });
 let code = await main(['generate', '--rows', rows, '--out', input, '--seed', '7']);
 if (code === 0) code = await main(['run', input, '--root', root, ...refdata]);
 if (code === 0) {

@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import { HashChainedAuditLog } from '../adapters/audit/hash-chained-audit-log.ts';
-import { UsageError } from '../domain/errors.ts';
+import { readerRoot } from './reader-root.ts';
 import { EXIT } from './run-command.ts';
 
 /** Flags of `claimflow audit verify`. */
@@ -17,8 +15,7 @@ export type AuditFlags = z.infer<typeof auditFlagsSchema>;
  * reordered or cut off.
  */
 export async function auditVerifyCommand(flags: AuditFlags): Promise<number> {
-  const root = resolve(flags.root);
-  if (!existsSync(root)) throw new UsageError(`--root ${flags.root}: no such folder`);
+  const root = readerRoot(flags.root);
   const log = new HashChainedAuditLog(root);
   const problems = log.verify();
   for (const p of problems) process.stdout.write(`line ${p.line}: ${p.problem}: ${p.detail}\n`);

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import { openAuditTrail } from '../adapters/audit/audit-trail.ts';
 import { JsonlEventLog } from '../adapters/local-bus/jsonl-event-log.ts';
@@ -11,6 +9,7 @@ import { InsecureBindError, startDashboardServer } from '../web/dashboard-server
 import { env } from './env.ts';
 import { loadConfig } from './load-config.ts';
 import { openAlerts } from './open-alerts.ts';
+import { readerRoot } from './reader-root.ts';
 import { EXIT } from './run-command.ts';
 
 /** What a bearer token may contain (RFC 6750 b64token), long enough not to be guessed. */
@@ -45,8 +44,7 @@ export type DashboardFlags = z.infer<typeof dashboardFlagsSchema>;
 
 /** `claimflow dashboard`: serves the dashboard, `/metrics` and the JSON API until SIGINT or SIGTERM. */
 export async function dashboardCommand(flags: DashboardFlags): Promise<number> {
-  const root = resolve(flags.root);
-  if (!existsSync(root)) throw new UsageError(`--root ${flags.root}: no such folder (run claimflow run first)`);
+  const root = readerRoot(flags.root);
   const logger = createLogger(true);
   const audit = openAuditTrail(root, 'dashboard');
   const events = new JsonlEventLog(root);

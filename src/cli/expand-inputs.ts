@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { isClaimFileName } from '../domain/claim-file-name.ts';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { isClaimFileName, nonClaimReason } from '../domain/claim-file-name.ts';
 import { UsageError } from '../domain/errors.ts';
 import { globToRegExp } from '../domain/glob.ts';
 
@@ -9,7 +9,8 @@ const GLOB_CHARS = /[*?[]/;
 /** Told about a file a folder or glob matched that is not read, and why. */
 export type SkipReporter = (path: string, reason: string) => void;
 
-const warnOnStderr: SkipReporter = (path, reason) => process.stderr.write(`claimflow: ${path}: skipped: ${reason}\n`);
+export const warnOnStderr: SkipReporter = (path, reason) =>
+  process.stderr.write(`claimflow: ${path}: skipped: ${reason}\n`);
 
 /** An entry found walking a folder: a file, or a symbolic link, which is never followed. */
 interface Found {
@@ -28,7 +29,9 @@ export function expandInputs(inputs: readonly string[], onSkip: SkipReporter = w
   const files = new Set<string>();
   const take = (found: readonly Found[]): void => {
     for (const f of found) {
+      const notClaims = f.link ? null : nonClaimReason(basename(f.path), readHead(f.path));
       if (f.link) onSkip(f.path, 'symbolic link (not followed)');
+      else if (notClaims) onSkip(f.path, notClaims);
       else files.add(resolve(f.path));
     }
   };
@@ -46,6 +49,17 @@ export function expandInputs(inputs: readonly string[], onSkip: SkipReporter = w
     else files.add(resolve(input));
   }
   return [...files].sort();
+}
+
+/** The first bytes of a file as text, enough to see its first line. */
+function readHead(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function walk(dir: string): Found[] {

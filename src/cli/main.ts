@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ZodError, type z } from 'zod';
+import packageJson from '../../package.json' with { type: 'json' };
 import { ConfigError, RootLockedError, RootNotWritableError, UsageError } from '../domain/errors.ts';
 import { describeError } from '../domain/redact.ts';
 import { auditFlagsSchema, auditVerifyCommand } from './audit-command.ts';
@@ -7,6 +8,7 @@ import { dashboardCommand, dashboardFlagsSchema } from './dashboard-command.ts';
 import { decryptCommand, decryptFlagsSchema } from './decrypt-command.ts';
 import { eventsCommand } from './events-command.ts';
 import { generateCommand } from './generate-command.ts';
+import { addExamples, flagName, pointUsageErrorsAtHelp, showSchemaDefaults } from './help.ts';
 import { infraCommand, infraFlagsSchema } from './infra-command.ts';
 import {
   eventsFlagsSchema,
@@ -27,8 +29,8 @@ function parseFlags<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('claimflow')
     .description('Healthcare claim files from landing to analytics: validate, quarantine, dedupe, enrich, publish.')
-    .exitOverride()
-    .showHelpAfterError();
+    .version(packageJson.version, '--version', 'print the version')
+    .exitOverride();
 
   const withPipelineOptions = (command: Command): Command =>
     command
@@ -54,19 +56,22 @@ function buildProgram(setExit: (code: number) => void): Command {
         '--pseudonym-key-file <file>',
         'HMAC key of the medical_claim_pseudonymized mart (default: CLAIMFLOW_PSEUDONYM_KEY, then security.pseudonym_key_file)',
       )
+      .option('--fail-on <fail|warn>', 'warn: a file with quarantined rows or warnings also fails the step (exit 2)')
+      .option(
+        '--max-quarantine-rate <share>',
+        'exit 2 when a file quarantines more than this share of its rows (0 to 1; its rows are still published)',
+      )
+      .option('--min-score <score>', 'exit 2 when a file scores under this quality (0 to 100)')
       .option('--verbose', 'JSON-lines log on stderr')
       .option(
         '--wait-lock <seconds>',
-        'when another command is writing the root, wait up to this long for it to finish (default 0: refuse at once)',
+        'when another command is writing the root, wait up to this long for it to finish (0: refuse at once)',
       );
   const withRunOptions = (command: Command): Command =>
     withPipelineOptions(
       command.argument('<inputs...>', 'claim files (CSV, JSON, NDJSON, optionally .gz), folders or globs'),
     )
-      .option(
-        '--engine <duckdb|spark>',
-        'the engine that runs the plan (default duckdb; spark: see docs/spark-plan.md)',
-      )
+      .option('--engine <duckdb|spark>', 'the engine that runs the plan (spark: see docs/spark-plan.md)')
       .option('--spark-master <url>', '--engine spark: the Spark master (default local[*])')
       .option(
         '--spark-conf <key=value>',
@@ -83,46 +88,69 @@ function buildProgram(setExit: (code: number) => void): Command {
     ...parseFlags(runtimeFlagsSchema, raw),
   });
 
-  withRuntimeOptions(program.command('watch'))
+  const watch = withRuntimeOptions(program.command('watch'))
     .description('Watch <root>/raw/claims/ and process each complete new file as an event-driven job')
     .option('--poll-ms <ms>', 'how often the inbox is scanned')
     .option('--settle-ms <ms>', 'how long a file must stay unchanged before it is picked up')
     .option('--once', 'process what is in the inbox, then exit')
     .action(async (raw: unknown) => setExit(await watchCommand(runtimeFlags(raw))));
+  addExamples(showSchemaDefaults(watch, runFlagsSchema, runtimeFlagsSchema), [
+    'claimflow watch --root /data/claimflow --refdata /data/refdata --concurrency 2',
+    'claimflow watch --root /data/claimflow --once --json   # cron: process the inbox, exit 2 if a file was rejected',
+  ]);
 
-  program
+  const events = program
     .command('events')
     .description('Print job status, validation and error events (JSON lines)')
     .option('--root <dir>', 'output root')
     .option('--follow', 'keep printing new events')
     .option('--job <id>', 'only events of this job')
     .action(async (raw: unknown) => setExit(await eventsCommand(parseFlags(eventsFlagsSchema, raw))));
+  showSchemaDefaults(events, eventsFlagsSchema);
 
   const dlq = program.command('dlq').description('The dead-letter queue: messages that failed for good');
-  withRuntimeOptions(dlq.command('list'))
-    .description('List dead letters with their error history (--json for JSON)')
+  // Listing reads the queue only: no pipeline or runtime flag applies.
+  const dlqList = dlq
+    .command('list')
+    .description('List dead letters with their error history')
+    .option('--root <dir>', 'output root')
+    .option('--json', 'print the dead letters as JSON')
+    .option('--config <file>', 'config whose security.master_key_file decrypts the letters')
+    .option('--master-key-file <file>', 'the master key (default: CLAIMFLOW_MASTER_KEY, then the config)')
     .action(async (raw: unknown) => setExit(await dlqCommand('list', undefined, { ...runtimeFlags(raw), all: true })));
-  withRuntimeOptions(dlq.command('replay'))
+  showSchemaDefaults(dlqList, runFlagsSchema);
+  const dlqReplay = withRuntimeOptions(dlq.command('replay'))
     .description('Send dead letters through their handler again')
     .argument('[id]', 'the dead letter to replay')
     .option('--all', 'replay every dead letter')
     .action(async (id: string | undefined, raw: { all?: boolean }) =>
       setExit(await dlqCommand('replay', id, { ...runtimeFlags(raw), all: raw.all === true })),
     );
+  showSchemaDefaults(dlqReplay, runFlagsSchema, runtimeFlagsSchema);
 
-  withRunOptions(program.command('run'))
+  const run = withRunOptions(program.command('run'))
     .description('Run claim files (paths, folders or globs) through the whole pipeline')
     .action(async (inputs: string[], raw: unknown) =>
       setExit(await runCommand(inputs, parseFlags(runFlagsSchema, raw), 'run')),
     );
+  addExamples(showSchemaDefaults(run, runFlagsSchema), [
+    'claimflow run claims.csv other.ndjson --root ./claimflow-data',
+    "claimflow run 'inbox/**/*.csv.gz' --json",
+    'claimflow run claims.csv --refdata ../shared/refdata --config claimflow.yaml',
+    'claimflow run inbox/ --fail-on warn --max-quarantine-rate 0.01 --min-score 90   # CI gates: exit 2 when one fails',
+  ]);
 
-  withRunOptions(program.command('validate'))
+  const validate = withRunOptions(program.command('validate'))
     .description('Run the checks only and write the validation report; exit 0 when files pass, 2 when one fails')
     .action(async (inputs: string[], raw: unknown) =>
       setExit(await runCommand(inputs, parseFlags(runFlagsSchema, raw), 'validate')),
     );
+  addExamples(showSchemaDefaults(validate, runFlagsSchema), [
+    'claimflow validate claims.csv --root /tmp/check',
+    'claimflow validate inbox/ --refdata ../shared/refdata --config claimflow.yaml --json',
+  ]);
 
-  program
+  const generate = program
     .command('generate')
     .description('Write synthetic claim lines with realistic codes and planted defects')
     .requiredOption('--rows <n>', 'number of claim lines')
@@ -132,6 +160,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--format <csv|ndjson|json>', 'output format')
     .option('--month <YYYY-MM>', 'month in which claims start')
     .action(async (raw: unknown) => setExit(await generateCommand(parseFlags(generateFlagsSchema, raw))));
+  addExamples(showSchemaDefaults(generate, generateFlagsSchema), [
+    'claimflow generate --rows 100000 --out claims.csv --defect-rate 0.02',
+  ]);
 
   const infra = program.command('infra').description('AWS CDK app: synth, validate (cdk-nag), diff, deploy');
   for (const action of ['synth', 'validate', 'diff', 'deploy'] as const) {
@@ -168,15 +199,21 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--config <file>', 'YAML or JSON config whose alerts section routes security events (default: the log)')
     .action(async (raw: unknown) => setExit(await dashboardCommand(parseFlags(dashboardFlagsSchema, raw))));
 
-  program
+  const query = program
     .command('query')
     .description(
       'Run SQL against the warehouse (views: medical_claim, quarantine_rows, monthly_by_payer_claim_type, monthly_by_rendering_provider, validation_reports, events, alerts)',
     )
     .argument('<sql>', 'the query')
     .option('--root <dir>', 'output root')
-    .option('--format <table|json|csv>', 'output format')
+    .option('--format <table|json|csv>', 'output format (csv and json print every row and column)')
+    .option('--max-rows <n>', 'table: rows shown, the first and last half (0: all)')
+    .option('--max-width <n>', "table: characters per line (0: all columns; default: the terminal's width)")
     .action(async (sql: string, raw: unknown) => setExit(await queryCommand(sql, parseFlags(queryFlagsSchema, raw))));
+  addExamples(showSchemaDefaults(query, queryFlagsSchema), [
+    'claimflow query "SELECT claim_type, COUNT(*) FROM medical_claim GROUP BY ALL"',
+    'claimflow query "SELECT * FROM quarantine_rows" --format csv > quarantine.csv',
+  ]);
 
   program
     .command('decrypt')
@@ -197,12 +234,24 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--root <dir>', 'output root')
     .action(async (raw: unknown) => setExit(await auditVerifyCommand(parseFlags(auditFlagsSchema, raw))));
 
+  pointUsageErrorsAtHelp(program);
   return program;
+}
+
+/** `claimflow plan x.csv | head`: the reader has gone, so the rest of the output has nowhere to go. */
+let brokenPipeIgnored = false;
+function ignoreBrokenPipe(): void {
+  if (brokenPipeIgnored) return;
+  brokenPipeIgnored = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
 }
 
 /** The one place errors become exit codes. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
+  ignoreBrokenPipe();
   const program = buildProgram((code) => {
     exitCode = code;
   });
@@ -213,7 +262,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof ZodError) {
       process.stderr.write(
-        `claimflow: invalid option: ${error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`,
+        `claimflow: invalid option: ${error.issues.map((i) => `${flagName(i.path[0] ?? '')}: ${i.message}`).join('; ')}\n`,
       );
       return EXIT.usage;
     }

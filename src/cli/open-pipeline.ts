@@ -46,6 +46,8 @@ export interface Pipeline {
   readonly convertRecords: RecordConverters;
   readonly files: InputFiles;
   readonly nextJobId: (at: Date) => string;
+  /** The reference folder used (flag, else config) and how many lists it held, for the summary. */
+  readonly refdata: { readonly folder: string | null; readonly lists: number };
   close(): void;
 }
 
@@ -87,9 +89,8 @@ export async function openPipeline(flags: RunFlags, command: AuditCommand): Prom
       tempDirectory: await local.scratchDir('duckdb'),
     });
     const session = await database.connect();
-    const codeSets = await loadCodeSets(session, flags.refdata ? resolve(flags.refdata) : config.refdata).finally(() =>
-      session.close(),
-    );
+    const refdataFolder = flags.refdata ? resolve(flags.refdata) : config.refdata;
+    const codeSets = await loadCodeSets(session, refdataFolder).finally(() => session.close());
     const settingsFor = createFileSettings(
       config,
       {
@@ -116,6 +117,7 @@ export async function openPipeline(flags: RunFlags, command: AuditCommand): Prom
       // The engine reads input files by path, not through the store: these are their audit entries.
       files: createLocalInputFiles(HEAD_BYTES, (path) => audit.record('read', path)),
       nextJobId: createJobIdSource(),
+      refdata: { folder: refdataFolder ?? null, lists: codeSets.size },
       close: () => {
         database.close();
         lock?.release();

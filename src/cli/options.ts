@@ -27,6 +27,10 @@ export const runFlagsSchema = z.object({
   /** `--engine spark`: the Spark master URL (default local[*]) and session settings, `key=value`. */
   sparkMaster: z.string().min(1).optional(),
   sparkConf: z.array(z.string().regex(/^[^=\s]+=/, 'use key=value')).default([]),
+  /** Quality gates (docs/cli.md, exit codes): `warn` fails the step on quarantined rows or warnings too. */
+  failOn: z.enum(['fail', 'warn']).default('fail'),
+  maxQuarantineRate: z.coerce.number().min(0).max(1).optional(),
+  minScore: z.coerce.number().min(0).max(100).optional(),
 });
 export type RunFlags = z.infer<typeof runFlagsSchema>;
 
@@ -50,6 +54,10 @@ export type GenerateFlags = z.infer<typeof generateFlagsSchema>;
 export const queryFlagsSchema = z.object({
   root: z.string().min(1).default('./claimflow-data'),
   format: z.enum(['table', 'json', 'csv']).default('table'),
+  /** Table rows shown (the first and last half); 0 shows all. */
+  maxRows: z.coerce.number().int().nonnegative().default(40),
+  /** Table width in characters; 0 is unlimited. Default: the terminal's width, unlimited when piped. */
+  maxWidth: z.coerce.number().int().nonnegative().optional(),
 });
 export type QueryFlags = z.infer<typeof queryFlagsSchema>;
 

@@ -1,16 +1,27 @@
-import { basename } from 'node:path';
-import { sanitizeErrorMessage } from '../domain/redact.ts';
 import { happeningOfOutcome } from '../pipeline/alerts/job-happenings.ts';
 import { systemClock } from '../pipeline/ports.ts';
 import { type RunSummary, runPipeline } from '../pipeline/run-pipeline.ts';
-import { expandInputs } from './expand-inputs.ts';
+import type { FileSignal } from '../pipeline/run-signals.ts';
+import { expandInputs, warnOnStderr } from './expand-inputs.ts';
 import { openPipeline } from './open-pipeline.ts';
 import { type OpenSpark, openSpark } from './open-spark.ts';
 import type { RunFlags } from './options.ts';
 import { createProgress } from './progress.ts';
+import {
+  describeFailure,
+  EXIT,
+  exitCodeOf,
+  failureLines,
+  fileLines,
+  gatesOf,
+  judgeAll,
+  type RefdataUse,
+  type SkippedInput,
+  tallyLine,
+  whyLines,
+} from './run-report.ts';
 
-/** Exit codes; `rootLocked`: another command is writing the root, and trying again later can succeed. */
-export const EXIT = { ok: 0, usage: 1, fileFailed: 2, system: 3, rootLocked: 4 } as const;
+export { EXIT };
 
 /** `claimflow run` (the whole pipeline) and `claimflow validate` (checks and report only): returns the exit code. */
 export async function runCommand(
@@ -18,10 +29,15 @@ export async function runCommand(
   flags: RunFlags,
   mode: 'run' | 'validate',
 ): Promise<number> {
-  const files = expandInputs(inputs);
+  const skipped: SkippedInput[] = [];
+  const files = expandInputs(inputs, (file, reason) => {
+    warnOnStderr(file, reason);
+    skipped.push({ file, reason });
+  });
   const pipeline = await openPipeline(flags, mode);
   const engine = await pipeline.database.connect();
-  const progress = createProgress(!flags.json && process.stderr.isTTY === true);
+  // On a terminal a bar; elsewhere plain lines (a log keeps them); with --json on a terminal, none.
+  const progress = createProgress(process.stderr.isTTY === true ? (flags.json ? 'off' : 'tty') : 'plain');
   let spark: OpenSpark | undefined;
   try {
     if (flags.engine === 'spark') spark = await openSpark(flags);
@@ -37,16 +53,18 @@ export async function runCommand(
       { files, mode, settingsFor: pipeline.settingsFor },
     );
     progress.done();
+    const signals = judgeAll(summary.files, gatesOf(flags));
+    const report = { summary, signals, skipped, refdata: pipeline.refdata };
     process.stdout.write(
       flags.json
-        ? `${JSON.stringify(toJson(summary, pipeline.root, pipeline.warehouse.path), null, 2)}\n`
-        : describe(summary, pipeline.root, mode),
+        ? `${JSON.stringify(toJson(report, pipeline.root, pipeline.warehouse.path), null, 2)}\n`
+        : describe(report, pipeline.root, mode),
     );
-    for (const f of summary.files)
-      if (f.message) process.stderr.write(`claimflow: ${describeFailure(f.file, f.message)}\n`);
+    for (const [i, f] of summary.files.entries())
+      for (const line of failureLines(f, signals[i] as FileSignal)) process.stderr.write(`${line}\n`);
     // `validate` is a dry run: it alerts no one.
     if (mode === 'run') for (const outcome of summary.files) await pipeline.raiseAlert(happeningOfOutcome(outcome));
-    return exitCodeOf(summary);
+    return exitCodeOf(signals);
   } finally {
     await spark?.close();
     engine.close();
@@ -54,18 +72,14 @@ export async function runCommand(
   }
 }
 
-/** The file's name as it is (file names are not PHI, and may hold brackets or quotes), then the sanitised reason. */
-function describeFailure(file: string, message: string): string {
-  return `${basename(file)}: ${sanitizeErrorMessage(message)}`;
+interface RunReport {
+  readonly summary: RunSummary;
+  readonly signals: readonly FileSignal[];
+  readonly skipped: readonly SkippedInput[];
+  readonly refdata: RefdataUse;
 }
 
-function exitCodeOf(summary: RunSummary): number {
-  if (summary.files.some((f) => f.failure === 'system')) return EXIT.system;
-  if (summary.files.some((f) => f.failure === 'data')) return EXIT.fileFailed;
-  return EXIT.ok;
-}
-
-function toJson(summary: RunSummary, root: string, warehouse: string): unknown {
+function toJson({ summary, signals, skipped, refdata }: RunReport, root: string, warehouse: string): unknown {
   return {
     root,
     warehouse,
@@ -73,11 +87,17 @@ function toJson(summary: RunSummary, root: string, warehouse: string): unknown {
     // This process's peak resident memory (DuckDB runs in-process), for benchmarks.
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     totals: summary.totals,
+    not_counted: summary.not_counted,
+    notes: whyLines(summary, refdata, skipped).map((l) => l.trim()),
+    skipped,
     aggregations: summary.aggregations,
-    files: summary.files.map((f) => ({
+    files: summary.files.map((f, i) => ({
       file: f.file,
       job_id: f.job_id,
       status: f.status,
+      verdict: signals[i]?.verdict,
+      gates_failed: signals[i]?.gatesFailed ?? [],
+      counted: signals[i]?.counted ?? true,
       error: f.message && describeFailure(f.file, f.message),
       validation: f.report && {
         validation_status: f.report.validation_status,
@@ -93,18 +113,8 @@ function toJson(summary: RunSummary, root: string, warehouse: string): unknown {
   };
 }
 
-function describe(summary: RunSummary, root: string, mode: 'run' | 'validate'): string {
+function describe({ summary, signals, skipped, refdata }: RunReport, root: string, mode: 'run' | 'validate'): string {
   const t = summary.totals;
-  const lines = summary.files.flatMap((f) => {
-    const r = f.report;
-    const head = `  ${f.status === 'SUCCEEDED' ? 'ok    ' : 'FAILED'} ${f.job_id}  ${f.file}`;
-    if (!r) return [head];
-    const quality = r.quality ? `, quality ${r.quality.score} (${r.quality.grade})` : '';
-    return [
-      `${head}  (${r.summary.total_records} rows, ${r.summary.error_records} quarantined${quality})`,
-      `         report: ${r.html_report_location}`,
-    ];
-  });
   const totals =
     mode === 'run'
       ? `  rows in ${t.input_rows}, valid ${t.valid_rows}, quarantined ${t.quarantined_rows}, duplicates removed ${t.duplicates_removed}, processed ${t.processed_rows}`
@@ -115,8 +125,11 @@ function describe(summary: RunSummary, root: string, mode: 'run' | 'validate'): 
       : `  reports under ${root}/validation-reports (nothing else was written)`;
   return [
     `claimflow ${mode}: ${summary.files.length} file(s) in ${(summary.elapsed_ms / 1000).toFixed(1)}s`,
-    ...lines,
+    ...skipped.map((s) => `  SKIP   ${s.file}  (${s.reason})`),
+    ...summary.files.flatMap((f, i) => fileLines(f, signals[i] as FileSignal)),
     totals,
+    ...whyLines(summary, refdata, skipped),
+    tallyLine(signals, skipped.length),
     outputs,
     '',
   ].join('\n');

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditCommand } from '../adapters/audit/audit-trail.ts';
 import { InboxWatcher } from '../adapters/local-store/inbox-watcher.ts';
+import { makePrivateDir } from '../adapters/local-store/private-dir.ts';
 import { SqliteLedger } from '../adapters/sqlite/sqlite-ledger.ts';
 import { folderOf, PREFIXES } from '../domain/store-layout.ts';
 import { LocalRuntime } from '../pipeline/local-runtime.ts';
@@ -10,7 +11,8 @@ import type { Topic } from '../pipeline/messages.ts';
 import { type DeadLetterQueue, systemClock } from '../pipeline/ports.ts';
 import { openPipeline, type Pipeline } from './open-pipeline.ts';
 import type { RunFlags, RuntimeFlags } from './options.ts';
-import { EXIT } from './run-command.ts';
+import { EXIT, gatesOf } from './run-report.ts';
+import { WatchReporter } from './watch-reporter.ts';
 
 interface Runtime {
   readonly pipeline: Pipeline;
@@ -19,13 +21,26 @@ interface Runtime {
   close(): void;
 }
 
-async function openRuntime(flags: RunFlags & RuntimeFlags, command: AuditCommand): Promise<Runtime> {
+/** `observe`: what watch prints, fed the events and the log as the handlers write them. */
+async function openRuntime(
+  flags: RunFlags & RuntimeFlags,
+  command: AuditCommand,
+  observe?: (pipeline: Pipeline) => WatchReporter,
+): Promise<Runtime & { reporter?: WatchReporter }> {
   const pipeline = await openPipeline(flags, command);
   const ledger = new SqliteLedger(join(pipeline.root, 'ledger.sqlite'));
   const dlq = pipeline.deadLetters;
+  const reporter = observe?.(pipeline);
   const runtime = new LocalRuntime(
     {
       ...pipeline,
+      ...(reporter && {
+        logger: reporter.watchLogger(pipeline.logger),
+        recordEvent: (event: object) => {
+          pipeline.recordEvent(event);
+          reporter.observe(event);
+        },
+      }),
       ledger,
       dlq,
       clock: systemClock,
@@ -43,6 +58,7 @@ async function openRuntime(flags: RunFlags & RuntimeFlags, command: AuditCommand
     pipeline,
     runtime,
     dlq,
+    reporter,
     close: () => {
       ledger.close();
       pipeline.close();
@@ -52,9 +68,15 @@ async function openRuntime(flags: RunFlags & RuntimeFlags, command: AuditCommand
 
 /** `claimflow watch`: turns files landing in raw/claims/ into jobs until stopped (or, with --once, until idle). */
 export async function watchCommand(flags: RunFlags & RuntimeFlags): Promise<number> {
-  const { pipeline, runtime, close } = await openRuntime(flags, 'watch');
+  const { pipeline, runtime, close, reporter } = await openRuntime(
+    flags,
+    'watch',
+    (p) => new WatchReporter({ json: flags.json, gates: gatesOf(flags), store: p.store, refdata: p.refdata }),
+  );
   // Scratch space of jobs a killed process left behind; their jobs are redone from the start.
   await rm(join(pipeline.root, folderOf(PREFIXES.temp)), { recursive: true, force: true });
+  // The inbox is where files are handed over: there from the start, so a sender can drop into it.
+  await makePrivateDir(join(pipeline.root, folderOf(PREFIXES.inbox)));
   const watcher = new InboxWatcher(
     {
       root: pipeline.root,
@@ -96,7 +118,10 @@ export async function watchCommand(flags: RunFlags & RuntimeFlags): Promise<numb
       await watcher.stop();
       await runtime.drain();
     }
-    return EXIT.ok;
+    const code = (await reporter?.close()) ?? EXIT.ok;
+    // --once is a batch step whose code says how its files went; a service stopped by a signal
+    // exits 0, so systemd's Restart=on-failure does not restart it for a rejected file.
+    return flags.once ? code : EXIT.ok;
   } finally {
     close();
   }

@@ -167,3 +167,10 @@ describe('describeError', () => {
     assert.equal(describeError(new Error('')), 'unknown error');
   });
 });
+
+describe('sanitizeErrorMessage: file names', () => {
+  it('keeps X12 file names of every extension, upper case and with digits too (issue 22)', () => {
+    for (const name of ['CLAIMS_Q1.837I', 'batch-7.837p', 'X12_2024.837', 'Feed2.PSV', 'd2.jsonl.gz'])
+      assert.equal(sanitizeErrorMessage(`could not read ${name} at segment 3`), `could not read ${name} at segment 3`);
+  });
+});

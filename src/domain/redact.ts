@@ -133,7 +133,8 @@ const POSITION_WORDS = new Set(['line', 'row', 'byte', 'record', 'record/value',
 const UNITS = new Set(['s', 'ms', '%', 'kb', 'mb', 'gb', 'seconds']);
 /** X12 segment and element references in converter messages: `SV1`, `CLM01`, `NM109`. */
 const X12_REFERENCE = /^([A-Z]{2}\d|[A-Z]{2}[A-Z0-9]?\d{2})$/;
-const FILE_NAME = /\.(csv|tsv|txt|json|ndjson|jsonl|gz|x12|edi|837|parquet|html|yaml|yml|sqlite|duckdb|dat|zip)$/i;
+const FILE_NAME =
+  /\.(csv|tsv|psv|txt|json|ndjson|jsonl|gz|x12|edi|837[pi]?|parquet|html|yaml|yml|sqlite|duckdb|dat|zip)$/i;
 
 /**
  * A free-text error message with nothing that could be a claim value: quoted text, the input an

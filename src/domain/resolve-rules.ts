@@ -12,6 +12,13 @@ export interface ResolvedRules {
   readonly skipped: ReadonlyArray<{ readonly rule_id: string; readonly reason: string }>;
 }
 
+const MISSING_LIST = ' reference list (give --refdata, or add the file to the reference folder)';
+
+/** Whether a skipped rule's reason is a missing reference list (not, say, the config disabling it). */
+export function isSkippedForWantOfList(reason: string): boolean {
+  return reason.endsWith(MISSING_LIST);
+}
+
 /**
  * The rules one file runs: catalog defaults, then the config's global overrides, then its
  * source's. A rule needing a reference list that was not loaded is skipped, with the reason.
@@ -30,7 +37,7 @@ export function resolveRules(
     } else if (rule.requires && !loadedCodeSets.has(rule.requires)) {
       skipped.push({
         rule_id: rule.id,
-        reason: `no ${rule.requires} reference list (give --refdata, or add the file to the reference folder)`,
+        reason: `no ${rule.requires}${MISSING_LIST}`,
       });
     } else {
       rules.push({ ...rule, action: merged.action ?? rule.action, severity: merged.severity ?? rule.severity });

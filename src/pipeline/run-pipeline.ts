@@ -6,6 +6,7 @@ import type { FileSettings } from './file-settings.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, InputFiles, Logger } from './ports.ts';
 import { publishAggregations } from './publish-aggregations.ts';
+import { isCounted } from './run-signals.ts';
 
 export interface RunDeps {
   readonly engine: Engine;
@@ -18,9 +19,18 @@ export interface RunDeps {
   /** Record-format converters handed to each file job (X12, FHIR). */
   readonly convertRecords?: RecordConverters;
   /** Progress: which file of how many is in which stage ('done' when it is finished). */
-  readonly onProgress?: (progress: { file: string; index: number; total: number; stage: string }) => void;
+  readonly onProgress?: (progress: RunProgress) => void;
   /** Runs each file's plan on Spark instead of the engine (aggregations and the warehouse stay on it). */
   readonly spark?: SparkEngine;
+}
+
+/** Which file of how many is in which stage; `rows` once it is done. */
+export interface RunProgress {
+  readonly file: string;
+  readonly index: number;
+  readonly total: number;
+  readonly stage: string;
+  readonly rows?: number;
 }
 
 export interface RunOptions {
@@ -49,6 +59,8 @@ export interface RunSummary {
     readonly quarantined_rows: number;
     readonly duplicates_removed: number;
   };
+  /** Companion files (members, pharmacy...): their rows are checked but not published, so not in `totals`. */
+  readonly not_counted: { readonly files: readonly string[]; readonly rows: number };
   readonly aggregations: readonly string[];
   readonly elapsed_ms: number;
 }
@@ -82,14 +94,29 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
       deps.logger.warn('job failed', { job_id: jobId, file: basename(file), error_type: 'system' });
       outcomes.push({ file, job_id: jobId, status: 'FAILED', failure: 'system', message, report: null });
     }
-    deps.onProgress?.({ file, index: index + 1, total: options.files.length, stage: 'done' });
+    const rows = outcomes.at(-1)?.report?.summary.total_records;
+    deps.onProgress?.({ file, index: index + 1, total: options.files.length, stage: 'done', rows });
   }
   const aggregations =
     options.mode === 'run' ? await publishAggregations([...months].sort(), deps.engine, deps.store) : [];
   if (options.mode === 'run') await deps.refreshWarehouse();
-  const sum = (pick: (o: FileOutcome) => number): number => outcomes.reduce((acc, o) => acc + pick(o), 0);
   return {
     files: outcomes,
+    ...totalsOf(outcomes),
+    aggregations,
+    elapsed_ms: Math.round(performance.now() - started),
+  };
+}
+
+/**
+ * The run's totals over the files whose rows are published, so rows in = processed +
+ * quarantined + duplicates holds; companion files are counted apart.
+ */
+export function totalsOf(outcomes: readonly FileOutcome[]): Pick<RunSummary, 'totals' | 'not_counted'> {
+  const counted = outcomes.filter((o) => isCounted(o.report));
+  const companions = outcomes.filter((o) => !isCounted(o.report));
+  const sum = (pick: (o: FileOutcome) => number): number => counted.reduce((acc, o) => acc + pick(o), 0);
+  return {
     totals: {
       input_rows: sum((o) => o.report?.summary.total_records ?? 0),
       valid_rows: sum((o) => o.report?.summary.valid_records ?? 0),
@@ -97,7 +124,9 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
       quarantined_rows: sum((o) => o.report?.summary.error_records ?? 0),
       duplicates_removed: sum((o) => o.report?.duplicates_removed.total ?? 0),
     },
-    aggregations,
-    elapsed_ms: Math.round(performance.now() - started),
+    not_counted: {
+      files: companions.map((o) => o.file),
+      rows: companions.reduce((acc, o) => acc + (o.report?.summary.total_records ?? 0), 0),
+    },
   };
 }

@@ -149,7 +149,8 @@ describe('claimflow watch', () => {
     await copyFile(good[0] as string, join(root, 'raw/claims/claims-01.csv'));
     const args = ['--root', root, '--max-attempts', '3', '--retry-base-ms', '20', ...RUN_DATE];
     const faulty = startClaimflow(['watch', '--once', '--settle-ms', '50', ...args], { CLAIMFLOW_FAULTS: 'publish' });
-    assert.equal(await faulty.exited, 0, faulty.stderr());
+    // The file was dead-lettered: --once says so with exit 3 (a system error), as run does.
+    assert.equal(await faulty.exited, 3, faulty.stderr());
 
     const listed = await claimflow('dlq', 'list', '--root', root, '--json');
     const letters = JSON.parse(listed.stdout) as Array<{

@@ -8,7 +8,7 @@ import { DuckDbEngine } from '../../src/adapters/duckdb/duckdb-engine.ts';
 import { PREFIXES } from '../../src/domain/store-layout.ts';
 import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/claimflow.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/claimflow.js', import.meta.url));
 
 export interface CliResult {
   readonly code: number;
@@ -43,6 +43,11 @@ export function runNode(args: readonly string[], env: Record<string, string> = {
     env: { ...process.env, ...env },
     ...(user ? { uid: user.uid, gid: user.gid } : {}),
   });
+}
+
+/** Runs a shell pipeline (e.g. `claimflow ... | head`) and collects its output. */
+export function runShell(command: string): Promise<CliResult> {
+  return runProcess('sh', ['-c', command], {});
 }
 
 /** Runs a Python script with `input` on stdin and returns its stdout; rejects on a non-zero exit. */

@@ -63,6 +63,16 @@ export class DuckDbEngine implements Engine {
     return reader.getRowObjectsJS() as Record<string, unknown>[];
   }
 
+  /**
+   * Runs `sql` and yields its rows a chunk (2,048 rows) at a time, never holding the whole result.
+   * `js`: numbers, bigints, Dates; `text`: what DuckDB prints (timestamps with their time,
+   * decimals with their scale, big integers as digits), lists and structs as JSON-ready values.
+   */
+  async stream(sql: string, as: 'js' | 'text'): Promise<{ columns: string[]; chunks: AsyncIterable<unknown[][]> }> {
+    const result = await this.connection.stream(sql);
+    return { columns: result.columnNames(), chunks: as === 'js' ? result.yieldRowsJs() : result.yieldRowsJson() };
+  }
+
   openWorkspace(jobId: string, scratch: string): JobWorkspace {
     return new DuckDbWorkspace(this, jobId, scratch);
   }

@@ -96,6 +96,22 @@ export class DuckDbWarehouse {
     }
   }
 
+  /** Like `query`, with the rows handed to `consume` chunk by chunk as they are read. */
+  async stream(
+    sql: string,
+    as: 'js' | 'text',
+    consume: (columns: string[], chunks: AsyncIterable<unknown[][]>) => Promise<void>,
+  ): Promise<void> {
+    await this.refresh();
+    const engine = await this.open();
+    try {
+      const { columns, chunks } = await engine.stream(sql, as);
+      await consume(columns, chunks);
+    } finally {
+      engine.close();
+    }
+  }
+
   /** The warehouse file, once no other process has it open (or the wait is over: its error then). */
   private async open(): Promise<DuckDbEngine> {
     const deadline = Date.now() + OPEN_WAIT_MS;

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { isClaimFileName } from '../../domain/claim-file-name.ts';
+import { isClaimFileName, nonClaimReason } from '../../domain/claim-file-name.ts';
 import { unsafeKeyReason } from '../../domain/object-key.ts';
 import { PREFIXES } from '../../domain/store-layout.ts';
 import { type FileTask, type S3Event, s3EventSchema, TOPICS, type TriggerResponse } from '../messages.ts';
@@ -28,6 +28,8 @@ export function rejectionOf(key: string, size: number | undefined): string | nul
   if (name.startsWith('.')) return 'hidden file';
   if (TEMP_FILE.test(name)) return 'temporary file';
   if (!isClaimFileName(name)) return 'not a claim file extension';
+  const documentation = nonClaimReason(name);
+  if (documentation) return documentation;
   if (size === 0) return 'zero-byte file';
   if (size !== undefined && size > MAX_FILE_BYTES) return `larger than ${MAX_FILE_BYTES} bytes`;
   return null;
