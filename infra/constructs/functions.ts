@@ -28,8 +28,6 @@ export const FUNCTION_IDS = [
 ] as const;
 export type FunctionId = (typeof FUNCTION_IDS)[number];
 
-/** Files above this go to Glue instead of DuckDB in the function (`DUCKDB_MAX_BYTES`). */
-const DUCKDB_MAX_BYTES = 256 * 1024 * 1024;
 /** The states after which a Glue run does not change again, each finished by glue-completion. */
 export const GLUE_FINAL_STATES = ['SUCCEEDED', 'FAILED', 'TIMEOUT', 'STOPPED', 'ERROR'] as const;
 
@@ -41,7 +39,13 @@ interface FunctionSpec {
   readonly objects: readonly ObjectGrant[];
   /** Takes part in jobs: the ledger, publishing on the topics, the manual-review queue. */
   readonly pipeline: boolean;
+  /** Memory in MB (DuckDB takes half, see aws-handler-deps); measured by scripts/lambda-memory.ts. */
+  readonly memoryMb?: number;
+  readonly timeout?: Duration;
 }
+
+const DEFAULT_MEMORY_MB = 512;
+const DEFAULT_TIMEOUT = Duration.minutes(5);
 
 const RW = ['read', 'write', 'delete'] as const;
 
@@ -60,8 +64,8 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
   trigger: {
     entry: 'trigger',
     description: 'S3 ObjectCreated on raw/claims/ -> s3-event-trigger',
-    // Reads to hash the file; deletes deliveries whose content was already processed.
-    objects: [{ bucket: 'input', prefix: PREFIXES.inbox, access: ['read', 'delete'] }],
+    // Keys deliveries on what the S3 event says (never reads the object); deletes redelivered copies.
+    objects: [{ bucket: 'input', prefix: PREFIXES.inbox, access: ['delete'] }],
     pipeline: true,
   },
   validation: {
@@ -87,6 +91,11 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
       { bucket: 'output', prefix: PREFIXES.refdata, access: ['read'] },
     ],
     pipeline: true,
+    // A file at DUCKDB_MAX_BYTES (256 MiB, 1M lines) peaks at about 690 MiB with DuckDB at 1 GB:
+    // a third of this (docs/BENCHMARKS.md, "Lambda memory"). Still one vCPU, so DuckDB keeps one thread.
+    memoryMb: 2048,
+    // The 1M-line file takes about 4 minutes on one vCPU: 5 would be too close.
+    timeout: Duration.minutes(15),
   },
   glueCompletion: {
     entry: 'glue-completion',
@@ -115,6 +124,10 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
       { bucket: 'output', prefix: PREFIXES.refdata, access: ['read'] },
     ],
     pipeline: true,
+    // A month's aggregations run in DuckDB (half of this, spilling to /tmp): 4M lines of one month peak at ??? MiB.
+    memoryMb: 1024,
+    // A Redshift load waits at most 10 minutes and is cancelled a minute before the function's end.
+    timeout: Duration.minutes(15),
   },
   errorHandler: {
     entry: 'error-handler',
@@ -176,7 +189,7 @@ export class Functions extends Construct {
       OUTPUT_BUCKET: storage.bucketNames.output,
       LEDGER_TABLE: storage.ledgerTable.tableName,
       DEAD_LETTER_QUEUE_URL: messaging.manualReviewQueue.queueUrl,
-      DUCKDB_MAX_BYTES: String(DUCKDB_MAX_BYTES),
+      DUCKDB_MAX_BYTES: String(settings.duckdbMaxBytes),
       REFDATA_PREFIX: PREFIXES.refdata,
       NODE_OPTIONS: '--enable-source-maps',
       ...(warehouse && {
@@ -205,6 +218,13 @@ export class Functions extends Construct {
     }
     this.functions = functions;
     this.deadLetterQueues = deadLetterQueues;
+    if (settings.reservedConcurrency === undefined) {
+      Validations.of(this).acknowledge({
+        id: 'HIPAA.Security-LambdaConcurrency',
+        reason:
+          'Reserved concurrency is set only when asked (--reserved-concurrency): AWS keeps 100 executions unreserved, so reserving for six functions needs a quota a new account does not have; the functions still share the account quota and throttling alarms.',
+      });
+    }
     Validations.of(this).acknowledge({
       id: 'HIPAA.Security-LambdaInsideVPC',
       reason:
@@ -270,8 +290,8 @@ export class Functions extends Construct {
       description: spec.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.X86_64,
-      memorySize: 512,
-      timeout: Duration.minutes(5),
+      memorySize: spec.memoryMb ?? DEFAULT_MEMORY_MB,
+      timeout: spec.timeout ?? DEFAULT_TIMEOUT,
       // A file up to DUCKDB_MAX_BYTES, its outputs and DuckDB's spill files share /tmp.
       ephemeralStorageSize: Size.gibibytes(2),
       reservedConcurrentExecutions: settings.reservedConcurrency,

@@ -153,6 +153,13 @@ describe('RedshiftLoader', () => {
     );
   });
 
+  it('cancels within the budget it is given when that is shorter than the configured wait', async () => {
+    redshift.on(DescribeStatementCommand).resolves({ Status: 'STARTED' });
+    await assert.rejects(loader.loadMonth('2024-12', PREFIX, 20), WarehouseLoadError);
+    assert.equal(redshift.commandCalls(DescribeStatementCommand).length, 2, '20 ms of 10 ms polls, not 50 ms');
+    assert.equal(redshift.commandCalls(CancelStatementCommand).length, 1);
+  });
+
   it('refuses inputs that fail their pattern before sending any SQL', async () => {
     const refused: Array<[string, string, string]> = [
       ['2024-13', PREFIX, 'yearMonth'],

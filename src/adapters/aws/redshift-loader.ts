@@ -102,8 +102,13 @@ export class RedshiftLoader {
     this.target = `${q(options.schema)}.${q(WAREHOUSE_TABLE)}`;
   }
 
-  /** `yearMonth` is `YYYY-MM`; `s3Prefix` is `s3://bucket/.../year=YYYY/month=MM/` of that month. */
-  async loadMonth(yearMonth: string, s3Prefix: string): Promise<void> {
+  /**
+   * `yearMonth` is `YYYY-MM`; `s3Prefix` is `s3://bucket/.../year=YYYY/month=MM/` of that month.
+   * `budgetMs` bounds the wait below the configured one: the function's remaining time less what it
+   * needs to cancel, so a load is never left running when Lambda stops the function (its retry would
+   * overlap a load that may still commit).
+   */
+  async loadMonth(yearMonth: string, s3Prefix: string, budgetMs = Number.POSITIVE_INFINITY): Promise<void> {
     const [, year, month] = check('yearMonth', yearMonth);
     const [, , prefixYear, prefixMonth] = check('s3Prefix', s3Prefix);
     if (prefixYear !== year || prefixMonth !== month)
@@ -116,7 +121,7 @@ export class RedshiftLoader {
     });
     const { Id } = await callAws('redshift load', () => this.client.send(command));
     if (!Id) throw new TypeError('redshift BatchExecuteStatement answered without a statement id');
-    await this.waitFor(Id, yearMonth);
+    await this.waitFor(Id, yearMonth, Math.min(this.wait.maxWaitMs, budgetMs));
   }
 
   /** The batch, one statement per LOAD_STEPS entry. */
@@ -138,8 +143,8 @@ export class RedshiftLoader {
     return LOAD_STEPS.map((step) => steps[step]);
   }
 
-  private async waitFor(id: string, yearMonth: string): Promise<void> {
-    const polls = Math.max(1, Math.ceil(this.wait.maxWaitMs / this.wait.pollIntervalMs));
+  private async waitFor(id: string, yearMonth: string, waitMs: number): Promise<void> {
+    const polls = Math.max(1, Math.ceil(waitMs / this.wait.pollIntervalMs));
     for (let poll = 0; poll < polls; poll++) {
       await this.wait.sleep(this.wait.pollIntervalMs);
       const describe = new DescribeStatementCommand({ Id: id });
