@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
@@ -60,4 +60,11 @@ export function acknowledgeWildcardResources(policy: IConstruct, resources: read
       .map((flat) => `AwsSolutions-IAM5[Resource::${flat}]`),
   );
   Validations.of(policy).acknowledge(...[...ids].map((id) => ({ id, reason })));
+}
+
+/** A checkov check skipped on a resource, with the reason, in the template's metadata (what checkov reads). */
+export function skipCheckov(construct: IConstruct, id: string, reason: string): void {
+  const resource = (construct instanceof CfnResource ? construct : construct.node.defaultChild) as CfnResource;
+  const skips = (resource.getMetadata('checkov') as { skip?: unknown[] } | undefined)?.skip ?? [];
+  resource.addMetadata('checkov', { skip: [...skips, { id, comment: reason }] });
 }

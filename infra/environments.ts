@@ -8,8 +8,14 @@ export interface EnvironmentSettings {
   /** Standard -> IA (30 d) -> Glacier (90 d) -> Deep Archive (365 d) on the data buckets; objects are never expired. */
   readonly archiveTiering: boolean;
   readonly logRetention: RetentionDays;
-  /** Reserved concurrency of each function: a runaway inbox cannot starve the rest of the account. */
-  readonly reservedConcurrency: number;
+  /**
+   * Reserved concurrency of each function, only when asked (`--reserved-concurrency`): it caps a
+   * runaway inbox, but AWS keeps 100 executions unreserved, so reserving needs a quota of at least
+   * 6 x N + 100 and a new account (quota 10 to 1,000) could deploy no environment with it.
+   */
+  readonly reservedConcurrency: number | undefined;
+  /** Input objects above this many bytes go to Glue instead of DuckDB in the etl function (`DUCKDB_MAX_BYTES`). */
+  readonly duckdbMaxBytes: number;
   /** Lambda errors in 5 minutes before the error alarm fires. */
   readonly errorAlarmThreshold: number;
   /** Upper bound of Glue workers; autoscaling releases the idle ones. */
@@ -20,12 +26,19 @@ export interface EnvironmentSettings {
   readonly redshift: boolean;
 }
 
+/**
+ * The largest file the etl function runs on DuckDB: measured with scripts/lambda-memory.ts (see
+ * docs/BENCHMARKS.md, "Lambda memory"), so that the file's peak stays well under the function's memory.
+ */
+export const DUCKDB_MAX_BYTES = 256 * 1024 * 1024;
+
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>> = {
   dev: {
     name: 'dev',
     archiveTiering: false,
     logRetention: RetentionDays.ONE_MONTH,
-    reservedConcurrency: 10,
+    reservedConcurrency: undefined,
+    duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 5,
     glueMaxWorkers: 4,
     deletionProtection: false,
@@ -35,7 +48,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
     name: 'staging',
     archiveTiering: false,
     logRetention: RetentionDays.THREE_MONTHS,
-    reservedConcurrency: 50,
+    reservedConcurrency: undefined,
+    duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 1,
     glueMaxWorkers: 10,
     deletionProtection: true,
@@ -45,7 +59,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
     name: 'prod',
     archiveTiering: true,
     logRetention: RetentionDays.ONE_YEAR,
-    reservedConcurrency: 100,
+    reservedConcurrency: undefined,
+    duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 1,
     glueMaxWorkers: 20,
     deletionProtection: true,
@@ -57,6 +72,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
 export const settingsOverridesSchema = z.object({
   reservedConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
   redshift: z.boolean().optional(),
+  /** Lower to send smaller files to Glue (CI runs the Glue path on a 50 MB file). */
+  duckdbMaxBytes: z.coerce.number().int().min(1).optional(),
 });
 export type SettingsOverrides = z.infer<typeof settingsOverridesSchema>;
 
@@ -66,5 +83,6 @@ export function resolveSettings(name: EnvironmentName, overrides: SettingsOverri
     ...base,
     reservedConcurrency: overrides.reservedConcurrency ?? base.reservedConcurrency,
     redshift: overrides.redshift ?? base.redshift,
+    duckdbMaxBytes: overrides.duckdbMaxBytes ?? base.duckdbMaxBytes,
   };
 }

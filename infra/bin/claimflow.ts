@@ -62,9 +62,13 @@ const cliContextSchema = z.object({
     .enum(['true', 'false'])
     .transform((value) => value === 'true')
     .optional(),
+  duckdbMaxBytes: z.coerce.number().int().min(1).optional(),
 });
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const context = cliContextSchema.parse(JSON.parse(process.env.CDK_CONTEXT_JSON ?? '{}'));
-  buildApp({ environment: context.environment, overrides: { redshift: context.redshift } }).app.synth();
+  buildApp({
+    environment: context.environment,
+    overrides: { redshift: context.redshift, duckdbMaxBytes: context.duckdbMaxBytes },
+  }).app.synth();
 }

@@ -51,7 +51,9 @@ export class Warehouse extends Construct {
       namespaceName: name,
       baseCapacity: 8,
       maxCapacity: 64,
-      enhancedVpcRouting: true,
+      // The workgroup sits in the default VPC, which has no S3 endpoint: with enhanced VPC routing
+      // COPY could not reach the bucket. Off, COPY goes over Redshift's own network, still TLS and the load role.
+      enhancedVpcRouting: false,
       publiclyAccessible: false,
       configParameters: [
         { parameterKey: 'require_ssl', parameterValue: 'true' },

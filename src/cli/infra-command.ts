@@ -28,6 +28,7 @@ export const infraFlagsSchema = z.object({
     .optional(),
   redshift: z.boolean().default(false),
   reservedConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
+  duckdbMaxBytes: z.coerce.number().int().min(1).optional(),
 });
 export type InfraFlags = z.infer<typeof infraFlagsSchema>;
 
@@ -80,7 +81,11 @@ export async function infraCommand(action: InfraAction, flags: InfraFlags, io: I
     outdir,
     region: flags.region,
     assetsBucket: flags.assetsBucket,
-    overrides: { redshift: flags.redshift, reservedConcurrency: flags.reservedConcurrency },
+    overrides: {
+      redshift: flags.redshift,
+      reservedConcurrency: flags.reservedConcurrency,
+      duckdbMaxBytes: flags.duckdbMaxBytes,
+    },
   });
   const assembly = app.synth();
   for (const stack of assembly.stacks) io.out(`${stack.stackName}\t${join(outdir, stack.templateFile)}`);

@@ -175,7 +175,8 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--alert-email <address>', 'e-mail subscribed to the error topic')
       .option('--alert-sms <+number>', 'phone subscribed to critical alerts')
       .option('--redshift', 'add the Redshift Serverless workgroup and its load role')
-      .option('--reserved-concurrency <n>', 'reserved concurrency of each function')
+      .option('--reserved-concurrency <n>', 'reserve this many executions for each function (default: none)')
+      .option('--duckdb-max-bytes <n>', 'files above this many bytes go to Glue instead of the etl function')
       .action(async (raw: unknown) => setExit(await infraCommand(action, parseFlags(infraFlagsSchema, raw))));
   }
 

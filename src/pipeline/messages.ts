@@ -10,7 +10,14 @@ export const s3EventSchema = z.object({
       eventTime: z.string().optional(),
       s3: z.object({
         bucket: z.object({ name: z.string() }),
-        object: z.object({ key: z.string(), size: z.number().int().nonnegative().optional() }),
+        object: z.object({
+          key: z.string(),
+          size: z.number().int().nonnegative().optional(),
+          /** What S3 says of the object version: with these the trigger never reads the object. */
+          versionId: z.string().optional(),
+          eTag: z.string().optional(),
+          sequencer: z.string().optional(),
+        }),
       }),
     }),
   ),
@@ -66,6 +73,10 @@ export type PipelineEvent = JobStatusEvent | ErrorEvent | ValidationEvent | Skip
 export const fileTaskSchema = z.object({
   job_id: z.string(),
   key: z.string(),
+  /**
+   * The delivery's key in the ledger: the content's SHA-256 when the trigger read it (local files),
+   * else the SHA-256 of the object version's identity as S3 reported it (see deliveryKeyOf).
+   */
   sha256: z.string(),
   input_file: z.string(),
   /** `YYYY-MM` partitions the ETL changed, for post-processing. */

@@ -1,3 +1,5 @@
+import type { FileHead } from '../domain/detect-format.ts';
+
 /**
  * The bucket layout of DESIGN.md behind one interface: keys are '/'-separated paths under
  * the root (`processed/claims/...`). The local adapter maps them onto a folder.
@@ -24,6 +26,11 @@ export interface ObjectStore {
    * itself on disk, a download into scratch on S3 (removed with `dropScratch(scratch)`).
    */
   fetchLocal(key: string, scratch: string): Promise<string>;
+  /**
+   * The object's first `bytes`, decompressed when it is gzip, without fetching the rest: a ranged
+   * GET on S3, so a file of any size has its head read in a function with little memory and disk.
+   */
+  readHead(key: string, bytes: number): Promise<FileHead>;
   /** Where the object lives, for people and reports: a path on disk, `s3://bucket/key` on S3. */
   locate(key: string): string;
 }

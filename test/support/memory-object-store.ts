@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readHead } from '../../src/adapters/local-store/read-head.ts';
+import type { FileHead } from '../../src/domain/detect-format.ts';
 import { checkObjectKey } from '../../src/domain/object-key.ts';
 import type { ObjectStore } from '../../src/pipeline/object-store.ts';
 
@@ -136,6 +138,19 @@ export class MemoryObjectStore implements ObjectStore {
     const path = join(await this.scratchDir(scratch), `${randomUUID()}-${key.split('/').pop() ?? 'object'}`);
     await writeFile(path, bytes);
     return path;
+  }
+
+  /** The head bytes alone go through a scratch file, as a ranged GET would fetch only them. */
+  async readHead(key: string, bytes: number): Promise<FileHead> {
+    this.fault('readHead');
+    const scratch = `head-${randomUUID()}`;
+    const path = join(await this.scratchDir(scratch), 'head');
+    try {
+      await writeFile(path, this.get(key).subarray(0, bytes));
+      return await readHead(path, bytes);
+    } finally {
+      await this.dropScratch(scratch);
+    }
   }
 
   locate(key: string): string {

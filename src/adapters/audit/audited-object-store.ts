@@ -1,3 +1,4 @@
+import type { FileHead } from '../../domain/detect-format.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { type AuditTrail, jobIdIn } from './audit-trail.ts';
 
@@ -70,6 +71,12 @@ export class AuditedObjectStore implements ObjectStore {
     const path = await this.inner.fetchLocal(key, scratch);
     await this.trail.record('read', key, jobIdIn(key, scratch));
     return path;
+  }
+
+  async readHead(key: string, bytes: number): Promise<FileHead> {
+    const head = await this.inner.readHead(key, bytes);
+    await this.trail.record('read', key);
+    return head;
   }
 
   locate(key: string): string {

@@ -173,6 +173,9 @@ function openLambdaContainer(env: LambdaEnv): LambdaContainer {
   return { env, store, deps };
 }
 
+/** What the post-processing function keeps of its time after a load's wait: the cancel, the ledger, the event. */
+export const CANCEL_RESERVE_MS = 60_000;
+
 /** Schema of the Redshift warehouse table. */
 const WAREHOUSE_SCHEMA = 'claimflow';
 
@@ -183,6 +186,7 @@ const WAREHOUSE_SCHEMA = 'claimflow';
 export function redshiftMonthLoader(
   env: LambdaEnv,
   client: RedshiftDataClient,
+  remainingMs: () => number = () => Number.POSITIVE_INFINITY,
 ): ((months: readonly string[]) => Promise<void>) | undefined {
   if (!env.REDSHIFT_WORKGROUP || !env.REDSHIFT_DATABASE || !env.REDSHIFT_LOAD_ROLE_ARN) return undefined;
   const loader = new RedshiftLoader(client, {
@@ -194,7 +198,9 @@ export function redshiftMonthLoader(
   return async (months) => {
     for (const yearMonth of months) {
       const [year = '', month = ''] = yearMonth.split('-');
-      await loader.loadMonth(yearMonth, `s3://${env.OUTPUT_BUCKET}/${claimPartitionPrefix(year, month)}`);
+      const prefix = `s3://${env.OUTPUT_BUCKET}/${claimPartitionPrefix(year, month)}`;
+      // Each month waits at most until the function must cancel it and still finish in time.
+      await loader.loadMonth(yearMonth, prefix, remainingMs() - CANCEL_RESERVE_MS);
     }
   };
 }

@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { FileHead } from '../../domain/detect-format.ts';
 import { PREFIXES } from '../../domain/store-layout.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
+import { readHead } from '../local-store/read-head.ts';
 import { decryptFile, encryptFile, openBytes, sealBytes } from './envelope-file.ts';
 
 /** Prefixes whose objects hold claim values kept for review: quarantined rows and files, archived inputs. */
@@ -97,6 +99,17 @@ export class SealedObjectStore implements ObjectStore {
     const plain = join(await this.inner.scratchDir(scratch), `${randomUUID()}-${basename(key)}`);
     await decryptFile(envelope, plain, this.masterKey);
     return plain;
+  }
+
+  /** A sealed object's head is its plaintext's: the envelope is decrypted whole into scratch first. */
+  async readHead(key: string, bytes: number): Promise<FileHead> {
+    if (!isSealed(key)) return this.inner.readHead(key, bytes);
+    const scratch = `head-${randomUUID()}`;
+    try {
+      return await readHead(await this.fetchLocal(key, scratch), bytes);
+    } finally {
+      await this.inner.dropScratch(scratch);
+    }
   }
 
   locate(key: string): string {

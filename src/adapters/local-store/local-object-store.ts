@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, copyFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import type { FileHead } from '../../domain/detect-format.ts';
 import { checkObjectKey } from '../../domain/object-key.ts';
 import { PREFIXES } from '../../domain/store-layout.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { hashFile } from './hash-file.ts';
 import { makePrivateDir, PRIVATE_FILE_MODE } from './private-dir.ts';
+import { readHead } from './read-head.ts';
 
 /**
  * The bucket layout on a local folder. Temp files live in `<root>/temp` so renames stay on one
@@ -80,6 +82,10 @@ export class LocalObjectStore implements ObjectStore {
 
   async fetchLocal(key: string): Promise<string> {
     return this.locate(key);
+  }
+
+  readHead(key: string, bytes: number): Promise<FileHead> {
+    return readHead(this.locate(key), bytes);
   }
 
   /** Every key resolves here, so none (`..`, absolute, NUL) can name a file outside the root. */

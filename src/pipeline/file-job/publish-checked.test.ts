@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { tempDir } from '../../../test/support/cli.ts';
 import { FakeCheckedRows, measuredOf } from '../../../test/support/fake-checked-rows.ts';
 import { MemoryObjectStore } from '../../../test/support/memory-object-store.ts';
-import { type PublishContext, publishChecked } from './publish-checked.ts';
+import { COPY_CONCURRENCY, type PublishContext, publishChecked } from './publish-checked.ts';
 import type { Timed } from './stage-timer.ts';
 
 const SOURCE = 'claims.csv-0123456789';
@@ -139,6 +139,37 @@ describe('publishChecked: what both engines publish', () => {
       assert.equal(text(`quarantine/rows/${SOURCE}.parquet`), 'spark-q');
       assert.equal(text('temp/job-1/claims/year=2025/month=10/part-00000.parquet'), 'spark-oct');
       assert.deepEqual(published.outputs.processed, [`processed/claims/year=2025/month=10/${SOURCE}-0.parquet`]);
+    });
+
+    it('copies Spark’s parts side by side, never more than COPY_CONCURRENCY at once, each to its numbered key', async () => {
+      const parts = Array.from(
+        { length: 40 },
+        (_, n) => `temp/job-1/claims/year=2025/month=${n < 20 ? '10' : '11'}/part-${n}.parquet`,
+      );
+      for (const key of parts) await store.writeText(key, key);
+      let running = 0;
+      let most = 0;
+      const copy = store.copy.bind(store);
+      store.copy = async (from, to) => {
+        most = Math.max(most, ++running);
+        // Each copy waits a turn of the event loop, as a request to S3 would.
+        await new Promise((resolve) => setImmediate(resolve));
+        await copy(from, to);
+        running--;
+      };
+      const rows = new FakeCheckedRows({
+        summary: { total: 40, quarantined: 0 },
+        claims: parts.map((key, n) => ({ year: '2025', month: n < 20 ? '10' : '11', file: { key } })),
+      });
+      const published = await publishChecked(rows, measuredOf(40, 0), ctx());
+      assert.ok(most > 1, `copies ran one at a time (${most})`);
+      assert.ok(most <= COPY_CONCURRENCY, `${most} copies at once`);
+      assert.equal(published.outputs.processed.length, 40);
+      for (let n = 0; n < 20; n++) {
+        assert.equal(text(`processed/claims/year=2025/month=10/${SOURCE}-${n}.parquet`), parts[n]);
+        assert.equal(text(`processed/claims/year=2025/month=11/${SOURCE}-${n}.parquet`), parts[n + 20]);
+      }
+      assert.deepEqual(published.touched, ['2025-10', '2025-11']);
     });
 
     it('stages no quarantine when no row is quarantined, and drops the quarantine file an earlier delivery left', async () => {

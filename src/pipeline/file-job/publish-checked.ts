@@ -8,6 +8,7 @@ import {
   quarantineRowsKey,
 } from '../../domain/store-layout.ts';
 import { type FileHalt, judgeCheckedRows, judgeRowCount } from '../file-verdict.ts';
+import { createLimiter } from '../limiter.ts';
 import type { ObjectStore } from '../object-store.ts';
 import { dropStale } from '../published-keys.ts';
 import type { ValidationReport } from '../validation-report.ts';
@@ -78,6 +79,22 @@ export async function publishChecked(rows: CheckedRows, measured: Measured, ctx:
   return { deduplicated, outputs: { processed: published, quarantine_rows: quarantineRows }, touched };
 }
 
+/**
+ * Objects copied at once when Spark's part files move out of temp/: S3 copies them server-side, so
+ * only requests wait (a file spanning many months has hundreds of parts, one by one they could reach
+ * the function's timeout). Local files go one at a time: each upload buffers its parts in memory.
+ */
+export const COPY_CONCURRENCY = 16;
+
+/** Places each staged file at its key; store copies side by side within COPY_CONCURRENCY. */
+async function placeAll(store: ObjectStore, placements: ReadonlyArray<readonly [StagedFile, string]>): Promise<void> {
+  const copies = createLimiter(COPY_CONCURRENCY);
+  const uploads = createLimiter(1);
+  await Promise.all(
+    placements.map(([file, key]) => ('local' in file ? uploads : copies)(() => placeStaged(store, file, key))),
+  );
+}
+
 /** Moves a staged file to `key`: a local file is moved in, an object in the store is copied. */
 export async function placeStaged(store: ObjectStore, file: StagedFile, key: string): Promise<void> {
   if ('local' in file) await store.publish(file.local, key);
@@ -90,7 +107,10 @@ export async function placeStaged(store: ObjectStore, file: StagedFile, key: str
  */
 async function placeQuarantine(ctx: PublishContext, staged: readonly StagedFile[]): Promise<string | null> {
   const keys = staged.map((_, n) => quarantineRowsKey(ctx.sourceKey, staged.length === 1 ? null : n));
-  for (const [n, file] of staged.entries()) await placeStaged(ctx.store, file, keys[n] as string);
+  await placeAll(
+    ctx.store,
+    staged.map((file, n) => [file, keys[n] as string] as const),
+  );
   await dropStale(ctx.store, PREFIXES.quarantineRows, ownQuarantineFiles(ctx.sourceKey), keys);
   if (staged.length <= 1) return keys[0] ?? null;
   return quarantineRowsKey(ctx.sourceKey, '*');
@@ -102,14 +122,13 @@ async function placeClaims(
   staged: readonly StagedClaimFile[],
 ): Promise<{ published: string[]; touched: string[] }> {
   const next = new Map<string, number>();
-  const published: string[] = [];
-  for (const { year, month, file } of staged) {
+  const placements = staged.map(({ year, month, file }) => {
     const n = next.get(`${year}-${month}`) ?? 0;
     next.set(`${year}-${month}`, n + 1);
-    const key = claimFileKey(ctx.sourceKey, year, month, n);
-    await placeStaged(ctx.store, file, key);
-    published.push(key);
-  }
+    return [file, claimFileKey(ctx.sourceKey, year, month, n)] as const;
+  });
+  await placeAll(ctx.store, placements);
+  const published = placements.map(([, key]) => key);
   const touched = new Set(published.map(monthOf));
   for (const key of await dropStale(ctx.store, PREFIXES.processedClaims, ownClaimFiles(ctx.sourceKey), published)) {
     touched.add(monthOf(key));

@@ -1,5 +1,5 @@
 import { missingRequiredColumns } from '../../domain/canonical-model.ts';
-import { detectFormat } from '../../domain/detect-format.ts';
+import { detectFormat, HEAD_BYTES } from '../../domain/detect-format.ts';
 import { type FileTask, fileTaskSchema, TOPICS } from '../messages.ts';
 import { runFileJob } from './etl.ts';
 import type { HandlerDeps } from './handler-deps.ts';
@@ -12,13 +12,8 @@ import type { HandlerDeps } from './handler-deps.ts';
 export async function handleDataValidation(raw: unknown, deps: HandlerDeps): Promise<void> {
   const task: FileTask = fileTaskSchema.parse(raw);
   await deps.ledger.recordAttempt(task.job_id);
-  const download = `head-${task.job_id}`;
-  let head: Awaited<ReturnType<HandlerDeps['files']['readHead']>>;
-  try {
-    head = await deps.files.readHead(await deps.store.fetchLocal(task.key, download));
-  } finally {
-    await deps.store.dropScratch(download);
-  }
+  // The head alone: a ranged GET on S3, so a file of any size is judged without downloading it.
+  const head = await deps.store.readHead(task.key, HEAD_BYTES);
   const detection = detectFormat(task.input_file, head.bytes);
   const problem =
     head.bytes.length === 0 ||

@@ -95,3 +95,29 @@ describe('s3-event-trigger', () => {
     );
   });
 });
+
+describe('s3-event-trigger on S3 events', () => {
+  const version = (key: string, versionId: string, eTag: string, size = 5 * 1024 ** 3) => ({
+    eventName: 'ObjectCreated:CompleteMultipartUpload',
+    s3: { bucket: { name: 'claimflow-dev-input' }, object: { key, size, versionId, eTag, sequencer: '0A1B2C' } },
+  });
+
+  it('keys a delivery on the object version S3 names, never reading the object', async () => {
+    const h = harness({});
+    h.deps.store.hash = async () => assert.fail('the trigger read the object');
+    const first = await handleS3EventTrigger({ Records: [version('raw/claims/big.csv', 'v1', 'e1-2')] }, h.deps);
+    assert.equal(first.body.jobs_started.length, 1);
+    const task = h.published.find((p) => p.topic === 'claims.validate')?.message;
+    assert.match(String(task?.sha256), /^[0-9a-f]{64}$/);
+
+    // S3 delivers at least once: the same event again is the same delivery.
+    const redelivered = await handleS3EventTrigger({ Records: [version('raw/claims/big.csv', 'v1', 'e1-2')] }, h.deps);
+    assert.deepEqual(redelivered.body.jobs_started, []);
+    assert.equal(h.published.at(-1)?.message.event_type, 'delivery_skipped');
+    assert.deepEqual(h.deleted, [], 'the object a job is still reading stays');
+
+    // A new upload under the same key is a new version: a new job.
+    const replaced = await handleS3EventTrigger({ Records: [version('raw/claims/big.csv', 'v2', 'e2-2')] }, h.deps);
+    assert.equal(replaced.body.jobs_started.length, 1);
+  });
+});

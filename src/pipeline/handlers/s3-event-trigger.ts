@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { isClaimFileName, nonClaimReason } from '../../domain/claim-file-name.ts';
 import { unsafeKeyReason } from '../../domain/object-key.ts';
@@ -35,6 +36,23 @@ export function rejectionOf(key: string, size: number | undefined): string | nul
   return null;
 }
 
+/**
+ * What makes a delivery the same one again: on S3 the object version as the event names it
+ * (bucket, key, version id or sequencer, ETag, size), so a redelivered event is a duplicate and the
+ * object is never read (a streamed hash of a 50 GB file would not fit a function's time). Local
+ * events carry none of these, and the local file is hashed: the same content is skipped wherever it lands.
+ */
+export async function deliveryKeyOf(
+  record: S3Event['Records'][number],
+  key: string,
+  deps: HandlerDeps,
+): Promise<string> {
+  const { versionId, eTag, sequencer, size } = record.s3.object;
+  if (versionId === undefined && eTag === undefined && sequencer === undefined) return deps.store.hash(key);
+  const identity = [record.s3.bucket.name, key, versionId ?? `sequencer:${sequencer ?? ''}`, eTag ?? '', size ?? ''];
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}
+
 /** s3-event-trigger: filters created objects, skips content seen before, and starts one job per new file. */
 export async function handleS3EventTrigger(raw: unknown, deps: HandlerDeps): Promise<TriggerResponse> {
   const event: S3Event = s3EventSchema.parse(raw);
@@ -49,7 +67,7 @@ export async function handleS3EventTrigger(raw: unknown, deps: HandlerDeps): Pro
       continue;
     }
     const now = deps.clock.now();
-    const sha256 = await deps.store.hash(key);
+    const sha256 = await deliveryKeyOf(record, key, deps);
     const jobId = deps.nextJobId(now);
     const claim = await deps.ledger.claimDelivery(sha256, key, jobId, now);
     if (claim.kind === 'duplicate') {

@@ -1,4 +1,5 @@
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import type { Context } from 'aws-lambda';
 import { handlePostProcessing } from '../../../pipeline/handlers/post-processing.ts';
 import { fileTaskSchema } from '../../../pipeline/messages.ts';
 import { type LambdaContainer, lambdaContainer, redshiftMonthLoader } from '../aws-handler-deps.ts';
@@ -11,10 +12,12 @@ import { snsMessages } from './sns-messages.ts';
 export function createPostProcessingHandler(
   container: () => LambdaContainer,
   redshift: RedshiftDataClient = new RedshiftDataClient({}),
-): (event: unknown) => Promise<void> {
-  return async (event) => {
+): (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<void> {
+  return async (event, context) => {
     const { env, deps } = container();
-    const loadMonths = redshiftMonthLoader(env, redshift);
+    const loadMonths = redshiftMonthLoader(env, redshift, () =>
+      context ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY,
+    );
     for (const message of snsMessages(event)) {
       const task = fileTaskSchema.parse(message);
       const refreshWarehouse = loadMonths ? () => loadMonths(task.months) : deps.refreshWarehouse;
