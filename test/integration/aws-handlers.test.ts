@@ -331,6 +331,9 @@ describe('Lambda entry points wired to s3rver', () => {
       assert.deepEqual(runs[0]?.args[0].input, {
         JobName: 'claimflow-dev-etl',
         Arguments: { '--plan': planLocation, '--job_id': jobId },
+        // A small file over a lowered threshold: Glue's minimum of workers, not the environment's ceiling.
+        WorkerType: 'G.1X',
+        NumberOfWorkers: 2,
       });
       const plan = JSON.parse(await store.readText(`temp/${jobId}/plan.json`));
       assert.equal(plan.dialect, 'spark');
