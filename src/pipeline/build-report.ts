@@ -41,7 +41,8 @@ export interface ReportFacts {
   readonly rules: readonly Rule[];
   readonly jobId: string;
   readonly inputFile: string;
-  readonly sha256: string;
+  /** Null when claimflow never read the bytes (a Glue run: S3 copies the file, Spark reads it). */
+  readonly sha256: string | null;
   readonly format: string | null;
   readonly profile: ProfileReport | null;
   readonly dataSource: string;

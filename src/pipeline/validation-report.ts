@@ -69,7 +69,8 @@ export interface ValidationReport {
   };
   readonly job_id: string;
   readonly input_file: string;
-  readonly file_sha256: string;
+  /** Null for a file Glue read: the function never holds its bytes, and the delivery key is not a content hash. */
+  readonly file_sha256: string | null;
   /** csv, json-array, ndjson, or the record format (x12, fhir). */
   readonly format: string | null;
   /** Absent from reports written before source profiles existed; null when no profile fitted. */

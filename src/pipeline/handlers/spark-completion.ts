@@ -143,7 +143,8 @@ async function completeRun(
     rules,
     jobId: task.job_id,
     inputFile: task.input_file,
-    sha256: task.sha256,
+    // The task's key identifies the S3 delivery (bucket, key, version, ETag), not the content.
+    sha256: null,
     format: manifest.format,
     // The Spark plan maps columns by their canonical names; it does not choose a source profile.
     profile: null,

@@ -13,7 +13,7 @@ ${renderTerm('Data source', report.data_source)}
 ${renderTerm('Format', report.format ?? 'unknown')}
 ${renderTerm('Started', report.started_at)}
 ${renderTerm('Finished', report.finished_at)}
-${renderTerm('SHA-256', report.file_sha256)}
+${renderTerm('SHA-256', report.file_sha256 ?? 'not computed (read by Spark on Glue)')}
 </dl>
 </header>`;
 }
