@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Spark engine's Python side (glue/requirements.txt: PySpark as AWS Glue 5.0 runs it)
-# into a project-local virtualenv, .venv/ (CLAIMFLOW_VENV to put it elsewhere). Idempotent: when the
-# virtualenv already holds exactly these requirements it returns at once. `npm test` runs it first
+# Installs the Python side into a project-local virtualenv, .venv/ (CLAIMFLOW_VENV to put it
+# elsewhere): the Spark engine (glue/requirements.txt: PySpark as AWS Glue 5.0 runs it) and the AWS
+# emulator (emulator/requirements.txt: moto in server mode). Idempotent: when the virtualenv already
+# holds exactly these requirements it returns at once. `npm test` runs it first
 # (pretest), so a fresh clone gets PySpark without a manual step; `claimflow run --engine spark`
 # finds the virtualenv's python (or CLAIMFLOW_PYTHON).
 #
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${CLAIMFLOW_VENV:-.venv}"
-requirements=glue/requirements.txt
+requirements=(glue/requirements.txt emulator/requirements.txt)
 stamp="$venv/.claimflow-requirements"
 
 pick_python() {
@@ -22,7 +23,7 @@ pick_python() {
   exit 1
 }
 
-want() { echo "$(sha256sum "$requirements" | cut -d' ' -f1) $("$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"; }
+want() { echo "$(cat "${requirements[@]}" | sha256sum | cut -d' ' -f1) $("$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"; }
 
 if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(want "$venv/bin/python")" ]; then
   exit 0
@@ -46,7 +47,7 @@ if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ]; then
   echo "setup-python: warning: no java on PATH and no JAVA_HOME; Spark needs a Java 17 runtime to run" >&2
 fi
 
-echo "setup-python: installing $requirements into $venv (Python $version)" >&2
+echo "setup-python: installing ${requirements[*]} into $venv (Python $version)" >&2
 # Only a virtualenv is ever replaced: CLAIMFLOW_VENV naming anything else is refused.
 if [ -e "$venv" ] && [ ! -f "$venv/pyvenv.cfg" ]; then
   echo "setup-python: $venv exists and is not a virtualenv; not replacing it" >&2
@@ -54,6 +55,6 @@ if [ -e "$venv" ] && [ ! -f "$venv/pyvenv.cfg" ]; then
 fi
 rm -rf "$venv"
 "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --disable-pip-version-check --no-input --quiet --require-hashes -r "$requirements"
+"$venv/bin/python" -m pip install --disable-pip-version-check --no-input --quiet --require-hashes -r "${requirements[0]}" -r "${requirements[1]}"
 want "$venv/bin/python" >"$stamp"
-echo "setup-python: ready ($("$venv/bin/python" -c 'import pyspark; print("pyspark " + pyspark.__version__)'))" >&2
+echo "setup-python: ready ($("$venv/bin/python" -c 'import pyspark, moto; print("pyspark " + pyspark.__version__ + ", moto " + moto.__version__)'))" >&2
