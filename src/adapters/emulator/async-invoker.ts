@@ -9,6 +9,7 @@ export interface InvocationRecord {
   readonly requestId: string;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  readonly event: unknown;
   readonly outcome: InvocationOutcome;
 }
 
@@ -68,7 +69,7 @@ export class AsyncInvoker {
           seconds: 0,
         }),
       );
-      this.records.push({ function: fn.logicalId, requestId, attempt, outcome: last });
+      this.records.push({ function: fn.logicalId, requestId, attempt, event, outcome: last });
       if (last.ok) return;
     }
     if (!fn.deadLetterQueueUrl || !last || last.ok) return;

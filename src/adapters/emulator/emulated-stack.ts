@@ -140,6 +140,18 @@ export class EmulatedStack {
     return this.invoker.records;
   }
 
+  /** Invokes a function asynchronously with `event`, as a redelivery by AWS would (the function's logical id). */
+  invokeAsync(logicalId: string, event: unknown): void {
+    this.invoker.invoke(this.fn(logicalId), event);
+  }
+
+  /** The function of the template whose logical id starts with `prefix` (`Functionsetl`). */
+  functionId(prefix: string): string {
+    const ids = [...this.stack.functions.keys()].filter((id) => id.startsWith(prefix));
+    if (ids.length !== 1) throw new Error(`${ids.length} functions start with ${prefix}`);
+    return ids[0] as string;
+  }
+
   /** The Glue runs answered so far. */
   get glueRuns() {
     return [...this.glue.runs.values()];
