@@ -206,7 +206,8 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
 
   /** The trigger's first invocation for an object key (its S3 event), once it has run. */
   async function triggerOf(key: string) {
-    for (;;) {
+    for (let waited = 0; ; waited += 50) {
+      assert.ok(waited < 120_000, `no trigger invocation for ${key}`);
       const found = running().invocations.find(
         (r) =>
           r.function.startsWith('Functionstrigger') &&
