@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
@@ -41,13 +42,24 @@ export async function emulateCommand(files: readonly string[], flags: EmulateFla
   const stackName = stackNameOf(flags.environment);
   const assembly = resolve(flags.assembly ?? join('cdk.out', flags.environment));
   if (!flags.assembly) buildApp({ environment: flags.environment, outdir: assembly }).app.synth();
+  // What Lambda would send to CloudWatch Logs: one file per function.
+  const logDir = join(resolve(flags.workDir), 'logs');
+  await mkdir(logDir, { recursive: true });
+  const logs = new Map<string, WriteStream>();
   const stack = await EmulatedStack.start({
     cdkOut: assembly,
     stackName,
     workDir: resolve(flags.workDir),
     environmentOverrides: flags.duckdbMaxBytes ? { DUCKDB_MAX_BYTES: String(flags.duckdbMaxBytes) } : {},
+    hooks: {
+      log: (fn, line) => {
+        if (!logs.has(fn.name)) logs.set(fn.name, createWriteStream(join(logDir, `${fn.name}.log`), { flags: 'a' }));
+        logs.get(fn.name)?.write(`${line}\n`);
+      },
+    },
   });
   try {
+    say(`function logs in ${logDir}`);
     say(`emulating ${stackName} on moto at ${stack.moto.endpoint}`);
     const input = stack.output('InputBucketName');
     const output = stack.output('OutputBucketName');
@@ -85,5 +97,6 @@ export async function emulateCommand(files: readonly string[], flags: EmulateFla
     return failed ? EXIT.system : EXIT.ok;
   } finally {
     await stack.stop();
+    for (const stream of logs.values()) stream.end();
   }
 }

@@ -16,7 +16,8 @@ import { MotoEventsApi } from './events-api.ts';
 import { GlueEmulator } from './glue-emulator.ts';
 import { type InvocationHooks, LambdaProcesses } from './lambda-process.ts';
 import { EMULATED_REGION, type MotoServer, startMotoServer } from './moto-server.ts';
-import { assetDirsOf, provisionStack, type StackTemplate } from './provision-stack.ts';
+import { provisionStack, type StackTemplate } from './provision-stack.ts';
+import { assetDirsOf } from './stack-assets.ts';
 
 export interface EmulationOptions {
   /** The cloud assembly `claimflow infra synth` wrote. */

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   type AttributeDefinition,
   CreateTableCommand,
@@ -19,7 +18,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 import type { Delivery, EmulatedFunction, ProvisionedStack } from './emulated-function.ts';
 import type { MotoEventsApi } from './events-api.ts';
 import { EMULATED_ACCOUNT, EMULATED_REGION } from './moto-server.ts';
-import { resolveIntrinsics, StackTemplateError } from './template-intrinsics.ts';
+import { type AssetDirs, assetDir } from './stack-assets.ts';
+import { evaluateCondition, resolveIntrinsics, StackTemplateError } from './template-intrinsics.ts';
 
 export interface StackTemplate {
   readonly Parameters?: Record<string, { Default?: string }>;
@@ -36,9 +36,6 @@ export interface ProvisionClients {
   readonly kms: KMSClient;
   readonly events: MotoEventsApi;
 }
-
-/** Where cdk synth put each asset (`<hash>.zip` in the template -> cdk.out/asset.<hash>). */
-export type AssetDirs = ReadonlyMap<string, string>;
 
 /** What the emulator creates; every other type is left out and listed (IAM, logs, alarms, policies...). */
 const CREATED = new Set([
@@ -329,47 +326,4 @@ export async function provisionStack(
     }
   }
   return { functions, deliveries, outputs, notEmulated };
-}
-
-/** The asset folder of a `Code`/`Content` property (`S3Key: <hash>.zip`). */
-function assetDir(assets: AssetDirs, code: unknown): string {
-  const key = (code as { S3Key?: unknown } | undefined)?.S3Key;
-  const hash = typeof key === 'string' ? key.replace(/\.zip$/, '') : undefined;
-  const dir = hash ? assets.get(hash) : undefined;
-  if (!dir) throw new StackTemplateError(`no synthesized asset for code ${JSON.stringify(code)}`);
-  return dir;
-}
-
-/** Evaluates a template condition (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition) with the parameters' defaults. */
-function evaluateCondition(
-  conditions: Record<string, unknown>,
-  name: string,
-  resolve: (value: unknown) => unknown,
-): boolean {
-  const evaluate = (expression: unknown): boolean => {
-    const [entry] = Object.entries(expression as Record<string, unknown>);
-    if (!entry) throw new StackTemplateError(`empty condition in ${name}`);
-    const [fn, arg] = entry;
-    const args = arg as unknown[];
-    switch (fn) {
-      case 'Fn::Equals':
-        return JSON.stringify(resolve(args[0])) === JSON.stringify(resolve(args[1]));
-      case 'Fn::Not':
-        return !evaluate(args[0]);
-      case 'Fn::And':
-        return args.every(evaluate);
-      case 'Fn::Or':
-        return args.some(evaluate);
-      case 'Condition':
-        return evaluate(conditions[String(arg)]);
-      default:
-        throw new StackTemplateError(`the emulator does not evaluate ${fn} in condition ${name}`);
-    }
-  };
-  return evaluate(conditions[name]);
-}
-
-/** cdk.out's assets manifest: asset hash -> its folder. */
-export function assetDirsOf(cdkOut: string, manifest: { files?: Record<string, { source: { path: string } }> }) {
-  return new Map(Object.entries(manifest.files ?? {}).map(([hash, file]) => [hash, join(cdkOut, file.source.path)]));
 }

@@ -75,3 +75,32 @@ export function resolveIntrinsics(value: unknown, physical: PhysicalValues): Jso
   }
   return Object.fromEntries(entries.map(([k, v]) => [k, resolveIntrinsics(v, physical)]));
 }
+
+/** Evaluates a template condition (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition) with the parameters' defaults. */
+export function evaluateCondition(
+  conditions: Record<string, unknown>,
+  name: string,
+  resolve: (value: unknown) => unknown,
+): boolean {
+  const evaluate = (expression: unknown): boolean => {
+    const [entry] = Object.entries(expression as Record<string, unknown>);
+    if (!entry) throw new StackTemplateError(`empty condition in ${name}`);
+    const [fn, arg] = entry;
+    const args = arg as unknown[];
+    switch (fn) {
+      case 'Fn::Equals':
+        return JSON.stringify(resolve(args[0])) === JSON.stringify(resolve(args[1]));
+      case 'Fn::Not':
+        return !evaluate(args[0]);
+      case 'Fn::And':
+        return args.every(evaluate);
+      case 'Fn::Or':
+        return args.some(evaluate);
+      case 'Condition':
+        return evaluate(conditions[String(arg)]);
+      default:
+        throw new StackTemplateError(`the emulator does not evaluate ${fn} in condition ${name}`);
+    }
+  };
+  return evaluate(conditions[name]);
+}
