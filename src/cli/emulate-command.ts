@@ -58,6 +58,9 @@ export async function emulateCommand(files: readonly string[], flags: EmulateFla
       },
     },
   });
+  // Interrupted: the stack is stopped (moto and the Spark worker end with this process anyway).
+  const interrupt = () => void stack.stop().finally(() => process.exit(EXIT.system));
+  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
   try {
     say(`function logs in ${logDir}`);
     say(`emulating ${stackName} on moto at ${stack.moto.endpoint}`);
@@ -96,6 +99,7 @@ export async function emulateCommand(files: readonly string[], flags: EmulateFla
     }
     return failed ? EXIT.system : EXIT.ok;
   } finally {
+    process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
     await stack.stop();
     for (const stream of logs.values()) stream.end();
   }

@@ -15,6 +15,9 @@ import type { EmulatedFunction } from './emulated-function.ts';
 const RUNTIME = `import { writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 const [taskDir, handler, requestId, memory, deadline] = process.argv.slice(2);
+// The emulator gone (killed), the function goes too: no orphan keeps running.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.exit(137); }, 500).unref();
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
