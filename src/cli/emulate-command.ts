@@ -84,7 +84,7 @@ export async function emulateCommand(files: readonly string[], flags: EmulateFla
     let failed = false;
     for (const r of stack.invocations) {
       const fn = stack.stack.functions.get(r.function);
-      const verdict = r.outcome.ok ? 'ok' : `${r.outcome.errorType}: ${r.outcome.errorMessage}`;
+      const verdict = r.outcome.ok ? 'ok' : `${r.outcome.errorType}: ${r.outcome.errorMessage.split('\n')[0]}`;
       say(
         `${fn?.name ?? r.function}\tattempt ${r.attempt}\t${r.outcome.seconds.toFixed(1)} s\t` +
           `peak ${r.outcome.peakRssMb} of ${fn?.memoryMb} MB\t${verdict}`,

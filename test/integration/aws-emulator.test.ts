@@ -5,12 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { buildApp } from '../../infra/bin/claimflow.ts';
 import { DynamoDbLedger } from '../../src/adapters/aws/dynamodb-ledger.ts';
 import { EmulatedStack, motoClientConfig } from '../../src/adapters/emulator/emulated-stack.ts';
@@ -23,7 +18,7 @@ import {
   uploadRefdata,
 } from '../support/aws-lambda-harness.ts';
 import { tempDir } from '../support/cli.ts';
-import { decodedKey } from '../support/moto.ts';
+import { createQueue, decodedKey, receiveAll } from '../support/moto.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 import { TEST_SPARK_CONF } from '../support/spark-plan-job.ts';
 
@@ -65,19 +60,7 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
     );
   }
 
-  async function drainQueue(url: string): Promise<Array<Record<string, unknown>>> {
-    const out: Array<Record<string, unknown>> = [];
-    for (;;) {
-      const { Messages = [] } = await running().sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-      );
-      if (Messages.length === 0) return out;
-      for (const m of Messages) {
-        out.push(JSON.parse(m.Body ?? '{}'));
-        await running().sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
-      }
-    }
-  }
+  const drainQueue = async (url: string) => (await receiveAll(running().sqs, url)) as Array<Record<string, unknown>>;
 
   async function keysUnder(prefix: string, which: 'InputBucketName' | 'OutputBucketName' = 'OutputBucketName') {
     const { Contents = [] } = await running().s3.send(
@@ -152,20 +135,16 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
     ledger = new DynamoDbLedger(new DynamoDBClient(config), s.output('LedgerTableName'));
     await uploadRefdata(s.s3, bucket('OutputBucketName'), 'refdata/', join(SHARED_DIR, 'refdata'));
     const subscribe = async (name: string, topicArn: string, filter: Record<string, unknown>) => {
-      const { QueueUrl = '' } = await s.sqs.send(new CreateQueueCommand({ QueueName: name }));
-      const { Attributes } = await s.sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-      );
+      const queue = await createQueue(s.sqs, name);
       await s.sns.send(
         new SubscribeCommand({
           TopicArn: topicArn,
           Protocol: 'sqs',
-          Endpoint: Attributes?.QueueArn,
+          Endpoint: queue.arn,
           Attributes: { RawMessageDelivery: 'true', FilterPolicy: JSON.stringify(filter) },
-          ReturnSubscriptionArn: true,
         }),
       );
-      return QueueUrl;
+      return queue.url;
     };
     eventsQueue = await subscribe('test-events', s.output('ProcessingTopicArn'), { topic: [TOPICS.events] });
     errorsQueue = await subscribe('test-errors', s.output('ErrorTopicArn'), { event_type: ['error'] });
