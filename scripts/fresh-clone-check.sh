@@ -39,6 +39,8 @@ for folder in /usr/lib/chromium /usr/lib/jvm; do
 done
 
 work="$(mktemp -d -t claimflow-fresh-XXXXXX)"
+# Readable like a checkout: some tests run the CLI as another account (nobody) when run as root.
+chmod 755 "$work"
 trap 'rm -rf "$work" "$empty_file"' EXIT
 git clone --quiet "$repo" "$work/claimflow"
 # Tests read shared/ beside the clone, as on a developer's machine and in CI.
