@@ -47,6 +47,7 @@ git clone --quiet "$repo" "$work/claimflow"
 # Tests read shared/ beside the clone, as on a developer's machine and in CI.
 if [ -d "$repo/../shared" ]; then ln -s "$(cd "$repo/../shared" && pwd)" "$work/shared"; fi
 mkdir -p "$work/home" "$work/tmp"
+chmod 1777 "$work/tmp" # a temp folder like /tmp: the account those tests use writes there too
 # The machine's npm settings (registry, CA, where Node's headers are) come along, as its CA variables do.
 if [ -f "${CLAIMFLOW_FRESH_NPMRC:-}" ]; then cp "$CLAIMFLOW_FRESH_NPMRC" "$work/home/.npmrc"; fi
 
