@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
-import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { buildApp } from '../../infra/bin/claimflow.ts';
 import { DynamoDbLedger } from '../../src/adapters/aws/dynamodb-ledger.ts';
 import { EmulatedStack, motoClientConfig } from '../../src/adapters/emulator/emulated-stack.ts';
