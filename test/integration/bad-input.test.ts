@@ -161,7 +161,7 @@ describe('bad input', () => {
     assert.match(missing.stderr, /nope\.csv: no such file or folder/);
     const badFlag = await claimflow('run', good, '--error-threshold', 'lots');
     assert.equal(badFlag.code, 1);
-    assert.match(badFlag.stderr, /errorThreshold/);
+    assert.match(badFlag.stderr, /--error-threshold/, 'the flag as the user typed it');
     const unknown = await claimflow('frobnicate');
     assert.equal(unknown.code, 1);
   });

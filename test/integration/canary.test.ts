@@ -212,9 +212,9 @@ describe('canary: claim values never leave the data outputs', () => {
       }
     }
     const watch = ['watch', '--once', '--settle-ms', '200', '--config', config, ...RUN_DATE];
-    await cli('watch', [...watch, '--root', watchRoot], 0);
+    await cli('watch', [...watch, '--root', watchRoot], 2); // --once exits 2: marked and broken files are rejected whole
     const dead = [...watch, '--root', deadRoot, '--max-attempts', '2', '--retry-base-ms', '1'];
-    await cli('watch failing', dead, 0, faults);
+    await cli('watch failing', dead, 3, faults); // --once exits 3: work was dead-lettered
     const letters = await cliOut('dlq list', 'dlq', 'list', '--root', deadRoot, '--json');
     assert.ok((JSON.parse(letters.stdout) as unknown[]).length > 0, 'the failing watch dead-lettered its work');
     await cliOut('events', 'events', '--root', watchRoot);
