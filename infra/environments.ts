@@ -24,6 +24,11 @@ export interface EnvironmentSettings {
   readonly deletionProtection: boolean;
   /** Redshift Serverless workgroup and its load role; off by default (it costs while it runs). */
   readonly redshift: boolean;
+  /**
+   * Monthly budget of the jobs' estimated cost (`estimated_cost_usd`): a day over its thirtieth
+   * raises the cost-overrun alarm (`--monthly-budget-usd`).
+   */
+  readonly monthlyBudgetUsd: number;
 }
 
 /**
@@ -35,6 +40,7 @@ export const DUCKDB_MAX_BYTES = 256 * 1024 * 1024;
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>> = {
   dev: {
     name: 'dev',
+    monthlyBudgetUsd: 25,
     archiveTiering: false,
     logRetention: RetentionDays.ONE_MONTH,
     reservedConcurrency: undefined,
@@ -46,6 +52,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
   },
   staging: {
     name: 'staging',
+    monthlyBudgetUsd: 50,
     archiveTiering: false,
     logRetention: RetentionDays.THREE_MONTHS,
     reservedConcurrency: undefined,
@@ -57,6 +64,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
   },
   prod: {
     name: 'prod',
+    monthlyBudgetUsd: 500,
     archiveTiering: true,
     logRetention: RetentionDays.ONE_YEAR,
     reservedConcurrency: undefined,
@@ -74,6 +82,7 @@ export const settingsOverridesSchema = z.object({
   redshift: z.boolean().optional(),
   /** Lower to send smaller files to Glue (CI runs the Glue path on a 50 MB file). */
   duckdbMaxBytes: z.coerce.number().int().min(1).optional(),
+  monthlyBudgetUsd: z.coerce.number().positive().optional(),
 });
 export type SettingsOverrides = z.infer<typeof settingsOverridesSchema>;
 
@@ -84,5 +93,6 @@ export function resolveSettings(name: EnvironmentName, overrides: SettingsOverri
     reservedConcurrency: overrides.reservedConcurrency ?? base.reservedConcurrency,
     redshift: overrides.redshift ?? base.redshift,
     duckdbMaxBytes: overrides.duckdbMaxBytes ?? base.duckdbMaxBytes,
+    monthlyBudgetUsd: overrides.monthlyBudgetUsd ?? base.monthlyBudgetUsd,
   };
 }

@@ -63,12 +63,17 @@ const cliContextSchema = z.object({
     .transform((value) => value === 'true')
     .optional(),
   duckdbMaxBytes: z.coerce.number().int().min(1).optional(),
+  monthlyBudgetUsd: z.coerce.number().positive().optional(),
 });
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const context = cliContextSchema.parse(JSON.parse(process.env.CDK_CONTEXT_JSON ?? '{}'));
   buildApp({
     environment: context.environment,
-    overrides: { redshift: context.redshift, duckdbMaxBytes: context.duckdbMaxBytes },
+    overrides: {
+      redshift: context.redshift,
+      duckdbMaxBytes: context.duckdbMaxBytes,
+      monthlyBudgetUsd: context.monthlyBudgetUsd,
+    },
   }).app.synth();
 }

@@ -29,6 +29,8 @@ export const infraFlagsSchema = z.object({
   redshift: z.boolean().default(false),
   reservedConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
   duckdbMaxBytes: z.coerce.number().int().min(1).optional(),
+  /** Monthly budget of the jobs' estimated cost; a day over its thirtieth alarms. */
+  monthlyBudgetUsd: z.coerce.number().positive().optional(),
 });
 export type InfraFlags = z.infer<typeof infraFlagsSchema>;
 
@@ -85,6 +87,7 @@ export async function infraCommand(action: InfraAction, flags: InfraFlags, io: I
       redshift: flags.redshift,
       reservedConcurrency: flags.reservedConcurrency,
       duckdbMaxBytes: flags.duckdbMaxBytes,
+      monthlyBudgetUsd: flags.monthlyBudgetUsd,
     },
   });
   const assembly = app.synth();

@@ -177,6 +177,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--redshift', 'add the Redshift Serverless workgroup and its load role')
       .option('--reserved-concurrency <n>', 'reserve this many executions for each function (default: none)')
       .option('--duckdb-max-bytes <n>', 'files above this many bytes go to Glue instead of the etl function')
+      .option('--monthly-budget-usd <n>', 'monthly budget of estimated job cost; a day over 1/30 of it alarms')
       .action(async (raw: unknown) => setExit(await infraCommand(action, parseFlags(infraFlagsSchema, raw))));
   }
 

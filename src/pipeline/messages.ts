@@ -81,6 +81,8 @@ export const fileTaskSchema = z.object({
   input_file: z.string(),
   /** `YYYY-MM` partitions the ETL changed, for post-processing. */
   months: z.array(z.string()).default([]),
+  /** The object's size as etl found it (on AWS), for the job's cost estimate. */
+  bytes: z.number().int().nonnegative().optional(),
 });
 export type FileTask = z.infer<typeof fileTaskSchema>;
 

@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type BuiltApp, buildApp } from '../../infra/bin/claimflow.ts';
 import { checkCompliance, listAcknowledgements } from '../../infra/compliance.ts';
 import type { EnvironmentName } from '../../infra/environment-name.ts';
+import { JOB_METRIC_NAMES } from '../../src/pipeline/metrics/metric-catalog.ts';
 
 /**
  * One synth per environment (and prod with Redshift), all into one folder: CDK then bundles each
@@ -64,7 +65,12 @@ before(() => {
   synthesize('prod', 'prod');
   synthesize('staging', 'staging');
   synthesize('dev', 'dev');
-  synthesize('prodRedshift', 'prod', { redshift: true, reservedConcurrency: 250, duckdbMaxBytes: 50_000_000 });
+  synthesize('prodRedshift', 'prod', {
+    redshift: true,
+    reservedConcurrency: 250,
+    duckdbMaxBytes: 50_000_000,
+    monthlyBudgetUsd: 3000,
+  });
 });
 
 describe('synth', () => {
@@ -402,6 +408,11 @@ describe('functions', () => {
     });
     assert.equal(bundles.length, 6);
     for (const bundle of bundles) assert.doesNotMatch(bundle, /better-sqlite3/);
+    // Every function writes its jobs' metrics through the one EMF module, which knows every metric name.
+    for (const bundle of bundles) {
+      assert.match(bundle, /CloudWatchMetrics/);
+      for (const name of JOB_METRIC_NAMES) assert.ok(bundle.includes(`${name}:`), `bundle knows ${name}`);
+    }
     assert.ok(
       bundles.some((bundle) => /from"@duckdb\/node-api"/.test(bundle)),
       'DuckDB is imported, not inlined',
@@ -526,8 +537,9 @@ describe('monitoring', () => {
     const { template } = get('prod');
     const errors = refTo(template, 'AWS::SNS::Topic', { DisplayName: 'claimflow errors' });
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
-    // errors and throttles per function (12), messages on each DLQ and the manual-review queue (7), etl near timeout (1)
-    assert.equal(alarms.length, 20);
+    // errors and throttles per function (12), messages on each DLQ and the manual-review queue (7), etl near
+    // timeout (1), error rate, quality score and cost overrun from the pipeline's metrics (3)
+    assert.equal(alarms.length, 23);
     const severities = new Map<string, string>();
     for (const [, alarm] of alarms) {
       assert.deepEqual(alarm.Properties.AlarmActions, [errors]);
@@ -554,6 +566,79 @@ describe('monitoring', () => {
       MetricName: 'Throttles',
       Namespace: 'AWS/Lambda',
     });
+  });
+
+  it('reads exactly the metrics the functions emit, in the dashboard and the alarms', () => {
+    for (const key of ['prod', 'dev'] as const) {
+      const { template } = get(key);
+      const [[, dashboard] = []] = resourcesOf(template, 'AWS::CloudWatch::Dashboard');
+      const body = JSON.stringify(dashboard?.Properties.DashboardBody).replace(/\\+"/g, '"');
+      const onDashboard = new Set([
+        ...[...body.matchAll(/\["claimflow","([a-z_]+)","environment","([a-z]+)"/g)].map(([, name, env]) => {
+          assert.equal(env, key);
+          return name;
+        }),
+        ...[...body.matchAll(/SEARCH\('\{claimflow,[^}]*\} MetricName="([a-z_]+)" environment="([a-z]+)"/g)].map(
+          ([, name, env]) => {
+            assert.equal(env, key);
+            return name;
+          },
+        ),
+      ]);
+      assert.deepEqual([...onDashboard].sort(), [...JOB_METRIC_NAMES].sort());
+      const inAlarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').flatMap(([, { Properties: p }]) => {
+        const metrics = [
+          ...(p.Namespace ? [p as { Namespace: string; MetricName: string }] : []),
+          ...(
+            (p.Metrics as Array<{ MetricStat?: { Metric: { Namespace: string; MetricName: string } } }>) ?? []
+          ).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : [])),
+        ];
+        return metrics.filter((m) => m.Namespace === 'claimflow').map((m) => m.MetricName);
+      });
+      assert.deepEqual([...new Set(inAlarms)].sort(), [
+        'estimated_cost_usd',
+        'quality_score',
+        'records_quarantined',
+        'records_valid',
+      ]);
+      for (const name of inAlarms) assert.ok((JOB_METRIC_NAMES as string[]).includes(name), name);
+    }
+  });
+
+  it('alarms as the local policy does on error rate (high) and quality (medium), and on cost over the budget', () => {
+    const { template } = get('prod');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'claimflow-prod-errorRate',
+      AlarmDescription: Match.stringLikeRegexp('^high: '),
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 5,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(valid + quarantined > 0, 100 * quarantined / (valid + quarantined), 0)' }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'claimflow-prod-qualityScore',
+      AlarmDescription: Match.stringLikeRegexp('^medium: '),
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 90,
+      Namespace: 'claimflow',
+      MetricName: 'quality_score',
+      Dimensions: [{ Name: 'environment', Value: 'prod' }],
+      Statistic: 'Minimum',
+    });
+    const cost = (key: 'prod' | 'dev' | 'prodRedshift', budget: number) =>
+      get(key).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `claimflow-prod-costOverrun`.replace('prod', key === 'dev' ? 'dev' : 'prod'),
+        MetricName: 'estimated_cost_usd',
+        Statistic: 'Sum',
+        Period: 86400,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: budget / 30,
+        AlarmDescription: Match.stringLikeRegexp(`monthly budget of ${budget} USD|${budget} USD monthly budget`),
+      });
+    cost('prod', 500);
+    cost('dev', 25);
+    cost('prodRedshift', 3000);
   });
 
   it('sends failed, timed-out and errored Glue runs to the error topic as pipeline error events', () => {

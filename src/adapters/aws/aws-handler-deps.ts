@@ -12,7 +12,7 @@ import { createJobIdSource } from '../../pipeline/job-id.ts';
 import type { Ledger } from '../../pipeline/ledger.ts';
 import { createLimiter } from '../../pipeline/limiter.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
-import { type Clock, type EventBus, type Logger, systemClock } from '../../pipeline/ports.ts';
+import { type Clock, type EventBus, type Logger, type Metrics, systemClock } from '../../pipeline/ports.ts';
 import { runConfigSchema } from '../../pipeline/run-config.ts';
 import { DuckDbDatabase } from '../duckdb/duckdb-engine.ts';
 import { codeSetTable, loadCodeSets } from '../duckdb/load-code-sets.ts';
@@ -21,6 +21,7 @@ import { createLocalInputFiles } from '../local-store/local-input-files.ts';
 import { createLogger } from '../logging/json-logger.ts';
 import { convertX12 } from '../x12/convert-x12.ts';
 import { DynamoDbLedger } from './dynamodb-ledger.ts';
+import { EmfMetrics } from './emf-metrics.ts';
 import { type LambdaEnv, readLambdaEnv } from './lambda-env.ts';
 import { RedshiftLoader } from './redshift-loader.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
@@ -31,6 +32,8 @@ export interface AwsPorts {
   readonly store: ObjectStore;
   readonly bus: EventBus;
   readonly ledger: Ledger;
+  /** Each finished job's metrics (EMF lines on stdout in the functions). */
+  readonly metrics?: Metrics;
 }
 
 export interface AwsDepsOptions {
@@ -162,6 +165,7 @@ function openLambdaContainer(env: LambdaEnv): LambdaContainer {
       store,
       bus: new SnsEventBus(new SNSClient({}), { processing: env.SNS_TOPIC_ARN, errors: env.ERROR_TOPIC_ARN }),
       ledger: new DynamoDbLedger(new DynamoDBClient({}), env.LEDGER_TABLE),
+      metrics: createLambdaMetrics(env),
     },
     {
       refdataPrefix: env.REFDATA_PREFIX,
@@ -203,6 +207,15 @@ export function redshiftMonthLoader(
       await loader.loadMonth(yearMonth, prefix, remainingMs() - CANCEL_RESERVE_MS);
     }
   };
+}
+
+/** EMF lines on stdout, which CloudWatch Logs turns into the `claimflow` namespace's metrics. */
+export function createLambdaMetrics(env: Pick<LambdaEnv, 'ENVIRONMENT' | 'AWS_LAMBDA_FUNCTION_NAME'>): EmfMetrics {
+  return new EmfMetrics(
+    (line) => process.stdout.write(`${line}\n`),
+    { environment: env.ENVIRONMENT },
+    env.AWS_LAMBDA_FUNCTION_NAME ? { function_name: env.AWS_LAMBDA_FUNCTION_NAME } : {},
+  );
 }
 
 /** JSON lines on stdout, which Lambda sends to CloudWatch Logs. */

@@ -26,6 +26,8 @@ const lambdaEnvSchema = z
     REDSHIFT_WORKGROUP: required.optional(),
     REDSHIFT_DATABASE: required.optional(),
     REDSHIFT_LOAD_ROLE_ARN: required.optional(),
+    /** Set by the Lambda runtime; names the function in its metric lines. */
+    AWS_LAMBDA_FUNCTION_NAME: required.optional(),
     /** Set by the Lambda runtime; sizes DuckDB's memory limit. */
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().positive().default(512),
   })

@@ -1,4 +1,5 @@
 import { type FileTask, TOPICS } from '../messages.ts';
+import { emitJobMetrics } from '../metrics/emit-job-metrics.ts';
 import type { JobStatus, ValidationReport } from '../validation-report.ts';
 import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
 
@@ -17,7 +18,7 @@ export interface FileJobOutcome {
 export async function finishFileJob(
   task: FileTask,
   outcome: FileJobOutcome,
-  deps: Pick<HandlerDeps, 'bus' | 'clock' | 'ledger' | 'store'>,
+  deps: Pick<HandlerDeps, 'bus' | 'clock' | 'ledger' | 'store' | 'metrics'>,
   functionName: string,
 ): Promise<void> {
   const { report } = outcome;
@@ -41,6 +42,7 @@ export async function finishFileJob(
     quarantined: report.summary.error_records,
     error: reason,
   });
+  await emitJobMetrics(deps, task.job_id, report, task.bytes ?? null);
   await deps.store.delete(task.key);
   await publishEvent(
     deps,

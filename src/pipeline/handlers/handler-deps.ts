@@ -5,7 +5,7 @@ import type { Ledger } from '../ledger.ts';
 import type { ErrorEvent, JobStatus, PipelineEvent } from '../messages.ts';
 import { TOPICS } from '../messages.ts';
 import type { ObjectStore } from '../object-store.ts';
-import type { Clock, Engine, EventBus, InputFiles, Logger } from '../ports.ts';
+import type { Clock, Engine, EventBus, InputFiles, Logger, Metrics } from '../ports.ts';
 
 /** What the handlers need; the local runtime and the Lambda entry points wire them differently. */
 export interface HandlerDeps {
@@ -24,6 +24,8 @@ export interface HandlerDeps {
   readonly refreshWarehouse: () => Promise<void>;
   /** Serialises work that reads and rewrites shared outputs (aggregations). */
   readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Each finished job's metrics (EMF on AWS); locally none, the dashboard computes them from the root. */
+  readonly metrics?: Metrics;
 }
 
 export function publishEvent(deps: Pick<HandlerDeps, 'bus'>, event: PipelineEvent): Promise<void> {

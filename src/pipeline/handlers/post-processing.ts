@@ -1,5 +1,6 @@
 import { reportKey } from '../../domain/store-layout.ts';
 import { fileTaskSchema } from '../messages.ts';
+import { emitJobMetrics } from '../metrics/emit-job-metrics.ts';
 import { publishAggregations } from '../publish-aggregations.ts';
 import { type HandlerDeps, publishStatus } from './handler-deps.ts';
 
@@ -22,6 +23,7 @@ export async function handlePostProcessing(raw: unknown, deps: HandlerDeps): Pro
     processed: report.processed_records,
     quarantined: report.summary.error_records,
   });
+  await emitJobMetrics(deps, task.job_id, report, task.bytes ?? null);
   await deps.store.delete(task.key);
   await publishStatus(deps, task.job_id, 'SUCCEEDED', task.input_file);
 }

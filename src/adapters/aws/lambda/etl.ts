@@ -17,8 +17,10 @@ export function createEtlHandler(
   return async (event) => {
     const { env, store, deps } = container();
     for (const message of snsMessages(event)) {
-      const task = fileTaskSchema.parse(message);
-      const bytes = await store.size(task.key);
+      const parsed = fileTaskSchema.parse(message);
+      const bytes = await store.size(parsed.key);
+      // The size travels with the task to the job's end, where it picks the engine of the cost estimate.
+      const task = { ...parsed, bytes };
       if (bytes <= env.DUCKDB_MAX_BYTES) {
         await runFileJob(task, deps);
         continue;
