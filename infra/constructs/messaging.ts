@@ -2,12 +2,30 @@ import { CfnCondition, Duration, Fn, RemovalPolicy, Validations } from 'aws-cdk-
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Severity } from '../../src/domain/alert-policy.ts';
+import { alertFor, type Severity } from '../../src/domain/alert-policy.ts';
 import type { ErrorClass } from '../../src/domain/errors.ts';
+import { happeningOfError } from '../../src/pipeline/alerts/job-happenings.ts';
+import { runConfigSchema } from '../../src/pipeline/run-config.ts';
 import type { MessagingProps } from './messaging-props.ts';
 
-/** Error events the alert policy rates critical (src/domain/alert-policy.ts: a pipeline failure of cause `system`). */
-const CRITICAL_ERROR_TYPES: ErrorClass[] = ['system'];
+/** The severities that go out by SMS, as locally (docs/alerts.md); e-mail takes every one. */
+export const SMS_SEVERITIES: readonly Severity[] = ['critical', 'high'];
+
+/** The error types whose events the local alert policy (src/domain/alert-policy.ts) rates an SMS severity. */
+export function smsErrorTypes(): ErrorClass[] {
+  const thresholds = runConfigSchema.parse({}).alerts.thresholds;
+  const types: ErrorClass[] = ['system', 'transient', 'data_quality'];
+  return types.filter((error_type) => {
+    const event = {
+      event_type: 'error',
+      error_message: '',
+      error_type,
+      context: { function_name: '', file: '' },
+      timestamp: '',
+    } as const;
+    return SMS_SEVERITIES.includes(alertFor(happeningOfError(event), thresholds).severity);
+  });
+}
 
 /** Alarm descriptions start with `<severity>:` so subscribers can filter on the severity. */
 export function severityPrefix(severity: Severity): string {
@@ -47,12 +65,15 @@ export class Messaging extends Construct {
         'This queue is the pipeline dead-letter store: no consumer reads it automatically (operators list and replay it), so nothing could fail over to a further DLQ.',
     });
 
-    // Every severity by e-mail; only critical ones (system errors, critical alarms) by SMS.
+    // Every severity by e-mail; critical and high ones (error events and alarms) by SMS.
     this.subscribeIfGiven('AlertEmail', sns.SubscriptionProtocol.EMAIL, props.alertEmail);
     const sms = this.subscribeIfGiven('AlertSms', sns.SubscriptionProtocol.SMS, props.alertSmsNumber);
     sms.filterPolicyScope = 'MessageBody';
     sms.filterPolicy = {
-      $or: [{ error_type: CRITICAL_ERROR_TYPES }, { AlarmDescription: [{ prefix: severityPrefix('critical') }] }],
+      $or: [
+        { error_type: smsErrorTypes() },
+        { AlarmDescription: SMS_SEVERITIES.map((severity) => ({ prefix: severityPrefix(severity) })) },
+      ],
     };
   }
 

@@ -20,9 +20,9 @@ const DAYS_PER_MONTH = 30;
 
 /**
  * Alarms and the dashboard. Every alarm notifies the error topic with its severity first in the
- * description (`critical: ...`), the same four levels as pipeline errors: an error-handler failure
- * is critical (alerts stop), other function errors and dead letters high (retries are used up),
- * throttling medium, an etl run close to its timeout low.
+ * description (`critical: ...`), the same four levels as pipeline errors: a function error is
+ * critical (a pipeline failure), dead letters high (retries are used up), throttling medium, an etl
+ * run close to its timeout low.
  */
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -41,7 +41,9 @@ export class Monitoring extends Construct {
 
     for (const fid of FUNCTION_IDS) {
       const fn = fns[fid];
-      this.alarm(`${fid}Errors`, fid === 'errorHandler' ? 'critical' : 'high', {
+      // A function error is a pipeline failure (critical, as locally): the functions end failed jobs
+      // themselves, so an invocation fails only when that failure handling (or the error handler) failed.
+      this.alarm(`${fid}Errors`, 'critical', {
         metric: fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
         threshold: settings.errorAlarmThreshold,
         text: `${fid} function errors (each failed attempt counts; retries follow)`,

@@ -5,8 +5,9 @@ import { type DeliveryDeps, deliverWithRetry, type RetryPolicy } from './deliver
 import { handleDataValidation } from './handlers/data-validation.ts';
 import { handleError } from './handlers/error-handler.ts';
 import { handleEtl } from './handlers/etl.ts';
-import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handlers/handler-deps.ts';
+import type { HandlerDeps } from './handlers/handler-deps.ts';
 import { handlePostProcessing } from './handlers/post-processing.ts';
+import { reportDeadLetter } from './handlers/report-dead-letter.ts';
 import { handleS3EventTrigger } from './handlers/s3-event-trigger.ts';
 import { createLimiter } from './limiter.ts';
 import {
@@ -62,21 +63,7 @@ export class LocalRuntime implements EventBus {
     this.handlerDeps = { ...deps, bus: this, exclusive: createLimiter(1) };
     this.deliveryDeps = {
       ...deps,
-      onDeadLetter: async (letter, errorType) => {
-        const message = letter.message as { job_id?: string; input_file?: string };
-        const last = letter.errors.at(-1);
-        await publishEvent(
-          this.handlerDeps,
-          errorEvent(deps, {
-            error_message: `${letter.handler} failed after ${letter.errors.length} attempt(s): ${last?.message ?? ''}; dead-lettered as ${letter.id}`,
-            error_type: errorType as ErrorEvent['error_type'],
-            function_name: letter.handler,
-            file: message.input_file ?? '',
-            job_id: message.job_id,
-          }),
-        );
-        if (message.job_id) await publishStatus(this.handlerDeps, message.job_id, 'FAILED', message.input_file ?? '');
-      },
+      onDeadLetter: (letter, errorType) => reportDeadLetter(this.handlerDeps, letter, errorType),
     };
   }
 

@@ -261,7 +261,7 @@ describe('messaging', () => {
     }
   });
 
-  it('routes error events (not alarms) to the error handler, every alert to e-mail and critical ones to SMS', () => {
+  it('routes error events (not alarms) to the error handler, every alert to e-mail, critical and high ones to SMS', () => {
     const { template } = get('prod');
     const errors = refTo(template, 'AWS::SNS::Topic', { DisplayName: 'claimflow errors' });
     template.hasResourceProperties('AWS::SNS::Subscription', {
@@ -280,7 +280,13 @@ describe('messaging', () => {
         TopicArn: errors,
         Endpoint: { Ref: 'AlertSmsNumber' },
         FilterPolicyScope: 'MessageBody',
-        FilterPolicy: { $or: [{ error_type: ['system'] }, { AlarmDescription: [{ prefix: 'critical:' }] }] },
+        // Every error event is critical (system) or high (retries exhausted, file rejected) by the local policy.
+        FilterPolicy: {
+          $or: [
+            { error_type: ['system', 'transient', 'data_quality'] },
+            { AlarmDescription: [{ prefix: 'critical:' }, { prefix: 'high:' }] },
+          ],
+        },
       },
       Condition: Match.stringLikeRegexp('AlertSmsGiven'),
     });
@@ -551,7 +557,7 @@ describe('monitoring', () => {
       severities.set(String(alarm.Properties.AlarmName), severity ?? '');
     }
     assert.equal(severities.get('claimflow-prod-errorHandlerErrors'), 'critical');
-    assert.equal(severities.get('claimflow-prod-etlErrors'), 'high');
+    assert.equal(severities.get('claimflow-prod-etlErrors'), 'critical');
     assert.equal(severities.get('claimflow-prod-etlThrottles'), 'medium');
     assert.equal(severities.get('claimflow-prod-manualReviewMessages'), 'high');
     assert.equal(severities.get('claimflow-prod-etlNearTimeout'), 'low');
