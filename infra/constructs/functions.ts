@@ -137,9 +137,10 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
   },
   errorHandler: {
     entry: 'error-handler',
-    description: 'claims.errors -> error-handler (rates each error event by the alert policy and logs it)',
-    // The alert reached the error topic's subscribers already; this function only logs it.
-    objects: [],
+    description:
+      'claims.errors and SUCCEEDED statuses -> error-handler (raises each as an alert by the policy, to SNS, Slack, PagerDuty)',
+    // A succeeded job is rated on its report's counts, score and times.
+    objects: [{ bucket: 'output', prefix: PREFIXES.validationReports, access: ['read'] }],
     pipeline: false,
   },
 };
@@ -190,6 +191,8 @@ export class Functions extends Construct {
       ENVIRONMENT: settings.name,
       SNS_TOPIC_ARN: messaging.processingTopic.topicArn,
       ERROR_TOPIC_ARN: messaging.errorTopic.topicArn,
+      ALERT_TOPIC_ARN: messaging.alertTopic.topicArn,
+      ALERT_SECRET_ARN: messaging.alertSecret.secretArn,
       GLUE_JOB_NAME: glueJob.jobName,
       GLUE_MAX_WORKERS: String(settings.glueMaxWorkers),
       INPUT_BUCKET: storage.bucketNames.input,
@@ -264,6 +267,27 @@ export class Functions extends Construct {
         filterPolicyWithMessageBody: {
           event_type: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.stringFilter({ allowlist: ['error'] })),
         },
+      }),
+    );
+    // And each job that succeeded, to be rated on its report as `watch` rates it.
+    messaging.processingTopic.addSubscription(
+      new subscriptions.LambdaSubscription(functions.errorHandler, {
+        filterPolicyWithMessageBody: {
+          event_type: sns.FilterOrPolicy.filter(
+            sns.SubscriptionFilter.stringFilter({ allowlist: ['job_status_update'] }),
+          ),
+          status: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.stringFilter({ allowlist: ['SUCCEEDED'] })),
+        },
+      }),
+    );
+    // The alert function publishes alerts and reads the channels' secret, nothing of the pipeline's.
+    functions.errorHandler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [messaging.alertTopic.topicArn] }),
+    );
+    functions.errorHandler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [messaging.alertSecret.secretArn],
       }),
     );
   }

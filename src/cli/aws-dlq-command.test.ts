@@ -35,7 +35,14 @@ describe('claimflow dlq --aws', () => {
   ];
   let out: string;
   let err: string;
-  const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t) };
+  const io = {
+    out: (t: string): void => {
+      out += t;
+    },
+    err: (t: string): void => {
+      err += t;
+    },
+  };
 
   beforeEach(() => {
     out = '';

@@ -1,9 +1,7 @@
 import type { Happening } from '../domain/alert-policy.ts';
-import { reportKey } from '../domain/store-layout.ts';
-import { happeningOfReport } from './alerts/job-happenings.ts';
 import { type DeliveryDeps, deliverWithRetry, type RetryPolicy } from './deliver.ts';
 import { handleDataValidation } from './handlers/data-validation.ts';
-import { handleError } from './handlers/error-handler.ts';
+import { alertJobSucceeded, handleError } from './handlers/error-handler.ts';
 import { handleEtl } from './handlers/etl.ts';
 import type { HandlerDeps } from './handlers/handler-deps.ts';
 import { handlePostProcessing } from './handlers/post-processing.ts';
@@ -19,7 +17,6 @@ import {
   type TriggerResponse,
 } from './messages.ts';
 import type { DeadLetterQueue, EventBus } from './ports.ts';
-import type { ValidationReport } from './validation-report.ts';
 
 export interface LocalRuntimeDeps extends Omit<HandlerDeps, 'bus' | 'exclusive'> {
   readonly dlq: DeadLetterQueue;
@@ -73,7 +70,7 @@ export class LocalRuntime implements EventBus {
       if (topic === TOPICS.errors) this.track(handleError(message as ErrorEvent, this.deps));
       const event = message as PipelineEvent;
       if (event.event_type === 'job_status_update' && event.status === 'SUCCEEDED')
-        this.track(this.alertJobSucceeded(event.job_id));
+        this.track(alertJobSucceeded(event.job_id, this.deps));
       return;
     }
     const work = WORK.find(([t]) => t === topic);
@@ -122,12 +119,6 @@ export class LocalRuntime implements EventBus {
   /** Resolves when no work is in flight (including work that work starts). */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-  }
-
-  /** A job that succeeded is rated on its report's figures: error rate, duration, quality. */
-  private async alertJobSucceeded(jobId: string): Promise<void> {
-    const report = JSON.parse(await this.deps.store.readText(reportKey(jobId, 'json'))) as ValidationReport;
-    await this.deps.raiseAlert(happeningOfReport(report));
   }
 
   get busy(): number {

@@ -48,6 +48,8 @@ const CONTRACT_ENV = [
   'ENVIRONMENT',
   'SNS_TOPIC_ARN',
   'ERROR_TOPIC_ARN',
+  'ALERT_TOPIC_ARN',
+  'ALERT_SECRET_ARN',
   'GLUE_JOB_NAME',
   'GLUE_MAX_WORKERS',
   'INPUT_BUCKET',
@@ -230,10 +232,10 @@ describe('storage', () => {
 });
 
 describe('messaging', () => {
-  it('encrypts both topics with the key and allows publishing only over TLS', () => {
+  it('encrypts the three topics with the key and allows publishing only over TLS', () => {
     const { template } = get('prod');
     const key = arnOf(logicalIdOf(template, 'AWS::KMS::Key', {}));
-    template.resourceCountIs('AWS::SNS::Topic', 2);
+    template.resourceCountIs('AWS::SNS::Topic', 3);
     for (const [, topic] of resourcesOf(template, 'AWS::SNS::Topic'))
       assert.deepEqual(topic.Properties.KmsMasterKeyId, key);
     for (const [, policy] of resourcesOf(template, 'AWS::SNS::TopicPolicy')) {
@@ -261,37 +263,77 @@ describe('messaging', () => {
     }
   });
 
-  it('routes error events (not alarms) to the error handler, every alert to e-mail, critical and high ones to SMS', () => {
+  it('routes error events and SUCCEEDED statuses to the alert function, alerts to e-mail (all) and SMS (critical, high)', () => {
     const { template } = get('prod');
     const errors = refTo(template, 'AWS::SNS::Topic', { DisplayName: 'claimflow errors' });
+    const processing = refTo(template, 'AWS::SNS::Topic', { DisplayName: 'claimflow processing' });
+    const alerts = refTo(template, 'AWS::SNS::Topic', { DisplayName: 'claimflow alerts' });
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',
       TopicArn: errors,
       FilterPolicyScope: 'MessageBody',
       FilterPolicy: { event_type: ['error'] },
     });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: processing,
+      FilterPolicyScope: 'MessageBody',
+      FilterPolicy: { event_type: ['job_status_update'], status: ['SUCCEEDED'] },
+    });
+    // The dispatcher's alerts: every severity by e-mail, critical and high by SMS (its `severity` attribute).
     template.hasResource('AWS::SNS::Subscription', {
-      Properties: { Protocol: 'email', TopicArn: errors, Endpoint: { Ref: 'AlertEmail' } },
+      Properties: {
+        Protocol: 'email',
+        TopicArn: alerts,
+        Endpoint: { Ref: 'AlertEmail' },
+        FilterPolicy: Match.absent(),
+      },
       Condition: Match.stringLikeRegexp('AlertEmailGiven'),
     });
     template.hasResource('AWS::SNS::Subscription', {
       Properties: {
         Protocol: 'sms',
-        TopicArn: errors,
+        TopicArn: alerts,
         Endpoint: { Ref: 'AlertSmsNumber' },
-        FilterPolicyScope: 'MessageBody',
-        // Every error event is critical (system) or high (retries exhausted, file rejected) by the local policy.
-        FilterPolicy: {
-          $or: [
-            { error_type: ['system', 'transient', 'data_quality'] },
-            { AlarmDescription: [{ prefix: 'critical:' }, { prefix: 'high:' }] },
-          ],
-        },
+        FilterPolicyScope: Match.absent(),
+        FilterPolicy: { severity: ['critical', 'high'] },
       },
       Condition: Match.stringLikeRegexp('AlertSmsGiven'),
     });
+    // Alarms, from the error topic, by the severity their description starts with; error events are not mailed raw.
+    template.hasResource('AWS::SNS::Subscription', {
+      Properties: {
+        Protocol: 'email',
+        TopicArn: errors,
+        FilterPolicyScope: 'MessageBody',
+        FilterPolicy: { AlarmName: [{ exists: true }] },
+      },
+      Condition: Match.stringLikeRegexp('AlarmEmailGiven'),
+    });
+    template.hasResource('AWS::SNS::Subscription', {
+      Properties: {
+        Protocol: 'sms',
+        TopicArn: errors,
+        FilterPolicyScope: 'MessageBody',
+        FilterPolicy: { AlarmDescription: [{ prefix: 'critical:' }, { prefix: 'high:' }] },
+      },
+      Condition: Match.stringLikeRegexp('AlarmSmsGiven'),
+    });
     template.hasParameter('AlertEmail', { Type: 'String', Default: '' });
     template.hasParameter('AlertSmsNumber', { Type: 'String', Default: '' });
+  });
+
+  it('keeps the alert channels secret in Secrets Manager under the key, with no value in the template', () => {
+    const { template } = get('prod');
+    const key = arnOf(logicalIdOf(template, 'AWS::KMS::Key', {}));
+    const [[id, secret] = []] = resourcesOf(template, 'AWS::SecretsManager::Secret');
+    assert.deepEqual(secret?.Properties.KmsKeyId, key);
+    assert.equal(secret?.Properties.SecretString, '{}');
+    assert.equal(secret?.DeletionPolicy, 'Retain');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('-> error-handler '),
+      Environment: { Variables: Match.objectLike({ ALERT_SECRET_ARN: { Ref: id } }) },
+    });
   });
 
   it('keeps the manual-review queue and the six DLQs encrypted with the key for 14 days, beyond the stack', () => {
@@ -708,7 +750,7 @@ describe('iam', () => {
     assert.equal(roles.size, 6);
   });
 
-  it('lets the error handler log and dead-letter only: no claim data, ledger or topics', () => {
+  it('lets the alert function read reports, the channels secret and publish alerts only: no claim data, ledger or pipeline topics', () => {
     const { template } = get('prod');
     const errorHandler = logicalIdOf(template, 'AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('-> error-handler '),
@@ -726,6 +768,10 @@ describe('iam', () => {
       'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      'secretsmanager:GetSecretValue',
+      'sns:Publish',
       'sqs:SendMessage',
       'xray:PutTelemetryRecords',
       'xray:PutTraceSegments',
@@ -804,9 +850,11 @@ describe('iam', () => {
     assert.match(glueJob, /:job\/claimflow-prod-run-plan/);
     assert.equal(granted.has('glue:StartJobRun'), false, 'it starts no run');
     const ids = (type: string) => resourcesOf(template, type).map(([id]) => id);
+    // The pipeline's topics; alerts are the alert function's to publish.
     assert.deepEqual(
       granted.get('sns:Publish'),
       ids('AWS::SNS::Topic')
+        .filter((id) => !id.includes('AlertTopic'))
         .map((id) => JSON.stringify({ Ref: id }))
         .sort(),
     );

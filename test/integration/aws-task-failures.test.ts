@@ -3,13 +3,13 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsHandlerDeps, type LambdaContainer } from '../../src/adapters/aws/aws-handler-deps.ts';
 import { EmfMetrics } from '../../src/adapters/aws/emf-metrics.ts';
 import { createTaskHandler } from '../../src/adapters/aws/lambda/deliver-task.ts';
 import { type LambdaEnv, parseLambdaEnv } from '../../src/adapters/aws/lambda-env.ts';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.ts';
+import { LocalObjectStore } from '../../src/adapters/local-store/local-object-store.ts';
+import { StoreDeadLetterQueue } from '../../src/adapters/local-store/store-dead-letters.ts';
 import { createLogger } from '../../src/adapters/logging/json-logger.ts';
 import { SqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.ts';
 import { alertFor } from '../../src/domain/alert-policy.ts';
@@ -24,28 +24,21 @@ const THRESHOLDS = runConfigSchema.parse({}).alerts.thresholds;
 const AT = new Date('2026-01-31T12:00:00Z');
 
 /**
- * A subscribed function whose work fails: the delivery of deliver-task.ts, with the real ledger
- * (SQLite: no DynamoDB on this machine), the real SQS dead-letter adapter over a mocked SQS client
- * (no SQS emulator is installed here: moto is not in .venv yet), and the bus as a queue.
+ * A subscribed function whose work fails: the delivery of deliver-task.ts with real parts where this
+ * machine has them: the SQLite ledger (no DynamoDB here), the dead-letter queue as `watch` keeps it
+ * (in a folder; the SQS one has its own tests, and no SQS emulator is in .venv yet), the bus as a queue.
  */
 describe('a failed task on AWS ends its job as locally', () => {
   let dir: string;
   let env: LambdaEnv;
-  const sqs = new SQSClient({ region: 'us-east-1' });
-  const sqsMock = mockClient(sqs);
 
   before(async () => {
     dir = await tempDir('aws-task-failures');
     env = parseLambdaEnv(lambdaEnvVars(BUCKETS));
   });
-  after(async () => {
-    sqsMock.restore();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => rm(dir, { recursive: true, force: true }));
 
   async function deliver(jobId: string, failures: readonly Error[]) {
-    sqsMock.reset();
-    sqsMock.on(SendMessageCommand).resolves({ MessageId: `m-${jobId}` });
     const ledger = new SqliteLedger(':memory:');
     const bus = new QueuedBus();
     const emf: string[] = [];
@@ -60,7 +53,8 @@ describe('a failed task on AWS ends its job as locally', () => {
         clock: { now: () => AT },
       },
     );
-    const container = (): LambdaContainer => ({ env, store, deps });
+    const dlq = new StoreDeadLetterQueue(new LocalObjectStore(join(dir, `root-${jobId}`)));
+    const container = (): LambdaContainer => ({ env, store, deps, dlq });
     await ledger.claimDelivery('c'.repeat(64), 'raw/claims/feed.csv', jobId, new Date(AT.getTime() - 4000));
     let calls = 0;
     const handler = createTaskHandler(
@@ -71,16 +65,13 @@ describe('a failed task on AWS ends its job as locally', () => {
         if (failure) throw failure;
       },
       container,
-      sqs,
     );
     const task = { job_id: jobId, key: 'raw/claims/feed.csv', sha256: 'c'.repeat(64), input_file: 'feed.csv' };
     // Resolves: a job the delivery gave up on is not handed back to Lambda's retries.
     await handler(snsEvent(TOPICS.etl, task));
     const job = await ledger.job(jobId);
     ledger.close();
-    const letters = sqsMock
-      .commandCalls(SendMessageCommand)
-      .map((call) => JSON.parse(String(call.args[0].input.MessageBody)) as Record<string, unknown>);
+    const letters = await dlq.list();
     return { calls, job, letters, bus, emf };
   }
 
@@ -91,7 +82,7 @@ describe('a failed task on AWS ends its job as locally', () => {
     assert.equal(letters.length, 1);
     assert.equal(letters[0]?.id, `${jobId}-etl`);
     assert.deepEqual(
-      (letters[0]?.errors as Array<{ attempt: number; error_type: string }>).map((e) => [e.attempt, e.error_type]),
+      letters[0]?.errors.map((e) => [e.attempt, e.error_type]),
       [[1, 'system']],
     );
     assert.equal(job?.status, 'FAILED');
@@ -147,7 +138,7 @@ describe('a failed task on AWS ends its job as locally', () => {
     const { calls, job, letters, bus } = await deliver(jobId, failures);
     assert.equal(calls, 3);
     assert.deepEqual(
-      (letters[0]?.errors as Array<{ error_type: string }>).map((e) => e.error_type),
+      letters[0]?.errors.map((e) => e.error_type),
       ['transient', 'transient', 'transient'],
     );
     assert.equal(job?.status, 'FAILED');

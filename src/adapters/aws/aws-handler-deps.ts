@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { CodeSetName } from '../../domain/code-sets.ts';
 import { HEAD_BYTES } from '../../domain/detect-format.ts';
 import { claimPartitionPrefix } from '../../domain/store-layout.ts';
@@ -12,7 +13,14 @@ import { createJobIdSource } from '../../pipeline/job-id.ts';
 import type { Ledger } from '../../pipeline/ledger.ts';
 import { createLimiter } from '../../pipeline/limiter.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
-import { type Clock, type EventBus, type Logger, type Metrics, systemClock } from '../../pipeline/ports.ts';
+import {
+  type Clock,
+  type DeadLetterQueue,
+  type EventBus,
+  type Logger,
+  type Metrics,
+  systemClock,
+} from '../../pipeline/ports.ts';
 import { runConfigSchema } from '../../pipeline/run-config.ts';
 import { DuckDbDatabase } from '../duckdb/duckdb-engine.ts';
 import { codeSetTable, loadCodeSets } from '../duckdb/load-code-sets.ts';
@@ -26,6 +34,7 @@ import { type LambdaEnv, readLambdaEnv } from './lambda-env.ts';
 import { RedshiftLoader } from './redshift-loader.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 import { SnsEventBus } from './sns-event-bus.ts';
+import { SqsDeadLetterQueue } from './sqs-dead-letter-queue.ts';
 
 /** The parts that talk to AWS: the functions build them from the environment, tests pass their own. */
 export interface AwsPorts {
@@ -140,6 +149,8 @@ export interface LambdaContainer {
   readonly env: LambdaEnv;
   readonly store: S3ObjectStore;
   readonly deps: AwsHandlerDeps;
+  /** The manual-review queue, where a function puts the tasks it gave up on (tests hand in their own). */
+  readonly dlq?: DeadLetterQueue;
 }
 
 /** Local root in the function: the only writable folder on Lambda. */
@@ -174,7 +185,12 @@ function openLambdaContainer(env: LambdaEnv): LambdaContainer {
       logger: createLambdaLogger(),
     },
   );
-  return { env, store, deps };
+  return { env, store, deps, dlq: manualReviewQueue(env) };
+}
+
+/** The manual-review queue of the environment (`DEAD_LETTER_QUEUE_URL`). */
+export function manualReviewQueue(env: Pick<LambdaEnv, 'DEAD_LETTER_QUEUE_URL'>): DeadLetterQueue {
+  return new SqsDeadLetterQueue(new SQSClient({}), env.DEAD_LETTER_QUEUE_URL);
 }
 
 /** What the post-processing function keeps of its time after a load's wait: the cancel, the ledger, the event. */

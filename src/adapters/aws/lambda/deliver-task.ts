@@ -1,9 +1,7 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { deliverWithRetry, type RetryPolicy } from '../../../pipeline/deliver.ts';
 import { reportDeadLetter } from '../../../pipeline/handlers/report-dead-letter.ts';
 import type { Topic } from '../../../pipeline/messages.ts';
-import type { LambdaContainer } from '../aws-handler-deps.ts';
-import { SqsDeadLetterQueue } from '../sqs-dead-letter-queue.ts';
+import { type LambdaContainer, manualReviewQueue } from '../aws-handler-deps.ts';
 import { snsMessages } from './sns-messages.ts';
 
 /**
@@ -28,12 +26,11 @@ export function createTaskHandler(
   handlerName: string,
   work: TaskWork,
   container: () => LambdaContainer,
-  sqs: SQSClient = new SQSClient({}),
 ): (event: unknown) => Promise<void> {
   return async (event) => {
     const current = container();
-    const { env, deps } = current;
-    const dlq = new SqsDeadLetterQueue(sqs, env.DEAD_LETTER_QUEUE_URL);
+    const { deps } = current;
+    const dlq = current.dlq ?? manualReviewQueue(current.env);
     for (const message of snsMessages(event)) {
       await deliverWithRetry(topic, handlerName, message, (m) => work(m, current), LAMBDA_RETRY, {
         clock: deps.clock,

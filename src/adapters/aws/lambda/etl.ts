@@ -1,5 +1,4 @@
 import { GlueClient } from '@aws-sdk/client-glue';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { HEAD_BYTES } from '../../../domain/detect-format.ts';
 import { runFileJob } from '../../../pipeline/handlers/etl.ts';
 import { fileTaskSchema, TOPICS } from '../../../pipeline/messages.ts';
@@ -15,7 +14,6 @@ import { createTaskHandler } from './deliver-task.ts';
 export function createEtlHandler(
   container: () => LambdaContainer,
   glue: GlueClient = new GlueClient({}),
-  sqs?: SQSClient,
 ): (event: unknown) => Promise<void> {
   return createTaskHandler(
     TOPICS.etl,
@@ -41,7 +39,6 @@ export function createEtlHandler(
       deps.logger.info('etl handed to glue', { job_id: task.job_id, file: task.input_file, bytes, job_run_id: runId });
     },
     container,
-    sqs,
   );
 }
 

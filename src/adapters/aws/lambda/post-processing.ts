@@ -1,5 +1,4 @@
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { handlePostProcessing } from '../../../pipeline/handlers/post-processing.ts';
 import { fileTaskSchema, TOPICS } from '../../../pipeline/messages.ts';
@@ -13,7 +12,6 @@ import { createTaskHandler } from './deliver-task.ts';
 export function createPostProcessingHandler(
   container: () => LambdaContainer,
   redshift: RedshiftDataClient = new RedshiftDataClient({}),
-  sqs: SQSClient = new SQSClient({}),
 ): (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<void> {
   return (event, context) =>
     createTaskHandler(
@@ -28,7 +26,6 @@ export function createPostProcessingHandler(
         await handlePostProcessing(task, { ...deps, refreshWarehouse });
       },
       container,
-      sqs,
     )(event);
 }
 
