@@ -97,7 +97,7 @@ describe('a failed task on AWS ends its job as locally', () => {
         error_message: undefined,
         error_type: 'system',
         context: { function_name: 'etl', file: 'feed.csv', job_id: jobId },
-        timestamp: AT.toISOString(),
+        timestamp: '2026-01-31T12:00:00Z',
       },
     );
     assert.match(
@@ -109,8 +109,9 @@ describe('a failed task on AWS ends its job as locally', () => {
       event_type: 'job_status_update',
       job_id: jobId,
       status: 'FAILED',
-      input_file: 'feed.csv',
-      timestamp: AT.toISOString(),
+      // The AWS wiring names the object by its S3 location in messages.
+      input_file: 's3://claimflow-dev-input/raw/claims/feed.csv',
+      timestamp: '2026-01-31T12:00:00Z',
     });
     const failed = emf.map((line) => JSON.parse(line)).find((doc) => doc.status === 'FAILED');
     assert.equal(failed?.files_processed, 1);

@@ -123,6 +123,7 @@ export function createAwsHandlerDeps(ports: AwsPorts, options: AwsDepsOptions): 
     // The warehouse on AWS is Redshift, loaded with the months of a task (see redshiftMonthLoader).
     refreshWarehouse: async () => {},
     exclusive: createLimiter(1),
+    inputFileOf: (key) => ports.store.locate(key),
     close: () => database?.close(),
   };
 }

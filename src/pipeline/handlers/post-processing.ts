@@ -2,7 +2,7 @@ import { reportKey } from '../../domain/store-layout.ts';
 import { fileTaskSchema } from '../messages.ts';
 import { emitJobMetrics } from '../metrics/emit-job-metrics.ts';
 import { publishAggregations } from '../publish-aggregations.ts';
-import { type HandlerDeps, publishStatus } from './handler-deps.ts';
+import { type HandlerDeps, messageInputFile, publishStatus } from './handler-deps.ts';
 
 /** post-processing: aggregations of the months the job changed, the warehouse, then the job is done. */
 export async function handlePostProcessing(raw: unknown, deps: HandlerDeps): Promise<void> {
@@ -25,5 +25,5 @@ export async function handlePostProcessing(raw: unknown, deps: HandlerDeps): Pro
   });
   await emitJobMetrics(deps, task.job_id, report, task.bytes ?? null);
   await deps.store.delete(task.key);
-  await publishStatus(deps, task.job_id, 'SUCCEEDED', task.input_file);
+  await publishStatus(deps, task.job_id, 'SUCCEEDED', messageInputFile(deps, task));
 }

@@ -1,7 +1,7 @@
 import type { ErrorClass } from '../../domain/errors.ts';
 import { emitJobMetrics } from '../metrics/emit-job-metrics.ts';
 import type { DeadLetter } from '../ports.ts';
-import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
+import { errorEvent, type HandlerDeps, messageInputFile, publishEvent, publishStatus } from './handler-deps.ts';
 
 /**
  * What follows a message given up on (deliverWithRetry has put it on the dead-letter queue and
@@ -9,11 +9,11 @@ import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './han
  * by the alert policy, the job's FAILED status and its metrics.
  */
 export async function reportDeadLetter(
-  deps: Pick<HandlerDeps, 'bus' | 'clock' | 'ledger' | 'metrics'>,
+  deps: Pick<HandlerDeps, 'bus' | 'clock' | 'ledger' | 'metrics' | 'inputFileOf'>,
   letter: DeadLetter,
   errorType: ErrorClass,
 ): Promise<void> {
-  const message = letter.message as { job_id?: string; input_file?: string; bytes?: number };
+  const message = letter.message as { job_id?: string; key?: string; input_file?: string; bytes?: number };
   const last = letter.errors.at(-1);
   await publishEvent(
     deps,
@@ -26,6 +26,6 @@ export async function reportDeadLetter(
     }),
   );
   if (!message.job_id) return;
-  await publishStatus(deps, message.job_id, 'FAILED', message.input_file ?? '');
+  await publishStatus(deps, message.job_id, 'FAILED', messageInputFile(deps, message));
   await emitJobMetrics(deps, message.job_id, undefined, message.bytes ?? null);
 }

@@ -15,7 +15,7 @@ import {
 } from '../spark-job-manifest.ts';
 import type { JobStatus } from '../validation-report.ts';
 import { finishFileJob } from './finish-file-job.ts';
-import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
+import { errorEvent, type HandlerDeps, messageInputFile, publishEvent, publishStatus } from './handler-deps.ts';
 import { SparkCheckedRows, SparkOutputError } from './spark-checked-rows.ts';
 import { dropTemp } from './spark-temp.ts';
 
@@ -32,7 +32,7 @@ export interface FinishedSparkRun {
 }
 
 export interface SparkCompletionDeps
-  extends Pick<HandlerDeps, 'store' | 'bus' | 'ledger' | 'clock' | 'logger' | 'exclusive' | 'metrics'> {
+  extends Pick<HandlerDeps, 'store' | 'bus' | 'ledger' | 'clock' | 'logger' | 'exclusive' | 'metrics' | 'inputFileOf'> {
   /** The manual-review queue, where a failed run's task waits for replay. */
   readonly dlq: DeadLetterQueue;
 }
@@ -97,7 +97,7 @@ async function failRun(run: FinishedSparkRun, manifest: SparkJobManifest, deps: 
       job_id: task.job_id,
     }),
   );
-  await publishStatus(deps, task.job_id, 'FAILED', task.input_file);
+  await publishStatus(deps, task.job_id, 'FAILED', messageInputFile(deps, task));
   deps.logger.warn('glue run failed', { job_id: task.job_id, job_run_id: run.runId, state: run.state });
 }
 
