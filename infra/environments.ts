@@ -1,12 +1,16 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import type { EnvironmentName } from './environment-name.ts';
+import { FUNCTION_IDS, type FunctionId } from './function-ids.ts';
 
 /** What differs between dev, staging and prod; everything else is the same in all three. */
 export interface EnvironmentSettings {
   readonly name: EnvironmentName;
-  /** Standard -> IA (30 d) -> Glacier (90 d) -> Deep Archive (365 d) on the data buckets; objects are never expired. */
-  readonly archiveTiering: boolean;
+  /**
+   * Every environment tiers the data buckets Standard -> IA (30 d) -> Glacier (90 d), never expiring
+   * anything; with this, Glacier -> Deep Archive at 365 d too (prod).
+   */
+  readonly deepArchive: boolean;
   readonly logRetention: RetentionDays;
   /**
    * Reserved concurrency of each function, only when asked (`--reserved-concurrency`): it caps a
@@ -22,6 +26,12 @@ export interface EnvironmentSettings {
   readonly glueMaxWorkers: number;
   /** CloudFormation refuses to delete the ledger table while this is on. */
   readonly deletionProtection: boolean;
+  /**
+   * Memory (MB) and timeout (seconds) of each function. etl and post-processing are sized from
+   * measurement (scripts/lambda-memory.ts, docs/BENCHMARKS.md "Lambda memory"); `--function-memory`
+   * and `--function-timeout` override one function.
+   */
+  readonly functionSizes: Readonly<Record<FunctionId, FunctionSize>>;
   /** Redshift Serverless workgroup and its load role; off by default (it costs while it runs). */
   readonly redshift: boolean;
   /**
@@ -30,6 +40,25 @@ export interface EnvironmentSettings {
    */
   readonly monthlyBudgetUsd: number;
 }
+
+export interface FunctionSize {
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * The functions' sizes in every environment: etl holds a file at DUCKDB_MAX_BYTES (about 690 MiB
+ * peak with DuckDB at half of 2,048 MB; about 4 minutes on one vCPU); post-processing a month's
+ * aggregations (397 MiB for 4M lines) and a Redshift load's wait of up to 10 minutes.
+ */
+const FUNCTION_SIZES: Readonly<Record<FunctionId, FunctionSize>> = {
+  trigger: { memoryMb: 512, timeoutSeconds: 300 },
+  validation: { memoryMb: 512, timeoutSeconds: 300 },
+  etl: { memoryMb: 2048, timeoutSeconds: 900 },
+  glueCompletion: { memoryMb: 512, timeoutSeconds: 300 },
+  postProcessing: { memoryMb: 1024, timeoutSeconds: 900 },
+  errorHandler: { memoryMb: 512, timeoutSeconds: 300 },
+};
 
 /**
  * The largest file the etl function runs on DuckDB: measured with scripts/lambda-memory.ts (see
@@ -41,8 +70,10 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
   dev: {
     name: 'dev',
     monthlyBudgetUsd: 25,
-    archiveTiering: false,
-    logRetention: RetentionDays.ONE_MONTH,
+    deepArchive: false,
+    // Extended in dev, where failures are debugged from the logs: longer than staging's.
+    logRetention: RetentionDays.SIX_MONTHS,
+    functionSizes: FUNCTION_SIZES,
     reservedConcurrency: undefined,
     duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 5,
@@ -53,8 +84,9 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
   staging: {
     name: 'staging',
     monthlyBudgetUsd: 50,
-    archiveTiering: false,
+    deepArchive: false,
     logRetention: RetentionDays.THREE_MONTHS,
+    functionSizes: FUNCTION_SIZES,
     reservedConcurrency: undefined,
     duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 1,
@@ -65,8 +97,9 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
   prod: {
     name: 'prod',
     monthlyBudgetUsd: 500,
-    archiveTiering: true,
+    deepArchive: true,
     logRetention: RetentionDays.ONE_YEAR,
+    functionSizes: FUNCTION_SIZES,
     reservedConcurrency: undefined,
     duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 1,
@@ -83,6 +116,9 @@ export const settingsOverridesSchema = z.object({
   /** Lower to send smaller files to Glue (CI runs the Glue path on a 50 MB file). */
   duckdbMaxBytes: z.coerce.number().int().min(1).optional(),
   monthlyBudgetUsd: z.coerce.number().positive().optional(),
+  /** `<function>=<MB>` and `<function>=<seconds>`, e.g. `etl=3008`, `etl=600`. */
+  functionMemoryMb: z.partialRecord(z.enum(FUNCTION_IDS), z.coerce.number().int().min(128).max(10_240)).optional(),
+  functionTimeoutSeconds: z.partialRecord(z.enum(FUNCTION_IDS), z.coerce.number().int().min(1).max(900)).optional(),
 });
 export type SettingsOverrides = z.infer<typeof settingsOverridesSchema>;
 
@@ -94,5 +130,14 @@ export function resolveSettings(name: EnvironmentName, overrides: SettingsOverri
     redshift: overrides.redshift ?? base.redshift,
     duckdbMaxBytes: overrides.duckdbMaxBytes ?? base.duckdbMaxBytes,
     monthlyBudgetUsd: overrides.monthlyBudgetUsd ?? base.monthlyBudgetUsd,
+    functionSizes: Object.fromEntries(
+      FUNCTION_IDS.map((fid) => [
+        fid,
+        {
+          memoryMb: overrides.functionMemoryMb?.[fid] ?? base.functionSizes[fid].memoryMb,
+          timeoutSeconds: overrides.functionTimeoutSeconds?.[fid] ?? base.functionSizes[fid].timeoutSeconds,
+        },
+      ]),
+    ) as Record<FunctionId, FunctionSize>,
   };
 }

@@ -201,6 +201,11 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--reserved-concurrency <n>', 'reserve this many executions for each function (default: none)')
       .option('--duckdb-max-bytes <n>', 'files above this many bytes go to Glue instead of the etl function')
       .option('--monthly-budget-usd <n>', 'monthly budget of estimated job cost; a day over 1/30 of it alarms')
+      .option('--function-memory <fn=mb...>', "a function's memory in MB, e.g. etl=3008 (default: the environment's)")
+      .option(
+        '--function-timeout <fn=s...>',
+        "a function's timeout in seconds, e.g. etl=600 (default: the environment's)",
+      )
       .action(async (raw: unknown) => setExit(await infraCommand(action, parseFlags(infraFlagsSchema, raw))));
   }
 

@@ -72,6 +72,8 @@ before(() => {
     reservedConcurrency: 250,
     duckdbMaxBytes: 50_000_000,
     monthlyBudgetUsd: 3000,
+    functionMemoryMb: { etl: 3008 },
+    functionTimeoutSeconds: { etl: 600 },
   });
 });
 
@@ -178,29 +180,25 @@ describe('storage', () => {
     }
   });
 
-  it('tiers objects Standard -> IA (30 d) -> Glacier (90 d) -> Deep Archive (365 d) in prod and never expires them', () => {
-    const { template } = get('prod');
-    const transitions = [
+  it('tiers objects Standard -> IA (30 d) -> Glacier (90 d) in every environment, -> Deep Archive (365 d) in prod, never expiring them', () => {
+    const tiers = [
       { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
       { StorageClass: 'GLACIER', TransitionInDays: 90 },
-      { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 365 },
     ];
-    const buckets = resourcesOf(template, 'AWS::S3::Bucket');
-    for (const [id, bucket] of buckets) {
-      const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> }).Rules;
-      assert.equal(rules.length, 1, id);
-      assert.deepEqual(rules[0]?.Transitions, transitions, id);
-      assert.deepEqual(rules[0]?.NoncurrentVersionTransitions, transitions, id);
-      assert.equal(rules[0]?.ExpirationInDays, undefined, `${id} never expires objects`);
-      assert.equal(rules[0]?.NoncurrentVersionExpiration, undefined, `${id} never expires old versions`);
-    }
-  });
-
-  it('keeps every object in Standard in dev and staging (no lifecycle rules)', () => {
-    for (const key of ['dev', 'staging'] as const) {
-      for (const [id, bucket] of resourcesOf(get(key).template, 'AWS::S3::Bucket')) {
-        assert.equal(bucket.Properties.LifecycleConfiguration, undefined, `${key} ${id}`);
-        assert.equal(bucket.DeletionPolicy, 'Retain', `${key} ${id} is retained too`);
+    for (const [key, transitions] of [
+      ['prod', [...tiers, { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 365 }]],
+      ['staging', tiers],
+      ['dev', tiers],
+    ] as const) {
+      const buckets = resourcesOf(get(key).template, 'AWS::S3::Bucket');
+      assert.equal(buckets.length, 3);
+      for (const [id, bucket] of buckets) {
+        const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> }).Rules;
+        assert.equal(rules.length, 1, id);
+        assert.deepEqual(rules[0]?.Transitions, transitions, `${key} ${id}`);
+        assert.deepEqual(rules[0]?.NoncurrentVersionTransitions, transitions, `${key} ${id}`);
+        assert.equal(rules[0]?.ExpirationInDays, undefined, `${id} never expires objects`);
+        assert.equal(rules[0]?.NoncurrentVersionExpiration, undefined, `${id} never expires old versions`);
       }
     }
   });
@@ -431,11 +429,33 @@ describe('functions', () => {
     template.resourceCountIs('Custom::S3BucketNotifications', 0);
   });
 
+  it('sizes each function from its environment settings, one function overridable', () => {
+    const sizes = (key: 'prod' | 'dev' | 'prodRedshift') =>
+      Object.fromEntries(
+        resourcesOf(get(key).template, 'AWS::Lambda::Function').map(([, fn]) => [
+          String(fn.Properties.Description).split(' -> ')[1]?.split(' ')[0],
+          [fn.Properties.MemorySize, fn.Properties.Timeout],
+        ]),
+      );
+    const measured = {
+      's3-event-trigger': [512, 300],
+      'data-validation': [512, 300],
+      etl: [2048, 900],
+      'glue-completion': [512, 300],
+      'post-processing': [1024, 900],
+      'error-handler': [512, 300],
+    };
+    assert.deepEqual(sizes('prod'), measured);
+    assert.deepEqual(sizes('dev'), measured);
+    assert.deepEqual(sizes('prodRedshift'), { ...measured, etl: [3008, 600] });
+  });
+
   it('sets log retention per environment and encrypts the log groups', () => {
+    // dev keeps its logs longer than staging: failures are debugged there.
     for (const [key, days] of [
       ['prod', 365],
       ['staging', 90],
-      ['dev', 30],
+      ['dev', 180],
     ] as const) {
       const groups = resourcesOf(get(key).template, 'AWS::Logs::LogGroup');
       assert.equal(groups.length, 6);
