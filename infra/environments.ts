@@ -1,12 +1,16 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import type { EnvironmentName } from './environment-name.ts';
+import { FUNCTION_IDS, type FunctionId } from './function-ids.ts';
 
 /** What differs between dev, staging and prod; everything else is the same in all three. */
 export interface EnvironmentSettings {
   readonly name: EnvironmentName;
-  /** Standard -> IA (30 d) -> Glacier (90 d) -> Deep Archive (365 d) on the data buckets; objects are never expired. */
-  readonly archiveTiering: boolean;
+  /**
+   * Every environment tiers the data buckets Standard -> IA (30 d) -> Glacier (90 d), never expiring
+   * anything; with this, Glacier -> Deep Archive at 365 d too (prod).
+   */
+  readonly deepArchive: boolean;
   readonly logRetention: RetentionDays;
   /**
    * Reserved concurrency of each function, only when asked (`--reserved-concurrency`): it caps a
@@ -22,9 +26,39 @@ export interface EnvironmentSettings {
   readonly glueMaxWorkers: number;
   /** CloudFormation refuses to delete the ledger table while this is on. */
   readonly deletionProtection: boolean;
+  /**
+   * Memory (MB) and timeout (seconds) of each function. etl and post-processing are sized from
+   * measurement (scripts/lambda-memory.ts, docs/BENCHMARKS.md "Lambda memory"); `--function-memory`
+   * and `--function-timeout` override one function.
+   */
+  readonly functionSizes: Readonly<Record<FunctionId, FunctionSize>>;
   /** Redshift Serverless workgroup and its load role; off by default (it costs while it runs). */
   readonly redshift: boolean;
+  /**
+   * Monthly budget of the jobs' estimated cost (`estimated_cost_usd`): a day over its thirtieth
+   * raises the cost-overrun alarm (`--monthly-budget-usd`).
+   */
+  readonly monthlyBudgetUsd: number;
 }
+
+export interface FunctionSize {
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * The functions' sizes in every environment: etl holds a file at DUCKDB_MAX_BYTES (about 690 MiB
+ * peak with DuckDB at half of 2,048 MB; about 4 minutes on one vCPU); post-processing a month's
+ * aggregations (397 MiB for 4M lines) and a Redshift load's wait of up to 10 minutes.
+ */
+const FUNCTION_SIZES: Readonly<Record<FunctionId, FunctionSize>> = {
+  trigger: { memoryMb: 512, timeoutSeconds: 300 },
+  validation: { memoryMb: 512, timeoutSeconds: 300 },
+  etl: { memoryMb: 2048, timeoutSeconds: 900 },
+  glueCompletion: { memoryMb: 512, timeoutSeconds: 300 },
+  postProcessing: { memoryMb: 1024, timeoutSeconds: 900 },
+  errorHandler: { memoryMb: 512, timeoutSeconds: 300 },
+};
 
 /**
  * The largest file the etl function runs on DuckDB: measured with scripts/lambda-memory.ts (see
@@ -35,8 +69,11 @@ export const DUCKDB_MAX_BYTES = 256 * 1024 * 1024;
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>> = {
   dev: {
     name: 'dev',
-    archiveTiering: false,
-    logRetention: RetentionDays.ONE_MONTH,
+    monthlyBudgetUsd: 25,
+    deepArchive: false,
+    // Extended in dev, where failures are debugged from the logs: longer than staging's.
+    logRetention: RetentionDays.SIX_MONTHS,
+    functionSizes: FUNCTION_SIZES,
     reservedConcurrency: undefined,
     duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 5,
@@ -46,8 +83,10 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
   },
   staging: {
     name: 'staging',
-    archiveTiering: false,
+    monthlyBudgetUsd: 50,
+    deepArchive: false,
     logRetention: RetentionDays.THREE_MONTHS,
+    functionSizes: FUNCTION_SIZES,
     reservedConcurrency: undefined,
     duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 1,
@@ -57,8 +96,10 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
   },
   prod: {
     name: 'prod',
-    archiveTiering: true,
+    monthlyBudgetUsd: 500,
+    deepArchive: true,
     logRetention: RetentionDays.ONE_YEAR,
+    functionSizes: FUNCTION_SIZES,
     reservedConcurrency: undefined,
     duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 1,
@@ -74,6 +115,10 @@ export const settingsOverridesSchema = z.object({
   redshift: z.boolean().optional(),
   /** Lower to send smaller files to Glue (CI runs the Glue path on a 50 MB file). */
   duckdbMaxBytes: z.coerce.number().int().min(1).optional(),
+  monthlyBudgetUsd: z.coerce.number().positive().optional(),
+  /** `<function>=<MB>` and `<function>=<seconds>`, e.g. `etl=3008`, `etl=600`. */
+  functionMemoryMb: z.partialRecord(z.enum(FUNCTION_IDS), z.coerce.number().int().min(128).max(10_240)).optional(),
+  functionTimeoutSeconds: z.partialRecord(z.enum(FUNCTION_IDS), z.coerce.number().int().min(1).max(900)).optional(),
 });
 export type SettingsOverrides = z.infer<typeof settingsOverridesSchema>;
 
@@ -84,5 +129,15 @@ export function resolveSettings(name: EnvironmentName, overrides: SettingsOverri
     reservedConcurrency: overrides.reservedConcurrency ?? base.reservedConcurrency,
     redshift: overrides.redshift ?? base.redshift,
     duckdbMaxBytes: overrides.duckdbMaxBytes ?? base.duckdbMaxBytes,
+    monthlyBudgetUsd: overrides.monthlyBudgetUsd ?? base.monthlyBudgetUsd,
+    functionSizes: Object.fromEntries(
+      FUNCTION_IDS.map((fid) => [
+        fid,
+        {
+          memoryMb: overrides.functionMemoryMb?.[fid] ?? base.functionSizes[fid].memoryMb,
+          timeoutSeconds: overrides.functionTimeoutSeconds?.[fid] ?? base.functionSizes[fid].timeoutSeconds,
+        },
+      ]),
+    ) as Record<FunctionId, FunctionSize>,
   };
 }

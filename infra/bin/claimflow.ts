@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { App, DefaultStackSynthesizer, Tags } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { type EnvironmentName, environmentNameSchema } from '../environment-name.ts';
-import { resolveSettings, type SettingsOverrides } from '../environments.ts';
+import { resolveSettings, type SettingsOverrides, settingsOverridesSchema } from '../environments.ts';
 import { REPO_ROOT } from '../repo-paths.ts';
 import { ClaimflowStack } from '../stacks/claimflow-stack.ts';
 import { stageDuckdbLayer } from '../stage-duckdb-layer.ts';
@@ -38,7 +38,8 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
       '@aws-cdk/aws-iam:minimizePolicies': true,
     },
   });
-  const settings = resolveSettings(options.environment, options.overrides);
+  // Parsed here as well: overrides come from the CLI, CDK context and tests alike.
+  const settings = resolveSettings(options.environment, settingsOverridesSchema.parse(options.overrides ?? {}));
   const stack = new ClaimflowStack(app, stackNameOf(settings.name), {
     settings,
     duckdbLayer: stageDuckdbLayer(REPO_ROOT),
@@ -63,12 +64,17 @@ const cliContextSchema = z.object({
     .transform((value) => value === 'true')
     .optional(),
   duckdbMaxBytes: z.coerce.number().int().min(1).optional(),
+  monthlyBudgetUsd: z.coerce.number().positive().optional(),
 });
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const context = cliContextSchema.parse(JSON.parse(process.env.CDK_CONTEXT_JSON ?? '{}'));
   buildApp({
     environment: context.environment,
-    overrides: { redshift: context.redshift, duckdbMaxBytes: context.duckdbMaxBytes },
+    overrides: {
+      redshift: context.redshift,
+      duckdbMaxBytes: context.duckdbMaxBytes,
+      monthlyBudgetUsd: context.monthlyBudgetUsd,
+    },
   }).app.synth();
 }

@@ -13,21 +13,14 @@ import { Construct } from 'constructs';
 import { PREFIXES } from '../../src/domain/store-layout.ts';
 import { TOPICS, type Topic } from '../../src/pipeline/messages.ts';
 import { skipCheckov } from '../compliance.ts';
+import { FUNCTION_IDS, type FunctionId } from '../function-ids.ts';
 import { LAMBDA_ENTRY_DIR, REPO_ROOT } from '../repo-paths.ts';
 import type { FunctionsProps } from './functions-props.ts';
 import { ManagedPolicyRole } from './managed-policy-role.ts';
 import { grantObjects, type ObjectGrant } from './object-grants.ts';
 import { LEDGER_STATUS_INDEX } from './storage.ts';
 
-export const FUNCTION_IDS = [
-  'trigger',
-  'validation',
-  'etl',
-  'glueCompletion',
-  'postProcessing',
-  'errorHandler',
-] as const;
-export type FunctionId = (typeof FUNCTION_IDS)[number];
+export { FUNCTION_IDS, type FunctionId } from '../function-ids.ts';
 
 /** The states after which a Glue run does not change again, each finished by glue-completion. */
 export const GLUE_FINAL_STATES = ['SUCCEEDED', 'FAILED', 'TIMEOUT', 'STOPPED', 'ERROR'] as const;
@@ -40,18 +33,12 @@ interface FunctionSpec {
   readonly objects: readonly ObjectGrant[];
   /** Takes part in jobs: the ledger, publishing on the topics, the manual-review queue. */
   readonly pipeline: boolean;
-  /** Memory in MB (DuckDB takes half, see aws-handler-deps); measured by scripts/lambda-memory.ts. */
-  readonly memoryMb?: number;
-  readonly timeout?: Duration;
 }
 
 const OUTSIDE_VPC =
   'The functions reach only AWS APIs (S3, SNS, SQS, DynamoDB, Glue, KMS, Redshift Data), over TLS with IAM authentication; no private network resource is involved, and a VPC would need a NAT gateway or an interface endpoint per service in each AZ.';
 const UNRESERVED =
   'Reserved concurrency is set only when asked (--reserved-concurrency): AWS keeps 100 executions unreserved, so reserving for six functions needs a quota a new account does not have; the functions share the account quota, and throttling alarms.';
-
-const DEFAULT_MEMORY_MB = 512;
-const DEFAULT_TIMEOUT = Duration.minutes(5);
 
 const RW = ['read', 'write', 'delete'] as const;
 
@@ -97,11 +84,6 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
       { bucket: 'output', prefix: PREFIXES.refdata, access: ['read'] },
     ],
     pipeline: true,
-    // A file at DUCKDB_MAX_BYTES (256 MiB, 1M lines) peaks at about 690 MiB with DuckDB at 1 GB:
-    // a third of this (docs/BENCHMARKS.md, "Lambda memory"). Still one vCPU, so DuckDB keeps one thread.
-    memoryMb: 2048,
-    // The 1M-line file takes about 4 minutes on one vCPU: 5 would be too close.
-    timeout: Duration.minutes(15),
   },
   glueCompletion: {
     entry: 'glue-completion',
@@ -130,16 +112,13 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
       { bucket: 'output', prefix: PREFIXES.refdata, access: ['read'] },
     ],
     pipeline: true,
-    // A month's aggregations run in DuckDB (half of this, spilling to /tmp): 4M lines of one month peak at 397 MiB.
-    memoryMb: 1024,
-    // A Redshift load waits at most 10 minutes and is cancelled a minute before the function's end.
-    timeout: Duration.minutes(15),
   },
   errorHandler: {
     entry: 'error-handler',
-    description: 'claims.errors -> error-handler (rates each error event by the alert policy and logs it)',
-    // The alert reached the error topic's subscribers already; this function only logs it.
-    objects: [],
+    description:
+      'claims.errors and SUCCEEDED statuses -> error-handler (raises each as an alert by the policy, to SNS, Slack, PagerDuty)',
+    // A succeeded job is rated on its report's counts, score and times.
+    objects: [{ bucket: 'output', prefix: PREFIXES.validationReports, access: ['read'] }],
     pipeline: false,
   },
 };
@@ -190,6 +169,8 @@ export class Functions extends Construct {
       ENVIRONMENT: settings.name,
       SNS_TOPIC_ARN: messaging.processingTopic.topicArn,
       ERROR_TOPIC_ARN: messaging.errorTopic.topicArn,
+      ALERT_TOPIC_ARN: messaging.alertTopic.topicArn,
+      ALERT_SECRET_ARN: messaging.alertSecret.secretArn,
       GLUE_JOB_NAME: glueJob.jobName,
       GLUE_MAX_WORKERS: String(settings.glueMaxWorkers),
       INPUT_BUCKET: storage.bucketNames.input,
@@ -266,6 +247,27 @@ export class Functions extends Construct {
         },
       }),
     );
+    // And each job that succeeded, to be rated on its report as `watch` rates it.
+    messaging.processingTopic.addSubscription(
+      new subscriptions.LambdaSubscription(functions.errorHandler, {
+        filterPolicyWithMessageBody: {
+          event_type: sns.FilterOrPolicy.filter(
+            sns.SubscriptionFilter.stringFilter({ allowlist: ['job_status_update'] }),
+          ),
+          status: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.stringFilter({ allowlist: ['SUCCEEDED'] })),
+        },
+      }),
+    );
+    // The alert function publishes alerts and reads the channels' secret, nothing of the pipeline's.
+    functions.errorHandler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [messaging.alertTopic.topicArn] }),
+    );
+    functions.errorHandler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [messaging.alertSecret.secretArn],
+      }),
+    );
   }
 
   private createFunction(
@@ -291,8 +293,9 @@ export class Functions extends Construct {
       description: spec.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.X86_64,
-      memorySize: spec.memoryMb ?? DEFAULT_MEMORY_MB,
-      timeout: spec.timeout ?? DEFAULT_TIMEOUT,
+      // Sized per environment (infra/environments.ts); DuckDB takes half the memory (aws-handler-deps).
+      memorySize: settings.functionSizes[fid].memoryMb,
+      timeout: Duration.seconds(settings.functionSizes[fid].timeoutSeconds),
       // A file up to DUCKDB_MAX_BYTES, its outputs and DuckDB's spill files share /tmp.
       ephemeralStorageSize: Size.gibibytes(2),
       reservedConcurrentExecutions: settings.reservedConcurrency,

@@ -7,19 +7,22 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Severity } from '../../src/domain/alert-policy.ts';
 import type { ErrorEvent } from '../../src/pipeline/messages.ts';
+import { type JobMetricName, METRIC_NAMESPACE } from '../../src/pipeline/metrics/metric-catalog.ts';
+import { runConfigSchema } from '../../src/pipeline/run-config.ts';
 import { FUNCTION_IDS, type FunctionId } from './functions.ts';
 import { severityPrefix } from './messaging.ts';
 import type { MonitoringProps } from './monitoring-props.ts';
 
 const PERIOD = Duration.minutes(5);
-/** The namespace of the pipeline's own metrics (Embedded Metric Format from the functions). */
-const PIPELINE_NAMESPACE = 'claimflow';
+/** The local alert policy's default thresholds (src/pipeline/alerts/alerts-config.ts), for the metric alarms. */
+const THRESHOLDS = runConfigSchema.parse({}).alerts.thresholds;
+const DAYS_PER_MONTH = 30;
 
 /**
  * Alarms and the dashboard. Every alarm notifies the error topic with its severity first in the
- * description (`critical: ...`), the same four levels as pipeline errors: an error-handler failure
- * is critical (alerts stop), other function errors and dead letters high (retries are used up),
- * throttling medium, an etl run close to its timeout low.
+ * description (`critical: ...`), the same four levels as pipeline errors: a function error is
+ * critical (a pipeline failure), dead letters high (retries are used up), throttling medium, an etl
+ * run close to its timeout low.
  */
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -38,7 +41,9 @@ export class Monitoring extends Construct {
 
     for (const fid of FUNCTION_IDS) {
       const fn = fns[fid];
-      this.alarm(`${fid}Errors`, fid === 'errorHandler' ? 'critical' : 'high', {
+      // A function error is a pipeline failure (critical, as locally): the functions end failed jobs
+      // themselves, so an invocation fails only when that failure handling (or the error handler) failed.
+      this.alarm(`${fid}Errors`, 'critical', {
         metric: fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
         threshold: settings.errorAlarmThreshold,
         text: `${fid} function errors (each failed attempt counts; retries follow)`,
@@ -62,6 +67,26 @@ export class Monitoring extends Construct {
       threshold: etlTimeout.toMilliseconds() * 0.8,
       evaluationPeriods: 3,
       text: 'etl p95 duration above 80% of the timeout: lower DUCKDB_MAX_BYTES so more files go to Glue',
+    });
+    // The same breaches and severities as the local alert policy (src/domain/alert-policy.ts).
+    this.alarm('errorRate', 'high', {
+      metric: this.errorRate(PERIOD),
+      threshold: THRESHOLDS.error_rate * 100,
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      text: `quarantined share of the claim lines over ${THRESHOLDS.error_rate * 100}% in 5 minutes`,
+    });
+    this.alarm('qualityScore', 'medium', {
+      metric: this.pipelineMetric('quality_score', 'Minimum'),
+      threshold: THRESHOLDS.quality_score,
+      comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      text: `a job's quality score under ${THRESHOLDS.quality_score}`,
+    });
+    const dailyBudget = settings.monthlyBudgetUsd / DAYS_PER_MONTH;
+    this.alarm('costOverrun', 'medium', {
+      metric: this.pipelineMetric('estimated_cost_usd', 'Sum', Duration.days(1)),
+      threshold: dailyBudget,
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      text: `estimated cost of a day's jobs over ${dailyBudget.toFixed(2)} USD, the daily share of the ${settings.monthlyBudgetUsd} USD monthly budget`,
     });
 
     this.glueFailureRule = new events.Rule(this, 'GlueRunFailed', {
@@ -89,6 +114,7 @@ export class Monitoring extends Construct {
       defaultInterval: Duration.days(1),
     });
     this.dashboard.addWidgets(...this.volumeWidgets());
+    this.dashboard.addWidgets(...this.latencyQualityCostWidgets());
     this.dashboard.addWidgets(...this.healthWidgets());
     this.dashboard.addWidgets(...this.queueAndGlueWidgets());
     this.dashboard.addWidgets(
@@ -107,7 +133,13 @@ export class Monitoring extends Construct {
   private alarm(
     id: string,
     severity: Severity,
-    options: { metric: cloudwatch.IMetric; threshold: number; text: string; evaluationPeriods?: number },
+    options: {
+      metric: cloudwatch.IMetric;
+      threshold: number;
+      text: string;
+      evaluationPeriods?: number;
+      comparison?: cloudwatch.ComparisonOperator;
+    },
   ): void {
     const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
       alarmName: `claimflow-${this.props.settings.name}-${id}`,
@@ -115,40 +147,124 @@ export class Monitoring extends Construct {
       metric: options.metric,
       threshold: options.threshold,
       evaluationPeriods: options.evaluationPeriods ?? 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      comparisonOperator: options.comparison ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new actions.SnsAction(this.props.messaging.errorTopic));
     this.alarms.push(alarm);
   }
 
+  /** A metric the functions emit (src/pipeline/metrics/metric-catalog.ts), for this environment. */
+  private pipelineMetric(
+    name: JobMetricName,
+    statistic: string,
+    period: Duration = PERIOD,
+    options: { label?: string; dimensions?: Record<string, string> } = {},
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { environment: this.props.settings.name, ...options.dimensions },
+      statistic,
+      period,
+      label: options.label,
+    });
+  }
+
+  /** Quarantined share of the claim lines checked, in percent (the local `error_rate`, times 100). */
+  private errorRate(period: Duration): cloudwatch.MathExpression {
+    return new cloudwatch.MathExpression({
+      expression: 'IF(valid + quarantined > 0, 100 * quarantined / (valid + quarantined), 0)',
+      usingMetrics: {
+        valid: this.pipelineMetric('records_valid', 'Sum', period),
+        quarantined: this.pipelineMetric('records_quarantined', 'Sum', period),
+      },
+      label: 'error rate %',
+      period,
+    });
+  }
+
   private volumeWidgets(): cloudwatch.IWidget[] {
     const fns = this.props.functions.functions;
-    const environment = this.props.settings.name;
-    const pipelineMetric = (name: string, label: string): cloudwatch.IMetric =>
-      new cloudwatch.MathExpression({
-        // The functions' metrics carry more dimensions than we can name here; search by name and environment.
-        expression: `SUM(SEARCH('Namespace="${PIPELINE_NAMESPACE}" MetricName="${name}" ${environment}', 'Sum', 300))`,
-        label,
-        period: PERIOD,
-      });
+    const status = (value: 'SUCCEEDED' | 'FAILED'): cloudwatch.Metric =>
+      this.pipelineMetric('files_processed', 'Sum', PERIOD, { label: value, dimensions: { status: value } });
+    const hour = Duration.hours(1);
     return [
       new cloudwatch.GraphWidget({
-        title: 'Volume: files received and jobs run',
+        title: 'Volume: files received, jobs finished by status',
         left: [
           fns.trigger.metricInvocations({ period: PERIOD, statistic: 'Sum', label: 'files received (trigger)' }),
-          fns.etl.metricInvocations({ period: PERIOD, statistic: 'Sum', label: 'etl tasks' }),
+          status('SUCCEEDED'),
+          status('FAILED'),
         ],
-        width: 12,
+        width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Volume: claim lines',
         left: [
-          pipelineMetric('records_processed', 'processed'),
-          pipelineMetric('records_quarantined', 'quarantined'),
-          pipelineMetric('duplicates_removed', 'duplicates removed'),
+          this.pipelineMetric('records_processed', 'Sum', PERIOD, { label: 'processed' }),
+          this.pipelineMetric('records_quarantined', 'Sum', PERIOD, { label: 'quarantined' }),
+          this.pipelineMetric('duplicates_removed', 'Sum', PERIOD, { label: 'duplicates removed' }),
         ],
-        width: 12,
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Records per hour and error rate (%)',
+        left: [this.pipelineMetric('records_processed', 'Sum', hour, { label: 'records processed per hour' })],
+        right: [this.errorRate(hour)],
+        rightYAxis: { min: 0, max: 100 },
+        width: 8,
+      }),
+    ];
+  }
+
+  private latencyQualityCostWidgets(): cloudwatch.IWidget[] {
+    const day = Duration.days(1);
+    const month = Duration.days(DAYS_PER_MONTH);
+    const environment = this.props.settings.name;
+    const stageMetric: JobMetricName = 'stage_duration_ms';
+    return [
+      new cloudwatch.GraphWidget({
+        title: 'Stage latency (ms, average)',
+        left: [
+          new cloudwatch.MathExpression({
+            // Stages come from the reports (a Glue run has its own), so every stage found is drawn.
+            expression: `SEARCH('{${METRIC_NAMESPACE},environment,stage} MetricName="${stageMetric}" environment="${environment}"', 'Average', 300)`,
+            label: '',
+            period: PERIOD,
+          }),
+        ],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'End-to-end latency (ms)',
+        left: (['p50', 'p95', 'Maximum'] as const).map((statistic) =>
+          this.pipelineMetric('job_duration_ms', statistic, PERIOD, { label: statistic }),
+        ),
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Quality score',
+        left: [
+          this.pipelineMetric('quality_score', 'Minimum', PERIOD, { label: 'lowest' }),
+          this.pipelineMetric('quality_score', 'Average', PERIOD, { label: 'average' }),
+        ],
+        leftYAxis: { min: 0, max: 100 },
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Estimated cost (USD): per day, per job',
+        left: [this.pipelineMetric('estimated_cost_usd', 'Sum', day, { label: 'daily cost' })],
+        right: [this.pipelineMetric('estimated_cost_usd', 'Average', day, { label: 'average per job' })],
+        width: 6,
+      }),
+      new cloudwatch.SingleValueWidget({
+        title: `Estimated cost (USD): last 30 days, budget ${this.props.settings.monthlyBudgetUsd}`,
+        metrics: [this.pipelineMetric('estimated_cost_usd', 'Sum', month, { label: 'monthly cost' })],
+        start: `-P${DAYS_PER_MONTH}D`,
+        fullPrecision: true,
+        width: 24,
+        height: 3,
       }),
     ];
   }

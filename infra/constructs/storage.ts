@@ -47,7 +47,7 @@ export class Storage extends Construct {
     });
     this.allowServiceUse();
 
-    const lifecycleRules = settings.archiveTiering ? [archiveTieringRule()] : undefined;
+    const lifecycleRules = [archiveTieringRule(settings.deepArchive)];
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
       bucketName: nameOf('access-logs'),
       // S3 server access logging delivers only to buckets encrypted with S3-managed keys.
@@ -193,12 +193,15 @@ function securedBucketProps(): Pick<
   };
 }
 
-/** Standard -> IA at 30 days -> Glacier at 90 -> Deep Archive at 365, for current and older versions; nothing expires. */
-function archiveTieringRule(): s3.LifecycleRule {
+/**
+ * Standard -> IA at 30 days -> Glacier at 90 (-> Deep Archive at 365 with `deepArchive`), for current
+ * and older versions; nothing expires.
+ */
+function archiveTieringRule(deepArchive: boolean): s3.LifecycleRule {
   const transitions = [
     { storageClass: s3.StorageClass.INFREQUENT_ACCESS, days: 30 },
     { storageClass: s3.StorageClass.GLACIER, days: 90 },
-    { storageClass: s3.StorageClass.DEEP_ARCHIVE, days: 365 },
+    ...(deepArchive ? [{ storageClass: s3.StorageClass.DEEP_ARCHIVE, days: 365 }] : []),
   ];
   return {
     id: 'archive-tiering',

@@ -41,6 +41,7 @@ export class ClaimflowStack extends Stack {
 
     this.storage = new Storage(this, 'Storage', { settings });
     this.messaging = new Messaging(this, 'Messaging', {
+      environmentName: settings.name,
       key: this.storage.key,
       alertEmail: alertEmail.valueAsString,
       alertSmsNumber: alertSmsNumber.valueAsString,
@@ -71,6 +72,8 @@ export class ClaimflowStack extends Stack {
       OutputBucketName: this.storage.bucketNames.output,
       ProcessingTopicArn: this.messaging.processingTopic.topicArn,
       ErrorTopicArn: this.messaging.errorTopic.topicArn,
+      AlertTopicArn: this.messaging.alertTopic.topicArn,
+      AlertChannelsSecretArn: this.messaging.alertSecret.secretArn,
       ManualReviewQueueUrl: this.messaging.manualReviewQueue.queueUrl,
       LedgerTableName: this.storage.ledgerTable.tableName,
       GlueJobName: this.glueJob.jobName,

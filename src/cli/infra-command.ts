@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { environmentNameSchema } from '../../infra/environment-name.ts';
+import type { SettingsOverrides } from '../../infra/environments.ts';
 import { EXIT } from './run-command.ts';
 
 /** Flags of `claimflow infra <action>`, parsed once at the edge. */
@@ -29,7 +30,17 @@ export const infraFlagsSchema = z.object({
   redshift: z.boolean().default(false),
   reservedConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
   duckdbMaxBytes: z.coerce.number().int().min(1).optional(),
+  /** Monthly budget of the jobs' estimated cost; a day over its thirtieth alarms. */
+  monthlyBudgetUsd: z.coerce.number().positive().optional(),
+  /** `<function>=<MB>` pairs (`etl=3008`); the environment's sizes otherwise. */
+  functionMemory: z.array(z.string().regex(/^[A-Za-z]+=\d+$/, 'use FUNCTION=MB, e.g. etl=3008')).optional(),
+  /** `<function>=<seconds>` pairs (`etl=600`). */
+  functionTimeout: z.array(z.string().regex(/^[A-Za-z]+=\d+$/, 'use FUNCTION=SECONDS, e.g. etl=600')).optional(),
 });
+
+/** `etl=3008` pairs as a record; the settings' schema checks the names and the ranges. */
+const pairsOf = (pairs: readonly string[] | undefined): Record<string, string> | undefined =>
+  pairs && Object.fromEntries(pairs.map((pair) => pair.split('=') as [string, string]));
 export type InfraFlags = z.infer<typeof infraFlagsSchema>;
 
 export type InfraAction = 'synth' | 'validate' | 'diff' | 'deploy';
@@ -85,7 +96,10 @@ export async function infraCommand(action: InfraAction, flags: InfraFlags, io: I
       redshift: flags.redshift,
       reservedConcurrency: flags.reservedConcurrency,
       duckdbMaxBytes: flags.duckdbMaxBytes,
-    },
+      monthlyBudgetUsd: flags.monthlyBudgetUsd,
+      functionMemoryMb: pairsOf(flags.functionMemory),
+      functionTimeoutSeconds: pairsOf(flags.functionTimeout),
+    } as SettingsOverrides,
   });
   const assembly = app.synth();
   for (const stack of assembly.stacks) io.out(`${stack.stackName}\t${join(outdir, stack.templateFile)}`);

@@ -27,6 +27,12 @@ function parseFlags<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
   return schema.parse(raw);
 }
 
+/** `dlq list|replay --aws`; the AWS SDK is loaded only then, so other commands do not pay for it. */
+async function awsDlq(action: 'list' | 'replay', id: string | undefined, raw: unknown): Promise<number> {
+  const { awsDlqCommand, awsDlqFlagsSchema } = await import('./aws-dlq-command.ts');
+  return awsDlqCommand(action, id, parseFlags(awsDlqFlagsSchema, raw));
+}
+
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('claimflow')
     .description('Healthcare claim files from landing to analytics: validate, quarantine, dedupe, enrich, publish.')
@@ -118,14 +124,31 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print the dead letters as JSON')
     .option('--config <file>', 'config whose security.master_key_file decrypts the letters')
     .option('--master-key-file <file>', 'the master key (default: CLAIMFLOW_MASTER_KEY, then the config)')
-    .action(async (raw: unknown) => setExit(await dlqCommand('list', undefined, { ...runtimeFlags(raw), all: true })));
+    .option('--aws', "the stack's manual-review queue on SQS instead of the root's dlq/")
+    .option('--queue-url <url>', 'with --aws: the queue (stack output ManualReviewQueueUrl)')
+    .option('--region <region>', 'with --aws: the region (default: the SDK default chain)')
+    .action(async (raw: { aws?: boolean }) =>
+      setExit(
+        raw.aws
+          ? await awsDlq('list', undefined, raw)
+          : await dlqCommand('list', undefined, { ...runtimeFlags(raw), all: true }),
+      ),
+    );
   showSchemaDefaults(dlqList, runFlagsSchema);
   const dlqReplay = withRuntimeOptions(dlq.command('replay'))
     .description('Send dead letters through their handler again')
     .argument('[id]', 'the dead letter to replay')
     .option('--all', 'replay every dead letter')
-    .action(async (id: string | undefined, raw: { all?: boolean }) =>
-      setExit(await dlqCommand('replay', id, { ...runtimeFlags(raw), all: raw.all === true })),
+    .option('--aws', "replay from the stack's manual-review queue: publish each task for its function")
+    .option('--queue-url <url>', 'with --aws: the queue (stack output ManualReviewQueueUrl)')
+    .option('--topic-arn <arn>', 'with --aws: the processing topic (stack output ProcessingTopicArn)')
+    .option('--region <region>', 'with --aws: the region (default: the SDK default chain)')
+    .action(async (id: string | undefined, raw: { all?: boolean; aws?: boolean }) =>
+      setExit(
+        raw.aws
+          ? await awsDlq('replay', id, raw)
+          : await dlqCommand('replay', id, { ...runtimeFlags(raw), all: raw.all === true }),
+      ),
     );
   showSchemaDefaults(dlqReplay, runFlagsSchema, runtimeFlagsSchema);
 
@@ -178,6 +201,12 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--redshift', 'add the Redshift Serverless workgroup and its load role')
       .option('--reserved-concurrency <n>', 'reserve this many executions for each function (default: none)')
       .option('--duckdb-max-bytes <n>', 'files above this many bytes go to Glue instead of the etl function')
+      .option('--monthly-budget-usd <n>', 'monthly budget of estimated job cost; a day over 1/30 of it alarms')
+      .option('--function-memory <fn=mb...>', "a function's memory in MB, e.g. etl=3008 (default: the environment's)")
+      .option(
+        '--function-timeout <fn=s...>',
+        "a function's timeout in seconds, e.g. etl=600 (default: the environment's)",
+      )
       .action(async (raw: unknown) => setExit(await infraCommand(action, parseFlags(infraFlagsSchema, raw))));
   }
 

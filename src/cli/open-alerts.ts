@@ -1,14 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openAlertChannels } from '../adapters/alerts/open-alert-channels.ts';
-import { alertFor, type Happening } from '../domain/alert-policy.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { type AlertChannelConfig, type AlertsConfig, httpUrlSchema } from '../pipeline/alerts/alerts-config.ts';
-import { type AlertDispatchDeps, dispatchAlert } from '../pipeline/alerts/dispatch-alert.ts';
+import { createAlertRaiser, type RaiseAlert } from '../pipeline/alerts/raise-alert.ts';
 import { type Logger, systemClock } from '../pipeline/ports.ts';
 import { resolveEnvReference } from './env.ts';
 
-/** Raises an alert about a happening: the policy decides its severity, the dispatcher its channels. */
-export type RaiseAlert = (happening: Happening) => Promise<void>;
+export type { RaiseAlert };
 
 /** Opens the configured channels (secrets resolved now, so a missing one stops the command before any work). */
 export async function openAlerts(
@@ -16,23 +14,12 @@ export async function openAlerts(
   deps: { readonly configFile: string | undefined; readonly logger: Logger; readonly recordEvent: (e: object) => void },
 ): Promise<RaiseAlert> {
   const channels = await openAlertChannels(resolveSecrets(config.channels, deps.configFile ?? '(none)'), deps.logger);
-  const dispatchDeps: AlertDispatchDeps = {
-    channels,
-    routes: config.routes,
-    retry: {
-      maxAttempts: config.retry.max_attempts,
-      baseDelayMs: config.retry.base_delay_ms,
-      maxDelayMs: config.retry.max_delay_ms,
-    },
+  return createAlertRaiser(config, channels, {
     clock: systemClock,
     logger: deps.logger,
     sleep: (ms: number) => sleep(ms),
-    random: Math.random,
     recordEvent: deps.recordEvent,
-  };
-  return async (happening) => {
-    await dispatchAlert(alertFor(happening, config.thresholds), dispatchDeps);
-  };
+  });
 }
 
 /** Replaces `env:NAME` references by their values; a webhook URL read from the environment is checked too. */

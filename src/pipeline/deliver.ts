@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { classifyError } from '../domain/errors.ts';
+import { classifyError, type ErrorClass } from '../domain/errors.ts';
 import { describeError } from '../domain/redact.ts';
 import type { Ledger } from './ledger.ts';
 import type { Topic } from './messages.ts';
@@ -18,7 +18,7 @@ export interface DeliveryDeps {
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
   /** Told once a message is given up on (error event, job status). */
-  readonly onDeadLetter: (letter: DeadLetter, errorType: string) => Promise<void>;
+  readonly onDeadLetter: (letter: DeadLetter, errorType: ErrorClass) => Promise<void>;
 }
 
 /** Exponential backoff with full jitter: a random wait up to base x 2^(attempt-1), capped. */

@@ -1,12 +1,11 @@
 import type { Happening } from '../domain/alert-policy.ts';
-import { reportKey } from '../domain/store-layout.ts';
-import { happeningOfReport } from './alerts/job-happenings.ts';
 import { type DeliveryDeps, deliverWithRetry, type RetryPolicy } from './deliver.ts';
 import { handleDataValidation } from './handlers/data-validation.ts';
-import { handleError } from './handlers/error-handler.ts';
+import { alertJobSucceeded, handleError } from './handlers/error-handler.ts';
 import { handleEtl } from './handlers/etl.ts';
-import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handlers/handler-deps.ts';
+import type { HandlerDeps } from './handlers/handler-deps.ts';
 import { handlePostProcessing } from './handlers/post-processing.ts';
+import { reportDeadLetter } from './handlers/report-dead-letter.ts';
 import { handleS3EventTrigger } from './handlers/s3-event-trigger.ts';
 import { createLimiter } from './limiter.ts';
 import {
@@ -18,7 +17,6 @@ import {
   type TriggerResponse,
 } from './messages.ts';
 import type { DeadLetterQueue, EventBus } from './ports.ts';
-import type { ValidationReport } from './validation-report.ts';
 
 export interface LocalRuntimeDeps extends Omit<HandlerDeps, 'bus' | 'exclusive'> {
   readonly dlq: DeadLetterQueue;
@@ -62,21 +60,7 @@ export class LocalRuntime implements EventBus {
     this.handlerDeps = { ...deps, bus: this, exclusive: createLimiter(1) };
     this.deliveryDeps = {
       ...deps,
-      onDeadLetter: async (letter, errorType) => {
-        const message = letter.message as { job_id?: string; input_file?: string };
-        const last = letter.errors.at(-1);
-        await publishEvent(
-          this.handlerDeps,
-          errorEvent(deps, {
-            error_message: `${letter.handler} failed after ${letter.errors.length} attempt(s): ${last?.message ?? ''}; dead-lettered as ${letter.id}`,
-            error_type: errorType as ErrorEvent['error_type'],
-            function_name: letter.handler,
-            file: message.input_file ?? '',
-            job_id: message.job_id,
-          }),
-        );
-        if (message.job_id) await publishStatus(this.handlerDeps, message.job_id, 'FAILED', message.input_file ?? '');
-      },
+      onDeadLetter: (letter, errorType) => reportDeadLetter(this.handlerDeps, letter, errorType),
     };
   }
 
@@ -86,7 +70,7 @@ export class LocalRuntime implements EventBus {
       if (topic === TOPICS.errors) this.track(handleError(message as ErrorEvent, this.deps));
       const event = message as PipelineEvent;
       if (event.event_type === 'job_status_update' && event.status === 'SUCCEEDED')
-        this.track(this.alertJobSucceeded(event.job_id));
+        this.track(alertJobSucceeded(event.job_id, this.deps));
       return;
     }
     const work = WORK.find(([t]) => t === topic);
@@ -135,12 +119,6 @@ export class LocalRuntime implements EventBus {
   /** Resolves when no work is in flight (including work that work starts). */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-  }
-
-  /** A job that succeeded is rated on its report's figures: error rate, duration, quality. */
-  private async alertJobSucceeded(jobId: string): Promise<void> {
-    const report = JSON.parse(await this.deps.store.readText(reportKey(jobId, 'json'))) as ValidationReport;
-    await this.deps.raiseAlert(happeningOfReport(report));
   }
 
   get busy(): number {

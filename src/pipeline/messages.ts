@@ -2,11 +2,20 @@ import { z } from 'zod';
 import type { ErrorClass } from '../domain/errors.ts';
 import type { ValidationReport } from './validation-report.ts';
 
+/**
+ * Message timestamps as the contracts print them, `YYYY-MM-DDTHH:MM:SSZ` (whole seconds, UTC).
+ * Reports and the ledger keep milliseconds: they time stages.
+ */
+export function messageTimestamp(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /** An S3 event notification (the subset the trigger reads); the local watcher emits the same shape. */
 export const s3EventSchema = z.object({
   Records: z.array(
     z.object({
-      eventName: z.string(),
+      /** `ObjectCreated:Put` as S3 sends it; examples print it with the configuration's `s3:` prefix, or leave it out. */
+      eventName: z.string().default('ObjectCreated:Put'),
       eventTime: z.string().optional(),
       s3: z.object({
         bucket: z.object({ name: z.string() }),
@@ -81,6 +90,8 @@ export const fileTaskSchema = z.object({
   input_file: z.string(),
   /** `YYYY-MM` partitions the ETL changed, for post-processing. */
   months: z.array(z.string()).default([]),
+  /** The object's size as etl found it (on AWS), for the job's cost estimate. */
+  bytes: z.number().int().nonnegative().optional(),
 });
 export type FileTask = z.infer<typeof fileTaskSchema>;
 

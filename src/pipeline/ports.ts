@@ -3,6 +3,7 @@ import type { RecordCount, RecordSyntax } from '../domain/record-counter.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
 import type { JobWorkspace } from './file-job/job-workspace.ts';
 import type { Topic } from './messages.ts';
+import type { MetricSample } from './metrics/metric-catalog.ts';
 
 /** A SQL engine that runs the plan in process (DuckDB); Spark on Glue is driven through its outputs instead. */
 export interface Engine {
@@ -60,6 +61,11 @@ export interface DeadLetterQueue {
   put(letter: DeadLetter): Promise<void>;
   list(): Promise<DeadLetter[]>;
   remove(id: string): Promise<void>;
+}
+
+/** Where finished jobs' metrics go: CloudWatch (EMF) on AWS; locally they are computed from the root instead. */
+export interface Metrics {
+  record(samples: readonly MetricSample[]): void;
 }
 
 export interface Clock {

@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type BuiltApp, buildApp } from '../../infra/bin/claimflow.ts';
 import { checkCompliance, listAcknowledgements } from '../../infra/compliance.ts';
 import type { EnvironmentName } from '../../infra/environment-name.ts';
+import { JOB_METRIC_NAMES } from '../../src/pipeline/metrics/metric-catalog.ts';
 
 /**
  * One synth per environment (and prod with Redshift), all into one folder: CDK then bundles each
@@ -47,6 +48,8 @@ const CONTRACT_ENV = [
   'ENVIRONMENT',
   'SNS_TOPIC_ARN',
   'ERROR_TOPIC_ARN',
+  'ALERT_TOPIC_ARN',
+  'ALERT_SECRET_ARN',
   'GLUE_JOB_NAME',
   'GLUE_MAX_WORKERS',
   'INPUT_BUCKET',
@@ -64,7 +67,14 @@ before(() => {
   synthesize('prod', 'prod');
   synthesize('staging', 'staging');
   synthesize('dev', 'dev');
-  synthesize('prodRedshift', 'prod', { redshift: true, reservedConcurrency: 250, duckdbMaxBytes: 50_000_000 });
+  synthesize('prodRedshift', 'prod', {
+    redshift: true,
+    reservedConcurrency: 250,
+    duckdbMaxBytes: 50_000_000,
+    monthlyBudgetUsd: 3000,
+    functionMemoryMb: { etl: 3008 },
+    functionTimeoutSeconds: { etl: 600 },
+  });
 });
 
 describe('synth', () => {
@@ -170,29 +180,25 @@ describe('storage', () => {
     }
   });
 
-  it('tiers objects Standard -> IA (30 d) -> Glacier (90 d) -> Deep Archive (365 d) in prod and never expires them', () => {
-    const { template } = get('prod');
-    const transitions = [
+  it('tiers objects Standard -> IA (30 d) -> Glacier (90 d) in every environment, -> Deep Archive (365 d) in prod, never expiring them', () => {
+    const tiers = [
       { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
       { StorageClass: 'GLACIER', TransitionInDays: 90 },
-      { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 365 },
     ];
-    const buckets = resourcesOf(template, 'AWS::S3::Bucket');
-    for (const [id, bucket] of buckets) {
-      const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> }).Rules;
-      assert.equal(rules.length, 1, id);
-      assert.deepEqual(rules[0]?.Transitions, transitions, id);
-      assert.deepEqual(rules[0]?.NoncurrentVersionTransitions, transitions, id);
-      assert.equal(rules[0]?.ExpirationInDays, undefined, `${id} never expires objects`);
-      assert.equal(rules[0]?.NoncurrentVersionExpiration, undefined, `${id} never expires old versions`);
-    }
-  });
-
-  it('keeps every object in Standard in dev and staging (no lifecycle rules)', () => {
-    for (const key of ['dev', 'staging'] as const) {
-      for (const [id, bucket] of resourcesOf(get(key).template, 'AWS::S3::Bucket')) {
-        assert.equal(bucket.Properties.LifecycleConfiguration, undefined, `${key} ${id}`);
-        assert.equal(bucket.DeletionPolicy, 'Retain', `${key} ${id} is retained too`);
+    for (const [key, transitions] of [
+      ['prod', [...tiers, { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 365 }]],
+      ['staging', tiers],
+      ['dev', tiers],
+    ] as const) {
+      const buckets = resourcesOf(get(key).template, 'AWS::S3::Bucket');
+      assert.equal(buckets.length, 3);
+      for (const [id, bucket] of buckets) {
+        const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> }).Rules;
+        assert.equal(rules.length, 1, id);
+        assert.deepEqual(rules[0]?.Transitions, transitions, `${key} ${id}`);
+        assert.deepEqual(rules[0]?.NoncurrentVersionTransitions, transitions, `${key} ${id}`);
+        assert.equal(rules[0]?.ExpirationInDays, undefined, `${id} never expires objects`);
+        assert.equal(rules[0]?.NoncurrentVersionExpiration, undefined, `${id} never expires old versions`);
       }
     }
   });
@@ -224,10 +230,10 @@ describe('storage', () => {
 });
 
 describe('messaging', () => {
-  it('encrypts both topics with the key and allows publishing only over TLS', () => {
+  it('encrypts the three topics with the key and allows publishing only over TLS', () => {
     const { template } = get('prod');
     const key = arnOf(logicalIdOf(template, 'AWS::KMS::Key', {}));
-    template.resourceCountIs('AWS::SNS::Topic', 2);
+    template.resourceCountIs('AWS::SNS::Topic', 3);
     for (const [, topic] of resourcesOf(template, 'AWS::SNS::Topic'))
       assert.deepEqual(topic.Properties.KmsMasterKeyId, key);
     for (const [, policy] of resourcesOf(template, 'AWS::SNS::TopicPolicy')) {
@@ -255,31 +261,77 @@ describe('messaging', () => {
     }
   });
 
-  it('routes error events (not alarms) to the error handler, every alert to e-mail and critical ones to SMS', () => {
+  it('routes error events and SUCCEEDED statuses to the alert function, alerts to e-mail (all) and SMS (critical, high)', () => {
     const { template } = get('prod');
     const errors = refTo(template, 'AWS::SNS::Topic', { DisplayName: 'claimflow errors' });
+    const processing = refTo(template, 'AWS::SNS::Topic', { DisplayName: 'claimflow processing' });
+    const alerts = refTo(template, 'AWS::SNS::Topic', { DisplayName: 'claimflow alerts' });
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',
       TopicArn: errors,
       FilterPolicyScope: 'MessageBody',
       FilterPolicy: { event_type: ['error'] },
     });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: processing,
+      FilterPolicyScope: 'MessageBody',
+      FilterPolicy: { event_type: ['job_status_update'], status: ['SUCCEEDED'] },
+    });
+    // The dispatcher's alerts: every severity by e-mail, critical and high by SMS (its `severity` attribute).
     template.hasResource('AWS::SNS::Subscription', {
-      Properties: { Protocol: 'email', TopicArn: errors, Endpoint: { Ref: 'AlertEmail' } },
+      Properties: {
+        Protocol: 'email',
+        TopicArn: alerts,
+        Endpoint: { Ref: 'AlertEmail' },
+        FilterPolicy: Match.absent(),
+      },
       Condition: Match.stringLikeRegexp('AlertEmailGiven'),
     });
     template.hasResource('AWS::SNS::Subscription', {
       Properties: {
         Protocol: 'sms',
-        TopicArn: errors,
+        TopicArn: alerts,
         Endpoint: { Ref: 'AlertSmsNumber' },
-        FilterPolicyScope: 'MessageBody',
-        FilterPolicy: { $or: [{ error_type: ['system'] }, { AlarmDescription: [{ prefix: 'critical:' }] }] },
+        FilterPolicyScope: Match.absent(),
+        FilterPolicy: { severity: ['critical', 'high'] },
       },
       Condition: Match.stringLikeRegexp('AlertSmsGiven'),
     });
+    // Alarms, from the error topic, by the severity their description starts with; error events are not mailed raw.
+    template.hasResource('AWS::SNS::Subscription', {
+      Properties: {
+        Protocol: 'email',
+        TopicArn: errors,
+        FilterPolicyScope: 'MessageBody',
+        FilterPolicy: { AlarmName: [{ exists: true }] },
+      },
+      Condition: Match.stringLikeRegexp('AlarmEmailGiven'),
+    });
+    template.hasResource('AWS::SNS::Subscription', {
+      Properties: {
+        Protocol: 'sms',
+        TopicArn: errors,
+        FilterPolicyScope: 'MessageBody',
+        FilterPolicy: { AlarmDescription: [{ prefix: 'critical:' }, { prefix: 'high:' }] },
+      },
+      Condition: Match.stringLikeRegexp('AlarmSmsGiven'),
+    });
     template.hasParameter('AlertEmail', { Type: 'String', Default: '' });
     template.hasParameter('AlertSmsNumber', { Type: 'String', Default: '' });
+  });
+
+  it('keeps the alert channels secret in Secrets Manager under the key, with no value in the template', () => {
+    const { template } = get('prod');
+    const key = arnOf(logicalIdOf(template, 'AWS::KMS::Key', {}));
+    const [[id, secret] = []] = resourcesOf(template, 'AWS::SecretsManager::Secret');
+    assert.deepEqual(secret?.Properties.KmsKeyId, key);
+    assert.equal(secret?.Properties.SecretString, '{}');
+    assert.equal(secret?.DeletionPolicy, 'Retain');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('-> error-handler '),
+      Environment: { Variables: Match.objectLike({ ALERT_SECRET_ARN: { Ref: id } }) },
+    });
   });
 
   it('keeps the manual-review queue and the six DLQs encrypted with the key for 14 days, beyond the stack', () => {
@@ -377,11 +429,33 @@ describe('functions', () => {
     template.resourceCountIs('Custom::S3BucketNotifications', 0);
   });
 
+  it('sizes each function from its environment settings, one function overridable', () => {
+    const sizes = (key: 'prod' | 'dev' | 'prodRedshift') =>
+      Object.fromEntries(
+        resourcesOf(get(key).template, 'AWS::Lambda::Function').map(([, fn]) => [
+          String(fn.Properties.Description).split(' -> ')[1]?.split(' ')[0],
+          [fn.Properties.MemorySize, fn.Properties.Timeout],
+        ]),
+      );
+    const measured = {
+      's3-event-trigger': [512, 300],
+      'data-validation': [512, 300],
+      etl: [2048, 900],
+      'glue-completion': [512, 300],
+      'post-processing': [1024, 900],
+      'error-handler': [512, 300],
+    };
+    assert.deepEqual(sizes('prod'), measured);
+    assert.deepEqual(sizes('dev'), measured);
+    assert.deepEqual(sizes('prodRedshift'), { ...measured, etl: [3008, 600] });
+  });
+
   it('sets log retention per environment and encrypts the log groups', () => {
+    // dev keeps its logs longer than staging: failures are debugged there.
     for (const [key, days] of [
       ['prod', 365],
       ['staging', 90],
-      ['dev', 30],
+      ['dev', 180],
     ] as const) {
       const groups = resourcesOf(get(key).template, 'AWS::Logs::LogGroup');
       assert.equal(groups.length, 6);
@@ -402,6 +476,11 @@ describe('functions', () => {
     });
     assert.equal(bundles.length, 6);
     for (const bundle of bundles) assert.doesNotMatch(bundle, /better-sqlite3/);
+    // Every function writes its jobs' metrics through the one EMF module, which knows every metric name.
+    for (const bundle of bundles) {
+      assert.match(bundle, /CloudWatchMetrics/);
+      for (const name of JOB_METRIC_NAMES) assert.ok(bundle.includes(`${name}:`), `bundle knows ${name}`);
+    }
     assert.ok(
       bundles.some((bundle) => /from"@duckdb\/node-api"/.test(bundle)),
       'DuckDB is imported, not inlined',
@@ -526,8 +605,9 @@ describe('monitoring', () => {
     const { template } = get('prod');
     const errors = refTo(template, 'AWS::SNS::Topic', { DisplayName: 'claimflow errors' });
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
-    // errors and throttles per function (12), messages on each DLQ and the manual-review queue (7), etl near timeout (1)
-    assert.equal(alarms.length, 20);
+    // errors and throttles per function (12), messages on each DLQ and the manual-review queue (7), etl near
+    // timeout (1), error rate, quality score and cost overrun from the pipeline's metrics (3)
+    assert.equal(alarms.length, 23);
     const severities = new Map<string, string>();
     for (const [, alarm] of alarms) {
       assert.deepEqual(alarm.Properties.AlarmActions, [errors]);
@@ -539,7 +619,7 @@ describe('monitoring', () => {
       severities.set(String(alarm.Properties.AlarmName), severity ?? '');
     }
     assert.equal(severities.get('claimflow-prod-errorHandlerErrors'), 'critical');
-    assert.equal(severities.get('claimflow-prod-etlErrors'), 'high');
+    assert.equal(severities.get('claimflow-prod-etlErrors'), 'critical');
     assert.equal(severities.get('claimflow-prod-etlThrottles'), 'medium');
     assert.equal(severities.get('claimflow-prod-manualReviewMessages'), 'high');
     assert.equal(severities.get('claimflow-prod-etlNearTimeout'), 'low');
@@ -554,6 +634,79 @@ describe('monitoring', () => {
       MetricName: 'Throttles',
       Namespace: 'AWS/Lambda',
     });
+  });
+
+  it('reads exactly the metrics the functions emit, in the dashboard and the alarms', () => {
+    for (const key of ['prod', 'dev'] as const) {
+      const { template } = get(key);
+      const [[, dashboard] = []] = resourcesOf(template, 'AWS::CloudWatch::Dashboard');
+      const body = JSON.stringify(dashboard?.Properties.DashboardBody).replace(/\\+"/g, '"');
+      const onDashboard = new Set([
+        ...[...body.matchAll(/\["claimflow","([a-z_]+)","environment","([a-z]+)"/g)].map(([, name, env]) => {
+          assert.equal(env, key);
+          return name;
+        }),
+        ...[...body.matchAll(/SEARCH\('\{claimflow,[^}]*\} MetricName="([a-z_]+)" environment="([a-z]+)"/g)].map(
+          ([, name, env]) => {
+            assert.equal(env, key);
+            return name;
+          },
+        ),
+      ]);
+      assert.deepEqual([...onDashboard].sort(), [...JOB_METRIC_NAMES].sort());
+      const inAlarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').flatMap(([, { Properties: p }]) => {
+        const metrics = [
+          ...(p.Namespace ? [p as { Namespace: string; MetricName: string }] : []),
+          ...(
+            (p.Metrics as Array<{ MetricStat?: { Metric: { Namespace: string; MetricName: string } } }>) ?? []
+          ).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : [])),
+        ];
+        return metrics.filter((m) => m.Namespace === 'claimflow').map((m) => m.MetricName);
+      });
+      assert.deepEqual([...new Set(inAlarms)].sort(), [
+        'estimated_cost_usd',
+        'quality_score',
+        'records_quarantined',
+        'records_valid',
+      ]);
+      for (const name of inAlarms) assert.ok((JOB_METRIC_NAMES as string[]).includes(name), name);
+    }
+  });
+
+  it('alarms as the local policy does on error rate (high) and quality (medium), and on cost over the budget', () => {
+    const { template } = get('prod');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'claimflow-prod-errorRate',
+      AlarmDescription: Match.stringLikeRegexp('^high: '),
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 5,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(valid + quarantined > 0, 100 * quarantined / (valid + quarantined), 0)' }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'claimflow-prod-qualityScore',
+      AlarmDescription: Match.stringLikeRegexp('^medium: '),
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 90,
+      Namespace: 'claimflow',
+      MetricName: 'quality_score',
+      Dimensions: [{ Name: 'environment', Value: 'prod' }],
+      Statistic: 'Minimum',
+    });
+    const cost = (key: 'prod' | 'dev' | 'prodRedshift', budget: number) =>
+      get(key).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `claimflow-prod-costOverrun`.replace('prod', key === 'dev' ? 'dev' : 'prod'),
+        MetricName: 'estimated_cost_usd',
+        Statistic: 'Sum',
+        Period: 86400,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: budget / 30,
+        AlarmDescription: Match.stringLikeRegexp(`monthly budget of ${budget} USD|${budget} USD monthly budget`),
+      });
+    cost('prod', 500);
+    cost('dev', 25);
+    cost('prodRedshift', 3000);
   });
 
   it('sends failed, timed-out and errored Glue runs to the error topic as pipeline error events', () => {
@@ -617,7 +770,7 @@ describe('iam', () => {
     assert.equal(roles.size, 6);
   });
 
-  it('lets the error handler log and dead-letter only: no claim data, ledger or topics', () => {
+  it('lets the alert function read reports, the channels secret and publish alerts only: no claim data, ledger or pipeline topics', () => {
     const { template } = get('prod');
     const errorHandler = logicalIdOf(template, 'AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('-> error-handler '),
@@ -635,6 +788,10 @@ describe('iam', () => {
       'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      'secretsmanager:GetSecretValue',
+      'sns:Publish',
       'sqs:SendMessage',
       'xray:PutTelemetryRecords',
       'xray:PutTraceSegments',
@@ -713,9 +870,11 @@ describe('iam', () => {
     assert.match(glueJob, /:job\/claimflow-prod-run-plan/);
     assert.equal(granted.has('glue:StartJobRun'), false, 'it starts no run');
     const ids = (type: string) => resourcesOf(template, type).map(([id]) => id);
+    // The pipeline's topics; alerts are the alert function's to publish.
     assert.deepEqual(
       granted.get('sns:Publish'),
       ids('AWS::SNS::Topic')
+        .filter((id) => !id.includes('AlertTopic'))
         .map((id) => JSON.stringify({ Ref: id }))
         .sort(),
     );

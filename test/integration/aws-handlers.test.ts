@@ -281,7 +281,8 @@ describe('Lambda entry points wired to moto', () => {
     await drain();
     const skipped = bus.delivered.at(-1)?.message;
     assert.equal(skipped?.event_type, 'delivery_skipped');
-    assert.equal(skipped?.input_file, basename(original.key));
+    // Messages on AWS name the object by its S3 location.
+    assert.equal(skipped?.input_file, `s3://${BUCKETS.input}/${original.key}`);
   });
 
   it('replaces the rows of an earlier delivery when a corrected file arrives under the same key', async () => {

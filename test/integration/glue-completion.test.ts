@@ -376,7 +376,8 @@ describe('glue-completion: a Glue run finished like a file run in the function',
         id: `${task.job_id}-etl`,
         topic: TOPICS.etl,
         handler: 'etl',
-        message: task,
+        // etl adds the object's size to the task, for the job's cost estimate.
+        message: { ...task, bytes: letter.message.bytes },
         errors: [{ attempt: 1, error_type: 'system', message: problem, at: `${RUN_DATE}T12:00:00.000Z` }],
       },
     );

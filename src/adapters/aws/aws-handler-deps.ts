@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { CodeSetName } from '../../domain/code-sets.ts';
 import { HEAD_BYTES } from '../../domain/detect-format.ts';
 import { claimPartitionPrefix } from '../../domain/store-layout.ts';
@@ -12,7 +13,14 @@ import { createJobIdSource } from '../../pipeline/job-id.ts';
 import type { Ledger } from '../../pipeline/ledger.ts';
 import { createLimiter } from '../../pipeline/limiter.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
-import { type Clock, type EventBus, type Logger, systemClock } from '../../pipeline/ports.ts';
+import {
+  type Clock,
+  type DeadLetterQueue,
+  type EventBus,
+  type Logger,
+  type Metrics,
+  systemClock,
+} from '../../pipeline/ports.ts';
 import { runConfigSchema } from '../../pipeline/run-config.ts';
 import { DuckDbDatabase } from '../duckdb/duckdb-engine.ts';
 import { codeSetTable, loadCodeSets } from '../duckdb/load-code-sets.ts';
@@ -21,16 +29,20 @@ import { createLocalInputFiles } from '../local-store/local-input-files.ts';
 import { createLogger } from '../logging/json-logger.ts';
 import { convertX12 } from '../x12/convert-x12.ts';
 import { DynamoDbLedger } from './dynamodb-ledger.ts';
+import { EmfMetrics } from './emf-metrics.ts';
 import { type LambdaEnv, readLambdaEnv } from './lambda-env.ts';
 import { RedshiftLoader } from './redshift-loader.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 import { SnsEventBus } from './sns-event-bus.ts';
+import { SqsDeadLetterQueue } from './sqs-dead-letter-queue.ts';
 
 /** The parts that talk to AWS: the functions build them from the environment, tests pass their own. */
 export interface AwsPorts {
   readonly store: ObjectStore;
   readonly bus: EventBus;
   readonly ledger: Ledger;
+  /** Each finished job's metrics (EMF lines on stdout in the functions). */
+  readonly metrics?: Metrics;
 }
 
 export interface AwsDepsOptions {
@@ -111,6 +123,7 @@ export function createAwsHandlerDeps(ports: AwsPorts, options: AwsDepsOptions): 
     // The warehouse on AWS is Redshift, loaded with the months of a task (see redshiftMonthLoader).
     refreshWarehouse: async () => {},
     exclusive: createLimiter(1),
+    inputFileOf: (key) => ports.store.locate(key),
     close: () => database?.close(),
   };
 }
@@ -137,6 +150,8 @@ export interface LambdaContainer {
   readonly env: LambdaEnv;
   readonly store: S3ObjectStore;
   readonly deps: AwsHandlerDeps;
+  /** The manual-review queue, where a function puts the tasks it gave up on (tests hand in their own). */
+  readonly dlq?: DeadLetterQueue;
 }
 
 let container: LambdaContainer | undefined;
@@ -159,6 +174,7 @@ function openLambdaContainer(env: LambdaEnv): LambdaContainer {
       store,
       bus: new SnsEventBus(new SNSClient({}), { processing: env.SNS_TOPIC_ARN, errors: env.ERROR_TOPIC_ARN }),
       ledger: new DynamoDbLedger(new DynamoDBClient({}), env.LEDGER_TABLE),
+      metrics: createLambdaMetrics(env),
     },
     {
       refdataPrefix: env.REFDATA_PREFIX,
@@ -167,7 +183,12 @@ function openLambdaContainer(env: LambdaEnv): LambdaContainer {
       logger: createLambdaLogger(),
     },
   );
-  return { env, store, deps };
+  return { env, store, deps, dlq: manualReviewQueue(env) };
+}
+
+/** The manual-review queue of the environment (`DEAD_LETTER_QUEUE_URL`). */
+export function manualReviewQueue(env: Pick<LambdaEnv, 'DEAD_LETTER_QUEUE_URL'>): DeadLetterQueue {
+  return new SqsDeadLetterQueue(new SQSClient({}), env.DEAD_LETTER_QUEUE_URL);
 }
 
 /** What the post-processing function keeps of its time after a load's wait: the cancel, the ledger, the event. */
@@ -200,6 +221,15 @@ export function redshiftMonthLoader(
       await loader.loadMonth(yearMonth, prefix, remainingMs() - CANCEL_RESERVE_MS);
     }
   };
+}
+
+/** EMF lines on stdout, which CloudWatch Logs turns into the `claimflow` namespace's metrics. */
+export function createLambdaMetrics(env: Pick<LambdaEnv, 'ENVIRONMENT' | 'AWS_LAMBDA_FUNCTION_NAME'>): EmfMetrics {
+  return new EmfMetrics(
+    (line) => process.stdout.write(`${line}\n`),
+    { environment: env.ENVIRONMENT },
+    env.AWS_LAMBDA_FUNCTION_NAME ? { function_name: env.AWS_LAMBDA_FUNCTION_NAME } : {},
+  );
 }
 
 /** JSON lines on stdout, which Lambda sends to CloudWatch Logs. */

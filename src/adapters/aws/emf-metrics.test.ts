@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EmfMetrics, METRIC_NAMES, MetricError } from './emf-metrics.ts';
+import { JOB_METRIC_NAMES } from '../../pipeline/metrics/metric-catalog.ts';
+import { EmfMetrics, MetricError } from './emf-metrics.ts';
 
 /** CloudWatch's unit enumeration, which EMF `Unit` values must come from. */
 const CLOUDWATCH_UNITS = new Set([
@@ -67,78 +68,103 @@ function parseEmf(line: string): Record<string, unknown> {
   return doc;
 }
 
-const DIMENSIONS = { environment: 'prod', function_name: 'claimflow-prod-etl' };
+/** EMF lines parsed and checked against the specification, joined into `name{label} -> values`. */
+function valuesOf(lines: readonly string[]): Map<string, number[]> {
+  const values = new Map<string, number[]>();
+  for (const line of lines) {
+    const doc = parseEmf(line);
+    const [directive] = (
+      doc._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }
+    ).CloudWatchMetrics;
+    const label = directive?.Dimensions[0]?.find((d) => d !== 'environment');
+    for (const { Name } of directive?.Metrics ?? []) {
+      const key = label ? `${Name}{${label}=${String(doc[label])}}` : Name;
+      const value = doc[Name];
+      values.set(key, [...(values.get(key) ?? []), ...(Array.isArray(value) ? value : [value])]);
+    }
+  }
+  return values;
+}
 
-function collect(dimensions: Record<string, string> = DIMENSIONS): { lines: string[]; metrics: EmfMetrics } {
+function collect(): { lines: string[]; metrics: EmfMetrics } {
   const lines: string[] = [];
-  return { lines, metrics: new EmfMetrics((line) => lines.push(line), dimensions) };
+  const metrics = new EmfMetrics(
+    (line) => lines.push(line),
+    { environment: 'prod' },
+    { function_name: 'claimflow-prod-etl' },
+  );
+  return { lines, metrics };
 }
 
 describe('EmfMetrics', () => {
-  it('writes one EMF line per flush with every metric named, valued and under the dimensions', () => {
+  it('writes one EMF line per label set, each metric with its catalog unit, under environment and its label', () => {
     const { lines, metrics } = collect();
     const before = Date.now();
-    metrics.record('records_processed', 1000, 'Count');
-    metrics.record('records_quarantined', 12, 'Count');
-    metrics.record('error_rate', 1.2, 'Percent');
-    metrics.record('stage_duration_ms', 120, 'Milliseconds');
-    metrics.record('stage_duration_ms', 340, 'Milliseconds');
-    metrics.flush();
-    assert.equal(lines.length, 1);
-    const doc = parseEmf(lines[0] ?? '');
-    const { Timestamp, CloudWatchMetrics } = doc._aws as { Timestamp: number; CloudWatchMetrics: unknown };
+    metrics.record([
+      { name: 'records_processed', value: 1000 },
+      { name: 'records_quarantined', value: 12 },
+      { name: 'files_processed', value: 1, label: 'SUCCEEDED' },
+      { name: 'stage_duration_ms', value: 120, label: 'check' },
+      { name: 'stage_duration_ms', value: 340, label: 'publish' },
+      { name: 'estimated_cost_usd', value: 0.0000695 },
+    ]);
+    assert.equal(lines.length, 4, 'no label, status=SUCCEEDED, stage=check, stage=publish');
+    const docs = lines.map(parseEmf);
+    const [first = {}, second = {}] = docs;
+    const { Timestamp, CloudWatchMetrics } = first._aws as { Timestamp: number; CloudWatchMetrics: unknown };
     assert.ok(Timestamp >= before && Timestamp <= Date.now());
     assert.deepEqual(CloudWatchMetrics, [
       {
         Namespace: 'claimflow',
-        Dimensions: [['environment', 'function_name']],
+        Dimensions: [['environment']],
         Metrics: [
           { Name: 'records_processed', Unit: 'Count' },
           { Name: 'records_quarantined', Unit: 'Count' },
-          { Name: 'error_rate', Unit: 'Percent' },
-          { Name: 'stage_duration_ms', Unit: 'Milliseconds' },
+          { Name: 'estimated_cost_usd', Unit: 'None' },
         ],
       },
     ]);
-    const { _aws, ...members } = doc;
+    const { _aws, ...members } = first;
     assert.deepEqual(members, {
       environment: 'prod',
       function_name: 'claimflow-prod-etl',
       records_processed: 1000,
       records_quarantined: 12,
-      error_rate: 1.2,
-      stage_duration_ms: [120, 340],
+      estimated_cost_usd: 0.0000695,
+    });
+    assert.deepEqual((second._aws as { CloudWatchMetrics: unknown }).CloudWatchMetrics, [
+      {
+        Namespace: 'claimflow',
+        Dimensions: [['environment', 'status']],
+        Metrics: [{ Name: 'files_processed', Unit: 'Count' }],
+      },
+    ]);
+    assert.deepEqual(Object.fromEntries(valuesOf(lines)), {
+      records_processed: [1000],
+      records_quarantined: [12],
+      estimated_cost_usd: [0.0000695],
+      'files_processed{status=SUCCEEDED}': [1],
+      'stage_duration_ms{stage=check}': [120],
+      'stage_duration_ms{stage=publish}': [340],
     });
   });
 
-  it('accepts every metric name of the pipeline and starts afresh after a flush', () => {
-    const { lines, metrics } = collect({});
-    for (const name of METRIC_NAMES) metrics.record(name, 1, 'None');
-    metrics.flush();
-    metrics.flush();
-    assert.equal(lines.length, 1, 'nothing recorded, nothing written');
-    const doc = parseEmf(lines[0] ?? '');
-    assert.deepEqual(
-      (
-        doc._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }
-      ).CloudWatchMetrics[0]?.Metrics.map((m) => m.Name),
-      [...METRIC_NAMES],
-    );
-    metrics.record('dlq_depth', 3, 'Count');
-    metrics.flush();
-    assert.equal(parseEmf(lines[1] ?? '').dlq_depth, 3);
-  });
-
-  it('writes a line of 100 values before a 101st value of one metric', () => {
+  it('accepts every metric of the catalog, and writes nothing for no samples', () => {
     const { lines, metrics } = collect();
-    for (let i = 0; i < 101; i++) metrics.record('job_duration_ms', i, 'Milliseconds');
-    metrics.flush();
-    assert.equal(lines.length, 2);
-    assert.equal((parseEmf(lines[0] ?? '').job_duration_ms as number[]).length, 100);
-    assert.equal(parseEmf(lines[1] ?? '').job_duration_ms, 100);
+    metrics.record([]);
+    assert.equal(lines.length, 0);
+    metrics.record(JOB_METRIC_NAMES.map((name) => ({ name, value: 1, label: 'x' })));
+    const names = new Set(
+      lines.flatMap((line) =>
+        (
+          parseEmf(line)._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }
+        ).CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => m.Name)),
+      ),
+    );
+    assert.deepEqual([...names].sort(), [...JOB_METRIC_NAMES].sort());
   });
 
-  it('refuses a dimension value that could be a claim value, without repeating it', () => {
+  it('refuses a dimension or label value that could be a claim value, without repeating it', () => {
     const claimValues = ['1980-04-02', 'E11.9', '1234.50', 'Jane Doe', '987654321', 'x'.repeat(65)];
     for (const value of claimValues) {
       assert.throws(
@@ -151,15 +177,19 @@ describe('EmfMetrics', () => {
           return true;
         },
       );
+      const { metrics } = collect();
+      assert.throws(() => metrics.record([{ name: 'stage_duration_ms', value: 1, label: value }]), {
+        code: 'metric_unsafe_dimension_value',
+      });
     }
     for (const name of ['Member Name', 'records_processed', '_aws'])
       assert.throws(() => new EmfMetrics(() => {}, { [name]: 'prod' }), { code: 'metric_unsafe_dimension_name' });
   });
 
-  it('refuses an unknown metric name, a non-finite value and a unit change', () => {
+  it('refuses an unknown metric name and a non-finite value, writing nothing of the batch', () => {
     const { lines, metrics } = collect();
     assert.throws(
-      () => metrics.record('member_M12345', 1, 'Count'),
+      () => metrics.record([{ name: 'member_M12345' as 'records_processed', value: 1 }]),
       (error: unknown) => {
         assert.ok(error instanceof MetricError);
         assert.equal(error.code, 'metric_unknown_metric');
@@ -167,10 +197,14 @@ describe('EmfMetrics', () => {
         return true;
       },
     );
-    assert.throws(() => metrics.record('quality_score', Number.NaN, 'None'), { code: 'metric_not_finite' });
-    metrics.record('quality_score', 97.5, 'Percent');
-    assert.throws(() => metrics.record('quality_score', 0.975, 'None'), { code: 'metric_unit_changed' });
-    metrics.flush();
-    assert.equal(parseEmf(lines[0] ?? '').quality_score, 97.5);
+    assert.throws(
+      () =>
+        metrics.record([
+          { name: 'records_processed', value: 3 },
+          { name: 'quality_score', value: Number.NaN },
+        ]),
+      { code: 'metric_not_finite' },
+    );
+    assert.equal(lines.length, 0);
   });
 });

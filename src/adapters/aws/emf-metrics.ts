@@ -1,39 +1,24 @@
 import { ClaimflowError } from '../../domain/errors.ts';
+import {
+  JOB_METRIC_NAMES,
+  JOB_METRICS,
+  METRIC_NAMESPACE,
+  type MetricSample,
+} from '../../pipeline/metrics/metric-catalog.ts';
+import type { Metrics } from '../../pipeline/ports.ts';
 
-/** The metric names of the pipeline, the same on AWS (EMF) as locally. */
-export const METRIC_NAMES = [
-  'records_processed',
-  'records_valid',
-  'records_quarantined',
-  'duplicates_removed',
-  'error_rate',
-  'stage_duration_ms',
-  'job_duration_ms',
-  'quality_score',
-  'dlq_depth',
-] as const;
-
-export type MetricUnit = 'Count' | 'Milliseconds' | 'Percent' | 'None';
-
-const METRIC_NAMESPACE = 'claimflow';
-/** EMF takes at most 100 values of one metric in one line. */
-const MAX_VALUES = 100;
 const DIMENSION_NAME = /^[a-z][a-z0-9_]{0,31}$/;
 /**
- * Dimension values are identifiers from configuration (environment, function, handler): a letter
- * first, then letters, digits, `_` and `-`. Dates, amounts, dotted codes and names with spaces
- * cannot pass, so a claim value passed by mistake fails loudly instead of becoming a label.
+ * Dimension values are identifiers from configuration (environment, function) and the metrics'
+ * labels (a status, a stage): a letter first, then letters, digits, `_` and `-`. Dates, amounts,
+ * dotted codes and names with spaces cannot pass, so a claim value passed by mistake fails loudly
+ * instead of becoming a dimension.
  */
 const DIMENSION_VALUE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
-type MetricProblem =
-  | 'unknown_metric'
-  | 'unsafe_dimension_name'
-  | 'unsafe_dimension_value'
-  | 'not_finite'
-  | 'unit_changed';
+type MetricProblem = 'unknown_metric' | 'unsafe_dimension_name' | 'unsafe_dimension_value' | 'not_finite';
 
-/** A metric or label that cannot be emitted; the offending value is never part of the message. */
+/** A metric or dimension that cannot be emitted; the offending value is never part of the message. */
 export class MetricError extends ClaimflowError {
   readonly code: `metric_${MetricProblem}`;
   constructor(
@@ -45,59 +30,74 @@ export class MetricError extends ClaimflowError {
   }
 }
 
-const knownNames: ReadonlySet<string> = new Set(METRIC_NAMES);
+const knownNames: ReadonlySet<string> = new Set(JOB_METRIC_NAMES);
+
+function checkDimensions(members: Record<string, string>): void {
+  for (const [name, value] of Object.entries(members)) {
+    if (!DIMENSION_NAME.test(name) || knownNames.has(name))
+      throw new MetricError('unsafe_dimension_name', `a dimension name must match ${DIMENSION_NAME.source}`);
+    if (!DIMENSION_VALUE.test(value))
+      throw new MetricError('unsafe_dimension_value', `dimension ${name} must match ${DIMENSION_VALUE.source}`);
+  }
+}
 
 /**
- * Metrics for CloudWatch in the Embedded Metric Format: each `flush` writes one JSON line
- * (to stdout in Lambda, where CloudWatch Logs turns it into metrics) holding every value
- * recorded since the last flush, under the dimensions given here.
+ * Metrics for CloudWatch in the Embedded Metric Format. Each `record` writes one JSON line per
+ * label set (to stdout in Lambda, where CloudWatch Logs turns it into metrics): the common
+ * dimensions (`environment`) alone, or with the metric's label (`status`, `stage`) as a second
+ * dimension. `properties` (the function's name) travel in each line for Logs Insights, not as dimensions.
  */
-export class EmfMetrics {
+export class EmfMetrics implements Metrics {
   private readonly dimensions: Readonly<Record<string, string>>;
-  private readonly pending = new Map<string, { unit: MetricUnit; values: number[] }>();
+  private readonly properties: Readonly<Record<string, string>>;
 
   constructor(
     private readonly write: (line: string) => void,
     dimensions: Record<string, string>,
+    properties: Record<string, string> = {},
   ) {
-    for (const [name, value] of Object.entries(dimensions)) {
-      if (!DIMENSION_NAME.test(name) || knownNames.has(name))
-        throw new MetricError('unsafe_dimension_name', `a dimension name must match ${DIMENSION_NAME.source}`);
-      if (!DIMENSION_VALUE.test(value))
-        throw new MetricError('unsafe_dimension_value', `dimension ${name} must match ${DIMENSION_VALUE.source}`);
-    }
+    checkDimensions({ ...dimensions, ...properties });
     this.dimensions = { ...dimensions };
+    this.properties = { ...properties };
   }
 
-  record(name: string, value: number, unit: MetricUnit): void {
-    if (!knownNames.has(name)) throw new MetricError('unknown_metric', `not one of ${METRIC_NAMES.join(', ')}`);
-    if (!Number.isFinite(value)) throw new MetricError('not_finite', `${name} must be a finite number`);
-    const entry = this.pending.get(name);
-    if (entry && entry.unit !== unit) throw new MetricError('unit_changed', `${name} was recorded in ${entry.unit}`);
-    if (entry && entry.values.length === MAX_VALUES) this.flush();
-    const current = this.pending.get(name) ?? { unit, values: [] };
-    current.values.push(value);
-    this.pending.set(name, current);
+  record(samples: readonly MetricSample[]): void {
+    const groups = new Map<string, { label?: [string, string]; values: Map<string, number[]> }>();
+    for (const sample of samples) {
+      if (!knownNames.has(sample.name))
+        throw new MetricError('unknown_metric', `not one of ${JOB_METRIC_NAMES.join(', ')}`);
+      if (!Number.isFinite(sample.value)) throw new MetricError('not_finite', `${sample.name} must be a finite number`);
+      const spec: { readonly unit: string; readonly label?: string } = JOB_METRICS[sample.name];
+      const label: [string, string] | undefined =
+        spec.label && sample.label !== undefined ? [spec.label, sample.label] : undefined;
+      if (label) checkDimensions({ [label[0]]: label[1] });
+      const key = label ? label.join('=') : '';
+      const group = groups.get(key) ?? { label, values: new Map<string, number[]>() };
+      group.values.set(sample.name, [...(group.values.get(sample.name) ?? []), sample.value]);
+      groups.set(key, group);
+    }
+    for (const { label, values } of groups.values()) this.writeLine(label, values);
   }
 
-  /** Writes the recorded values as one EMF line (nothing when none was recorded). */
-  flush(): void {
-    if (this.pending.size === 0) return;
-    const metrics = [...this.pending];
-    this.pending.clear();
+  private writeLine(label: [string, string] | undefined, values: ReadonlyMap<string, number[]>): void {
+    const dimensions = { ...this.dimensions, ...(label && { [label[0]]: label[1] }) };
     const line = {
       _aws: {
         Timestamp: Date.now(),
         CloudWatchMetrics: [
           {
             Namespace: METRIC_NAMESPACE,
-            Dimensions: [Object.keys(this.dimensions)],
-            Metrics: metrics.map(([name, { unit }]) => ({ Name: name, Unit: unit })),
+            Dimensions: [Object.keys(dimensions)],
+            Metrics: [...values.keys()].map((name) => ({
+              Name: name,
+              Unit: JOB_METRICS[name as keyof typeof JOB_METRICS].unit,
+            })),
           },
         ],
       },
-      ...this.dimensions,
-      ...Object.fromEntries(metrics.map(([name, { values }]) => [name, values.length === 1 ? values[0] : values])),
+      ...this.properties,
+      ...dimensions,
+      ...Object.fromEntries([...values].map(([name, v]) => [name, v.length === 1 ? v[0] : v])),
     };
     this.write(JSON.stringify(line));
   }

@@ -11,6 +11,10 @@ const lambdaEnvSchema = z
     /** The processing topic: every pipeline message, told apart by its `topic` attribute. */
     SNS_TOPIC_ARN: required,
     ERROR_TOPIC_ARN: required,
+    /** The alert topic: the dispatcher's `sns` channel (e-mail every severity, SMS critical and high). */
+    ALERT_TOPIC_ARN: required.optional(),
+    /** Secrets Manager secret of the Slack webhook URL and the PagerDuty routing key (alertSecretSchema). */
+    ALERT_SECRET_ARN: required.optional(),
     GLUE_JOB_NAME: required,
     /** The most workers a Glue run may ask for; each run asks for workers by its file's size. */
     GLUE_MAX_WORKERS: z.coerce.number().int().min(2).default(10),
@@ -31,6 +35,8 @@ const lambdaEnvSchema = z
      * (`claimflow infra emulate`) gives each invocation its own, as a fresh container has.
      */
     CLAIMFLOW_TMP_DIR: z.string().min(1).default('/tmp/claimflow'),
+    /** Set by the Lambda runtime; names the function in its metric lines. */
+    AWS_LAMBDA_FUNCTION_NAME: required.optional(),
     /** Set by the Lambda runtime; sizes DuckDB's memory limit. */
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().positive().default(512),
   })

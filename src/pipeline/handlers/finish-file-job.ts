@@ -1,6 +1,7 @@
-import { type FileTask, TOPICS } from '../messages.ts';
+import { type FileTask, messageTimestamp, TOPICS } from '../messages.ts';
+import { emitJobMetrics } from '../metrics/emit-job-metrics.ts';
 import type { JobStatus, ValidationReport } from '../validation-report.ts';
-import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
+import { errorEvent, type HandlerDeps, messageInputFile, publishEvent, publishStatus } from './handler-deps.ts';
 
 /** How a file job ended, whichever engine ran it; its report is written. */
 export interface FileJobOutcome {
@@ -17,18 +18,18 @@ export interface FileJobOutcome {
 export async function finishFileJob(
   task: FileTask,
   outcome: FileJobOutcome,
-  deps: Pick<HandlerDeps, 'bus' | 'clock' | 'ledger' | 'store'>,
+  deps: Pick<HandlerDeps, 'bus' | 'clock' | 'ledger' | 'store' | 'metrics' | 'inputFileOf'>,
   functionName: string,
 ): Promise<void> {
   const { report } = outcome;
   await publishEvent(deps, {
     event_type: 'validation_output',
     job_id: task.job_id,
-    input_file: task.input_file,
+    input_file: messageInputFile(deps, task),
     validation_status: report.validation_status,
     report_location: report.report_location,
     summary: report.summary,
-    timestamp: deps.clock.now().toISOString(),
+    timestamp: messageTimestamp(deps.clock.now()),
   });
   if (outcome.status === 'SUCCEEDED') {
     await deps.bus.publish(TOPICS.postProcess, { ...task, months: [...outcome.touchedMonths] });
@@ -41,6 +42,7 @@ export async function finishFileJob(
     quarantined: report.summary.error_records,
     error: reason,
   });
+  await emitJobMetrics(deps, task.job_id, report, task.bytes ?? null);
   await deps.store.delete(task.key);
   await publishEvent(
     deps,
@@ -52,5 +54,5 @@ export async function finishFileJob(
       job_id: task.job_id,
     }),
   );
-  await publishStatus(deps, task.job_id, 'FAILED', task.input_file);
+  await publishStatus(deps, task.job_id, 'FAILED', messageInputFile(deps, task));
 }

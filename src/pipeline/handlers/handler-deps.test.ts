@@ -23,7 +23,7 @@ describe('errorEvent', () => {
       error_message: 'etl failed after 1 attempt(s): Conversion Error: Could not convert string [redacted] to INT32',
       error_type: 'system',
       context: { function_name: 'etl', file: 'claims-1.csv', job_id: 'claims-etl-20260201-080000-0001' },
-      timestamp: '2026-02-01T08:00:00.000Z',
+      timestamp: '2026-02-01T08:00:00Z',
     });
   });
 

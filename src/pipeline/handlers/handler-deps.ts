@@ -3,9 +3,9 @@ import type { RecordConverters } from '../file-job/file-job-options.ts';
 import type { FileSettings } from '../file-settings.ts';
 import type { Ledger } from '../ledger.ts';
 import type { ErrorEvent, JobStatus, PipelineEvent } from '../messages.ts';
-import { TOPICS } from '../messages.ts';
+import { messageTimestamp, TOPICS } from '../messages.ts';
 import type { ObjectStore } from '../object-store.ts';
-import type { Clock, Engine, EventBus, InputFiles, Logger } from '../ports.ts';
+import type { Clock, Engine, EventBus, InputFiles, Logger, Metrics } from '../ports.ts';
 
 /** What the handlers need; the local runtime and the Lambda entry points wire them differently. */
 export interface HandlerDeps {
@@ -24,6 +24,21 @@ export interface HandlerDeps {
   readonly refreshWarehouse: () => Promise<void>;
   /** Serialises work that reads and rewrites shared outputs (aggregations). */
   readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Each finished job's metrics (EMF on AWS); locally none, the dashboard computes them from the root. */
+  readonly metrics?: Metrics;
+  /**
+   * What messages name as a job's `input_file`: on AWS the object's `s3://bucket/key`, as the
+   * contracts print it; locally (absent) the file's name, which the event log and `events` show.
+   */
+  readonly inputFileOf?: (key: string) => string;
+}
+
+/** A task's `input_file` as messages carry it (see HandlerDeps.inputFileOf). */
+export function messageInputFile(
+  deps: Pick<HandlerDeps, 'inputFileOf'>,
+  task: { readonly key?: string; readonly input_file?: string },
+): string {
+  return (task.key !== undefined && deps.inputFileOf?.(task.key)) || (task.input_file ?? '');
 }
 
 export function publishEvent(deps: Pick<HandlerDeps, 'bus'>, event: PipelineEvent): Promise<void> {
@@ -41,7 +56,7 @@ export function publishStatus(
     job_id: jobId,
     status,
     input_file: inputFile,
-    timestamp: deps.clock.now().toISOString(),
+    timestamp: messageTimestamp(deps.clock.now()),
   });
 }
 
@@ -56,6 +71,6 @@ export function errorEvent(
     error_message: sanitizeErrorMessage(error_message),
     error_type,
     context,
-    timestamp: deps.clock.now().toISOString(),
+    timestamp: messageTimestamp(deps.clock.now()),
   };
 }

@@ -1,7 +1,8 @@
 import { reportKey } from '../../domain/store-layout.ts';
 import { fileTaskSchema } from '../messages.ts';
+import { emitJobMetrics } from '../metrics/emit-job-metrics.ts';
 import { publishAggregations } from '../publish-aggregations.ts';
-import { type HandlerDeps, publishStatus } from './handler-deps.ts';
+import { type HandlerDeps, messageInputFile, publishStatus } from './handler-deps.ts';
 
 /** post-processing: aggregations of the months the job changed, the warehouse, then the job is done. */
 export async function handlePostProcessing(raw: unknown, deps: HandlerDeps): Promise<void> {
@@ -22,6 +23,7 @@ export async function handlePostProcessing(raw: unknown, deps: HandlerDeps): Pro
     processed: report.processed_records,
     quarantined: report.summary.error_records,
   });
+  await emitJobMetrics(deps, task.job_id, report, task.bytes ?? null);
   await deps.store.delete(task.key);
-  await publishStatus(deps, task.job_id, 'SUCCEEDED', task.input_file);
+  await publishStatus(deps, task.job_id, 'SUCCEEDED', messageInputFile(deps, task));
 }

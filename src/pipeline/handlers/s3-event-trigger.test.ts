@@ -68,7 +68,7 @@ describe('s3-event-trigger', () => {
       body: {
         message: 'Successfully processed 2 files',
         jobs_started: ['claims-etl-20260131-102030-0001', 'claims-etl-20260131-102030-0002'],
-        timestamp: '2026-01-31T10:20:30.000Z',
+        timestamp: '2026-01-31T10:20:30Z',
       },
     });
     assert.deepEqual(
@@ -86,7 +86,7 @@ describe('s3-event-trigger', () => {
       event_type: 'delivery_skipped',
       input_file: 'a-resent.csv',
       duplicate_of: 'claims-etl-20260131-102030-0001',
-      timestamp: '2026-01-31T10:20:30.000Z',
+      timestamp: '2026-01-31T10:20:30Z',
     });
     assert.deepEqual(
       h.deleted,

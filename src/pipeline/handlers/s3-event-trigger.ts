@@ -3,8 +3,15 @@ import { basename } from 'node:path';
 import { isClaimFileName, nonClaimReason } from '../../domain/claim-file-name.ts';
 import { unsafeKeyReason } from '../../domain/object-key.ts';
 import { PREFIXES } from '../../domain/store-layout.ts';
-import { type FileTask, type S3Event, s3EventSchema, TOPICS, type TriggerResponse } from '../messages.ts';
-import { type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
+import {
+  type FileTask,
+  messageTimestamp,
+  type S3Event,
+  s3EventSchema,
+  TOPICS,
+  type TriggerResponse,
+} from '../messages.ts';
+import { type HandlerDeps, messageInputFile, publishEvent, publishStatus } from './handler-deps.ts';
 
 /** Names editors and transfer tools give files still being written. */
 const TEMP_FILE = /(\.(tmp|temp|part|partial|crdownload|filepart|swp)|~)$/i;
@@ -58,7 +65,7 @@ export async function handleS3EventTrigger(raw: unknown, deps: HandlerDeps): Pro
   const event: S3Event = s3EventSchema.parse(raw);
   const started: string[] = [];
   for (const record of event.Records) {
-    if (!record.eventName.startsWith('ObjectCreated')) continue;
+    if (!record.eventName.replace(/^s3:/, '').startsWith('ObjectCreated')) continue;
     const key = decodeS3Key(record.s3.object.key);
     const rejection = rejectionOf(key, record.s3.object.size);
     const file = basename(key);
@@ -73,9 +80,9 @@ export async function handleS3EventTrigger(raw: unknown, deps: HandlerDeps): Pro
     if (claim.kind === 'duplicate') {
       await publishEvent(deps, {
         event_type: 'delivery_skipped',
-        input_file: file,
+        input_file: messageInputFile(deps, { key, input_file: file }),
         duplicate_of: claim.job_id,
-        timestamp: now.toISOString(),
+        timestamp: messageTimestamp(now),
       });
       // The content is archived by the job that processed it, so the copy leaves the inbox,
       // unless it is the very file a job still in flight is reading.
@@ -83,7 +90,7 @@ export async function handleS3EventTrigger(raw: unknown, deps: HandlerDeps): Pro
       if (!(original?.status === 'STARTED' && original.input_key === key)) await deps.store.delete(key);
       continue;
     }
-    await publishStatus(deps, jobId, 'STARTED', file);
+    await publishStatus(deps, jobId, 'STARTED', messageInputFile(deps, { key, input_file: file }));
     const task: FileTask = { job_id: jobId, key, sha256, input_file: file, months: [] };
     await deps.bus.publish(TOPICS.validate, task);
     started.push(jobId);
@@ -93,7 +100,7 @@ export async function handleS3EventTrigger(raw: unknown, deps: HandlerDeps): Pro
     body: {
       message: `Successfully processed ${started.length} files`,
       jobs_started: started,
-      timestamp: deps.clock.now().toISOString(),
+      timestamp: messageTimestamp(deps.clock.now()),
     },
   };
 }

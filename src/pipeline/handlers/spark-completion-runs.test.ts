@@ -43,7 +43,7 @@ describe('spark-completion: failed, replayed and malformed Glue runs', () => {
           error_message: `etl failed on Glue: ${problem}; dead-lettered as ${JOB}-etl`,
           error_type: 'system',
           context: { function_name: 'glue-completion', file: 'big feed.csv', job_id: JOB },
-          timestamp: '2026-02-01T08:00:00.000Z',
+          timestamp: '2026-02-01T08:00:00Z',
         },
       ],
       [
@@ -53,7 +53,7 @@ describe('spark-completion: failed, replayed and malformed Glue runs', () => {
           job_id: JOB,
           status: 'FAILED',
           input_file: 'big feed.csv',
-          timestamp: '2026-02-01T08:00:00.000Z',
+          timestamp: '2026-02-01T08:00:00Z',
         },
       ],
     ]);

@@ -100,7 +100,7 @@ describe('spark-completion: a Glue run of the plan finished like a DuckDB job', 
           validation_status: 'success',
           report_location: r.report_location,
           summary: r.summary,
-          timestamp: '2026-02-01T08:00:00.000Z',
+          timestamp: '2026-02-01T08:00:00Z',
         },
       ],
       // September lost this source's file, so its aggregations are recomputed too.

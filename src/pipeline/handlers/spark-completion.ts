@@ -4,6 +4,7 @@ import { quarantineInput } from '../file-job/input-copies.ts';
 import { judgeChecked, type Published, publishChecked } from '../file-job/publish-checked.ts';
 import { createStageTimer } from '../file-job/stage-timer.ts';
 import { TOPICS } from '../messages.ts';
+import { emitJobMetrics } from '../metrics/emit-job-metrics.ts';
 import type { DeadLetter, DeadLetterQueue } from '../ports.ts';
 import { sourceKeyOf } from '../source-key.ts';
 import {
@@ -14,7 +15,7 @@ import {
 } from '../spark-job-manifest.ts';
 import type { JobStatus } from '../validation-report.ts';
 import { finishFileJob } from './finish-file-job.ts';
-import { errorEvent, type HandlerDeps, publishEvent, publishStatus } from './handler-deps.ts';
+import { errorEvent, type HandlerDeps, messageInputFile, publishEvent, publishStatus } from './handler-deps.ts';
 import { SparkCheckedRows, SparkOutputError } from './spark-checked-rows.ts';
 import { dropTemp } from './spark-temp.ts';
 
@@ -31,7 +32,7 @@ export interface FinishedSparkRun {
 }
 
 export interface SparkCompletionDeps
-  extends Pick<HandlerDeps, 'store' | 'bus' | 'ledger' | 'clock' | 'logger' | 'exclusive'> {
+  extends Pick<HandlerDeps, 'store' | 'bus' | 'ledger' | 'clock' | 'logger' | 'exclusive' | 'metrics' | 'inputFileOf'> {
   /** The manual-review queue, where a failed run's task waits for replay. */
   readonly dlq: DeadLetterQueue;
 }
@@ -85,6 +86,7 @@ async function failRun(run: FinishedSparkRun, manifest: SparkJobManifest, deps: 
   };
   await deps.dlq.put(letter);
   await deps.ledger.finishJob(task.job_id, 'FAILED', now, { error: `system: ${problem}` });
+  await emitJobMetrics(deps, task.job_id, undefined, task.bytes ?? null);
   await publishEvent(
     deps,
     errorEvent(deps, {
@@ -95,7 +97,7 @@ async function failRun(run: FinishedSparkRun, manifest: SparkJobManifest, deps: 
       job_id: task.job_id,
     }),
   );
-  await publishStatus(deps, task.job_id, 'FAILED', task.input_file);
+  await publishStatus(deps, task.job_id, 'FAILED', messageInputFile(deps, task));
   deps.logger.warn('glue run failed', { job_id: task.job_id, job_run_id: run.runId, state: run.state });
 }
 

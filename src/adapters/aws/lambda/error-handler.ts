@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { alertFor } from '../../../domain/alert-policy.ts';
-import { handleError } from '../../../pipeline/handlers/error-handler.ts';
+import type { RaiseAlert } from '../../../pipeline/alerts/raise-alert.ts';
+import { alertJobSucceeded, handleError } from '../../../pipeline/handlers/error-handler.ts';
 import type { ErrorEvent } from '../../../pipeline/messages.ts';
-import { runConfigSchema } from '../../../pipeline/run-config.ts';
+import { openAwsAlerts } from '../aws-alerts.ts';
 import { type LambdaContainer, lambdaContainer } from '../aws-handler-deps.ts';
+import type { LambdaEnv } from '../lambda-env.ts';
 import { snsMessages } from './sns-messages.ts';
 
 const errorEventSchema = z.object({
@@ -14,31 +15,38 @@ const errorEventSchema = z.object({
   timestamp: z.string(),
 }) satisfies z.ZodType<ErrorEvent>;
 
-/** Error events are rated without thresholds; the default config's stand in. */
-const ALERT_THRESHOLDS = runConfigSchema.parse({}).alerts.thresholds;
+/** A job's SUCCEEDED status (the subscription's filter lets no other status through). */
+const succeededSchema = z.object({
+  event_type: z.literal('job_status_update'),
+  status: z.literal('SUCCEEDED'),
+  job_id: z.string(),
+});
+
+const alertMessageSchema = z.union([errorEventSchema, succeededSchema]);
 
 /**
- * Error events from the error topic -> error-handler, which logs each with the severity the alert
- * policy (src/domain/alert-policy.ts) gives it. The alert itself went out when the event was
- * published: the topic's e-mail and SMS subscriptions carry it, so nothing is published again
- * from here (that would loop through this function).
+ * The alert function (error-handler): error events from the error topic and SUCCEEDED statuses
+ * from the processing topic, each raised as an alert through the same policy and dispatcher as
+ * locally (src/pipeline/alerts/): a pipeline failure or rejected file, or a job rated on its
+ * report (error rate, duration, quality). The channels are opened once per container.
  */
-export function createErrorHandler(container: () => LambdaContainer): (event: unknown) => Promise<void> {
+export function createErrorHandler(
+  container: () => LambdaContainer,
+  openAlerts: (env: LambdaEnv, logger: LambdaContainer['deps']['logger']) => Promise<RaiseAlert> = openAwsAlerts,
+): (event: unknown) => Promise<void> {
+  let opened: Promise<RaiseAlert> | undefined;
   return async (event) => {
-    const { logger } = container().deps;
+    const { env, deps } = container();
+    // A failed opening (say, Secrets Manager throttled) is tried again by the next invocation.
+    opened ??= openAlerts(env, deps.logger).catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+    const raiseAlert = await opened;
     for (const message of snsMessages(event)) {
-      await handleError(errorEventSchema.parse(message), {
-        logger,
-        raiseAlert: async (happening) => {
-          const alert = alertFor(happening, ALERT_THRESHOLDS);
-          logger.warn('alert', {
-            severity: alert.severity,
-            title: alert.title,
-            job_id: alert.job_id,
-            channel: 'error topic subscriptions',
-          });
-        },
-      });
+      const parsed = alertMessageSchema.parse(message);
+      if (parsed.event_type === 'error') await handleError(parsed, { logger: deps.logger, raiseAlert });
+      else await alertJobSucceeded(parsed.job_id, { store: deps.store, raiseAlert });
     }
   };
 }

@@ -1,27 +1,31 @@
 import { GlueClient } from '@aws-sdk/client-glue';
 import { HEAD_BYTES } from '../../../domain/detect-format.ts';
 import { runFileJob } from '../../../pipeline/handlers/etl.ts';
-import { fileTaskSchema } from '../../../pipeline/messages.ts';
+import { fileTaskSchema, TOPICS } from '../../../pipeline/messages.ts';
 import { type LambdaContainer, lambdaContainer } from '../aws-handler-deps.ts';
 import { startSparkJob } from '../spark-job.ts';
-import { snsMessages } from './sns-messages.ts';
+import { createTaskHandler } from './deliver-task.ts';
 
 /**
- * `claims.etl` tasks from the processing topic. The engine is chosen per file: up to
- * DUCKDB_MAX_BYTES the plan runs on DuckDB in this function, above it the Spark plan goes to Glue.
+ * `claims.etl` tasks from the processing topic, delivered as locally (deliver-task.ts). The engine
+ * is chosen per file: up to DUCKDB_MAX_BYTES the plan runs on DuckDB in this function, above it the
+ * Spark plan goes to Glue.
  */
 export function createEtlHandler(
   container: () => LambdaContainer,
   glue: GlueClient = new GlueClient({}),
 ): (event: unknown) => Promise<void> {
-  return async (event) => {
-    const { env, store, deps } = container();
-    for (const message of snsMessages(event)) {
-      const task = fileTaskSchema.parse(message);
-      const bytes = await store.size(task.key);
+  return createTaskHandler(
+    TOPICS.etl,
+    'etl',
+    async (message, { env, store, deps }) => {
+      const parsed = fileTaskSchema.parse(message);
+      const bytes = await store.size(parsed.key);
+      // The size travels with the task to the job's end, where it picks the engine of the cost estimate.
+      const task = { ...parsed, bytes };
       if (bytes <= env.DUCKDB_MAX_BYTES) {
         await runFileJob(task, deps);
-        continue;
+        return;
       }
       const runId = await startSparkJob(task, {
         store,
@@ -33,8 +37,9 @@ export function createEtlHandler(
         clock: deps.clock,
       });
       deps.logger.info('etl handed to glue', { job_id: task.job_id, file: task.input_file, bytes, job_run_id: runId });
-    }
-  };
+    },
+    container,
+  );
 }
 
 export const handler = createEtlHandler(lambdaContainer);

@@ -1,0 +1,31 @@
+import type { ErrorClass } from '../../domain/errors.ts';
+import { emitJobMetrics } from '../metrics/emit-job-metrics.ts';
+import type { DeadLetter } from '../ports.ts';
+import { errorEvent, type HandlerDeps, messageInputFile, publishEvent, publishStatus } from './handler-deps.ts';
+
+/**
+ * What follows a message given up on (deliverWithRetry has put it on the dead-letter queue and
+ * marked its job FAILED), locally and on AWS alike: the error event, which the error handler rates
+ * by the alert policy, the job's FAILED status and its metrics.
+ */
+export async function reportDeadLetter(
+  deps: Pick<HandlerDeps, 'bus' | 'clock' | 'ledger' | 'metrics' | 'inputFileOf'>,
+  letter: DeadLetter,
+  errorType: ErrorClass,
+): Promise<void> {
+  const message = letter.message as { job_id?: string; key?: string; input_file?: string; bytes?: number };
+  const last = letter.errors.at(-1);
+  await publishEvent(
+    deps,
+    errorEvent(deps, {
+      error_message: `${letter.handler} failed after ${letter.errors.length} attempt(s): ${last?.message ?? ''}; dead-lettered as ${letter.id}`,
+      error_type: errorType,
+      function_name: letter.handler,
+      file: message.input_file ?? '',
+      job_id: message.job_id,
+    }),
+  );
+  if (!message.job_id) return;
+  await publishStatus(deps, message.job_id, 'FAILED', messageInputFile(deps, message));
+  await emitJobMetrics(deps, message.job_id, undefined, message.bytes ?? null);
+}
