@@ -86,6 +86,8 @@ describe(`fuzz: ${FILES} mutated files through claimflow run`, () => {
 
   it('processes or quarantines every file with a reason, never crashes (exit 0 or 2), and loses or rewrites no record', async (t) => {
     const outcomes = new Map<string, Outcome>();
+    /** Files a folder run skipped as not claims (a .txt whose first line is not a header), with the reason listed. */
+    const skipped = new Map<string, string>();
     const runBatch = async (folder: string, index: number) => {
       // Half the batches keep files whatever their error rate, so damaged rows go on to publish.
       const threshold = index % 2 === 0 ? [] : ['--error-threshold', '1'];
@@ -104,6 +106,7 @@ describe(`fuzz: ${FILES} mutated files through claimflow run`, () => {
         ) as ValidationReport;
         outcomes.set(basename(f.file), { root, report });
       }
+      for (const s of summary.skipped ?? []) skipped.set(basename(s.file), s.reason);
     };
     // Both lanes are awaited before anything is judged, so no run is still writing when the folder goes.
     const lanes = await Promise.allSettled(
@@ -113,9 +116,14 @@ describe(`fuzz: ${FILES} mutated files through claimflow run`, () => {
     );
     for (const lane of lanes) if (lane.status === 'rejected') throw lane.reason;
 
-    assert.equal(outcomes.size, FILES, 'every file has a report');
+    assert.equal(outcomes.size + skipped.size, FILES, 'every file has a report or is listed as skipped');
     const statuses = new Map<string, number>();
     for (const m of mutants) {
+      const reason = skipped.get(m.name);
+      if (reason !== undefined) {
+        assert.match(`${m.name} ${reason}`, /\.(txt|dat)(\.gz)? not a claim file: /, `${m.name} (${m.mutation})`);
+        continue;
+      }
       const { report } = outcomes.get(m.name) ?? assert.fail(`${m.name} (${m.mutation}): no outcome`);
       const status = report.validation_status === 'success' ? 'SUCCEEDED' : 'FAILED';
       statuses.set(status, (statuses.get(status) ?? 0) + 1);

@@ -377,7 +377,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
         topic: TOPICS.etl,
         handler: 'etl',
         // etl adds the object's size to the task, for the job's cost estimate.
-        message: { ...task, bytes: letter.message.bytes },
+        message: { ...task, bytes: (letter.message as { bytes?: number }).bytes },
         errors: [{ attempt: 1, error_type: 'system', message: problem, at: `${RUN_DATE}T12:00:00.000Z` }],
       },
     );

@@ -148,6 +148,8 @@ export async function readExpectations(file: string): Promise<Expectation[]> {
 }
 
 export interface RunJson {
+  /** Inputs found in a folder that are not claim files, each with the reason. */
+  skipped?: Array<{ file: string; reason: string }>;
   totals: {
     input_rows: number;
     valid_rows: number;
