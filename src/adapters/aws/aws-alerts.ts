@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { ClaimflowError } from '../../domain/errors.ts';
 import { type AlertsConfig, alertsConfigSchema, httpUrlSchema } from '../../pipeline/alerts/alerts-config.ts';
@@ -79,7 +80,7 @@ export async function openAwsAlerts(
   logger: Logger,
   readSecret: (secretArn: string) => Promise<string> = (arn) =>
     // arn:aws:secretsmanager:<region>:<account>:secret:<name>
-    readSecretString(arn, { region: arn.split(':')[3] ?? '' }),
+    readSecretString(arn, new SecretsManagerClient({ region: arn.split(':')[3] ?? '' })),
 ): Promise<RaiseAlert> {
   const secret = env.ALERT_SECRET_ARN ? parseAlertSecret(await readSecret(env.ALERT_SECRET_ARN)) : {};
   const config = awsAlertsConfig(env.ALERT_TOPIC_ARN, secret);

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PREFIXES } from '../../domain/store-layout.ts';
@@ -95,7 +96,13 @@ export class EmulatedStack {
         JSON.parse(await readFile(join(options.cdkOut, `${options.stackName}.assets.json`), 'utf8')),
       );
       const kms = new KMSClient(config);
-      const provisioned = await provisionStack(options.stackName, template, assets, { ...clients, kms, events });
+      const secrets = new SecretsManagerClient(config);
+      const provisioned = await provisionStack(options.stackName, template, assets, {
+        ...clients,
+        kms,
+        events,
+        secrets,
+      });
       kms.destroy();
       const functions = new Map(
         [...provisioned.functions].map(([id, fn]) => [

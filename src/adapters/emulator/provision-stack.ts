@@ -13,6 +13,7 @@ import {
   PutBucketVersioningCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Delivery, EmulatedFunction, ProvisionedStack } from './emulated-function.ts';
@@ -34,6 +35,7 @@ export interface ProvisionClients {
   readonly sqs: SQSClient;
   readonly dynamodb: DynamoDBClient;
   readonly kms: KMSClient;
+  readonly secrets: SecretsManagerClient;
   readonly events: MotoEventsApi;
 }
 
@@ -41,6 +43,7 @@ export interface ProvisionClients {
 const CREATED = new Set([
   'AWS::KMS::Key',
   'AWS::KMS::Alias',
+  'AWS::SecretsManager::Secret',
   'AWS::S3::Bucket',
   'AWS::SQS::Queue',
   'AWS::SNS::Topic',
@@ -111,6 +114,16 @@ export async function provisionStack(
     const target = resolve<string>(props(r).TargetKeyId);
     const keyId = target.includes('key/') ? target.slice(target.indexOf('key/') + 4) : target;
     await clients.kms.send(new CreateAliasCommand({ AliasName: resolve(props(r).AliasName), TargetKeyId: keyId }));
+  }
+  for (const [id, r] of ofType('AWS::SecretsManager::Secret')) {
+    const { ARN } = await clients.secrets.send(
+      new CreateSecretCommand({
+        Name: `${stackName}-${id}`,
+        Description: resolve(props(r).Description),
+        SecretString: resolve<string | undefined>(props(r).SecretString) ?? '{}',
+      }),
+    );
+    refs.set(id, ARN ?? '');
   }
   // Names first: buckets, subscriptions, rules and environments refer to the functions.
   for (const [id] of ofType('AWS::Lambda::Function')) {
