@@ -4,51 +4,18 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { loadProfile } from '../../src/cli/load-profile.ts';
 import { ConfigError, UsageError } from '../../src/domain/errors.ts';
+import { ACME_LINES, ACME_MEMBERS, ACME_PROFILE } from '../support/acme-profile.ts';
 import { tempDir } from '../support/cli.ts';
 import { publishedLines, runInProcess } from '../support/profile-run.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
-/** A payer extract that is nothing like the canonical layout: pipes, renamed columns, DD/MM/YYYY, CPT slots. */
-const LINES = [
-  'CLAIM NO|LINE|MEMBER|FROM DATE|TO DATE|KIND|DX1|CPT_1|CPT_2|CPT_3|PAID_1|PAID_2|PAID_3|NOTES',
-  'A1|1|M1|31/01/2025|02/02/2025|P|E119|99213|80053||50.00|10.00|0.00|first visit',
-  'A2|1|M2|15/03/2025|15/03/2025|I|I10||||1200.00|0.00|0.00|',
-  'A3|1|M1|31/02/2025|31/02/2025|P|E119|99214|||75.00|0.00|0.00|bad date',
-];
-const MEMBERS = ['MEMBER,DOB,SEX', 'M1,04/07/1950,2', 'M2,29/02/1960,1'];
-
-const PROFILE = `
-name: acme
-description: ACME payer extract
-layouts:
-  - id: lines
-    role: claims
-    description: One row per claim, up to three CPT codes
-    detect:
-      headers: [CLAIM NO, MEMBER, CPT_1]
-    companions:
-      - name: members
-        files: ['acme_members*.csv']
-        key: MEMBER
-        on: MEMBER
-    unpivot:
-      slots: 3
-      filled: hcpcs_code
-      columns:
-        hcpcs_code: CPT_{n}
-        paid_amount: PAID_{n}
-    code_systems:
-      diagnosis: icd-10-cm
-    columns:
-      claim_id: CLAIM NO
-      person_id: MEMBER
-      claim_type: { column: KIND, values: { P: professional, I: institutional } }
-      claim_start_date: { column: FROM DATE, date_format: DD/MM/YYYY }
-      claim_end_date: { column: TO DATE, date_format: DD/MM/YYYY }
-      diagnosis_code_1: DX1
-      birth_date: { column: members.DOB, date_format: DD/MM/YYYY }
-      gender: { column: members.SEX, values: { '1': male, '2': female } }
-`;
+const LINES = ACME_LINES;
+const MEMBERS = ACME_MEMBERS;
+/** The shared ACME profile, declaring its diagnosis code system. */
+const PROFILE = ACME_PROFILE.replace(
+  '\n    columns:\n',
+  '\n    code_systems:\n      diagnosis: icd-10-cm\n    columns:\n',
+);
 
 describe('a custom YAML profile given with --profile', () => {
   let dir: string;

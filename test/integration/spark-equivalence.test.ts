@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
+import { ACME_LINES, ACME_MEMBERS, ACME_PROFILE } from '../support/acme-profile.ts';
 import { type CliResult, claimflow, runNode, sql, tempDir } from '../support/cli.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
@@ -20,44 +21,6 @@ const SPARK_FLAGS = [
 ];
 
 const SAMPLES = join(SHARED_DIR, 'samples');
-/** A payer extract nothing like the canonical layout: pipes, renamed columns, DD/MM/YYYY, CPT slots, a member file. */
-const CUSTOM_LINES = [
-  'CLAIM NO|LINE|MEMBER|FROM DATE|TO DATE|KIND|DX1|CPT_1|CPT_2|CPT_3|PAID_1|PAID_2|PAID_3|NOTES',
-  'A1|1|M1|31/01/2025|02/02/2025|P|E119|99213|80053||50.00|10.00|0.00|first visit',
-  'A2|1|M2|15/03/2025|15/03/2025|I|I10||||1200.00|0.00|0.00|',
-  'A3|1|M1|31/02/2025|31/02/2025|P|E119|99214|||75.00|0.00|0.00|bad date',
-];
-const CUSTOM_MEMBERS = ['MEMBER,DOB,SEX', 'M1,04/07/1950,2', 'M2,29/02/1960,1'];
-const CUSTOM_PROFILE = `
-name: acme
-description: ACME payer extract
-layouts:
-  - id: lines
-    role: claims
-    description: One row per claim, up to three CPT codes
-    detect:
-      headers: [CLAIM NO, MEMBER, CPT_1]
-    companions:
-      - name: members
-        files: ['acme_members*.csv']
-        key: MEMBER
-        on: MEMBER
-    unpivot:
-      slots: 3
-      filled: hcpcs_code
-      columns:
-        hcpcs_code: CPT_{n}
-        paid_amount: PAID_{n}
-    columns:
-      claim_id: CLAIM NO
-      person_id: MEMBER
-      claim_type: { column: KIND, values: { P: professional, I: institutional } }
-      claim_start_date: { column: FROM DATE, date_format: DD/MM/YYYY }
-      claim_end_date: { column: TO DATE, date_format: DD/MM/YYYY }
-      diagnosis_code_1: DX1
-      birth_date: { column: members.DOB, date_format: DD/MM/YYYY }
-      gender: { column: members.SEX, values: { '1': male, '2': female } }
-`;
 
 interface Fingerprint {
   readonly outputs: Record<string, { files: string[]; rows: number; sha256: string }>;
@@ -122,9 +85,9 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
     // (f) a custom YAML profile (renames, value codes, day-first dates, unpivoted slots, a companion).
     const custom = join(dir, 'custom');
     await mkdir(custom);
-    await writeFile(join(custom, 'acme_lines_2025.txt'), `${CUSTOM_LINES.join('\n')}\n`);
-    await writeFile(join(custom, 'acme_members_2025.csv'), `${CUSTOM_MEMBERS.join('\n')}\n`);
-    await writeFile(join(dir, 'acme.yaml'), CUSTOM_PROFILE);
+    await writeFile(join(custom, 'acme_lines_2025.txt'), `${ACME_LINES.join('\n')}\n`);
+    await writeFile(join(custom, 'acme_members_2025.csv'), `${ACME_MEMBERS.join('\n')}\n`);
+    await writeFile(join(dir, 'acme.yaml'), ACME_PROFILE);
 
     const inputs = [
       ...[defects, join(dir, 'feed.ndjson.gz'), array, rejected],
