@@ -30,6 +30,7 @@ export function createEtlHandler(
         refdataPrefix: env.REFDATA_PREFIX,
         workers: { bytes, max: env.GLUE_MAX_WORKERS },
         readObjectHead: (key) => store.readHead(key, HEAD_BYTES),
+        logger: deps.logger,
         clock: deps.clock,
       });
       deps.logger.info('etl handed to glue', { job_id: task.job_id, file: task.input_file, bytes, job_run_id: runId });
