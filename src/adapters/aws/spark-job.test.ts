@@ -164,6 +164,7 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
       { id: 'required_field_missing', action: 'quarantine', severity: 'high' },
     );
     assert.deepEqual(manifest.unknown_columns, []);
+    assert.equal(manifest.profile?.name, 'standard', 'the generated columns are the standard profile');
     assert.deepEqual(
       resolveManifestRules(manifest).map((r) => r.id),
       manifest.rules.map((r) => r.id),
@@ -183,6 +184,67 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
         ['G.1X', 20],
       ],
     );
+  });
+
+  it('plans a Tuva claim file and a SynPUF carrier file through their profiles, with the companions under their prefix', async () => {
+    const samples = join(SHARED_DIR, 'samples');
+    const upload = (path: string, key: string) => store.copyIn(join(samples, path), key);
+    await upload('tuva/medical_claim_seed.csv', 'raw/claims/tuva/medical_claim_seed.csv');
+    await upload('tuva/eligibility_seed.csv', 'raw/claims/tuva/eligibility_seed.csv');
+    // Not beside the claim file, so not its companion.
+    await upload('tuva/eligibility_seed.csv', 'raw/claims/tuva/older/eligibility_seed.csv');
+    await upload('synpuf/ohdsi-tiny/input/carrier_claims.csv', 'raw/claims/synpuf/carrier_claims.csv');
+    await upload('synpuf/ohdsi-tiny/input/beneficiary_summary.csv', 'raw/claims/synpuf/beneficiary_summary.csv');
+    const cases = [
+      {
+        key: 'raw/claims/tuva/medical_claim_seed.csv',
+        profile: 'tuva',
+        layout: 'medical_claim',
+        companion: 'eligibility',
+      },
+      {
+        key: 'raw/claims/synpuf/carrier_claims.csv',
+        profile: 'cms-synpuf',
+        layout: 'carrier',
+        companion: 'beneficiary',
+      },
+    ];
+    for (const { key, profile, layout, companion } of cases) {
+      gets.length = 0;
+      await startSparkJob(task(key), deps());
+      const reads = gets.splice(0);
+      const plan = await readPlan();
+      const companionFile = key.replace(
+        /[^/]+$/,
+        companion === 'eligibility' ? 'eligibility_seed.csv' : 'beneficiary_summary.csv',
+      );
+      // The companion is read by Spark from S3, under a view the mapped rows join.
+      assert.deepEqual(
+        Object.values(plan.companion_files).map((f) => f.path),
+        [`s3://claims-input/${companionFile}`],
+        key,
+      );
+      assert.deepEqual(Object.keys(plan.companion_files), [`companion_${companion}_file_0`]);
+      const mapped = plan.statements.find((s) => s.name === 'mapped')?.sql ?? '';
+      assert.match(mapped, new RegExp(`companion_${companion}\\b`), 'the layout joins the companion');
+      assert.ok(plan.statements.some((s) => s.name === `companion_${companion}`));
+      // Heads by ranged reads only: the file's and its companion's, nothing downloaded whole.
+      assert.deepEqual(
+        reads.map((g) => g as { Key: string; Range?: string }).map(({ Key, Range }) => [Key, Range]),
+        [key, companionFile].map((k) => [k, `bytes=0-${HEAD_BYTES - 1}`]),
+      );
+      const manifest = parseSparkJobManifest(await store.readText(`temp/${JOB_ID}/job.json`));
+      assert.deepEqual(
+        manifest.profile && {
+          name: manifest.profile.name,
+          layout: manifest.profile.layout,
+          companions: manifest.profile.companions,
+        },
+        { name: profile, layout, companions: [{ name: companion, files: [companionFile.split('/').at(-1)] }] },
+      );
+      assert.equal(manifest.publishes, true);
+      assert.equal(manifest.format, 'csv');
+    }
   });
 
   it('starts no run for a file that cannot be planned', async () => {
