@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
@@ -119,7 +119,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     });
     await drain();
     const handed = bus.delivered.filter((d) => d.topic === TOPICS.etl).at(-1)?.message as FileTask | undefined;
-    assert.ok(handed && handed.key === key);
+    assert.ok(handed && handed.key === key, `${key} was not handed to etl: ${logs.slice(-4).join('\n')}`);
     assert.ok(logs.some((l) => l.includes('"etl handed to glue"') && l.includes(runId)));
     return { task: handed, runId };
   }
@@ -129,7 +129,11 @@ describe('glue-completion: a Glue run finished like a file run in the function',
    * on local Spark, with its object locations moved onto disk (local Spark reads no S3), its
    * outputs then uploaded where Glue would have written them.
    */
-  async function runPlanAsGlueWould(task: FileTask, file: string): Promise<EnginePlan> {
+  async function runPlanAsGlueWould(
+    task: FileTask,
+    file: string,
+    companions: Readonly<Record<string, string>> = {},
+  ): Promise<EnginePlan> {
     const written = JSON.parse(await store.readText(`temp/${task.job_id}/plan.json`)) as EnginePlan;
     const out = join(dir, `glue-${task.job_id}`);
     const bucket = `s3://${BUCKETS.output}/`;
@@ -143,6 +147,14 @@ describe('glue-completion: a Glue run finished like a file run in the function',
       ...written,
       input: { ...written.input, path: file },
       code_sets: Object.fromEntries(Object.entries(written.code_sets).map(([view, path]) => [view, onDisk(path)])),
+      // Each companion the plan reads from the input bucket, from the local file uploaded there.
+      companion_files: Object.fromEntries(
+        Object.entries(written.companion_files).map(([view, f]) => {
+          const local = companions[f.path];
+          assert.ok(local, `a companion the test did not upload: ${f.path}`);
+          return [view, { ...f, path: local }];
+        }),
+      ),
       statements: written.statements.map((s) =>
         s.output ? { ...s, output: { ...s.output, path: onDisk(s.output.path) } } : s,
       ),
@@ -177,11 +189,9 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     return entry.complete(glueStateChange(env.GLUE_JOB_NAME, runId, run.JobRunState));
   }
 
-  const localReport = async (run: LocalRun): Promise<ValidationReport> => {
-    const [name] = (await readdir(join(run.localRoot, 'validation-reports'))).filter((f) => f.endsWith('.json'));
-    return JSON.parse(
-      await readFile(join(run.localRoot, 'validation-reports', name ?? ''), 'utf8'),
-    ) as ValidationReport;
+  const localReport = async (localRoot: string): Promise<ValidationReport> => {
+    const [name] = (await readdir(join(localRoot, 'validation-reports'))).filter((f) => f.endsWith('.json'));
+    return JSON.parse(await readFile(join(localRoot, 'validation-reports', name ?? ''), 'utf8')) as ValidationReport;
   };
   const eventsOf = (jobId: string) =>
     bus.delivered
@@ -254,7 +264,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
       [{ JobName: env.GLUE_JOB_NAME, RunId: runId }],
     );
     const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
-    const local = await localReport(good);
+    const local = await localReport(good.localRoot);
     assert.deepEqual(comparable(report), comparable(local), 'the same counts, rules, samples and score');
     assert.ok(report.summary.error_records > 50 && report.duplicates_removed.total > 0, 'the file has defects');
     assert.equal(report.processed_records, good.local.processed_records);
@@ -338,7 +348,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     await drain();
 
     const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
-    const local = await localReport(bad);
+    const local = await localReport(bad.localRoot);
     assert.equal(report.file_error?.rule_id, 'error_rate_exceeded');
     assert.deepEqual(comparable(report), comparable(local));
     const quarantineFile = `quarantine/files/${task.job_id}/large bad feed.csv`;
@@ -362,6 +372,103 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     assert.equal(bus.delivered.filter((d) => d.topic === TOPICS.errors).at(-1)?.message.error_type, 'data_quality');
     assert.equal((await store.list('raw/claims')).includes(key), false);
     assert.deepEqual(await store.list(`temp/${task.job_id}`), []);
+  });
+
+  it('plans a Tuva claim file and a SynPUF carrier file through their profiles and companions, publishing what claimflow run publishes', async () => {
+    const samples = join(SHARED_DIR, 'samples');
+    const pairs = [
+      { name: 'tuva', folder: 'tuva', file: 'medical_claim_seed.csv', companion: 'eligibility_seed.csv' },
+      {
+        name: 'synpuf',
+        folder: 'synpuf/ohdsi-tiny/input',
+        file: 'carrier_claims.csv',
+        companion: 'beneficiary_summary.csv',
+      },
+    ];
+    for (const { name, folder, file, companion } of pairs) {
+      // The pair on disk, run by `claimflow run` (on DuckDB) into its own root.
+      const local = join(dir, `pair-${name}`);
+      await mkdir(local, { recursive: true });
+      for (const f of [file, companion]) await copyFile(join(samples, folder, f), join(local, f));
+      const localRoot = join(dir, `local-${name}`);
+      const run = await claimflow(
+        'run',
+        join(local, file),
+        ...['--root', localRoot, '--json', '--run-date', RUN_DATE, '--refdata', REFDATA],
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const expected = await localReport(localRoot);
+
+      // The same pair delivered under one prefix: the companion lies there, the claim file arrives.
+      const prefix = `raw/claims/${name} feed/`;
+      const companionBody = await readFile(join(local, companion));
+      await client.send(
+        new PutObjectCommand({ Bucket: BUCKETS.input, Key: `${prefix}${companion}`, Body: companionBody }),
+      );
+      const { task, runId } = await handToGlue(join(local, file), `${prefix}${file}`);
+      const plan = await runPlanAsGlueWould(task, join(local, file), {
+        [`s3://${BUCKETS.input}/${prefix}${companion}`]: join(local, companion),
+      });
+      assert.equal(Object.keys(plan.companion_files).length, 1, `${name}: the plan reads the companion`);
+      await finishRun(runId, task.job_id, { JobRunState: 'SUCCEEDED' });
+      await drain();
+
+      const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
+      assert.equal(report.validation_status, 'success', name);
+      assert.deepEqual(comparable(report), comparable(expected), `${name}: the same counts, rules and score`);
+      assert.deepEqual(report.profile, expected.profile, `${name}: the same profile, companions and source records`);
+      assert.equal(report.profile?.companions[0]?.files[0], companion);
+
+      // The published rows read back by DuckDB: the same rows as claimflow run's, every column but the lineage.
+      const sourceKey = sourceKeyOf(store.locate(task.key));
+      const scratch = `verify-${task.job_id}`;
+      const rowsOf = async (paths: readonly string[]) => (paths.length > 0 ? sortedRows(paths) : []);
+      const fetched = async (keys: readonly string[]) =>
+        rowsOf(await Promise.all(keys.map((k) => store.fetchLocal(k, scratch))));
+      const parquetUnder = async (path: string) =>
+        rowsOf((await filesUnder(join(localRoot, path)).catch(() => [])).filter((p) => p.endsWith('.parquet')));
+      const processed = await fetched(report.outputs.processed);
+      assert.equal(processed.length, expected.processed_records, name);
+      assert.ok(processed.length > 0, `${name} publishes rows`);
+      assert.deepEqual(processed, await parquetUnder('processed/claims'), `${name}: processed rows`);
+      const quarantineKeys = (await store.list('quarantine/rows')).filter((k) => k.includes(sourceKey));
+      assert.deepEqual(
+        await fetched(quarantineKeys),
+        await parquetUnder('quarantine/rows'),
+        `${name}: quarantined rows`,
+      );
+      await store.dropScratch(scratch);
+      assert.deepEqual(await store.list(`temp/${task.job_id}`), [], 'temp/<job_id>/ is gone');
+    }
+  });
+
+  it('keeps a large X12 837 in the function (its converter reads local files), run as claimflow run runs it', async () => {
+    const file = join(SHARED_DIR, 'samples/x12/linuxforhealth/837_005010X222A2_demo.example1.837');
+    const localRoot = join(dir, 'local-x12');
+    const run = await claimflow(
+      'run',
+      file,
+      ...['--root', localRoot, '--json', '--run-date', RUN_DATE, '--refdata', REFDATA],
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const expected = await localReport(localRoot);
+    const starts = glueMock.commandCalls(StartJobRunCommand).length;
+    const key = 'raw/claims/x12 feed/837_005010X222A2_demo.example1.837';
+    await client.send(new PutObjectCommand({ Bucket: BUCKETS.input, Key: key, Body: await readFile(file) }));
+    await entry.trigger({
+      Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKETS.input }, object: { key } } }],
+    });
+    await drain();
+    const task = bus.delivered.filter((d) => d.topic === TOPICS.etl).at(-1)?.message as FileTask | undefined;
+    assert.equal(task?.key, key, 'validation hands the X12 file to etl');
+    assert.equal(glueMock.commandCalls(StartJobRunCommand).length, starts, 'no Glue run');
+    const kept = logs.find((l) => l.includes('"etl keeps a record file in the function"') && l.includes(task.job_id));
+    assert.match(kept ?? '', /x12 is converted to NDJSON from a local file/);
+    const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
+    assert.deepEqual(comparable(report), comparable(expected));
+    assert.equal(report.profile?.name, 'x12-837');
+    assert.equal(report.format, 'x12');
+    assert.ok(report.processed_records > 0);
   });
 
   it('fails the job of a FAILED run with Glue’s error cut before quoted data, dead-letters its task and clears temp/', async () => {

@@ -2,13 +2,15 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { HEAD_BYTES } from '../../../domain/detect-format.ts';
 import { runFileJob } from '../../../pipeline/handlers/etl.ts';
 import { fileTaskSchema } from '../../../pipeline/messages.ts';
+import { recordKindOf } from '../../../pipeline/select-profile.ts';
 import { type LambdaContainer, lambdaContainer } from '../aws-handler-deps.ts';
 import { startSparkJob } from '../spark-job.ts';
 import { snsMessages } from './sns-messages.ts';
 
 /**
  * `claims.etl` tasks from the processing topic. The engine is chosen per file: up to
- * DUCKDB_MAX_BYTES the plan runs on DuckDB in this function, above it the Spark plan goes to Glue.
+ * DUCKDB_MAX_BYTES the plan runs on DuckDB in this function, above it the Spark plan goes to Glue,
+ * planned through the file's source profile, except for X12 and FHIR, which stay here.
  */
 export function createEtlHandler(
   container: () => LambdaContainer,
@@ -20,6 +22,19 @@ export function createEtlHandler(
       const task = fileTaskSchema.parse(message);
       const bytes = await store.size(task.key);
       if (bytes <= env.DUCKDB_MAX_BYTES) {
+        await runFileJob(task, deps);
+        continue;
+      }
+      // X12 and FHIR are converted to NDJSON before any engine reads them; the converters read and
+      // write local files, so a record file is converted and run here, in /tmp (docs/spark-plan.md).
+      const recordKind = recordKindOf((await store.readHead(task.key, HEAD_BYTES)).bytes);
+      if (recordKind) {
+        deps.logger.info('etl keeps a record file in the function', {
+          job_id: task.job_id,
+          file: task.input_file,
+          bytes,
+          reason: `${recordKind} is converted to NDJSON from a local file, not from S3`,
+        });
         await runFileJob(task, deps);
         continue;
       }
