@@ -142,10 +142,14 @@ describe('glue-completion: a Glue run finished like a file run in the function',
       const key = location.slice(bucket.length);
       return key.startsWith(env.REFDATA_PREFIX) ? join(REFDATA, key.slice(env.REFDATA_PREFIX.length)) : join(out, key);
     };
-    assert.equal(written.input.path, `s3://${BUCKETS.input}/${task.key}`);
+    // The object itself, or (X12) the NDJSON etl converted it to under temp/<job_id>/.
+    const input =
+      written.input.path === `s3://${BUCKETS.input}/${task.key}`
+        ? file
+        : await store.fetchLocal(written.input.path.slice(bucket.length), `glue-input-${task.job_id}`);
     const plan: EnginePlan = {
       ...written,
-      input: { ...written.input, path: file },
+      input: { ...written.input, path: input },
       code_sets: Object.fromEntries(Object.entries(written.code_sets).map(([view, path]) => [view, onDisk(path)])),
       // Each companion the plan reads from the input bucket, from the local file uploaded there.
       companion_files: Object.fromEntries(
@@ -193,6 +197,20 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     const [name] = (await readdir(join(localRoot, 'validation-reports'))).filter((f) => f.endsWith('.json'));
     return JSON.parse(await readFile(join(localRoot, 'validation-reports', name ?? ''), 'utf8')) as ValidationReport;
   };
+  /** `claimflow run` (on DuckDB) of `file` into its own root, with the shared lists: its exit code and report. */
+  async function runLocally(
+    file: string,
+    name: string,
+  ): Promise<{ code: number; root: string; report: ValidationReport }> {
+    const root = join(dir, `local-${name}`);
+    const run = await claimflow(
+      'run',
+      file,
+      ...['--root', root, '--json', '--run-date', RUN_DATE, '--refdata', REFDATA],
+    );
+    return { code: run.code, root, report: await localReport(root) };
+  }
+
   const eventsOf = (jobId: string) =>
     bus.delivered
       .filter(
@@ -390,14 +408,8 @@ describe('glue-completion: a Glue run finished like a file run in the function',
       const local = join(dir, `pair-${name}`);
       await mkdir(local, { recursive: true });
       for (const f of [file, companion]) await copyFile(join(samples, folder, f), join(local, f));
-      const localRoot = join(dir, `local-${name}`);
-      const run = await claimflow(
-        'run',
-        join(local, file),
-        ...['--root', localRoot, '--json', '--run-date', RUN_DATE, '--refdata', REFDATA],
-      );
-      assert.equal(run.code, 0, run.stderr);
-      const expected = await localReport(localRoot);
+      const { code, root: localRoot, report: expected } = await runLocally(join(local, file), name);
+      assert.equal(code, 0);
 
       // The same pair delivered under one prefix: the companion lies there, the claim file arrives.
       const prefix = `raw/claims/${name} feed/`;
@@ -442,33 +454,50 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     }
   });
 
-  it('keeps a large X12 837 in the function (its converter reads local files), run as claimflow run runs it', async () => {
+  it('converts a large X12 837 from S3 to S3 for Glue, publishing what claimflow run publishes', async () => {
     const file = join(SHARED_DIR, 'samples/x12/linuxforhealth/837_005010X222A2_demo.example1.837');
-    const localRoot = join(dir, 'local-x12');
-    const run = await claimflow(
-      'run',
-      file,
-      ...['--root', localRoot, '--json', '--run-date', RUN_DATE, '--refdata', REFDATA],
+    const { code, root: localRoot, report: expected } = await runLocally(file, 'x12');
+    assert.equal(code, 0);
+    const { task, runId } = await handToGlue(file, 'raw/claims/x12 feed/837_005010X222A2_demo.example1.837');
+    const plan = await runPlanAsGlueWould(task, file);
+    assert.equal(plan.input.format, 'ndjson');
+    await finishRun(runId, task.job_id, { JobRunState: 'SUCCEEDED' });
+    await drain();
+    const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
+    assert.deepEqual(comparable(report), comparable(expected));
+    assert.deepEqual(report.profile, expected.profile, 'x12-837, with the same conversion counts');
+    assert.equal(report.format, 'x12');
+    const scratch = `verify-${task.job_id}`;
+    const processed = await sortedRows(
+      await Promise.all(report.outputs.processed.map((k) => store.fetchLocal(k, scratch))),
     );
-    assert.equal(run.code, 0, run.stderr);
-    const expected = await localReport(localRoot);
+    const localProcessed = (await filesUnder(join(localRoot, 'processed/claims'))).filter((p) =>
+      p.endsWith('.parquet'),
+    );
+    assert.ok(processed.length > 0);
+    assert.deepEqual(processed, await sortedRows(localProcessed));
+    await store.dropScratch(scratch);
+    assert.deepEqual(await store.list(`temp/${task.job_id}`), [], 'the converted records went with temp/<job_id>/');
+  });
+
+  it('keeps a large FHIR bundle in the function (its converter needs local files), run as claimflow run runs it', async () => {
+    const file = join(SHARED_DIR, 'samples/synthea/fhir/Rodrigo242_Grady603_9f39bf35-ea79-4383-4eb1-36c43280dff2.json');
+    const { code, report: expected } = await runLocally(file, 'fhir');
     const starts = glueMock.commandCalls(StartJobRunCommand).length;
-    const key = 'raw/claims/x12 feed/837_005010X222A2_demo.example1.837';
+    const key = 'raw/claims/fhir feed/bundle.json';
     await client.send(new PutObjectCommand({ Bucket: BUCKETS.input, Key: key, Body: await readFile(file) }));
     await entry.trigger({
       Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKETS.input }, object: { key } } }],
     });
     await drain();
     const task = bus.delivered.filter((d) => d.topic === TOPICS.etl).at(-1)?.message as FileTask | undefined;
-    assert.equal(task?.key, key, 'validation hands the X12 file to etl');
+    assert.equal(task?.key, key, 'validation hands the FHIR file to etl');
     assert.equal(glueMock.commandCalls(StartJobRunCommand).length, starts, 'no Glue run');
     const kept = logs.find((l) => l.includes('"etl keeps a record file in the function"') && l.includes(task.job_id));
-    assert.match(kept ?? '', /x12 is converted to NDJSON from a local file/);
+    assert.match(kept ?? '', /fhir is converted to NDJSON through local files/);
     const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
-    assert.deepEqual(comparable(report), comparable(expected));
-    assert.equal(report.profile?.name, 'x12-837');
-    assert.equal(report.format, 'x12');
-    assert.ok(report.processed_records > 0);
+    assert.deepEqual(comparable(report), comparable(expected), `claimflow run exited ${code}`);
+    assert.deepEqual([report.profile?.name, report.format], ['fhir-eob', 'fhir']);
   });
 
   it('fails the job of a FAILED run with Glue’s error cut before quoted data, dead-letters its task and clears temp/', async () => {

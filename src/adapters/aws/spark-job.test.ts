@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -23,9 +23,11 @@ import { GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
 import { runConfigSchema } from '../../pipeline/run-config.ts';
 import { parseSparkJobManifest, resolveManifestRules } from '../../pipeline/spark-job-manifest.ts';
 import type { EnginePlan } from '../../plan/engine-plan.ts';
+import { convertX12 } from '../x12/convert-x12.ts';
 import { GlueJobRunner } from './glue-job-runner.ts';
 import { readS3Head } from './read-s3-head.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
+import { s3X12Converter } from './s3-record-converters.ts';
 import { startSparkJob } from './spark-job.ts';
 
 const BUCKETS = { input: 'claims-input', output: 'claims-output' };
@@ -245,6 +247,34 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
       assert.equal(manifest.publishes, true);
       assert.equal(manifest.format, 'csv');
     }
+  });
+
+  it('converts an X12 837 from S3 to S3 under temp/<job_id>/ and plans over its NDJSON, gzip or not', async () => {
+    const x12 = await readFile(join(SHARED_DIR, 'samples/x12/linuxforhealth/837_005010X222A2_demo.example1.837'));
+    await writeFile(join(files, 'demo.837.gz'), gzipSync(x12));
+    await writeFile(join(files, 'demo.837'), x12);
+    const converted: string[] = [];
+    for (const name of ['demo.837', 'demo.837.gz']) {
+      await store.copyIn(join(files, name), `raw/claims/x12/${name}`);
+      await startSparkJob(task(`raw/claims/x12/${name}`), {
+        ...deps(),
+        convertRecords: { x12: s3X12Converter(store) },
+      });
+      const plan = await readPlan();
+      assert.equal(plan.input.path, `s3://claims-output/temp/${JOB_ID}/records.ndjson`);
+      assert.deepEqual([plan.input.format, plan.input.compression], ['ndjson', 'none']);
+      const manifest = parseSparkJobManifest(await store.readText(`temp/${JOB_ID}/job.json`));
+      assert.deepEqual([manifest.format, manifest.profile?.name], ['x12', 'x12-837']);
+      const records = await store.readText(`temp/${JOB_ID}/records.ndjson`);
+      const lines = records.trimEnd().split('\n');
+      assert.equal(manifest.profile?.conversion?.lines, lines.length);
+      assert.ok(lines.length > 0 && lines.every((l) => typeof JSON.parse(l).claim_id === 'string'));
+      converted.push(records);
+    }
+    assert.equal(converted[1], converted[0], 'the gzip object converts to the same records');
+    // The same records as the converter writes from a local file (claimflow run's).
+    await convertX12(join(files, 'demo.837'), join(files, 'demo.ndjson'));
+    assert.equal(converted[0], await readFile(join(files, 'demo.ndjson'), 'utf8'));
   });
 
   it('starts no run for a file that cannot be planned', async () => {

@@ -36,8 +36,8 @@ export interface SparkJobDeps {
   readonly refdataPrefix?: string;
   /** The file's size and the environment's most Glue workers: the run asks for workers by size (chooseGlueWorkers). */
   readonly workers?: { readonly bytes: number; readonly max: number };
-  /** Converters of X12 and FHIR objects to canonical NDJSON objects, by key (S3 to S3). */
-  readonly convertRecords?: RecordConverters;
+  /** Converters of record objects (X12) to canonical NDJSON objects, by key (S3 to S3). */
+  readonly convertRecords?: Partial<RecordConverters>;
   readonly clock?: Clock;
 }
 
@@ -45,8 +45,8 @@ let defaultS3: S3Client | undefined;
 
 /**
  * Hands a file to Glue: plans it in the Spark dialect through its source profile, as `claimflow
- * run --engine spark` does (planSparkFile): the profile chosen from the object's head, X12 and
- * FHIR converted to NDJSON under `temp/<job_id>/`, the layout's companion files found under the
+ * run --engine spark` does (planSparkFile): the profile chosen from the object's head, X12
+ * converted to NDJSON at `temp/<job_id>/records.ndjson` (by `convertRecords`), the layout's companion files found under the
  * object's prefix, and the reference lists under the refdata prefix. The plan goes to
  * `temp/<job_id>/plan.json`, and the Glue job is started with `--plan` and `--job_id`. Beside the
  * plan, `temp/<job_id>/job.json` keeps the task, the profile and the rules it runs, for the

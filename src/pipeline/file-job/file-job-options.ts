@@ -19,7 +19,7 @@ export interface PlanningDeps {
   readonly files: Pick<InputFiles, 'readHead' | 'list'>;
   readonly onStage?: (stage: string) => void;
   /** Converters of the record formats to canonical NDJSON (the x12-837 and fhir-eob profiles). */
-  readonly convertRecords?: RecordConverters;
+  readonly convertRecords?: Partial<RecordConverters>;
 }
 
 export interface FileJobDeps extends PlanningDeps {

@@ -4,13 +4,14 @@ import { runFileJob } from '../../../pipeline/handlers/etl.ts';
 import { fileTaskSchema } from '../../../pipeline/messages.ts';
 import { recordKindOf } from '../../../pipeline/select-profile.ts';
 import { type LambdaContainer, lambdaContainer } from '../aws-handler-deps.ts';
+import { s3X12Converter } from '../s3-record-converters.ts';
 import { startSparkJob } from '../spark-job.ts';
 import { snsMessages } from './sns-messages.ts';
 
 /**
  * `claims.etl` tasks from the processing topic. The engine is chosen per file: up to
  * DUCKDB_MAX_BYTES the plan runs on DuckDB in this function, above it the Spark plan goes to Glue,
- * planned through the file's source profile, except for X12 and FHIR, which stay here.
+ * planned through the file's source profile (X12 converted from S3 to S3 first), except FHIR, which stays here.
  */
 export function createEtlHandler(
   container: () => LambdaContainer,
@@ -25,15 +26,14 @@ export function createEtlHandler(
         await runFileJob(task, deps);
         continue;
       }
-      // X12 and FHIR are converted to NDJSON before any engine reads them; the converters read and
-      // write local files, so a record file is converted and run here, in /tmp (docs/spark-plan.md).
-      const recordKind = recordKindOf((await store.readHead(task.key, HEAD_BYTES)).bytes);
-      if (recordKind) {
+      // FHIR's converter keeps pending Claim resources in a second local file: a FHIR file is
+      // converted and run here, in /tmp. X12 streams from S3 to S3 for Glue (docs/spark-plan.md).
+      if (recordKindOf((await store.readHead(task.key, HEAD_BYTES)).bytes) === 'fhir') {
         deps.logger.info('etl keeps a record file in the function', {
           job_id: task.job_id,
           file: task.input_file,
           bytes,
-          reason: `${recordKind} is converted to NDJSON from a local file, not from S3`,
+          reason: 'fhir is converted to NDJSON through local files, not from S3 to S3',
         });
         await runFileJob(task, deps);
         continue;
@@ -47,6 +47,7 @@ export function createEtlHandler(
         readObjectHead: (key) => store.readHead(key, HEAD_BYTES),
         logger: deps.logger,
         clock: deps.clock,
+        convertRecords: { x12: s3X12Converter(store) },
       });
       deps.logger.info('etl handed to glue', { job_id: task.job_id, file: task.input_file, bytes, job_run_id: runId });
     }
