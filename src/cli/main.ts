@@ -6,6 +6,7 @@ import { describeError } from '../domain/redact.ts';
 import { auditFlagsSchema, auditVerifyCommand } from './audit-command.ts';
 import { dashboardCommand, dashboardFlagsSchema } from './dashboard-command.ts';
 import { decryptCommand, decryptFlagsSchema } from './decrypt-command.ts';
+import { emulateCommand, emulateFlagsSchema } from './emulate-command.ts';
 import { eventsCommand } from './events-command.ts';
 import { generateCommand } from './generate-command.ts';
 import { addExamples, flagName, pointUsageErrorsAtHelp, showSchemaDefaults } from './help.ts';
@@ -179,6 +180,23 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--duckdb-max-bytes <n>', 'files above this many bytes go to Glue instead of the etl function')
       .action(async (raw: unknown) => setExit(await infraCommand(action, parseFlags(infraFlagsSchema, raw))));
   }
+
+  infra
+    .command('emulate')
+    .description(
+      'Run the synthesized stack on this machine: moto on loopback, the functions in their own processes, Glue on local Spark',
+    )
+    .argument('[files...]', 'claim files to put under raw/claims/ of the input bucket')
+    .option('--environment <env>', 'dev, staging or prod (default dev)')
+    .option('--out <dir>', "download the output bucket's published outputs here, laid out like a claimflow root")
+    .option('--refdata <dir>', 'reference lists (laid out like shared/refdata) for the refdata/ prefix')
+    .option('--assembly <dir>', 'an already synthesized cloud assembly (default: synth into cdk.out/<env>)')
+    .option('--duckdb-max-bytes <n>', "override the functions' DUCKDB_MAX_BYTES (larger files go to Glue)")
+    .option('--timeout <seconds>', 'how long to wait for the stack to finish the files (default 3600)')
+    .option('--work-dir <dir>', "the emulator's own files (default .claimflow-emulator)")
+    .action(async (files: string[], raw: unknown) =>
+      setExit(await emulateCommand(files, parseFlags(emulateFlagsSchema, raw))),
+    );
 
   program
     .command('plan')

@@ -3,7 +3,11 @@ import { it } from 'node:test';
 import { gradeOf, scoreQuality } from './quality-score.ts';
 
 it('scores each dimension by the share of clean rows and weights them into the overall score', () => {
-  const q = scoreQuality(1000, { completeness: 0, validity: 50, consistency: 100, uniqueness: 10, timeliness: 1000 });
+  const q = scoreQuality(
+    1000,
+    { completeness: 0, validity: 50, consistency: 100, uniqueness: 10, timeliness: 1000 },
+    'success',
+  );
   assert.deepEqual(q.dimensions, {
     completeness: { score: 100, failed_rows: 0 },
     validity: { score: 95, failed_rows: 50 },
@@ -28,4 +32,12 @@ it('grades A from 95, B from 90, C from 80, D from 70, else F', () => {
     'F',
     'F',
   ]);
+});
+
+it('grades a file rejected whole F, whatever its rows scored', () => {
+  const clean = { completeness: 0, validity: 0, consistency: 0, uniqueness: 0, timeliness: 0 };
+  assert.equal(scoreQuality(1000, clean, 'success').grade, 'A');
+  const rejected = scoreQuality(1000, { ...clean, validity: 60 }, 'failed');
+  assert.equal(rejected.score, 98.2);
+  assert.equal(rejected.grade, 'F');
 });

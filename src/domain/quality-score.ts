@@ -34,11 +34,19 @@ export interface QualityScore {
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
+/** What became of the file: published (`success`), or rejected whole (`failed`). */
+export type FileVerdict = 'success' | 'failed';
+
 /**
  * A dimension scores 100 x the share of rows that break none of its rules (warnings count);
- * the file's score is the weighted mean of its dimensions.
+ * the file's score is the weighted mean of its dimensions. The grade is never better than the
+ * verdict: a file rejected whole grades F whatever its rows scored, as nothing of it was published.
  */
-export function scoreQuality(totalRows: number, failedRows: Readonly<Record<RuleDimension, number>>): QualityScore {
+export function scoreQuality(
+  totalRows: number,
+  failedRows: Readonly<Record<RuleDimension, number>>,
+  verdict: FileVerdict,
+): QualityScore {
   const dimensions = Object.fromEntries(
     DIMENSIONS.map((d) => {
       const failed = failedRows[d];
@@ -46,7 +54,7 @@ export function scoreQuality(totalRows: number, failedRows: Readonly<Record<Rule
     }),
   ) as Record<RuleDimension, { score: number; failed_rows: number }>;
   const score = round1(DIMENSIONS.reduce((sum, d) => sum + DIMENSION_WEIGHTS[d] * dimensions[d].score, 0));
-  return { score, grade: gradeOf(score), dimensions };
+  return { score, grade: verdict === 'failed' ? 'F' : gradeOf(score), dimensions };
 }
 
 export function gradeOf(score: number): Grade {

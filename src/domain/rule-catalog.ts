@@ -378,9 +378,15 @@ export const ROW_RULES: readonly RowRule[] = [
     dimension: 'timeliness',
     severity: 'low',
     action: 'warn',
-    description: 'claim_end_date is more days before the run date than the timely-filing limit (default 365).',
-    failsWhen: (ctx) =>
-      `${ctx.sql.daysBetween(ctx.value('claim_end_date'), ctx.runDate)} > ${ctx.thresholds.timelyFilingDays}`,
+    description:
+      'paid_date is more days after claim_end_date than the timely-filing limit (default 365); with thresholds.timely_filing_basis: run_date, the run date is.',
+    failsWhen: (ctx) => {
+      const late = (until: string): string =>
+        `${ctx.sql.daysBetween(ctx.value('claim_end_date'), until)} > ${ctx.thresholds.timelyFilingDays}`;
+      if (ctx.thresholds.timelyFilingBasis === 'run_date') return late(ctx.runDate);
+      // A paid date after the run date is date_out_of_range's to report, not a delay.
+      return `(${ctx.value('paid_date')} <= ${ctx.runDate} AND ${late(ctx.value('paid_date'))})`;
+    },
   },
 ];
 

@@ -3,6 +3,9 @@ import type { SqlDialect } from './sql-dialect.ts';
 
 export type RuleAction = 'quarantine' | 'warn' | 'halt';
 export type RuleSeverity = 'critical' | 'high' | 'medium' | 'low';
+/** See RuleThresholds.timelyFilingBasis. */
+export const TIMELY_FILING_BASES = ['paid_date', 'run_date'] as const;
+export type TimelyFilingBasis = (typeof TIMELY_FILING_BASES)[number];
 export type RuleDimension = 'completeness' | 'validity' | 'consistency' | 'uniqueness' | 'timeliness';
 
 /**
@@ -33,6 +36,11 @@ export interface RuleThresholds {
   readonly amountTolerance: number;
   /** Days after the claim's end beyond which it is late. */
   readonly timelyFilingDays: number;
+  /**
+   * What late_claim counts those days up to: the claim's own `paid_date` (a historical file is as
+   * timely as it was when paid), or the run date (how stale the claim is when it arrives here).
+   */
+  readonly timelyFilingBasis: TimelyFilingBasis;
 }
 
 interface RuleBase {

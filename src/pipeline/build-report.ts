@@ -69,7 +69,11 @@ export function buildValidationReport(facts: ReportFacts, f: ReportFindings): Va
   if (fileRule) rules.push(ruleCount(fileRule, 1));
   const duplicates = f.exact + f.conflicting;
   const quality: QualityScore | null = f.dimensionFailures
-    ? scoreQuality(f.total, { ...f.dimensionFailures, uniqueness: f.dimensionFailures.uniqueness + duplicates })
+    ? scoreQuality(
+        f.total,
+        { ...f.dimensionFailures, uniqueness: f.dimensionFailures.uniqueness + duplicates },
+        rejected ? 'failed' : 'success',
+      )
     : null;
   return {
     validation_status: rejected ? 'failed' : 'success',

@@ -47,6 +47,7 @@ export function createFileSettings(
           earliestDate: thresholds.earliest_date,
           amountTolerance: thresholds.amount_tolerance,
           timelyFilingDays: thresholds.timely_filing_days,
+          timelyFilingBasis: thresholds.timely_filing_basis,
         },
         codeSetRelation,
       },

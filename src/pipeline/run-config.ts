@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { globToRegExp } from '../domain/glob.ts';
+import { TIMELY_FILING_BASES } from '../domain/rule.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
 import { alertsConfigSchema } from './alerts/alerts-config.ts';
 
@@ -30,6 +31,8 @@ const thresholdFields = {
   earliest_date: isoDate,
   amount_tolerance: z.number().min(0),
   timely_filing_days: z.number().int().positive(),
+  /** What late_claim counts from claim_end_date up to: the claim's paid_date, or the run date. */
+  timely_filing_basis: z.enum(TIMELY_FILING_BASES),
 };
 
 const sourceSchema = z
@@ -84,9 +87,10 @@ export const runConfigSchema = z
         earliest_date: thresholdFields.earliest_date.default('1900-01-01'),
         amount_tolerance: thresholdFields.amount_tolerance.default(0.01),
         timely_filing_days: thresholdFields.timely_filing_days.default(365),
+        timely_filing_basis: thresholdFields.timely_filing_basis.default('paid_date'),
       })
       .strict()
-      .default({ error_rate: 0.05, earliest_date: '1900-01-01', amount_tolerance: 0.01, timely_filing_days: 365 }),
+      .prefault({}),
     rules: ruleOverrides.default({}),
     sources: z.record(z.string(), sourceSchema).default({}),
     limits: limitsSchema.prefault({}),

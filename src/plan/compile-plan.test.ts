@@ -7,7 +7,7 @@ import { DuckDbEngine } from '../adapters/duckdb/duckdb-engine.ts';
 import { codeSetTable, loadCodeSets } from '../adapters/duckdb/load-code-sets.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
 import { ClaimGenerator, GENERATED_COLUMNS } from '../domain/synthetic-claims.ts';
-import { StagePlan } from './compile-plan.ts';
+import { type PlanSettings, StagePlan } from './compile-plan.ts';
 import { duckdbDialect as sql } from './duckdb-dialect.ts';
 
 type Row = Record<string, string | null>;
@@ -15,17 +15,25 @@ type Row = Record<string, string | null>;
 /** A professional line that passes every rule of the catalog (shared with the file-job tests). */
 const CLEAN: Row = CLEAN_CLAIM_LINE;
 
-const SETTINGS = {
+const SETTINGS: PlanSettings = {
   rules: ROW_RULES,
   runDate: '2026-01-01',
-  thresholds: { earliestDate: '1900-01-01', amountTolerance: 0.01, timelyFilingDays: 365 },
+  thresholds: {
+    earliestDate: '1900-01-01',
+    amountTolerance: 0.01,
+    timelyFilingDays: 365,
+    timelyFilingBasis: 'paid_date',
+  },
   codeSetRelation: codeSetTable,
 };
 let engine: DuckDbEngine;
 
 /** Maps rows through the plan's map and check stages; returns each row's failed rule ids, in order. */
-async function check(rows: readonly Row[]): Promise<Array<{ errors: string[]; warnings: string[] }>> {
-  const { plan, mapped, stats } = await mapAndGroup(rows);
+async function check(
+  rows: readonly Row[],
+  settings = SETTINGS,
+): Promise<Array<{ errors: string[]; warnings: string[] }>> {
+  const { plan, mapped, stats } = await mapAndGroup(rows, settings);
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE checked AS ${plan.check(`(${mapped}) AS m`, stats ? 'claim_stats' : undefined)}`,
   );
@@ -40,7 +48,10 @@ async function check(rows: readonly Row[]): Promise<Array<{ errors: string[]; wa
 }
 
 /** The plan over the rows, their mapped relation, and the claim stats table (when the rules need one). */
-async function mapAndGroup(rows: readonly Row[]): Promise<{ plan: StagePlan; mapped: string; stats: string | null }> {
+async function mapAndGroup(
+  rows: readonly Row[],
+  settings = SETTINGS,
+): Promise<{ plan: StagePlan; mapped: string; stats: string | null }> {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => c !== '_ingest_error');
   const values = rows
     .map((r, i) => {
@@ -51,7 +62,7 @@ async function mapAndGroup(rows: readonly Row[]): Promise<{ plan: StagePlan; map
     })
     .join(', ');
   const names = ['_row_number', ...columns, '_ingest_error'].map(sql.quoteIdent).join(', ');
-  const plan = new StagePlan(sql, SETTINGS, columns);
+  const plan = new StagePlan(sql, settings, columns);
   const mapped = plan.map(
     {
       mappings: columns.map((c) => ({ canonical: c, sourceExpr: sql.quoteIdent(c) })),
@@ -68,8 +79,8 @@ async function mapAndGroup(rows: readonly Row[]): Promise<{ plan: StagePlan; map
   return { plan, mapped, stats };
 }
 
-const failures = async (rows: readonly Row[]): Promise<string[][]> =>
-  (await check(rows)).map((r) => [...r.errors, ...r.warnings].sort());
+const failures = async (rows: readonly Row[], settings = SETTINGS): Promise<string[][]> =>
+  (await check(rows, settings)).map((r) => [...r.errors, ...r.warnings].sort());
 
 /** One planted defect per rule: the rows to check and the rule ids each must break (and no others). */
 const DEFECTS: ReadonlyArray<[string, Row[], string[][]]> = [
@@ -137,7 +148,7 @@ const DEFECTS: ReadonlyArray<[string, Row[], string[][]]> = [
   ['invalid_in_network_flag', [{ ...CLEAN, in_network_flag: 'Y' }], [['invalid_in_network_flag']]],
   [
     'late_claim',
-    [{ ...CLEAN, claim_start_date: '2024-12-01', claim_end_date: '2024-12-01', paid_date: '2024-12-20' }],
+    [{ ...CLEAN, claim_start_date: '2024-12-01', claim_end_date: '2024-12-01', paid_date: '2025-12-20' }],
     [['late_claim']],
   ],
 ];
@@ -159,6 +170,28 @@ describe('rule catalog compiled to DuckDB SQL', () => {
       assert.deepEqual(await failures(rows), expected);
     });
   }
+
+  it("judges late_claim from the claim's own paid_date, and from the run date only when configured", async () => {
+    const ended = { ...CLEAN, claim_start_date: '2019-06-01', claim_end_date: '2019-06-03' };
+    const rows = [
+      { ...ended, paid_date: '2019-06-20' }, // paid 17 days after service: timely, years before the run date
+      { ...ended, paid_date: '2020-06-03' }, // paid 366 days after service
+      { ...ended, paid_date: '2020-06-02' }, // 365 days: at the limit, not over it
+      { ...ended, paid_date: null }, // no paid date: nothing to judge by
+      { ...ended, paid_date: '2099-01-15' }, // after the run date: out of range, not late
+    ];
+    assert.deepEqual(await failures(rows), [[], ['late_claim'], [], [], ['date_out_of_range']]);
+    const byRunDate: PlanSettings = {
+      ...SETTINGS,
+      thresholds: { ...SETTINGS.thresholds, timelyFilingBasis: 'run_date' },
+    };
+    assert.deepEqual(
+      (await failures(rows, byRunDate)).map((ids) => ids.includes('late_claim')),
+      [true, true, true, true, true],
+    );
+    const recent = { ...CLEAN, claim_end_date: '2025-12-01', paid_date: '2025-12-10' };
+    assert.deepEqual(await failures([recent], byRunDate), [[]]);
+  });
 
   it('passes clean rows: the hand-made one and 3000 generated lines', async () => {
     assert.deepEqual(await failures([CLEAN]), [[]]);

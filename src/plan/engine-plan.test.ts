@@ -15,7 +15,12 @@ const request = (bytes: string, overrides: Partial<EnginePlanRequest> = {}): Eng
     plan: {
       rules: ROW_RULES.filter((r) => !r.requires),
       runDate: '2026-01-31',
-      thresholds: { earliestDate: '1900-01-01', amountTolerance: 0.01, timelyFilingDays: 365 },
+      thresholds: {
+        earliestDate: '1900-01-01',
+        amountTolerance: 0.01,
+        timelyFilingDays: 365,
+        timelyFilingBasis: 'paid_date',
+      },
       codeSetRelation: (set) => set,
     },
     dataSource: 'acme',

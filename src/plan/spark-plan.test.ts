@@ -67,7 +67,12 @@ function fullCatalogPlan(dialect: SqlDialect): EnginePlan {
       plan: {
         rules: ROW_RULES,
         runDate: '2026-01-31',
-        thresholds: { earliestDate: '1900-01-01', amountTolerance: 0.01, timelyFilingDays: 365 },
+        thresholds: {
+          earliestDate: '1900-01-01',
+          amountTolerance: 0.01,
+          timelyFilingDays: 365,
+          timelyFilingBasis: 'paid_date',
+        },
         codeSetRelation: (set) => set,
       },
       dataSource: 'acme',

@@ -13,7 +13,10 @@ const snapshot = (quality: { score: number; grade: string } | null): MonitoringS
     {
       job_id: 'claims-etl-20260131-113000-0001',
       input_file: FILE,
+      data_source: 'claimflow',
       validation_status: 'success',
+      file_error: null,
+      rules: [],
       summary: { total_records: 200, valid_records: 190, error_records: 10 },
       processed_records: 185,
       duplicates_removed: { total: 5 },

@@ -22,7 +22,14 @@ function reportJson(jobId: string, archive: string | null): string {
     processed_records: 3,
     duplicates_removed: { exact: 0, conflicting_key: 0, total: 0 },
     quality: { score: 100, grade: 'A', dimensions: {} },
-    rules: [{ rule_id: 'x', samples: [{ source_row_number: 1, claim_id: 'CLM-SECRET-1', claim_line_number: '1' }] }],
+    rules: [
+      {
+        rule_id: 'x',
+        action: 'quarantine',
+        row_count: 1,
+        samples: [{ source_row_number: 1, claim_id: 'CLM-SECRET-1', claim_line_number: '1' }],
+      },
+    ],
     outputs: { processed: [], quarantine_rows: null, quarantine_file: null, archive },
     timings_ms: { ingest: 5 },
   });

@@ -6,24 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DEDUPE_RULES, ROW_RULES } from '../../src/domain/rule-catalog.ts';
 import { renderHtmlReport } from '../../src/pipeline/render-html-report.ts';
 import type { RuleCount, ValidationReport } from '../../src/pipeline/validation-report.ts';
 import { toRuleCount } from '../../src/pipeline/validation-report.ts';
+import { launchChromium } from '../support/browser.ts';
 import { claimflow, type RunJson } from '../support/cli.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = fileURLToPath(new URL('../../test-artifacts/html-report.png', import.meta.url));
 const HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(1)>';
 const INPUT_FILE = 'acme_claims_2026-01.csv';
@@ -138,7 +128,7 @@ describe('HTML validation report in headless Chromium', () => {
     const file = join(dir, 'report.html');
     await writeFile(file, renderHtmlReport(report));
     ({ server, url } = await startServer(file));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`);
@@ -196,20 +186,23 @@ describe('HTML validation report in headless Chromium', () => {
 describe('the HTML report `claimflow run` writes for a generated file, in headless Chromium', () => {
   it('renders without console errors, with one bar per failing rule, and is screenshotted', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'claimflow-html-generated-'));
-    const input = join(dir, 'claims.csv');
-    assert.equal(
-      (await claimflow('generate', '--rows', '3000', '--out', input, '--seed', '3', '--month', '2025-10')).code,
-      0,
-    );
-    const result = await claimflow('run', input, '--root', join(dir, 'root'), '--json', '--run-date', '2026-01-31');
-    assert.equal(result.code, 0, result.stderr);
-    const summary = JSON.parse(result.stdout) as RunJson;
-    const json = JSON.parse(
-      await readFile(summary.files[0]?.validation?.report_location ?? '', 'utf8'),
-    ) as ValidationReport;
-    const { server, url } = await startServer(json.html_report_location);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    let server: Server | undefined;
+    let browser: Browser | undefined;
     try {
+      const input = join(dir, 'claims.csv');
+      assert.equal(
+        (await claimflow('generate', '--rows', '3000', '--out', input, '--seed', '3', '--month', '2025-10')).code,
+        0,
+      );
+      const result = await claimflow('run', input, '--root', join(dir, 'root'), '--json', '--run-date', '2026-01-31');
+      assert.equal(result.code, 0, result.stderr);
+      const summary = JSON.parse(result.stdout) as RunJson;
+      const json = JSON.parse(
+        await readFile(summary.files[0]?.validation?.report_location ?? '', 'utf8'),
+      ) as ValidationReport;
+      let url: string;
+      ({ server, url } = await startServer(json.html_report_location));
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const problems: string[] = [];
       page.on('console', (m) => {
@@ -225,8 +218,8 @@ describe('the HTML report `claimflow run` writes for a generated file, in headle
       await mkdir(join(SCREENSHOT, '..'), { recursive: true });
       await page.screenshot({ path: SCREENSHOT.replace('.png', '-generated.png'), fullPage: true });
     } finally {
-      await browser.close();
-      await new Promise((resolve) => server.close(resolve));
+      await browser?.close();
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
       await rm(dir, { recursive: true, force: true });
     }
   });

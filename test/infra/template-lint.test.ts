@@ -10,7 +10,7 @@ import type { EnvironmentName } from '../../infra/environment-name.ts';
 import { REPO_ROOT } from '../../infra/repo-paths.ts';
 
 /** cfn-lint and checkov from the project's virtualenv (infra/requirements-lint.txt, scripts/setup-python.sh). */
-const VENV_BIN = join(process.env.CLAIMFLOW_VENV ?? join(REPO_ROOT, '.venv'), 'bin');
+const VENV_BIN = join(process.env.CLAIMFLOW_LINT_VENV ?? join(REPO_ROOT, '.venv-lint'), 'bin');
 const run = promisify(execFile);
 
 /** Runs a linter; both exit non-zero when they find something, which the JSON on stdout tells. */

@@ -3,13 +3,14 @@ import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   type AwsHandlerDeps,
   createAwsHandlerDeps,
   type LambdaContainer,
 } from '../../src/adapters/aws/aws-handler-deps.ts';
+import { DynamoDbLedger } from '../../src/adapters/aws/dynamodb-ledger.ts';
 import { createErrorHandler } from '../../src/adapters/aws/lambda/error-handler.ts';
 import { createEtlHandler } from '../../src/adapters/aws/lambda/etl.ts';
 import { createPostProcessingHandler } from '../../src/adapters/aws/lambda/post-processing.ts';
@@ -18,7 +19,6 @@ import { createValidationHandler } from '../../src/adapters/aws/lambda/validatio
 import { type LambdaEnv, parseLambdaEnv } from '../../src/adapters/aws/lambda-env.ts';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.ts';
 import { createLogger } from '../../src/adapters/logging/json-logger.ts';
-import { SqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.ts';
 import { TOPICS, type Topic, type TriggerResponse } from '../../src/pipeline/messages.ts';
 import {
   BUCKETS,
@@ -34,7 +34,15 @@ import {
   uploadRefdata,
 } from '../support/aws-lambda-harness.ts';
 import { claimflow, lit, sql, tempDir } from '../support/cli.ts';
-import { type S3rver, startS3rver } from '../support/s3rver.ts';
+import {
+  createBuckets,
+  createLedgerTable,
+  decodedKey,
+  type MotoServices,
+  notifyToQueue,
+  receiveAll,
+  startMoto,
+} from '../support/moto.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
 const envVars = lambdaEnvVars(BUCKETS);
@@ -59,18 +67,24 @@ interface Delivery extends LocalRun {
   readonly key: string;
 }
 
-describe('Lambda entry points wired to s3rver', () => {
-  let server: S3rver;
-  let client: S3Client;
+/**
+ * The Lambda entry points against moto on loopback (S3 with its event notifications, the DynamoDB
+ * ledger); the SNS topics are an in-process queue delivering in order (SNS delivery itself runs in
+ * aws-emulator.test.ts). Glue's client is mocked at its boundary: moto's Glue runs nothing.
+ */
+describe('Lambda entry points wired to moto', () => {
+  let moto: MotoServices;
+  let eventQueue: string;
+  const s3Events: unknown[] = [];
   let dir: string;
   let env: LambdaEnv;
   let store: S3ObjectStore;
   let deps: AwsHandlerDeps;
-  let ledger: SqliteLedger;
+  let ledger: DynamoDbLedger;
   const bus = new QueuedBus();
   const logs: string[] = [];
   const deliveries = new Map<string, Delivery>();
-  // Glue is the one part only AWS can answer: its client is mocked, the plan lands in s3rver.
+  // moto's Glue runs nothing: its client is mocked, the plan lands in moto's S3.
   const glue = new GlueClient({ region: 'us-east-1' });
   const glueMock = mockClient(glue);
   let entry: {
@@ -88,34 +102,36 @@ describe('Lambda entry points wired to s3rver', () => {
 
   async function upload(file: string, key: string): Promise<number> {
     const body = await readFile(file);
-    await client.send(new PutObjectCommand({ Bucket: BUCKETS.input, Key: key, Body: body }));
+    await moto.s3.send(new PutObjectCommand({ Bucket: BUCKETS.input, Key: key, Body: body }));
     return body.length;
   }
 
-  /** The `nth` ObjectCreated event s3rver sent for `key`, as it sent it. */
-  async function s3rverEventFor(key: string, nth = 1): Promise<unknown> {
-    type Notification = { Records: Array<{ eventName: string; s3: { object: { key: string } } }> };
-    for (let waited = 0; waited < 5000; waited += 20) {
-      const event = server.events.filter((e) => {
-        const [record] = (e as Notification).Records;
-        return record?.s3.object.key === key && record.eventName.startsWith('ObjectCreated:');
+  /** The `nth` ObjectCreated event S3 (moto) sent for `key`, as it sent it (the key URL-encoded, + for spaces). */
+  async function s3EventFor(key: string, nth = 1): Promise<unknown> {
+    type Notification = { Records?: Array<{ eventName: string; s3: { object: { key: string } } }> };
+    for (let waited = 0; waited < 5000; waited += 50) {
+      s3Events.push(...(await receiveAll(moto.sqs, eventQueue)));
+      const event = s3Events.filter((e) => {
+        const [record] = (e as Notification).Records ?? [];
+        return record?.eventName.startsWith('ObjectCreated:') && decodedKey(record.s3.object.key) === key;
       })[nth - 1];
       if (event) return event;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`s3rver sent no event for ${key}`);
+    throw new Error(`S3 sent no event for ${key}`);
   }
 
   before(async () => {
     dir = await tempDir('aws-handlers');
-    server = await startS3rver([BUCKETS.input, BUCKETS.output]);
-    client = server.client();
+    moto = await startMoto();
+    await createBuckets(moto.s3, [BUCKETS.input, BUCKETS.output]);
+    eventQueue = await notifyToQueue(moto, BUCKETS.input, 'raw/claims/');
     env = parseLambdaEnv(envVars);
     // The reference lists, where the functions find them.
-    await uploadRefdata(client, BUCKETS.output, env.REFDATA_PREFIX, join(SHARED_DIR, 'refdata'));
-    store = new S3ObjectStore(client, BUCKETS, join(dir, 'lambda-tmp', 'scratch'));
-    // No DynamoDB on this machine: the ledger is the SQLite one (DynamoDbLedger has its own tests).
-    ledger = new SqliteLedger(':memory:');
+    await uploadRefdata(moto.s3, BUCKETS.output, env.REFDATA_PREFIX, join(SHARED_DIR, 'refdata'));
+    store = new S3ObjectStore(moto.s3, BUCKETS, join(dir, 'lambda-tmp', 'scratch'));
+    await createLedgerTable(moto.dynamodb, env.LEDGER_TABLE);
+    ledger = new DynamoDbLedger(moto.dynamodb, env.LEDGER_TABLE);
     deps = createAwsHandlerDeps(
       { store, bus, ledger },
       {
@@ -136,7 +152,7 @@ describe('Lambda entry points wired to s3rver', () => {
         [TOPICS.errors]: createErrorHandler(container),
       },
     };
-    deliveries.set('s3rver', await generate('claims-a.csv', 21, 'raw/claims/acme feed é 2025-10.csv'));
+    deliveries.set('s3', await generate('claims-a.csv', 21, 'raw/claims/acme feed é 2025-10.csv'));
     deliveries.set('aws', await generate('claims-b.csv', 22, 'raw/claims/acme feed+2025 ü.csv'));
     deliveries.set('corrected', await generate('claims-a-corrected.csv', 23, 'raw/claims/acme feed é 2025-10.csv'));
   });
@@ -144,8 +160,7 @@ describe('Lambda entry points wired to s3rver', () => {
   after(async () => {
     glueMock.restore();
     deps?.close();
-    ledger?.close();
-    await server?.stop();
+    await moto?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -208,11 +223,11 @@ describe('Lambda entry points wired to s3rver', () => {
     assert.deepEqual(events, ['job_status_update:STARTED', 'validation_output', 'job_status_update:SUCCEEDED']);
   }
 
-  it("processes a file from s3rver's own event (raw key with spaces and unicode) like the local run", async () => {
-    const delivery = deliveries.get('s3rver');
+  it("processes a file from S3's own event (key with spaces and unicode) like the local run", async () => {
+    const delivery = deliveries.get('s3');
     assert.ok(delivery);
     await upload(delivery.file, delivery.key);
-    const event = await s3rverEventFor(delivery.key);
+    const event = await s3EventFor(delivery.key);
     assert.equal((event as { Records: Array<{ eventName: string }> }).Records[0]?.eventName, 'ObjectCreated:Put');
 
     const response = await entry.trigger(event);
@@ -248,19 +263,16 @@ describe('Lambda entry points wired to s3rver', () => {
     assert.ok(keys.includes('processed/aggregations/monthly_by_payer_claim_type/2025-10.parquet'), String(keys));
     const path = await store.fetchLocal('processed/aggregations/monthly_by_payer_claim_type/2025-10.parquet', 'agg');
     const [totals] = await sql(`SELECT SUM(line_count) AS lines FROM read_parquet(${lit(path)})`);
-    const processed = ['s3rver', 'aws'].reduce(
-      (n, name) => n + (deliveries.get(name)?.local.processed_records ?? 0),
-      0,
-    );
+    const processed = ['s3', 'aws'].reduce((n, name) => n + (deliveries.get(name)?.local.processed_records ?? 0), 0);
     assert.equal(Number(totals?.lines), processed);
     await store.dropScratch('agg');
   });
 
   it('skips an S3 event delivered again (the same object version), without reading the object', async () => {
-    const original = deliveries.get('s3rver');
+    const original = deliveries.get('s3');
     assert.ok(original);
-    const event = (await s3rverEventFor(original.key)) as { Records: Array<{ s3: { object: object } }> };
-    // The trigger keys the delivery on what the event says of the object (s3rver sends its ETag and sequencer).
+    const event = (await s3EventFor(original.key)) as { Records: Array<{ s3: { object: object } }> };
+    // The trigger keys the delivery on what the event says of the object (moto sends its ETag and sequencer).
     assert.match(JSON.stringify(event.Records[0]?.s3.object), /"eTag"/);
 
     const response = await entry.trigger(event);
@@ -278,7 +290,7 @@ describe('Lambda entry points wired to s3rver', () => {
     assert.ok(corrected && other);
     await upload(corrected.file, corrected.key);
 
-    const response = await entry.trigger(await s3rverEventFor(corrected.key, 2));
+    const response = await entry.trigger(await s3EventFor(corrected.key, 2));
 
     const [jobId] = response.body.jobs_started;
     assert.ok(jobId);
@@ -320,7 +332,7 @@ describe('Lambda entry points wired to s3rver', () => {
     env = parseLambdaEnv({ ...envVars, DUCKDB_MAX_BYTES: String(size - 1) });
     glueMock.on(StartJobRunCommand).resolves({ JobRunId: 'jr_0123456789abcdef' });
     try {
-      const response = await entry.trigger(await s3rverEventFor(key));
+      const response = await entry.trigger(await s3EventFor(key));
       const [jobId] = response.body.jobs_started;
       assert.ok(jobId);
       await drain();
@@ -363,7 +375,7 @@ describe('Lambda entry points wired to s3rver', () => {
       [],
     );
     assert.ok(logs.some((line) => line.includes('"job succeeded"')));
-    const delivery = deliveries.get('s3rver');
+    const delivery = deliveries.get('s3');
     assert.ok(delivery);
     const members = await sql(
       `SELECT DISTINCT member_id AS v FROM read_csv(${lit(delivery.file)}, all_varchar = true) WHERE length(member_id) > 4`,

@@ -11,7 +11,17 @@ it('npm run bench works end to end on a small file and prints every figure (no t
   const dir = await tempDir('bench');
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', 'scripts/bench.ts', '--rows', '20000', '--dir', join(dir, 'bench'), '--no-append'],
+    [
+      '--import',
+      'tsx',
+      'scripts/bench.ts',
+      '--rows',
+      '20000',
+      '--dir',
+      join(dir, 'bench'),
+      '--no-append',
+      '--no-spark',
+    ],
     { maxBuffer: 1 << 24 },
   );
   const row = stdout.split('\n').find((l) => l.startsWith('| 20,000 |'));

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   type AwsHandlerDeps,
   createAwsHandlerDeps,
   type LambdaContainer,
 } from '../../src/adapters/aws/aws-handler-deps.ts';
+import { DynamoDbLedger } from '../../src/adapters/aws/dynamodb-ledger.ts';
 import { createEtlHandler } from '../../src/adapters/aws/lambda/etl.ts';
 import { createGlueCompletionHandler } from '../../src/adapters/aws/lambda/glue-completion.ts';
 import { createPostProcessingHandler } from '../../src/adapters/aws/lambda/post-processing.ts';
@@ -19,9 +19,9 @@ import { createTriggerHandler } from '../../src/adapters/aws/lambda/trigger.ts';
 import { createValidationHandler } from '../../src/adapters/aws/lambda/validation.ts';
 import { type LambdaEnv, parseLambdaEnv } from '../../src/adapters/aws/lambda-env.ts';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.ts';
+import { runPlanLocally } from '../../src/adapters/emulator/glue-local-run.ts';
 import { createLogger } from '../../src/adapters/logging/json-logger.ts';
 import type { SparkWorker } from '../../src/adapters/spark/spark-worker.ts';
-import { SqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.ts';
 import { type FileTask, TOPICS, type Topic } from '../../src/pipeline/messages.ts';
 import { sourceKeyOf } from '../../src/pipeline/source-key.ts';
 import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
@@ -40,7 +40,14 @@ import {
   uploadRefdata,
 } from '../support/aws-lambda-harness.ts';
 import { claimflow, lit, sql, tempDir } from '../support/cli.ts';
-import { type S3rver, startS3rver } from '../support/s3rver.ts';
+import {
+  createBuckets,
+  createLedgerTable,
+  createQueue,
+  type MotoServices,
+  receiveAll,
+  startMoto,
+} from '../support/moto.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 import { startTestWorker } from '../support/spark-plan-job.ts';
 
@@ -76,25 +83,25 @@ const comparable = (r: ValidationReport) => ({
 });
 
 /**
- * Large files on AWS: etl hands the Spark plan to Glue (mocked), the outputs Glue would write are
- * made by running that very plan with glue/run_plan.py on local Spark and uploaded to s3rver; the
- * glue-completion function then finishes the job from the run's state-change event, and the
- * outcome must be what `claimflow run` gives for the same file.
+ * Large files on AWS, against moto on loopback (S3, the DynamoDB ledger, the manual-review queue on
+ * SQS): etl hands the Spark plan to Glue, the outputs Glue would write are made by running that very
+ * plan with glue/run_plan.py on local Spark as the emulator does; the glue-completion function then
+ * finishes the job from the run's state-change event, and the outcome must be what `claimflow run`
+ * gives for the same file. Glue's client is mocked at its boundary (StartJobRun, GetJobRun): moto's
+ * Glue runs nothing, and each case sets the run's state and error message itself.
  */
 describe('glue-completion: a Glue run finished like a file run in the function', () => {
-  let server: S3rver;
-  let client: S3Client;
+  let moto: MotoServices;
+  let reviewQueue: string;
   let dir: string;
   let env: LambdaEnv;
   let store: S3ObjectStore;
   let deps: AwsHandlerDeps;
-  let ledger: SqliteLedger;
+  let ledger: DynamoDbLedger;
   const bus = new QueuedBus();
   const logs: string[] = [];
   const glue = new GlueClient({ region: 'us-east-1' });
   const glueMock = mockClient(glue);
-  const sqs = new SQSClient({ region: 'us-east-1' });
-  const sqsMock = mockClient(sqs);
   let runs = 0;
   let entry: {
     trigger: (event: unknown) => Promise<unknown>;
@@ -112,7 +119,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
   async function handToGlue(file: string, key: string): Promise<{ task: FileTask; runId: string }> {
     const runId = `jr_${++runs}`;
     glueMock.on(StartJobRunCommand).resolves({ JobRunId: runId });
-    await client.send(new PutObjectCommand({ Bucket: BUCKETS.input, Key: key, Body: await readFile(file) }));
+    await moto.s3.send(new PutObjectCommand({ Bucket: BUCKETS.input, Key: key, Body: await readFile(file) }));
     const encoded = encodeURIComponent(key).replaceAll('%2F', '/');
     await entry.trigger({
       Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKETS.input }, object: { key: encoded } } }],
@@ -126,55 +133,21 @@ describe('glue-completion: a Glue run finished like a file run in the function',
 
   /**
    * What the Glue run writes under temp/<job_id>/: the Spark plan etl wrote, run by glue/run_plan.py
-   * on local Spark, with its object locations moved onto disk (local Spark reads no S3), its
-   * outputs then uploaded where Glue would have written them.
+   * on local Spark as the emulator runs it (runPlanLocally: its S3 locations moved onto disk, its
+   * outputs uploaded where Glue would have written them).
    */
-  async function runPlanAsGlueWould(
-    task: FileTask,
-    file: string,
-    companions: Readonly<Record<string, string>> = {},
-  ): Promise<EnginePlan> {
+  async function runPlanAsGlueWould(task: FileTask): Promise<EnginePlan> {
+    const planLocation = store.locate(`temp/${task.job_id}/plan.json`);
     const written = JSON.parse(await store.readText(`temp/${task.job_id}/plan.json`)) as EnginePlan;
-    const out = join(dir, `glue-${task.job_id}`);
-    const bucket = `s3://${BUCKETS.output}/`;
-    const onDisk = (location: string): string => {
-      assert.ok(location.startsWith(bucket), location);
-      const key = location.slice(bucket.length);
-      return key.startsWith(env.REFDATA_PREFIX) ? join(REFDATA, key.slice(env.REFDATA_PREFIX.length)) : join(out, key);
-    };
     // The object itself, or (X12) the NDJSON etl converted it to under temp/<job_id>/.
-    const input =
-      written.input.path === `s3://${BUCKETS.input}/${task.key}`
-        ? file
-        : await store.fetchLocal(written.input.path.slice(bucket.length), `glue-input-${task.job_id}`);
-    const plan: EnginePlan = {
-      ...written,
-      input: { ...written.input, path: input },
-      code_sets: Object.fromEntries(Object.entries(written.code_sets).map(([view, path]) => [view, onDisk(path)])),
-      // Each companion the plan reads from the input bucket, from the local file uploaded there.
-      companion_files: Object.fromEntries(
-        Object.entries(written.companion_files).map(([view, f]) => {
-          const local = companions[f.path];
-          assert.ok(local, `a companion the test did not upload: ${f.path}`);
-          return [view, { ...f, path: local }];
-        }),
+    assert.ok(
+      [`s3://${BUCKETS.input}/${task.key}`, store.locate(`temp/${task.job_id}/records.ndjson`)].includes(
+        written.input.path,
       ),
-      statements: written.statements.map((s) =>
-        s.output ? { ...s, output: { ...s.output, path: onDisk(s.output.path) } } : s,
-      ),
-      scratch: onDisk(written.scratch),
-    };
-    const planPath = join(out, 'plan.json');
-    await mkdir(out, { recursive: true });
-    await writeFile(planPath, JSON.stringify(plan));
-    await (worker as SparkWorker).run(planPath, task.job_id);
-    for (const path of await filesUnder(join(out, 'temp', task.job_id))) {
-      const key = relative(out, path).split(sep).join('/');
-      // Glue writes no local checksums, and its scratch is its own.
-      if (key.endsWith('.crc') || key.includes('/scratch/')) continue;
-      await client.send(new PutObjectCommand({ Bucket: BUCKETS.output, Key: key, Body: await readFile(path) }));
-    }
-    return plan;
+      written.input.path,
+    );
+    await runPlanLocally(moto.s3, worker as SparkWorker, planLocation, task.job_id, join(dir, `glue-${task.job_id}`));
+    return written;
   }
 
   function finishRun(
@@ -221,13 +194,15 @@ describe('glue-completion: a Glue run finished like a file run in the function',
   before(async () => {
     dir = await tempDir('glue-completion');
     worker = await startTestWorker();
-    server = await startS3rver([BUCKETS.input, BUCKETS.output]);
-    client = server.client();
+    moto = await startMoto();
+    await createBuckets(moto.s3, [BUCKETS.input, BUCKETS.output]);
     // Every file is "large": etl hands each one to Glue.
-    env = parseLambdaEnv({ ...lambdaEnvVars(BUCKETS), DUCKDB_MAX_BYTES: '1' });
-    await uploadRefdata(client, BUCKETS.output, env.REFDATA_PREFIX, REFDATA);
-    store = new S3ObjectStore(client, BUCKETS, join(dir, 'lambda-tmp', 'scratch'));
-    ledger = new SqliteLedger(':memory:');
+    reviewQueue = (await createQueue(moto.sqs, 'claimflow-dev-review')).url;
+    env = parseLambdaEnv({ ...lambdaEnvVars(BUCKETS), DUCKDB_MAX_BYTES: '1', DEAD_LETTER_QUEUE_URL: reviewQueue });
+    await uploadRefdata(moto.s3, BUCKETS.output, env.REFDATA_PREFIX, REFDATA);
+    store = new S3ObjectStore(moto.s3, BUCKETS, join(dir, 'lambda-tmp', 'scratch'));
+    await createLedgerTable(moto.dynamodb, env.LEDGER_TABLE);
+    ledger = new DynamoDbLedger(moto.dynamodb, env.LEDGER_TABLE);
     deps = createAwsHandlerDeps(
       { store, bus, ledger },
       {
@@ -238,7 +213,6 @@ describe('glue-completion: a Glue run finished like a file run in the function',
         clock: { now: () => new Date(`${RUN_DATE}T12:00:00Z`) },
       },
     );
-    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     const container = (): LambdaContainer => ({ env, store, deps });
     entry = {
       trigger: createTriggerHandler(container),
@@ -247,7 +221,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
         [TOPICS.etl]: createEtlHandler(container, glue),
         [TOPICS.postProcess]: createPostProcessingHandler(container),
       },
-      complete: createGlueCompletionHandler(container, glue, sqs),
+      complete: createGlueCompletionHandler(container, glue, moto.sqs),
     };
     good = await generateAndRunLocally(dir, 'claims-good.csv', { seed: 31, runDate: RUN_DATE, defectRate: 0.04 });
     bad = await generateAndRunLocally(dir, 'claims-bad.csv', {
@@ -261,17 +235,15 @@ describe('glue-completion: a Glue run finished like a file run in the function',
   after(async () => {
     await worker?.close();
     glueMock.restore();
-    sqsMock.restore();
     deps?.close();
-    ledger?.close();
-    await server?.stop();
+    await moto?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   it('publishes what claimflow run publishes, writes the report, clears temp/ and hands the month to post-processing', async () => {
     const key = 'raw/claims/large feed é 2025-10.csv';
     const { task, runId } = await handToGlue(good.file, key);
-    await runPlanAsGlueWould(task, good.file);
+    await runPlanAsGlueWould(task);
     const sourceKey = sourceKeyOf(store.locate(key));
 
     await finishRun(runId, task.job_id, { JobRunState: 'SUCCEEDED' });
@@ -360,7 +332,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
   it('rejects a file over the error-rate threshold whole, as claimflow run does, with the file in quarantine/files', async () => {
     const key = 'raw/claims/large bad feed.csv';
     const { task, runId } = await handToGlue(bad.file, key);
-    await runPlanAsGlueWould(task, bad.file);
+    await runPlanAsGlueWould(task);
 
     await finishRun(runId, task.job_id, { JobRunState: 'SUCCEEDED' });
     await drain();
@@ -414,14 +386,16 @@ describe('glue-completion: a Glue run finished like a file run in the function',
       // The same pair delivered under one prefix: the companion lies there, the claim file arrives.
       const prefix = `raw/claims/${name} feed/`;
       const companionBody = await readFile(join(local, companion));
-      await client.send(
+      await moto.s3.send(
         new PutObjectCommand({ Bucket: BUCKETS.input, Key: `${prefix}${companion}`, Body: companionBody }),
       );
       const { task, runId } = await handToGlue(join(local, file), `${prefix}${file}`);
-      const plan = await runPlanAsGlueWould(task, join(local, file), {
-        [`s3://${BUCKETS.input}/${prefix}${companion}`]: join(local, companion),
-      });
-      assert.equal(Object.keys(plan.companion_files).length, 1, `${name}: the plan reads the companion`);
+      const plan = await runPlanAsGlueWould(task);
+      assert.deepEqual(
+        Object.values(plan.companion_files).map((f) => f.path),
+        [`s3://${BUCKETS.input}/${prefix}${companion}`],
+        `${name}: the plan reads the companion beside the file`,
+      );
       await finishRun(runId, task.job_id, { JobRunState: 'SUCCEEDED' });
       await drain();
 
@@ -459,7 +433,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     const { code, root: localRoot, report: expected } = await runLocally(file, 'x12');
     assert.equal(code, 0);
     const { task, runId } = await handToGlue(file, 'raw/claims/x12 feed/837_005010X222A2_demo.example1.837');
-    const plan = await runPlanAsGlueWould(task, file);
+    const plan = await runPlanAsGlueWould(task);
     assert.equal(plan.input.format, 'ndjson');
     await finishRun(runId, task.job_id, { JobRunState: 'SUCCEEDED' });
     await drain();
@@ -485,7 +459,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     const { code, report: expected } = await runLocally(file, 'fhir');
     const starts = glueMock.commandCalls(StartJobRunCommand).length;
     const key = 'raw/claims/fhir feed/bundle.json';
-    await client.send(new PutObjectCommand({ Bucket: BUCKETS.input, Key: key, Body: await readFile(file) }));
+    await moto.s3.send(new PutObjectCommand({ Bucket: BUCKETS.input, Key: key, Body: await readFile(file) }));
     await entry.trigger({
       Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKETS.input }, object: { key } } }],
     });
@@ -507,7 +481,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     const key = 'raw/claims/doomed feed.csv';
     const { task, runId } = await handToGlue(file, key);
     // The run wrote part of its outputs before it failed.
-    await client.send(
+    await moto.s3.send(
       new PutObjectCommand({
         Bucket: BUCKETS.output,
         Key: `temp/${task.job_id}/summary/part-00000-x-c000.json`,
@@ -521,10 +495,9 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     });
     await drain();
 
-    const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
-    assert.equal(sent.length, 1);
-    assert.equal(sent[0]?.QueueUrl, env.DEAD_LETTER_QUEUE_URL);
-    const letter = JSON.parse(sent[0]?.MessageBody ?? '{}');
+    const sent = (await receiveAll(moto.sqs, reviewQueue)) as Array<Record<string, unknown>>;
+    assert.equal(sent.length, 1, 'one task on the manual-review queue');
+    const [letter = {}] = sent;
     const problem = `glue run ${runId} ended FAILED: AnalysisException: cannot cast`;
     assert.deepEqual(
       { id: letter.id, topic: letter.topic, handler: letter.handler, message: letter.message, errors: letter.errors },

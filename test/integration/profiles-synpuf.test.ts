@@ -207,7 +207,8 @@ describe('the cms-synpuf profile on DE-SynPUF sample 2 (first 200 rows of each f
     const drugs = sample.reports.get(DRUG_EVENTS);
     const zeroQuantity = (raw.get(DRUG_EVENTS) ?? []).filter((r) => Number(r.QTY_DSPNSD_NUM) <= 0).length;
     assert.equal(zeroQuantity, 8, 'eight events dispense a quantity of 0');
-    assert.deepEqual(failing(drugs), { invalid_units: 8, late_claim: 200 });
+    // Events of 2008-2010 carry no paid date: their timeliness is not judged by the run date.
+    assert.deepEqual(failing(drugs), { invalid_units: 8 });
     const published = sample.run.files.filter((f) => f.processed_records > 0).map((f) => f.file.split('/').pop());
     assert.deepEqual(published, [CARRIER_A, CARRIER_B, INPATIENT, OUTPATIENT]);
   });

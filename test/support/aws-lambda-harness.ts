@@ -99,16 +99,16 @@ export interface LocalRun {
 }
 
 /**
- * Generates `name` in `dir` (3000 lines of October 2025) and runs `claimflow run` on it with the
+ * Generates `name` in `dir` (3000 lines of October 2025 unless `rows` says) and runs `claimflow run` on it with the
  * shared reference lists, into its own root; `rejected` when the run is to reject the file (exit 2).
  */
 export async function generateAndRunLocally(
   dir: string,
   name: string,
-  options: { seed: number; runDate: string; defectRate: number; rejected?: boolean },
+  options: { seed: number; runDate: string; defectRate: number; rejected?: boolean; rows?: number },
 ): Promise<LocalRun> {
   const file = join(dir, name);
-  const generate = ['--rows', '3000', '--out', file, '--seed', String(options.seed)];
+  const generate = ['--rows', String(options.rows ?? 3000), '--out', file, '--seed', String(options.seed)];
   const generated = await claimflow(
     'generate',
     ...generate,

@@ -12,7 +12,10 @@ export function report(
   return {
     job_id: jobId,
     input_file: `${jobId}.csv`,
+    data_source: 'claimflow',
     validation_status: 'success',
+    file_error: null,
+    rules: [],
     summary: { total_records: total, valid_records: total - error, error_records: error },
     processed_records: processed,
     duplicates_removed: { total: duplicates },
@@ -55,6 +58,11 @@ export const SNAPSHOT: MonitoringSnapshot = {
       processed: 970,
       duplicates: 10,
       quality: { score: 97.5, grade: 'A' },
+      rules: [
+        { rule_id: 'invalid_npi', action: 'quarantine', row_count: 12 },
+        { rule_id: 'late_claim', action: 'warn', row_count: 8 },
+        { rule_id: 'invalid_drg', action: 'quarantine', row_count: 0 },
+      ],
       started_at: '2026-01-31T11:29:58.000Z',
       finished_at: '2026-01-31T11:30:00.000Z',
       timings_ms: { ingest: 100, check: 300, publish: 200, 'Bad Stage!': 5 },
@@ -67,6 +75,12 @@ export const SNAPSHOT: MonitoringSnapshot = {
     }),
     report('B', {
       validation_status: 'failed',
+      data_source: 'acme',
+      file_error: { rule_id: 'error_rate_exceeded' },
+      rules: [
+        { rule_id: 'invalid_npi', action: 'warn', row_count: 300 },
+        { rule_id: 'error_rate_exceeded', action: 'halt', row_count: 1 },
+      ],
       total: 500,
       error: 500,
       processed: 0,
@@ -82,6 +96,7 @@ export const SNAPSHOT: MonitoringSnapshot = {
       },
     }),
     report('C', {
+      rules: [{ rule_id: 'invalid_amount', action: 'quarantine', row_count: 50 }],
       total: 50,
       error: 50,
       processed: 0,

@@ -139,9 +139,6 @@ export interface LambdaContainer {
   readonly deps: AwsHandlerDeps;
 }
 
-/** Local root in the function: the only writable folder on Lambda. */
-const LAMBDA_TMP = '/tmp/claimflow';
-
 let container: LambdaContainer | undefined;
 
 /** The container's clients and dependencies, built on the first invocation and reused after. */
@@ -155,7 +152,7 @@ function openLambdaContainer(env: LambdaEnv): LambdaContainer {
   const store = new S3ObjectStore(
     s3,
     { input: env.INPUT_BUCKET, output: env.OUTPUT_BUCKET },
-    join(LAMBDA_TMP, 'scratch'),
+    join(env.CLAIMFLOW_TMP_DIR, 'scratch'),
   );
   const deps = createAwsHandlerDeps(
     {
@@ -165,7 +162,7 @@ function openLambdaContainer(env: LambdaEnv): LambdaContainer {
     },
     {
       refdataPrefix: env.REFDATA_PREFIX,
-      localRoot: LAMBDA_TMP,
+      localRoot: env.CLAIMFLOW_TMP_DIR,
       memoryMb: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
       logger: createLambdaLogger(),
     },

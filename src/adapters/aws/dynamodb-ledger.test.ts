@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { beforeEach, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
@@ -12,6 +12,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createLedgerTable, type MotoServices, startMoto } from '../../../test/support/moto.ts';
 import { TransientError } from '../../domain/errors.ts';
 import type { JobRecord } from '../../pipeline/ledger.ts';
 import { marshallItem } from './dynamodb-item.ts';
@@ -331,5 +332,65 @@ describe('DynamoDbLedger', () => {
       });
       assert.equal(await ledger.job('claims-etl-20990101-000000-0000'), undefined);
     });
+  });
+});
+
+/**
+ * The same ledger against DynamoDB as moto answers it: its transactions, condition expressions and
+ * the status index are evaluated by the service, not checked as the requests the code sends.
+ */
+describe('DynamoDbLedger on DynamoDB (moto on loopback)', () => {
+  let moto: MotoServices | undefined;
+  let ledger: DynamoDbLedger;
+  const at = (second: number) => new Date(`2026-01-31T10:00:${String(second).padStart(2, '0')}Z`);
+
+  before(async () => {
+    moto = await startMoto();
+    await createLedgerTable(moto.dynamodb, 'ledger');
+    ledger = new DynamoDbLedger(moto.dynamodb, 'ledger');
+  });
+
+  after(async () => {
+    await moto?.stop();
+  });
+
+  it('claims new content once, answers duplicate while its job runs and after it succeeded, and new after it failed', async () => {
+    assert.deepEqual(await ledger.claimDelivery('aa', 'raw/claims/a.csv', 'job-1', at(1)), { kind: 'new' });
+    assert.deepEqual(await ledger.claimDelivery('aa', 'raw/claims/a2.csv', 'job-2', at(2)), {
+      kind: 'duplicate',
+      job_id: 'job-1',
+    });
+    assert.deepEqual(await ledger.claimDelivery('aa', 'raw/claims/a.csv', 'job-1', at(3)), { kind: 'new' });
+    await ledger.recordAttempt('job-1');
+    assert.deepEqual(
+      (await ledger.unfinishedJobs()).map((j) => j.job_id),
+      ['job-1'],
+    );
+    await ledger.finishJob('job-1', 'SUCCEEDED', at(4), { total: 10, processed: 9, quarantined: 1 });
+    const job = await ledger.job('job-1');
+    assert.deepEqual(
+      [job?.status, job?.attempts, job?.processed_records, job?.quarantined_records, job?.finished_at],
+      ['SUCCEEDED', 1, 9, 1, at(4).toISOString()],
+    );
+    assert.deepEqual(await ledger.claimDelivery('aa', 'raw/claims/a3.csv', 'job-3', at(5)), {
+      kind: 'duplicate',
+      job_id: 'job-1',
+    });
+
+    assert.deepEqual(await ledger.claimDelivery('bb', 'raw/claims/b.csv', 'job-4', at(6)), { kind: 'new' });
+    await ledger.finishJob('job-4', 'FAILED', at(7), { error: 'system: boom' });
+    assert.deepEqual(await ledger.claimDelivery('bb', 'raw/claims/b.csv', 'job-5', at(8)), { kind: 'new' });
+    assert.deepEqual(
+      (await ledger.unfinishedJobs()).map((j) => j.job_id),
+      ['job-5'],
+    );
+    assert.deepEqual(
+      (await ledger.jobs(10)).map((j) => [j.job_id, j.status]),
+      [
+        ['job-5', 'STARTED'],
+        ['job-4', 'FAILED'],
+        ['job-1', 'SUCCEEDED'],
+      ],
+    );
   });
 });

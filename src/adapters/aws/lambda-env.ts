@@ -26,6 +26,11 @@ const lambdaEnvSchema = z
     REDSHIFT_WORKGROUP: required.optional(),
     REDSHIFT_DATABASE: required.optional(),
     REDSHIFT_LOAD_ROLE_ARN: required.optional(),
+    /**
+     * Local root in the function: under /tmp, the only writable folder on Lambda. The emulator
+     * (`claimflow infra emulate`) gives each invocation its own, as a fresh container has.
+     */
+    CLAIMFLOW_TMP_DIR: z.string().min(1).default('/tmp/claimflow'),
     /** Set by the Lambda runtime; sizes DuckDB's memory limit. */
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().positive().default(512),
   })

@@ -18,8 +18,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { tempDir } from '../../../test/support/cli.ts';
-import { type S3rver, s3rverClient, startS3rver } from '../../../test/support/s3rver.ts';
+import { createBuckets, type MotoServices, startMoto } from '../../../test/support/moto.ts';
 import { classifyError, TransientError } from '../../domain/errors.ts';
+import { motoClientConfig } from '../emulator/emulated-stack.ts';
 import { ObjectNotFoundError, UnsafeObjectKeyError } from './s3-errors.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 
@@ -41,8 +42,8 @@ function countCommands(client: S3Client): Map<string, number> {
   return counts;
 }
 
-describe('S3ObjectStore against s3rver', () => {
-  let server: S3rver;
+describe('S3ObjectStore against S3 (moto on loopback)', () => {
+  let moto: MotoServices;
   let client: S3Client;
   let commands: Map<string, number>;
   let store: S3ObjectStore;
@@ -63,8 +64,9 @@ describe('S3ObjectStore against s3rver', () => {
   };
 
   before(async () => {
-    server = await startS3rver([BUCKETS.input, BUCKETS.output]);
-    client = server.client();
+    moto = await startMoto();
+    await createBuckets(moto.s3, [BUCKETS.input, BUCKETS.output]);
+    client = moto.s3;
     commands = countCommands(client);
     scratchRoot = await tempDir('s3-scratch');
     files = await tempDir('s3-files');
@@ -72,7 +74,7 @@ describe('S3ObjectStore against s3rver', () => {
   });
 
   after(async () => {
-    await server.stop();
+    await moto?.stop();
     await rm(scratchRoot, { recursive: true, force: true });
     await rm(files, { recursive: true, force: true });
   });
@@ -161,8 +163,8 @@ describe('S3ObjectStore against s3rver', () => {
   it('lists a prefix across pages, recursively and sorted, without its siblings', async () => {
     const keys = Array.from({ length: 23 }, (_, i) => `dlq/letters/${String(i).padStart(2, '0')}/letter.json`);
     for (const key of [...keys].reverse()) await store.writeText(key, '{}');
-    // A sibling that sorts after the folder: s3rver pages in directory-walk order, which for a sibling
-    // like `letters-old` ('-' < '/') differs from S3's key order and would drop it from a paged listing.
+    // A sibling that sorts after the folder (`letters_old`): a listing must page in S3's key order
+    // and stop at the prefix, not take the sibling.
     await store.writeText('dlq/letters_old/x.json', '{}');
     const pagesBefore = commands.get('ListObjectsV2Command') ?? 0;
     assert.deepEqual(await store.list('dlq/letters'), keys);
@@ -210,7 +212,7 @@ describe('S3ObjectStore against s3rver', () => {
     await store.dropScratch('odd-names');
   });
 
-  // s3rver decodes the copy source with decodeURI, which leaves %2B: a '+' is checked against the mock below.
+  // A '+' in a copied key is checked against the mock below (S3 decodes the copy source).
   it('copies an object server-side, from the input bucket into the output bucket, keys with spaces and unicode', async () => {
     const bytes = randomBytes(3 * MiB);
     const source = join(files, 'copy-source.csv');
@@ -256,7 +258,9 @@ describe('S3ObjectStore against s3rver', () => {
     });
 
     const storeAt = (endpoint: string) =>
-      new S3ObjectStore(s3rverClient(endpoint, 1), BUCKETS, scratchRoot, { partSize: 5 * MiB });
+      new S3ObjectStore(new S3Client({ ...motoClientConfig(endpoint), maxAttempts: 1 }), BUCKETS, scratchRoot, {
+        partSize: 5 * MiB,
+      });
 
     it('throttling (503 SlowDown) on reads, writes and uploads', async () => {
       const throttled = storeAt(`http://127.0.0.1:${(slowDown.address() as AddressInfo).port}`);

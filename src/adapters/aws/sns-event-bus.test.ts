@@ -1,31 +1,37 @@
 import assert from 'node:assert/strict';
-import { beforeEach, describe, it } from 'node:test';
+import { after, beforeEach, describe, it } from 'node:test';
 import {
+  CreateTopicCommand,
   InternalErrorException,
   InvalidParameterException,
   PublishCommand,
   SNSClient,
+  SubscribeCommand,
   ThrottledException,
 } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createQueue, type MotoServices, receiveAll, startMoto } from '../../../test/support/moto.ts';
 import { TransientError } from '../../domain/errors.ts';
 import { TOPICS } from '../../pipeline/messages.ts';
+import { motoClientConfig } from '../emulator/emulated-stack.ts';
 import { SnsEventBus } from './sns-event-bus.ts';
 
 const PROCESSING = 'arn:aws:sns:us-east-1:123456789012:claimflow-processing';
 const ERRORS = 'arn:aws:sns:us-east-1:123456789012:claimflow-errors';
 
+const task = {
+  job_id: 'claims-etl-20250101-000000-0001',
+  key: 'raw/claims/a.csv',
+  sha256: 'ab',
+  input_file: 'a.csv',
+  months: [],
+};
+
 describe('SnsEventBus', () => {
   const client = new SNSClient({ region: 'us-east-1' });
   const sns = mockClient(client);
   const bus = new SnsEventBus(client, { processing: PROCESSING, errors: ERRORS });
-  const task = {
-    job_id: 'claims-etl-20250101-000000-0001',
-    key: 'raw/claims/a.csv',
-    sha256: 'ab',
-    input_file: 'a.csv',
-    months: [],
-  };
 
   beforeEach(() => {
     sns.reset();
@@ -87,5 +93,40 @@ describe('SnsEventBus', () => {
     const failure = new InvalidParameterException({ $metadata: { httpStatusCode: 400 }, message: 'bad arn' });
     sns.on(PublishCommand).rejects(failure);
     await assert.rejects(bus.publish(TOPICS.validate, task), (error: unknown) => error === failure);
+  });
+});
+
+/** The bus against SNS as moto answers it: each function's filter policy takes its own topic's messages. */
+describe('SnsEventBus on SNS (moto on loopback)', () => {
+  let moto: MotoServices | undefined;
+
+  after(async () => {
+    await moto?.stop();
+  });
+
+  it('routes by the topic attribute: a subscription filtered on claims.etl gets only those, errors go to the error topic', async () => {
+    moto = await startMoto();
+    const sns = new SNSClient(motoClientConfig(moto.server.endpoint));
+    const topic = async (Name: string) => (await sns.send(new CreateTopicCommand({ Name }))).TopicArn ?? '';
+    const [processing, errors] = [await topic('processing'), await topic('errors')];
+    const subscribe = async (name: string, TopicArn: string, filter?: Record<string, string[]>) => {
+      const queue = await createQueue(moto?.sqs as SQSClient, name);
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'sqs',
+          Endpoint: queue.arn,
+          Attributes: { RawMessageDelivery: 'true', ...(filter && { FilterPolicy: JSON.stringify(filter) }) },
+        }),
+      );
+      return queue.url;
+    };
+    const etlQueue = await subscribe('etl', processing, { topic: [TOPICS.etl] });
+    const errorQueue = await subscribe('errors', errors);
+    const bus = new SnsEventBus(sns, { processing, errors });
+    for (const t of [TOPICS.validate, TOPICS.etl, TOPICS.events, TOPICS.errors]) await bus.publish(t, { ...task, t });
+    assert.deepEqual(await receiveAll(moto.sqs, etlQueue), [{ ...task, t: TOPICS.etl }]);
+    assert.deepEqual(await receiveAll(moto.sqs, errorQueue), [{ ...task, t: TOPICS.errors }]);
+    sns.destroy();
   });
 });

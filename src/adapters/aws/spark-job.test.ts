@@ -14,7 +14,7 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { tempDir } from '../../../test/support/cli.ts';
-import { type S3rver, startS3rver } from '../../../test/support/s3rver.ts';
+import { createBuckets, type MotoServices, startMoto } from '../../../test/support/moto.ts';
 import { SHARED_DIR } from '../../../test/support/shared.ts';
 import { HEAD_BYTES } from '../../domain/detect-format.ts';
 import { ClaimFileError, TransientError } from '../../domain/errors.ts';
@@ -45,7 +45,7 @@ function claimsCsv(rows: number): Buffer {
 }
 
 describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
-  let server: S3rver;
+  let moto: MotoServices;
   let s3: S3Client;
   let store: S3ObjectStore;
   let files: string;
@@ -55,8 +55,9 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
   const gets: unknown[] = [];
 
   before(async () => {
-    server = await startS3rver([BUCKETS.input, BUCKETS.output]);
-    s3 = server.client();
+    moto = await startMoto();
+    await createBuckets(moto.s3, [BUCKETS.input, BUCKETS.output]);
+    s3 = moto.s3;
     s3.middlewareStack.add(
       (next, context) => (args) => {
         if (context.commandName === 'GetObjectCommand') gets.push(args.input);
@@ -76,7 +77,7 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
     await store.copyIn(join(files, 'bad.csv'), 'raw/claims/bad.csv');
   });
   after(async () => {
-    await server.stop();
+    await moto?.stop();
   });
   beforeEach(() => {
     glue.reset();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { beforeEach, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   DeleteMessageCommand,
   type Message,
@@ -10,6 +10,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createQueue, type MotoServices, startMoto } from '../../../test/support/moto.ts';
 import { TransientError } from '../../domain/errors.ts';
 import type { DeadLetter } from '../../pipeline/ports.ts';
 import { DeadLetterFormatError, SqsDeadLetterQueue } from './sqs-dead-letter-queue.ts';
@@ -146,5 +147,32 @@ describe('SqsDeadLetterQueue', () => {
     const missing = new QueueDoesNotExist({ $metadata: { httpStatusCode: 400 }, message: 'no queue' });
     sqs.on(ReceiveMessageCommand).rejects(missing);
     await assert.rejects(queue.list(), (error: unknown) => error === missing);
+  });
+});
+
+/** The same queue against SQS as moto answers it: the letters go round the service and back. */
+describe('SqsDeadLetterQueue on SQS (moto on loopback)', () => {
+  let moto: MotoServices | undefined;
+  let queue: SqsDeadLetterQueue;
+
+  before(async () => {
+    moto = await startMoto();
+    queue = new SqsDeadLetterQueue(moto.sqs, (await createQueue(moto.sqs, 'review')).url);
+  });
+
+  after(async () => {
+    await moto?.stop();
+  });
+
+  it('lists each letter once (the latest of one put twice), oldest first, and removes every copy of one', async () => {
+    const a = letterOf('claims-etl-20250101-000000-0001-etl', '2025-01-01T00:00:01.000Z');
+    const b = letterOf('claims-etl-20250101-000000-0002-etl', '2025-01-01T00:00:02.000Z');
+    const bAgain = { ...b, created_at: '2025-01-01T00:00:03.000Z' };
+    for (const letter of [b, a, bAgain]) await queue.put(letter);
+    assert.deepEqual(await queue.list(), [a, bAgain]);
+    await queue.remove(b.id);
+    assert.deepEqual(await queue.list(), [a]);
+    await queue.remove(a.id);
+    assert.deepEqual(await queue.list(), []);
   });
 });

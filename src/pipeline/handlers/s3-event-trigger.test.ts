@@ -34,7 +34,7 @@ function harness(contents: Record<string, string>) {
 }
 
 describe('s3-event-trigger', () => {
-  it('decodes URL-encoded keys as S3 sends them, and leaves raw keys (s3rver) alone', () => {
+  it('decodes URL-encoded keys as S3 sends them, and leaves raw keys alone', () => {
     assert.equal(decodeS3Key('raw/claims/acme+claims%2B2025.csv'), 'raw/claims/acme claims+2025.csv');
     assert.equal(decodeS3Key('raw/claims/100%.csv'), 'raw/claims/100%.csv');
   });

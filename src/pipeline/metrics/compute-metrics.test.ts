@@ -96,11 +96,37 @@ describe('computeMetrics', () => {
     );
   });
 
+  it('ranks the rules that failed the most rows over finished run jobs, not validate checks or jobs in flight', () => {
+    // A: invalid_npi 12 (quarantine), late_claim 8. B, earlier: invalid_npi 300 (warn then), error_rate_exceeded.
+    // C is a validate report; invalid_drg failed no row. The action shown is the latest job's.
+    assert.deepEqual(m.top_rules, [
+      { rule_id: 'invalid_npi', action: 'quarantine', rows: 312, files: 2 },
+      { rule_id: 'late_claim', action: 'warn', rows: 8, files: 1 },
+      { rule_id: 'error_rate_exceeded', action: 'halt', rows: 1, files: 1 },
+    ]);
+  });
+
+  it('names for each job its source, the rule that rejected it and its report link', () => {
+    const byId = new Map(m.jobs.map((j) => [j.job_id, j]));
+    assert.deepEqual(
+      ['A', 'B', 'E'].map((id) => {
+        const j = byId.get(id);
+        return [j?.data_source, j?.failure_rule, j?.report_url];
+      }),
+      [
+        ['claimflow', null, 'reports/A.html'],
+        ['acme', 'error_rate_exceeded', 'reports/B.html'],
+        [null, null, null],
+      ],
+    );
+  });
+
   it('gives zeros, not NaN, for an empty root', () => {
     const empty = computeMetrics({ now: NOW, reports: [], jobs: [], alerts: [], inbox: [], deadLetters: [] });
     assert.equal(empty.error_rate, 0);
     assert.equal(empty.quality_score, null);
     assert.deepEqual(empty.job_duration_ms, { latest: 0, sum: 0, count: 0 });
     assert.deepEqual(empty.estimated_cost_usd, { last_run: null, total: 0 });
+    assert.deepEqual(empty.top_rules, []);
   });
 });

@@ -2,6 +2,7 @@ import type { JobStatus } from '../messages.ts';
 import { countS3Requests, estimateJobCost } from './estimate-cost.ts';
 import type { MonitoredReport, MonitoringSnapshot } from './monitoring-snapshot.ts';
 import { fileNameOf, readQueueState } from './queue-state.ts';
+import { type RuleTally, rankFailingRules } from './rank-failing-rules.ts';
 
 const HOUR_MS = 3_600_000;
 /** Hours in the volume trend. */
@@ -10,11 +11,19 @@ export const TREND_HOURS = 24;
 export const JOBS_LISTED = 100;
 /** Stage names come from report files; only identifiers become metric labels. */
 const STAGE_NAME = /^[a-z][a-z0-9_]{0,40}$/;
+/** Report links carry the job id in a URL path; other names are not linked. */
+const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export interface JobMetrics {
   readonly job_id: string;
   readonly input_file: string;
+  /** The source its rows were attributed to (null without a report). */
+  readonly data_source: string | null;
   readonly status: JobStatus;
+  /** The rule that rejected the file whole, if one did. */
+  readonly failure_rule: string | null;
+  /** Relative URL of its HTML report, if there is one. */
+  readonly report_url: string | null;
   readonly started_at: string;
   readonly finished_at: string | null;
   /** End to end: from the ledger for `watch` jobs (queueing and post-processing included), else the report. */
@@ -68,11 +77,17 @@ export interface Metrics {
   readonly quality_score: number | null;
   readonly estimated_cost_usd: { readonly last_run: number | null; readonly total: number };
   readonly hourly: readonly HourlyVolume[];
+  /** The rules that failed the most rows over finished jobs, most first. */
+  readonly top_rules: readonly RuleTally[];
   readonly jobs: readonly JobMetrics[];
 }
 
 /** `validate` writes reports too, but archives nothing: it checked a file, it did not process one. */
 export const isRunReport = (report: MonitoredReport): boolean => report.outputs.archive !== null;
+
+/** Relative URL of a report's HTML, served by the dashboard from validation-reports/. */
+export const reportUrlOf = (report: MonitoredReport): string | null =>
+  report.has_html && SAFE_JOB_ID.test(report.job_id) ? `reports/${report.job_id}.html` : null;
 
 const msBetween = (from: string, to: string): number => Math.max(0, Date.parse(to) - Date.parse(from));
 const shareOf = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
@@ -97,7 +112,10 @@ function toJobMetrics(
   return {
     job_id: jobId,
     input_file: report?.input_file ?? fileNameOf(ledger?.input_key ?? ''),
+    data_source: report?.data_source ?? null,
     status,
+    failure_rule: counted?.file_error?.rule_id ?? null,
+    report_url: report ? reportUrlOf(report) : null,
     started_at: startedAt,
     finished_at: finished ? finishedAt : null,
     duration_ms: durationMs,
@@ -208,6 +226,9 @@ export function computeMetrics(snapshot: MonitoringSnapshot): Metrics {
       total: sumOf(costed, (j) => j.estimated_cost_usd ?? 0),
     },
     hourly: hourlyVolume(finished, snapshot.now),
+    top_rules: rankFailingRules(
+      snapshot.reports.filter((r) => isRunReport(r) && finished.some((j) => j.job_id === r.job_id)),
+    ),
     jobs: jobs.slice(0, JOBS_LISTED),
   };
 }

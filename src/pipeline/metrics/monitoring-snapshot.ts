@@ -8,7 +8,13 @@ import type { JobStatus } from '../messages.ts';
 export const monitoredReportSchema = z.object({
   job_id: z.string(),
   input_file: z.string(),
+  /** The source the file's rows were attributed to: the dashboard's quality trend is per source. */
+  data_source: z.string().default('unknown'),
   validation_status: z.enum(['success', 'failed']),
+  /** The rule that rejected the file whole, by id only (its reason can quote the file's content). */
+  file_error: z.object({ rule_id: z.string() }).nullable().default(null),
+  /** Rule ids and their failed-row counts; descriptions and samples (claim ids) are dropped. */
+  rules: z.array(z.object({ rule_id: z.string(), action: z.string(), row_count: z.number() })).default([]),
   summary: z.object({ total_records: z.number(), valid_records: z.number(), error_records: z.number() }),
   processed_records: z.number(),
   duplicates_removed: z.object({ total: z.number() }),

@@ -1,11 +1,9 @@
-import { isRunReport } from './compute-metrics.ts';
+import { isRunReport, reportUrlOf } from './compute-metrics.ts';
 import type { AlertRecord, DeadLetterSummary, MonitoringSnapshot } from './monitoring-snapshot.ts';
 import { fileNameOf, readQueueState } from './queue-state.ts';
 
 /** Rows in each list of the operations view. */
 export const OPERATIONS_LISTED = 20;
-/** Report links carry the job id in a URL path; other names are not linked. */
-const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export interface ReportSummary {
   readonly job_id: string;
@@ -73,7 +71,7 @@ export function summarizeOperations(snapshot: MonitoringSnapshot): Operations {
         quality_score: r.quality?.score ?? null,
         quality_grade: r.quality?.grade ?? null,
         finished_at: r.finished_at,
-        report_url: r.has_html && SAFE_JOB_ID.test(r.job_id) ? `reports/${r.job_id}.html` : null,
+        report_url: reportUrlOf(r),
       })),
   };
 }

@@ -7,8 +7,20 @@ const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 600;
 const HEIGHT = 200;
 const PLOT = { left: 72, right: 590, top: 12, bottom: 172 };
-const BADGES = new Set(['SUCCEEDED', 'FAILED', 'STARTED', 'success', 'failed', 'critical', 'high', 'medium', 'low']);
-const GRADES = new Set(['A', 'B', 'C', 'D', 'F']);
+const BADGES = new Set([
+  'SUCCEEDED',
+  'FAILED',
+  'STARTED',
+  'success',
+  'failed',
+  'critical',
+  'high',
+  'medium',
+  'low',
+  'quarantine',
+  'warn',
+  'halt',
+]);
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
@@ -18,6 +30,14 @@ const formatRate = (r) => `${(r * 100).toFixed(2)}%`;
 const formatMs = (ms) => (ms >= 10_000 ? `${decimal.format(ms / 1000)} s` : `${integer.format(ms)} ms`);
 const formatUsd = (usd) => (usd === 0 ? '$0' : usd < 0.01 ? `$${usd.toPrecision(3)}` : `$${usd.toFixed(2)}`);
 const formatTime = (iso) => (iso ? `${iso.replace('T', ' ').slice(0, 19)}Z` : '');
+const DAY_MS = 86_400_000;
+/** An axis label for a time (UTC), as fine as the axis's span needs: the date, else the minute, else the second. */
+const formatAxisTime = (ms, spanMs) => {
+  const iso = new Date(ms).toISOString();
+  if (spanMs >= 2 * DAY_MS) return iso.slice(0, 10);
+  if (spanMs >= 3_600_000) return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+  return iso.slice(11, 19);
+};
 const orDash = (value, format) => (value === null || value === undefined ? '–' : format(value));
 
 function element(tag, attributes = {}, ...children) {
@@ -100,13 +120,122 @@ function drawBars(id, items, { format, max: fixedMax, labelEvery = 1 }) {
     }
     nodes.push(group);
     if (i % labelEvery === 0) {
-      nodes.push(svgElement('text', { x: x + barWidth / 2, y: PLOT.bottom + 14, 'text-anchor': 'middle' }, item.label));
+      nodes.push(
+        svgElement(
+          'text',
+          { class: 'x-label', x: x + barWidth / 2, y: PLOT.bottom + 14, 'text-anchor': 'middle' },
+          item.label,
+        ),
+      );
     }
   });
   svg.replaceChildren(...nodes);
 }
 
+const SERIES_CLASSES = 8;
+
+/**
+ * One line per series over a time axis (x: finish time, y: 0 to `max`). Each series is
+ * { name, points: [{ at, value, title }] }, points in time order.
+ */
+function drawTimeLines(id, series, { format, max }) {
+  const svg = document.getElementById(id);
+  const times = series.flatMap((s) => s.points.map((p) => Date.parse(p.at)));
+  const nodes = [
+    svgElement('line', { class: 'axis', x1: PLOT.left, x2: PLOT.right, y1: PLOT.bottom, y2: PLOT.bottom }),
+    svgElement('line', { class: 'axis', x1: PLOT.left, x2: PLOT.left, y1: PLOT.top, y2: PLOT.bottom }),
+    svgElement('text', { x: PLOT.left - 4, y: PLOT.top + 8, 'text-anchor': 'end' }, format(max)),
+    svgElement('text', { x: PLOT.left - 4, y: PLOT.bottom, 'text-anchor': 'end' }, format(0)),
+  ];
+  if (times.length === 0) {
+    nodes.push(
+      svgElement('text', { class: 'empty', x: WIDTH / 2, y: HEIGHT / 2, 'text-anchor': 'middle' }, 'no data yet'),
+    );
+    svg.replaceChildren(...nodes);
+    return;
+  }
+  // A single moment gets an hour either side, so its points sit mid-axis.
+  const first = Math.min(...times);
+  const last = Math.max(...times);
+  const [from, to] = last > first ? [first, last] : [first - 3_600_000, last + 3_600_000];
+  const inset = 12;
+  const xOf = (ms) => PLOT.left + inset + ((PLOT.right - PLOT.left - 2 * inset) * (ms - from)) / (to - from);
+  const yOf = (value) => PLOT.bottom - ((PLOT.bottom - PLOT.top) * value) / max;
+  const ticks = last > first ? 5 : 1;
+  for (let i = 0; i < ticks; i++) {
+    const ms = ticks === 1 ? first : from + ((to - from) * i) / (ticks - 1);
+    const anchor = ticks === 1 ? 'middle' : i === 0 ? 'start' : i === ticks - 1 ? 'end' : 'middle';
+    nodes.push(
+      svgElement(
+        'text',
+        { class: 'x-label', x: xOf(ms), y: PLOT.bottom + 14, 'text-anchor': anchor },
+        formatAxisTime(ms, to - from),
+      ),
+    );
+  }
+  series.forEach((s, i) => {
+    const cls = `series s${i % SERIES_CLASSES}`;
+    const group = svgElement('g', { class: cls, 'data-series': s.name });
+    const coordinates = s.points.map((p) => `${xOf(Date.parse(p.at))},${yOf(p.value)}`);
+    if (s.points.length > 1) group.append(svgElement('polyline', { class: 'line', points: coordinates.join(' ') }));
+    s.points.forEach((p, j) => {
+      const [x, y] = coordinates[j].split(',');
+      const dot = svgElement('circle', { class: 'dot', cx: x, cy: y, r: 4 });
+      dot.append(svgElement('title', {}, p.title));
+      group.append(dot);
+    });
+    nodes.push(group);
+  });
+  svg.replaceChildren(...nodes);
+}
+
+/** Jobs' finish times as bar labels, every few bars so they don't collide. */
+function jobBars(jobs, toBar) {
+  const times = jobs.map((j) => Date.parse(j.finished_at));
+  const span = times.length > 0 ? Math.max(...times) - Math.min(...times) : 0;
+  return {
+    items: jobs.map((j) => ({ label: formatAxisTime(Date.parse(j.finished_at), span), ...toBar(j) })),
+    labelEvery: Math.max(1, Math.ceil(jobs.length / 5)),
+  };
+}
+
+function renderAttention(m) {
+  document.getElementById('card-failed').classList.toggle('attention', m.files_processed_total.FAILED > 0);
+  const failing = m.jobs.filter((j) => j.status === 'FAILED');
+  fillTable('table-failing', failing.slice(0, CHARTED_JOBS), (j) => [
+    formatTime(j.finished_at),
+    j.input_file,
+    j.failure_rule ?? (j.report_url ? '' : 'system error (no report)'),
+    reportLink(j.report_url),
+  ]);
+  fillTable('table-rules', m.top_rules, (r) => [
+    r.rule_id,
+    badge(r.action),
+    { value: formatCount(r.rows) },
+    { value: formatCount(r.files) },
+  ]);
+  const bySource = new Map();
+  for (const j of [...m.jobs].reverse()) {
+    if (j.status === 'STARTED' || j.quality_score === null || !j.finished_at) continue;
+    const source = j.data_source ?? 'unknown';
+    if (!bySource.has(source)) bySource.set(source, []);
+    bySource.get(source).push({
+      at: j.finished_at,
+      value: j.quality_score,
+      title: `${source}, ${formatTime(j.finished_at)}: ${j.input_file} ${decimal.format(j.quality_score)} (${j.quality_grade})`,
+    });
+  }
+  const series = [...bySource].map(([name, points]) => ({ name, points }));
+  drawTimeLines('chart-quality', series, { format: (v) => decimal.format(v), max: 100 });
+  document
+    .getElementById('legend-quality')
+    .replaceChildren(
+      ...series.map((s, i) => element('li', {}, element('span', { class: `swatch s${i % SERIES_CLASSES}` }), s.name)),
+    );
+}
+
 function renderOverview(m) {
+  renderAttention(m);
   setMetric('files_succeeded', formatCount(m.files_processed_total.SUCCEEDED));
   setMetric('files_failed', formatCount(m.files_processed_total.FAILED));
   setMetric('records_processed_total', formatCount(m.records_processed_total));
@@ -121,7 +250,7 @@ function renderOverview(m) {
   setMetric('cost_last_run', orDash(m.estimated_cost_usd.last_run, formatUsd));
   setMetric('cost_total', formatUsd(m.estimated_cost_usd.total));
 
-  const hourLabel = (h) => `${h.hour.slice(11, 13)}h`;
+  const hourLabel = (h) => `${h.hour.slice(11, 13)}:00`;
   drawBars(
     'chart-volume',
     m.hourly.map((h) => ({
@@ -147,44 +276,26 @@ function renderOverview(m) {
     .reverse();
   const stages = Object.keys(m.stage_duration_ms);
   const stageClass = (stage) => `s${stages.indexOf(stage) % 8}`;
-  drawBars(
-    'chart-duration',
-    finished.map((j, i) => ({
-      label: String(i + 1),
-      title: `${j.job_id} (${j.input_file}): ${Object.entries(j.stage_duration_ms)
-        .map(([stage, ms]) => `${stage} ${formatMs(ms)}`)
-        .join(', ')}`,
-      parts: Object.entries(j.stage_duration_ms).map(([stage, ms]) => ({ value: ms, cls: stageClass(stage) })),
-    })),
-    { format: formatMs },
-  );
+  const durations = jobBars(finished, (j) => ({
+    title: `${formatTime(j.finished_at)} ${j.input_file}: ${Object.entries(j.stage_duration_ms)
+      .map(([stage, ms]) => `${stage} ${formatMs(ms)}`)
+      .join(', ')}`,
+    parts: Object.entries(j.stage_duration_ms).map(([stage, ms]) => ({ value: ms, cls: stageClass(stage) })),
+  }));
+  drawBars('chart-duration', durations.items, { format: formatMs, labelEvery: durations.labelEvery });
   document
     .getElementById('legend-duration')
     .replaceChildren(
       ...stages.map((stage) => element('li', {}, element('span', { class: `swatch ${stageClass(stage)}` }), stage)),
     );
-  drawBars(
-    'chart-quality',
-    finished
-      .filter((j) => j.quality_score !== null)
-      .map((j, i) => ({
-        label: String(i + 1),
-        title: `${j.job_id} (${j.input_file}): ${decimal.format(j.quality_score)} (${j.quality_grade})`,
-        parts: [{ value: j.quality_score, cls: GRADES.has(j.quality_grade) ? `grade-${j.quality_grade}` : '' }],
-      })),
-    { format: (v) => decimal.format(v), max: 100 },
+  const costs = jobBars(
+    finished.filter((j) => j.estimated_cost_usd !== null),
+    (j) => ({
+      title: `${formatTime(j.finished_at)} ${j.input_file}: ${formatUsd(j.estimated_cost_usd)}`,
+      parts: [{ value: j.estimated_cost_usd }],
+    }),
   );
-  drawBars(
-    'chart-cost',
-    finished
-      .filter((j) => j.estimated_cost_usd !== null)
-      .map((j, i) => ({
-        label: String(i + 1),
-        title: `${j.job_id} (${j.input_file}): ${formatUsd(j.estimated_cost_usd)}`,
-        parts: [{ value: j.estimated_cost_usd }],
-      })),
-    { format: formatUsd },
-  );
+  drawBars('chart-cost', costs.items, { format: formatUsd, labelEvery: costs.labelEvery });
 
   fillTable('table-stages', Object.entries(m.stage_duration_ms), ([stage, s]) => [
     stage,
@@ -195,15 +306,15 @@ function renderOverview(m) {
   ]);
   fillTable('table-jobs', m.jobs.slice(0, CHARTED_JOBS), (j) => [
     formatTime(j.finished_at),
-    j.job_id,
     j.input_file,
+    j.data_source ?? '',
     badge(j.status),
     { value: formatCount(j.records_input) },
     { value: formatCount(j.records_processed) },
     { value: formatCount(j.records_quarantined) },
     { value: j.quality_score === null ? '–' : `${decimal.format(j.quality_score)} (${j.quality_grade})` },
     { value: orDash(j.duration_ms, formatMs) },
-    { value: orDash(j.estimated_cost_usd, formatUsd) },
+    reportLink(j.report_url),
   ]);
 }
 

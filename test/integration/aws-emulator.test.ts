@@ -1,0 +1,282 @@
+import assert from 'node:assert/strict';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SubscribeCommand } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { buildApp } from '../../infra/bin/claimflow.ts';
+import { DynamoDbLedger } from '../../src/adapters/aws/dynamodb-ledger.ts';
+import { EmulatedStack, motoClientConfig } from '../../src/adapters/emulator/emulated-stack.ts';
+import { TOPICS } from '../../src/pipeline/messages.ts';
+import {
+  filesUnder,
+  generateAndRunLocally,
+  type LocalRun,
+  sortedRows,
+  uploadRefdata,
+} from '../support/aws-lambda-harness.ts';
+import { tempDir } from '../support/cli.ts';
+import { createQueue, decodedKey, receiveAll } from '../support/moto.ts';
+import { SHARED_DIR } from '../support/shared.ts';
+import { TEST_SPARK_CONF } from '../support/spark-plan-job.ts';
+
+/**
+ * The synthesized dev stack on the emulator (moto on loopback, the functions' own bundles in their
+ * own processes, Glue on local Spark): files put into the input bucket end as `claimflow run` ends
+ * them. Sizes are CI's (two cores): 3,000 lines (0.8 MB) on DuckDB in the etl function, 6,000
+ * lines (1.6 MB) over a threshold of 1 MB on Glue; docs/deploy.md has the 100 MB and 50 MB runs.
+ */
+const THRESHOLD = 1_000_000;
+/** The functions run on today's date; the local runs must too (the date rules depend on it). */
+const RUN_DATE = new Date().toISOString().slice(0, 10);
+
+interface Case extends LocalRun {
+  readonly key: string;
+}
+
+describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, () => {
+  let dir: string;
+  let stack: EmulatedStack | undefined;
+  let ledger: DynamoDbLedger;
+  let eventsQueue: string;
+  let errorsQueue: string;
+  const cases = new Map<string, Case>();
+  const events: Array<Record<string, unknown>> = [];
+  let killedEtl = 0;
+  /** The file each etl process started on (its "job started" log line), by process id. */
+  const etlFiles = new Map<number, string>();
+
+  const running = (): EmulatedStack => {
+    assert.ok(stack, 'the emulator started');
+    return stack;
+  };
+  const bucket = (name: 'InputBucketName' | 'OutputBucketName') => running().output(name);
+
+  async function put(c: Case): Promise<void> {
+    await running().s3.send(
+      new PutObjectCommand({ Bucket: bucket('InputBucketName'), Key: c.key, Body: await readFile(c.file) }),
+    );
+  }
+
+  const drainQueue = async (url: string) => (await receiveAll(running().sqs, url)) as Array<Record<string, unknown>>;
+
+  async function keysUnder(prefix: string, which: 'InputBucketName' | 'OutputBucketName' = 'OutputBucketName') {
+    const { Contents = [] } = await running().s3.send(
+      new ListObjectsV2Command({ Bucket: bucket(which), Prefix: prefix }),
+    );
+    return Contents.map((c) => c.Key ?? '');
+  }
+
+  /** The job of a file: the one whose STARTED event names it; published rows, quarantine and report as `claimflow run`'s. */
+  async function assertLikeLocalRun(c: Case): Promise<string> {
+    events.push(...(await drainQueue(eventsQueue)));
+    const name = c.key.split('/').pop();
+    const started = events.filter((e) => e.input_file === name && e.status === 'STARTED');
+    assert.equal(started.length, 1, `one job for ${name}`);
+    const jobId = String(started[0]?.job_id);
+    assert.deepEqual(
+      events.filter((e) => e.job_id === jobId).map((e) => `${e.event_type}${e.status ? `:${e.status}` : ''}`),
+      ['job_status_update:STARTED', 'validation_output', 'job_status_update:SUCCEEDED'],
+      'the events of the job, in order, on the processing topic',
+    );
+    const out = join(dir, `out-${jobId}`);
+    await running().downloadOutputs(out);
+    const report = JSON.parse(await readFile(join(out, 'validation-reports', `${jobId}.json`), 'utf8'));
+    assert.deepEqual(report.summary, c.local.validation?.summary, 'report counts');
+    assert.equal(report.processed_records, c.local.processed_records);
+    const processed = (report.outputs.processed as string[]).map((k) => join(out, ...k.split('/')));
+    const localRows = async (sub: string) =>
+      sortedRows((await filesUnder(join(c.localRoot, sub))).filter((p) => p.endsWith('.parquet')));
+    assert.deepEqual(await sortedRows(processed), await localRows('processed/claims'), 'published rows');
+    const quarantine = join(out, ...String(report.outputs.quarantine_rows).split('/'));
+    assert.deepEqual(await sortedRows([quarantine]), await localRows('quarantine/rows'), 'quarantine rows');
+    assert.equal((await ledger.job(jobId))?.status, 'SUCCEEDED');
+    assert.deepEqual(await keysUnder('temp/'), [], 'nothing left under temp/');
+    assert.equal((await keysUnder(c.key, 'InputBucketName')).length, 0, 'the inbox copy is gone');
+    return jobId;
+  }
+
+  before(async () => {
+    dir = await tempDir('aws-emulator');
+    const cdkOut = join(dir, 'cdk.out');
+    buildApp({ environment: 'dev', outdir: cdkOut }).app.synth();
+    const generate = async (name: string, seed: number, rows: number): Promise<Case> => ({
+      key: `raw/claims/${name}`,
+      ...(await generateAndRunLocally(dir, name, { seed, runDate: RUN_DATE, defectRate: 0.04, rows })),
+    });
+    cases.set('duckdb', await generate('acme duckdb.csv', 31, 3000));
+    cases.set('glue', await generate('acme glue.csv', 32, 6000));
+    cases.set('redelivered', await generate('acme redelivered.csv', 33, 3000));
+    cases.set('killed', await generate('acme killed.csv', 34, 3000));
+    stack = await EmulatedStack.start({
+      cdkOut,
+      stackName: 'claimflow-dev',
+      workDir: join(dir, 'emulator'),
+      environmentOverrides: { DUCKDB_MAX_BYTES: String(THRESHOLD) },
+      sparkConf: TEST_SPARK_CONF,
+      retryDelaysMs: [500, 1000],
+      hooks: {
+        log: (fn, line, pid) => {
+          if (!fn.logicalId.startsWith('Functionsetl')) return;
+          if (line.includes('"job started"')) etlFiles.set(pid, line);
+          // Killed mid-way: the etl of that one file, once, as it starts publishing.
+          const ofKilledCase = etlFiles.get(pid)?.includes('acme killed.csv');
+          if (ofKilledCase && killedEtl === 0 && line.includes('"stage":"publish"')) {
+            killedEtl = pid;
+            process.kill(pid, 'SIGKILL');
+          }
+        },
+      },
+    });
+    const s = running();
+    const config = motoClientConfig(s.moto.endpoint);
+    ledger = new DynamoDbLedger(new DynamoDBClient(config), s.output('LedgerTableName'));
+    await uploadRefdata(s.s3, bucket('OutputBucketName'), 'refdata/', join(SHARED_DIR, 'refdata'));
+    const subscribe = async (name: string, topicArn: string, filter: Record<string, unknown>) => {
+      const queue = await createQueue(s.sqs, name);
+      await s.sns.send(
+        new SubscribeCommand({
+          TopicArn: topicArn,
+          Protocol: 'sqs',
+          Endpoint: queue.arn,
+          Attributes: { RawMessageDelivery: 'true', FilterPolicy: JSON.stringify(filter) },
+        }),
+      );
+      return queue.url;
+    };
+    eventsQueue = await subscribe('test-events', s.output('ProcessingTopicArn'), { topic: [TOPICS.events] });
+    errorsQueue = await subscribe('test-errors', s.output('ErrorTopicArn'), { event_type: ['error'] });
+  });
+
+  after(async () => {
+    await stack?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs a file below the threshold through trigger, validation, etl (DuckDB) and post-processing', async () => {
+    const c = cases.get('duckdb');
+    assert.ok(c);
+    await put(c);
+    await running().settle();
+    await assertLikeLocalRun(c);
+    const etl = running().invocations.filter((r) => r.function.startsWith('Functionsetl'));
+    assert.equal(etl.length, 1);
+    assert.ok(etl[0]?.outcome.ok);
+    assert.equal(running().glueRuns.length, 0, 'no Glue run for a small file');
+  });
+
+  it('runs a file above the threshold through etl, Glue on local Spark, glue-completion and post-processing', async () => {
+    const c = cases.get('glue');
+    assert.ok(c);
+    await put(c);
+    await running().settle();
+    const [run] = running().glueRuns;
+    assert.equal(run?.JobRunState, 'SUCCEEDED', run?.ErrorMessage);
+    const jobId = await assertLikeLocalRun(c);
+    assert.equal(run?.Arguments['--job_id'], jobId);
+    const completions = running().invocations.filter((r) => r.function.startsWith('FunctionsglueCompletion'));
+    assert.deepEqual(
+      completions.map((r) => r.outcome.ok),
+      [true],
+    );
+  });
+
+  /** The trigger's first invocation for an object key (its S3 event), once it has run. */
+  async function triggerOf(key: string) {
+    for (let waited = 0; ; waited += 50) {
+      assert.ok(waited < 120_000, `no trigger invocation for ${key}`);
+      const found = running().invocations.find(
+        (r) =>
+          r.function.startsWith('Functionstrigger') &&
+          r.attempt === 1 &&
+          decodedKey(
+            String((r.event as { Records?: Array<{ s3: { object: { key: string } } }> }).Records?.[0]?.s3.object.key),
+          ) === key,
+      );
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('publishes a file once when its S3 event is delivered again while the first job runs', async () => {
+    const c = cases.get('redelivered');
+    assert.ok(c);
+    await put(c);
+    const first = await triggerOf(c.key);
+    running().invokeAsync(first.function, first.event);
+    await running().settle();
+    await assertLikeLocalRun(c);
+    const skipped = events.filter(
+      (e) => e.event_type === 'delivery_skipped' && e.input_file === 'acme redelivered.csv',
+    );
+    assert.equal(skipped.length, 1, 'the second delivery was recognised as the same content');
+  });
+
+  it('publishes nothing again for an S3 event redelivered after its file was processed', async () => {
+    const c = cases.get('duckdb');
+    assert.ok(c);
+    const before = await keysUnder('processed/claims/');
+    const late = await triggerOf(c.key);
+    running().invokeAsync(late.function, late.event);
+    await running().settle();
+    events.push(...(await drainQueue(eventsQueue)));
+    assert.equal(events.filter((e) => e.input_file === 'acme duckdb.csv' && e.status === 'STARTED').length, 1);
+    assert.deepEqual(await keysUnder('processed/claims/'), before);
+    // The trigger keys the delivery on the object's identity in the event (key, version, ETag,
+    // size), not on its bytes, so the object having left the inbox does not matter: the event is
+    // recognised at the first attempt and skipped, nothing dead-lettered.
+    const trigger = running().stack.functions.get(late.function);
+    const attempts = running().invocations.filter((r) => r.requestId !== late.requestId && r.event === late.event);
+    assert.deepEqual(
+      attempts.map((r) => r.outcome.ok),
+      [true],
+    );
+    assert.equal(
+      events.filter((e) => e.event_type === 'delivery_skipped' && e.input_file === 'acme duckdb.csv').length,
+      1,
+    );
+    const { Messages = [] } = await running().sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: trigger?.deadLetterQueueUrl, MaxNumberOfMessages: 10 }),
+    );
+    assert.equal(Messages.length, 0);
+  });
+
+  it('loses and repeats nothing when the etl process is killed mid-way and Lambda retries it', async () => {
+    const c = cases.get('killed');
+    assert.ok(c);
+    await put(c);
+    await running().settle();
+    assert.ok(killedEtl > 0, 'the etl process was killed while publishing');
+    const etl = running()
+      .invocations.filter((r) => r.function.startsWith('Functionsetl'))
+      .slice(-2);
+    assert.deepEqual(
+      etl.map((r) => [r.attempt, r.outcome.ok ? 'ok' : r.outcome.errorType]),
+      [
+        [1, 'Runtime.ExitError'],
+        [2, 'ok'],
+      ],
+    );
+    await assertLikeLocalRun(c);
+  });
+
+  it('sent no error event and left nothing in a dead-letter queue, each function within its memory', async () => {
+    assert.deepEqual(await drainQueue(errorsQueue), []);
+    const s = running();
+    for (const fn of s.stack.functions.values()) {
+      if (!fn.deadLetterQueueUrl) continue;
+      const { Attributes } = await s.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: fn.deadLetterQueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      );
+      assert.equal(Attributes?.ApproximateNumberOfMessages, '0', fn.logicalId);
+      for (const r of s.invocations.filter((i) => i.function === fn.logicalId)) {
+        assert.ok(r.outcome.peakRssMb < fn.memoryMb, `${fn.logicalId} peaked at ${r.outcome.peakRssMb} MB`);
+      }
+    }
+  });
+});
