@@ -397,11 +397,13 @@ FROM ${duplicates}`;
         ? `COALESCE(${this.textColumn(c)}, CAST(${q(`_v_${c}`)} AS ${this.sql.textType})) AS ${q(c)}`
         : `${nullOf(this.sql, 'text')} AS ${q(c)}`;
     const failed = this.failedRuleIds();
+    // Lines unpivoted from one source row share its number: the line's key breaks the tie the same way on every engine.
+    const order = `${q(ROW_NUMBER)}, ${q('claim_id')} NULLS LAST, ${q('claim_line_number')} NULLS LAST`;
     return `SELECT rule_id, ${ids} FROM (
-  SELECT rule_id, ${ids}, ROW_NUMBER() OVER (PARTITION BY rule_id ORDER BY ${q(ROW_NUMBER)}) AS _sample
+  SELECT rule_id, ${ids}, ROW_NUMBER() OVER (PARTITION BY rule_id ORDER BY ${order}) AS _sample
   FROM (SELECT ${this.sql.unnest(this.sql.listConcat(failed.errors, failed.warnings))} AS rule_id, ${q(ROW_NUMBER)}, ${idOf('claim_id')}, ${idOf('claim_line_number')}
     FROM ${checked} WHERE ${ERROR_BITS} <> 0 OR ${WARNING_BITS} <> 0) AS failures
-) AS ranked WHERE _sample <= ${limit} ORDER BY rule_id, ${q(ROW_NUMBER)}`;
+) AS ranked WHERE _sample <= ${limit} ORDER BY rule_id, ${order}`;
   }
 
   /** Rows failing at least one rule of each dimension, one column per dimension. */

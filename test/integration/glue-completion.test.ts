@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
@@ -126,7 +126,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     });
     await drain();
     const handed = bus.delivered.filter((d) => d.topic === TOPICS.etl).at(-1)?.message as FileTask | undefined;
-    assert.ok(handed && handed.key === key);
+    assert.ok(handed && handed.key === key, `${key} was not handed to etl: ${logs.slice(-4).join('\n')}`);
     assert.ok(logs.some((l) => l.includes('"etl handed to glue"') && l.includes(runId)));
     return { task: handed, runId };
   }
@@ -136,11 +136,18 @@ describe('glue-completion: a Glue run finished like a file run in the function',
    * on local Spark as the emulator runs it (runPlanLocally: its S3 locations moved onto disk, its
    * outputs uploaded where Glue would have written them).
    */
-  async function runPlanAsGlueWould(task: FileTask): Promise<void> {
+  async function runPlanAsGlueWould(task: FileTask): Promise<EnginePlan> {
     const planLocation = store.locate(`temp/${task.job_id}/plan.json`);
     const written = JSON.parse(await store.readText(`temp/${task.job_id}/plan.json`)) as EnginePlan;
-    assert.equal(written.input.path, `s3://${BUCKETS.input}/${task.key}`);
+    // The object itself, or (X12) the NDJSON etl converted it to under temp/<job_id>/.
+    assert.ok(
+      [`s3://${BUCKETS.input}/${task.key}`, store.locate(`temp/${task.job_id}/records.ndjson`)].includes(
+        written.input.path,
+      ),
+      written.input.path,
+    );
     await runPlanLocally(moto.s3, worker as SparkWorker, planLocation, task.job_id, join(dir, `glue-${task.job_id}`));
+    return written;
   }
 
   function finishRun(
@@ -159,12 +166,24 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     return entry.complete(glueStateChange(env.GLUE_JOB_NAME, runId, run.JobRunState));
   }
 
-  const localReport = async (run: LocalRun): Promise<ValidationReport> => {
-    const [name] = (await readdir(join(run.localRoot, 'validation-reports'))).filter((f) => f.endsWith('.json'));
-    return JSON.parse(
-      await readFile(join(run.localRoot, 'validation-reports', name ?? ''), 'utf8'),
-    ) as ValidationReport;
+  const localReport = async (localRoot: string): Promise<ValidationReport> => {
+    const [name] = (await readdir(join(localRoot, 'validation-reports'))).filter((f) => f.endsWith('.json'));
+    return JSON.parse(await readFile(join(localRoot, 'validation-reports', name ?? ''), 'utf8')) as ValidationReport;
   };
+  /** `claimflow run` (on DuckDB) of `file` into its own root, with the shared lists: its exit code and report. */
+  async function runLocally(
+    file: string,
+    name: string,
+  ): Promise<{ code: number; root: string; report: ValidationReport }> {
+    const root = join(dir, `local-${name}`);
+    const run = await claimflow(
+      'run',
+      file,
+      ...['--root', root, '--json', '--run-date', RUN_DATE, '--refdata', REFDATA],
+    );
+    return { code: run.code, root, report: await localReport(root) };
+  }
+
   const eventsOf = (jobId: string) =>
     bus.delivered
       .filter(
@@ -235,7 +254,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
       [{ JobName: env.GLUE_JOB_NAME, RunId: runId }],
     );
     const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
-    const local = await localReport(good);
+    const local = await localReport(good.localRoot);
     assert.deepEqual(comparable(report), comparable(local), 'the same counts, rules, samples and score');
     assert.ok(report.summary.error_records > 50 && report.duplicates_removed.total > 0, 'the file has defects');
     assert.equal(report.processed_records, good.local.processed_records);
@@ -319,7 +338,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     await drain();
 
     const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
-    const local = await localReport(bad);
+    const local = await localReport(bad.localRoot);
     assert.equal(report.file_error?.rule_id, 'error_rate_exceeded');
     assert.deepEqual(comparable(report), comparable(local));
     const quarantineFile = `quarantine/files/${task.job_id}/large bad feed.csv`;
@@ -343,6 +362,116 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     assert.equal(bus.delivered.filter((d) => d.topic === TOPICS.errors).at(-1)?.message.error_type, 'data_quality');
     assert.equal((await store.list('raw/claims')).includes(key), false);
     assert.deepEqual(await store.list(`temp/${task.job_id}`), []);
+  });
+
+  it('plans a Tuva claim file and a SynPUF carrier file through their profiles and companions, publishing what claimflow run publishes', async () => {
+    const samples = join(SHARED_DIR, 'samples');
+    const pairs = [
+      { name: 'tuva', folder: 'tuva', file: 'medical_claim_seed.csv', companion: 'eligibility_seed.csv' },
+      {
+        name: 'synpuf',
+        folder: 'synpuf/ohdsi-tiny/input',
+        file: 'carrier_claims.csv',
+        companion: 'beneficiary_summary.csv',
+      },
+    ];
+    for (const { name, folder, file, companion } of pairs) {
+      // The pair on disk, run by `claimflow run` (on DuckDB) into its own root.
+      const local = join(dir, `pair-${name}`);
+      await mkdir(local, { recursive: true });
+      for (const f of [file, companion]) await copyFile(join(samples, folder, f), join(local, f));
+      const { code, root: localRoot, report: expected } = await runLocally(join(local, file), name);
+      assert.equal(code, 0);
+
+      // The same pair delivered under one prefix: the companion lies there, the claim file arrives.
+      const prefix = `raw/claims/${name} feed/`;
+      const companionBody = await readFile(join(local, companion));
+      await moto.s3.send(
+        new PutObjectCommand({ Bucket: BUCKETS.input, Key: `${prefix}${companion}`, Body: companionBody }),
+      );
+      const { task, runId } = await handToGlue(join(local, file), `${prefix}${file}`);
+      const plan = await runPlanAsGlueWould(task);
+      assert.deepEqual(
+        Object.values(plan.companion_files).map((f) => f.path),
+        [`s3://${BUCKETS.input}/${prefix}${companion}`],
+        `${name}: the plan reads the companion beside the file`,
+      );
+      await finishRun(runId, task.job_id, { JobRunState: 'SUCCEEDED' });
+      await drain();
+
+      const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
+      assert.equal(report.validation_status, 'success', name);
+      assert.deepEqual(comparable(report), comparable(expected), `${name}: the same counts, rules and score`);
+      assert.deepEqual(report.profile, expected.profile, `${name}: the same profile, companions and source records`);
+      assert.equal(report.profile?.companions[0]?.files[0], companion);
+
+      // The published rows read back by DuckDB: the same rows as claimflow run's, every column but the lineage.
+      const sourceKey = sourceKeyOf(store.locate(task.key));
+      const scratch = `verify-${task.job_id}`;
+      const rowsOf = async (paths: readonly string[]) => (paths.length > 0 ? sortedRows(paths) : []);
+      const fetched = async (keys: readonly string[]) =>
+        rowsOf(await Promise.all(keys.map((k) => store.fetchLocal(k, scratch))));
+      const parquetUnder = async (path: string) =>
+        rowsOf((await filesUnder(join(localRoot, path)).catch(() => [])).filter((p) => p.endsWith('.parquet')));
+      const processed = await fetched(report.outputs.processed);
+      assert.equal(processed.length, expected.processed_records, name);
+      assert.ok(processed.length > 0, `${name} publishes rows`);
+      assert.deepEqual(processed, await parquetUnder('processed/claims'), `${name}: processed rows`);
+      const quarantineKeys = (await store.list('quarantine/rows')).filter((k) => k.includes(sourceKey));
+      assert.deepEqual(
+        await fetched(quarantineKeys),
+        await parquetUnder('quarantine/rows'),
+        `${name}: quarantined rows`,
+      );
+      await store.dropScratch(scratch);
+      assert.deepEqual(await store.list(`temp/${task.job_id}`), [], 'temp/<job_id>/ is gone');
+    }
+  });
+
+  it('converts a large X12 837 from S3 to S3 for Glue, publishing what claimflow run publishes', async () => {
+    const file = join(SHARED_DIR, 'samples/x12/linuxforhealth/837_005010X222A2_demo.example1.837');
+    const { code, root: localRoot, report: expected } = await runLocally(file, 'x12');
+    assert.equal(code, 0);
+    const { task, runId } = await handToGlue(file, 'raw/claims/x12 feed/837_005010X222A2_demo.example1.837');
+    const plan = await runPlanAsGlueWould(task);
+    assert.equal(plan.input.format, 'ndjson');
+    await finishRun(runId, task.job_id, { JobRunState: 'SUCCEEDED' });
+    await drain();
+    const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
+    assert.deepEqual(comparable(report), comparable(expected));
+    assert.deepEqual(report.profile, expected.profile, 'x12-837, with the same conversion counts');
+    assert.equal(report.format, 'x12');
+    const scratch = `verify-${task.job_id}`;
+    const processed = await sortedRows(
+      await Promise.all(report.outputs.processed.map((k) => store.fetchLocal(k, scratch))),
+    );
+    const localProcessed = (await filesUnder(join(localRoot, 'processed/claims'))).filter((p) =>
+      p.endsWith('.parquet'),
+    );
+    assert.ok(processed.length > 0);
+    assert.deepEqual(processed, await sortedRows(localProcessed));
+    await store.dropScratch(scratch);
+    assert.deepEqual(await store.list(`temp/${task.job_id}`), [], 'the converted records went with temp/<job_id>/');
+  });
+
+  it('keeps a large FHIR bundle in the function (its converter needs local files), run as claimflow run runs it', async () => {
+    const file = join(SHARED_DIR, 'samples/synthea/fhir/Rodrigo242_Grady603_9f39bf35-ea79-4383-4eb1-36c43280dff2.json');
+    const { code, report: expected } = await runLocally(file, 'fhir');
+    const starts = glueMock.commandCalls(StartJobRunCommand).length;
+    const key = 'raw/claims/fhir feed/bundle.json';
+    await moto.s3.send(new PutObjectCommand({ Bucket: BUCKETS.input, Key: key, Body: await readFile(file) }));
+    await entry.trigger({
+      Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKETS.input }, object: { key } } }],
+    });
+    await drain();
+    const task = bus.delivered.filter((d) => d.topic === TOPICS.etl).at(-1)?.message as FileTask | undefined;
+    assert.equal(task?.key, key, 'validation hands the FHIR file to etl');
+    assert.equal(glueMock.commandCalls(StartJobRunCommand).length, starts, 'no Glue run');
+    const kept = logs.find((l) => l.includes('"etl keeps a record file in the function"') && l.includes(task.job_id));
+    assert.match(kept ?? '', /fhir is converted to NDJSON through local files/);
+    const report = JSON.parse(await store.readText(`validation-reports/${task.job_id}.json`)) as ValidationReport;
+    assert.deepEqual(comparable(report), comparable(expected), `claimflow run exited ${code}`);
+    assert.deepEqual([report.profile?.name, report.format], ['fhir-eob', 'fhir']);
   });
 
   it('fails the job of a FAILED run with Glue’s error cut before quoted data, dead-letters its task and clears temp/', async () => {

@@ -92,6 +92,8 @@ export class SparkRunFixture {
       skipped_rules: [{ rule_id: 'unknown_icd10cm_code', reason: 'no icd10cm reference list' }],
       unknown_columns: ['note'],
       missing_optional_columns: 4,
+      profile: null,
+      publishes: true,
       ...overrides,
     };
   }

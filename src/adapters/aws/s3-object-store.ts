@@ -234,6 +234,19 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Streams the object's bytes to `consume`, whose failure is classified as an S3 call's (a reset
+   * mid-stream is transient); for converters that read an object whole without a download.
+   */
+  readStream<T>(key: string, consume: (body: Readable) => Promise<T>): Promise<T> {
+    return this.read(key, consume);
+  }
+
+  /** Uploads a stream of unknown length to `key` (multipart past one part); `key` appears whole or not at all. */
+  writeStream(key: string, body: Readable): Promise<void> {
+    return this.upload(body, 0, key);
+  }
+
   /** The object's size in bytes, without reading it. */
   async size(key: string): Promise<number> {
     const Bucket = this.bucketOf(key);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -23,9 +23,11 @@ import { GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
 import { runConfigSchema } from '../../pipeline/run-config.ts';
 import { parseSparkJobManifest, resolveManifestRules } from '../../pipeline/spark-job-manifest.ts';
 import type { EnginePlan } from '../../plan/engine-plan.ts';
+import { convertX12 } from '../x12/convert-x12.ts';
 import { GlueJobRunner } from './glue-job-runner.ts';
 import { readS3Head } from './read-s3-head.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
+import { s3X12Converter } from './s3-record-converters.ts';
 import { startSparkJob } from './spark-job.ts';
 
 const BUCKETS = { input: 'claims-input', output: 'claims-output' };
@@ -87,6 +89,7 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
     glue: glueClient,
     jobName: JOB_NAME,
     clock,
+    logger: { info: () => {}, warn: () => {} },
     readObjectHead: async (key: string) =>
       readS3Head(s3, store.locate(key), HEAD_BYTES, await store.scratchDir('head')),
   });
@@ -164,6 +167,7 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
       { id: 'required_field_missing', action: 'quarantine', severity: 'high' },
     );
     assert.deepEqual(manifest.unknown_columns, []);
+    assert.equal(manifest.profile?.name, 'standard', 'the generated columns are the standard profile');
     assert.deepEqual(
       resolveManifestRules(manifest).map((r) => r.id),
       manifest.rules.map((r) => r.id),
@@ -183,6 +187,95 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
         ['G.1X', 20],
       ],
     );
+  });
+
+  it('plans a Tuva claim file and a SynPUF carrier file through their profiles, with the companions under their prefix', async () => {
+    const samples = join(SHARED_DIR, 'samples');
+    const upload = (path: string, key: string) => store.copyIn(join(samples, path), key);
+    await upload('tuva/medical_claim_seed.csv', 'raw/claims/tuva/medical_claim_seed.csv');
+    await upload('tuva/eligibility_seed.csv', 'raw/claims/tuva/eligibility_seed.csv');
+    // Not beside the claim file, so not its companion.
+    await upload('tuva/eligibility_seed.csv', 'raw/claims/tuva/older/eligibility_seed.csv');
+    await upload('synpuf/ohdsi-tiny/input/carrier_claims.csv', 'raw/claims/synpuf/carrier_claims.csv');
+    await upload('synpuf/ohdsi-tiny/input/beneficiary_summary.csv', 'raw/claims/synpuf/beneficiary_summary.csv');
+    const cases = [
+      {
+        key: 'raw/claims/tuva/medical_claim_seed.csv',
+        profile: 'tuva',
+        layout: 'medical_claim',
+        companion: 'eligibility',
+      },
+      {
+        key: 'raw/claims/synpuf/carrier_claims.csv',
+        profile: 'cms-synpuf',
+        layout: 'carrier',
+        companion: 'beneficiary',
+      },
+    ];
+    for (const { key, profile, layout, companion } of cases) {
+      gets.length = 0;
+      await startSparkJob(task(key), deps());
+      const reads = gets.splice(0);
+      const plan = await readPlan();
+      const companionFile = key.replace(
+        /[^/]+$/,
+        companion === 'eligibility' ? 'eligibility_seed.csv' : 'beneficiary_summary.csv',
+      );
+      // The companion is read by Spark from S3, under a view the mapped rows join.
+      assert.deepEqual(
+        Object.values(plan.companion_files).map((f) => f.path),
+        [`s3://claims-input/${companionFile}`],
+        key,
+      );
+      assert.deepEqual(Object.keys(plan.companion_files), [`companion_${companion}_file_0`]);
+      const mapped = plan.statements.find((s) => s.name === 'mapped')?.sql ?? '';
+      assert.match(mapped, new RegExp(`companion_${companion}\\b`), 'the layout joins the companion');
+      assert.ok(plan.statements.some((s) => s.name === `companion_${companion}`));
+      // Heads by ranged reads only: the file's and its companion's, nothing downloaded whole.
+      assert.deepEqual(
+        reads.map((g) => g as { Key: string; Range?: string }).map(({ Key, Range }) => [Key, Range]),
+        [key, companionFile].map((k) => [k, `bytes=0-${HEAD_BYTES - 1}`]),
+      );
+      const manifest = parseSparkJobManifest(await store.readText(`temp/${JOB_ID}/job.json`));
+      assert.deepEqual(
+        manifest.profile && {
+          name: manifest.profile.name,
+          layout: manifest.profile.layout,
+          companions: manifest.profile.companions,
+        },
+        { name: profile, layout, companions: [{ name: companion, files: [companionFile.split('/').at(-1)] }] },
+      );
+      assert.equal(manifest.publishes, true);
+      assert.equal(manifest.format, 'csv');
+    }
+  });
+
+  it('converts an X12 837 from S3 to S3 under temp/<job_id>/ and plans over its NDJSON, gzip or not', async () => {
+    const x12 = await readFile(join(SHARED_DIR, 'samples/x12/linuxforhealth/837_005010X222A2_demo.example1.837'));
+    await writeFile(join(files, 'demo.837.gz'), gzipSync(x12));
+    await writeFile(join(files, 'demo.837'), x12);
+    const converted: string[] = [];
+    for (const name of ['demo.837', 'demo.837.gz']) {
+      await store.copyIn(join(files, name), `raw/claims/x12/${name}`);
+      await startSparkJob(task(`raw/claims/x12/${name}`), {
+        ...deps(),
+        convertRecords: { x12: s3X12Converter(store) },
+      });
+      const plan = await readPlan();
+      assert.equal(plan.input.path, `s3://claims-output/temp/${JOB_ID}/records.ndjson`);
+      assert.deepEqual([plan.input.format, plan.input.compression], ['ndjson', 'none']);
+      const manifest = parseSparkJobManifest(await store.readText(`temp/${JOB_ID}/job.json`));
+      assert.deepEqual([manifest.format, manifest.profile?.name], ['x12', 'x12-837']);
+      const records = await store.readText(`temp/${JOB_ID}/records.ndjson`);
+      const lines = records.trimEnd().split('\n');
+      assert.equal(manifest.profile?.conversion?.lines, lines.length);
+      assert.ok(lines.length > 0 && lines.every((l) => typeof JSON.parse(l).claim_id === 'string'));
+      converted.push(records);
+    }
+    assert.equal(converted[1], converted[0], 'the gzip object converts to the same records');
+    // The same records as the converter writes from a local file (claimflow run's).
+    await convertX12(join(files, 'demo.837'), join(files, 'demo.ndjson'));
+    assert.equal(converted[0], await readFile(join(files, 'demo.ndjson'), 'utf8'));
   });
 
   it('starts no run for a file that cannot be planned', async () => {

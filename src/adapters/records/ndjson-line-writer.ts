@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { REQUIRED_COLUMNS } from '../../domain/canonical-model.ts';
 import type { CanonicalLine } from './conversion-result.ts';
 
@@ -14,14 +15,15 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
  * await `flush()` between input chunks, so memory holds at most about one chunk of output.
  */
 export class NdjsonLineWriter {
-  private readonly out: WriteStream;
+  private readonly out: Writable;
   private buffer: string[] = [];
   private buffered = 0;
   /** A write error (disk full, missing folder) is kept and thrown from the next flush or close. */
   private failure: Error | null = null;
 
-  constructor(path: string) {
-    this.out = createWriteStream(path);
+  /** A file (a path), or a stream such as an upload's body. */
+  constructor(target: string | Writable) {
+    this.out = typeof target === 'string' ? createWriteStream(target) : target;
     this.out.on('error', (error) => {
       this.failure ??= error;
     });

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { ClaimFileError } from '../../domain/errors.ts';
 import type { ConversionError, ConversionResult } from '../records/conversion-result.ts';
 import { NdjsonLineWriter } from '../records/ndjson-line-writer.ts';
@@ -12,8 +13,19 @@ import { X12SegmentReader, X12SyntaxError } from './x12-segment-reader.ts';
  * A file that is not X12 at all is rejected whole (`unreadable_file`); a syntax error later in
  * the file keeps what was converted before it and reports the rest as unread.
  */
-export async function convertX12(inputPath: string, outputPath: string): Promise<ConversionResult> {
-  const writer = new NdjsonLineWriter(outputPath);
+export function convertX12(inputPath: string, outputPath: string): Promise<ConversionResult> {
+  return convertX12Stream({ name: basename(inputPath), source: inputPath }, outputPath);
+}
+
+/**
+ * `convertX12` from a file or a byte stream (an S3 object's body) to a file or a writable stream
+ * (a multipart upload's body); `name` names the file in a rejection.
+ */
+export async function convertX12Stream(
+  input: { readonly name: string; readonly source: string | Readable },
+  output: string | Writable,
+): Promise<ConversionResult> {
+  const writer = new NdjsonLineWriter(output);
   const errors: ConversionError[] = [];
   let claims = 0;
   let lines = 0;
@@ -34,7 +46,7 @@ export async function convertX12(inputPath: string, outputPath: string): Promise
   });
   try {
     try {
-      for await (const chunk of readTextChunks(inputPath)) {
+      for await (const chunk of readTextChunks(input.source)) {
         reader.push(chunk);
         await writer.flush();
       }
@@ -42,7 +54,7 @@ export async function convertX12(inputPath: string, outputPath: string): Promise
     } catch (error) {
       if (!(error instanceof X12SyntaxError)) throw error;
       if (error.position === 1) {
-        throw new ClaimFileError(basename(inputPath), 'unreadable_file', `not X12: ${error.reason}`, { cause: error });
+        throw new ClaimFileError(input.name, 'unreadable_file', `not X12: ${error.reason}`, { cause: error });
       }
       errors.push({
         position: `segment ${error.position}`,

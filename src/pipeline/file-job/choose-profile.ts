@@ -3,6 +3,7 @@ import { FILE_ROLES, ruleAppliesTo } from '../../domain/profiles/file-roles.ts';
 import type { RowRule } from '../../domain/rule.ts';
 import { type FileSample, type ProfileChoice, type ProfileSelection, selectProfile } from '../select-profile.ts';
 import type { ValidationReport } from '../validation-report.ts';
+import type { PlanningDeps } from './file-job-options.ts';
 import type { JobContext } from './job-context.ts';
 
 const DETECTED_PROFILES: ProfileChoice = { catalog: BUILTIN_PROFILES, forced: null };
@@ -17,7 +18,7 @@ export interface ChosenProfile {
 }
 
 /** Picks the profile (forced, or detected from the sample); the choice is logged and reported. */
-export function chooseProfile(job: JobContext, sample: FileSample): ChosenProfile {
+export function chooseProfile(job: JobContext<PlanningDeps>, sample: FileSample): ChosenProfile {
   const selection = selectProfile(sample, job.options.profiles ?? DETECTED_PROFILES);
   if (!selection.ok) throw job.halt('missing_required_column', selection.reason);
   const { profile, layout } = selection;

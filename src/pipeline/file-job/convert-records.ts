@@ -1,9 +1,9 @@
-import type { ConversionSummary } from './file-job-options.ts';
+import type { ConversionSummary, PlanningDeps } from './file-job-options.ts';
 import type { JobContext } from './job-context.ts';
 
 /** A record file (X12, FHIR) converted to canonical NDJSON in scratch; dropped claims are reported. */
 export async function convertRecords(
-  job: JobContext,
+  job: JobContext<PlanningDeps>,
   kind: 'x12' | 'fhir',
   output: string,
 ): Promise<ConversionSummary> {

@@ -7,20 +7,29 @@ import type { InputLimits } from '../run-config.ts';
 import type { ProfileChoice } from '../select-profile.ts';
 import type { JobStatus, ValidationReport } from '../validation-report.ts';
 
-export interface FileJobDeps {
-  readonly engine: Engine;
+/**
+ * What choosing a file's profile, finding its companions and converting its records need: the
+ * DuckDB job reads local files through them, the Glue hand-over S3 objects by key.
+ */
+export interface PlanningDeps {
   readonly store: ObjectStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly files: InputFiles;
+  /** The input files by path (by key on S3): a head, and the names beside a file for its companions. */
+  readonly files: Pick<InputFiles, 'readHead' | 'list'>;
   readonly onStage?: (stage: string) => void;
+  /** Converters of the record formats to canonical NDJSON (the x12-837 and fhir-eob profiles). */
+  readonly convertRecords?: Partial<RecordConverters>;
+}
+
+export interface FileJobDeps extends PlanningDeps {
+  readonly engine: Engine;
+  readonly files: InputFiles;
   /**
    * Serialises the moves into processed/ with other work that reads those files
    * (aggregations): a file replaced while DuckDB reads it in two opens reads as garbage.
    */
   readonly exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
-  /** Converters of the record formats to canonical NDJSON (the x12-837 and fhir-eob profiles). */
-  readonly convertRecords?: RecordConverters;
 }
 
 /** What a record converter reports: claims and lines written, and the claims it dropped (by position). */
@@ -30,7 +39,7 @@ export interface ConversionSummary {
   readonly errors: ReadonlyArray<{ readonly position: string; readonly segment?: string; readonly reason: string }>;
 }
 
-/** Writes a record file (X12, FHIR) as NDJSON of canonical lines. */
+/** Writes a record file (X12, FHIR) as NDJSON of canonical lines; both are paths as `files` names them. */
 export type RecordConverter = (inputPath: string, outputPath: string) => Promise<ConversionSummary>;
 export type RecordConverters = Readonly<Record<'x12' | 'fhir', RecordConverter>>;
 

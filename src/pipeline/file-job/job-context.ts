@@ -1,13 +1,16 @@
 import { basename } from 'node:path';
-import { ClaimFileError } from '../../domain/errors.ts';
+import { ClaimFileError, TransientError } from '../../domain/errors.ts';
 import { describeError } from '../../domain/redact.ts';
 import { sourceKeyOf } from '../source-key.ts';
-import type { FileJobDeps, FileJobOptions } from './file-job-options.ts';
+import type { FileJobDeps, FileJobOptions, PlanningDeps } from './file-job-options.ts';
 import { RecordLimitError } from './job-workspace.ts';
 import { createStageTimer, type Timed } from './stage-timer.ts';
 
-/** What every stage of one file job knows: the file, its settings, the ports, the stage timer. */
-export class JobContext {
+/**
+ * What every stage of one file job knows: the file, its settings, the ports, the stage timer.
+ * The stages that only plan (profile, companions, conversion) take a context of `PlanningDeps`.
+ */
+export class JobContext<Deps extends PlanningDeps = FileJobDeps> {
   readonly fileName: string;
   readonly sourceKey: string;
   readonly startedAt: Date;
@@ -17,7 +20,7 @@ export class JobContext {
 
   constructor(
     readonly path: string,
-    readonly deps: FileJobDeps,
+    readonly deps: Deps,
     readonly options: FileJobOptions,
   ) {
     this.fileName = basename(path);
@@ -38,12 +41,15 @@ export class JobContext {
     return new ClaimFileError(this.fileName, ruleId, reason, { cause });
   }
 
-  /** Any error while reading means the file itself cannot be read (a record past the reader's bound says so). */
+  /**
+   * Any error while reading means the file itself cannot be read (a record past the reader's bound
+   * says so), except a transient one (S3 throttling), which is retried rather than blamed on the file.
+   */
   async readOrHalt<T>(read: () => Promise<T>): Promise<T> {
     try {
       return await read();
     } catch (error) {
-      if (error instanceof ClaimFileError) throw error;
+      if (error instanceof ClaimFileError || error instanceof TransientError) throw error;
       if (error instanceof RecordLimitError) throw this.halt(error.code, error.message, error);
       throw this.halt('unreadable_file', describeError(error), error);
     }

@@ -6,6 +6,7 @@ import type { Companion, SourceLayout } from '../../domain/profiles/source-profi
 import { companionColumnsOf, companionTable, type LoadedCompanion } from '../../plan/compile-profile.ts';
 import { positionalColumn } from '../../plan/source-columns.ts';
 import type { ProfileReport } from '../validation-report.ts';
+import type { PlanningDeps } from './file-job-options.ts';
 import type { JobContext } from './job-context.ts';
 import type { CsvColumnsRead, CsvFileRead, JobWorkspace } from './job-workspace.ts';
 
@@ -32,7 +33,7 @@ export interface FoundCompanion {
  * beneficiary file per year); a companion whose files lack its key column is left out, and so
  * are its columns. No header (however named or repeated) meets another.
  */
-export async function findCompanions(job: JobContext, layout: SourceLayout): Promise<FoundCompanion[]> {
+export async function findCompanions(job: JobContext<PlanningDeps>, layout: SourceLayout): Promise<FoundCompanion[]> {
   const found: FoundCompanion[] = [];
   for (const companion of layout.companions ?? []) {
     const reads = await findCompanionFiles(job, companion);
@@ -70,7 +71,7 @@ export async function loadCompanions(job: JobContext, ws: JobWorkspace, layout: 
 
 /** The CSV files beside the input that a companion's globs match (the input itself aside). */
 async function findCompanionFiles(
-  job: JobContext,
+  job: JobContext<PlanningDeps>,
   companion: Companion,
 ): Promise<Array<CsvFileRead & { readonly name: string }>> {
   const folder = dirname(job.path);

@@ -1,6 +1,7 @@
 import { columnLimitReason, headerCutReason } from '../../domain/column-limit.ts';
 import { detectFormat, type FileHead, type InputFormat } from '../../domain/detect-format.ts';
 import { type RecordKind, recordKindOf } from '../select-profile.ts';
+import type { PlanningDeps } from './file-job-options.ts';
 import type { JobContext } from './job-context.ts';
 
 /** What the first bytes of a file tell: its format, and a record format (X12, FHIR) if it is one. */
@@ -16,9 +17,17 @@ export interface OpenedInput {
  */
 export async function openInput(job: JobContext): Promise<OpenedInput> {
   const head = await job.readOrHalt(() => job.deps.files.readHead(job.path));
-  if (head.bytes.length === 0) throw job.halt('empty_file', 'the file is empty (0 bytes)');
   // Inflating the whole file also checks each member's CRC-32 and length: damage rejects the file.
   if (head.gzip) await job.timed('inflate', () => job.readOrHalt(() => checkInflatedSize(job)));
+  return inspectHead(job, head);
+}
+
+/**
+ * What the head alone tells (format, record kind, width): where the rest of the file is not read
+ * before the engine reads it (the Glue hand-over), this is all of `openInput`.
+ */
+export function inspectHead(job: JobContext<PlanningDeps>, head: FileHead): OpenedInput {
+  if (head.bytes.length === 0) throw job.halt('empty_file', 'the file is empty (0 bytes)');
   const detection = detectFormat(job.fileName, head.bytes);
   if (!detection.ok) throw job.halt('unreadable_file', detection.reason);
   const recordKind = recordKindOf(head.bytes);
@@ -35,7 +44,7 @@ export async function openInput(job: JobContext): Promise<OpenedInput> {
  * A file wider than `limits.max_columns` is rejected before its rows are read (a CSV's header is
  * counted here; JSON keys once the records are read as text, before they are split into columns).
  */
-export function checkColumnCount(job: JobContext, columns: number, what: 'header' | 'records'): void {
+export function checkColumnCount(job: JobContext<PlanningDeps>, columns: number, what: 'header' | 'records'): void {
   const reason = columnLimitReason(columns, job.options.limits.max_columns, what);
   if (reason) throw job.halt('column_limit_exceeded', reason);
 }

@@ -1,22 +1,19 @@
 import { countMissingOptionalColumns } from '../../domain/canonical-model.ts';
 import type { CodeSetName } from '../../domain/code-sets.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
-import { headColumns } from '../../domain/head-columns.ts';
 import type { SqlDialect } from '../../domain/sql-dialect.ts';
-import { archiveKey, tempKey } from '../../domain/store-layout.ts';
-import { compileEnginePlan, enginePlanKey } from '../../plan/engine-plan.ts';
+import { archiveKey } from '../../domain/store-layout.ts';
+import { enginePlanKey } from '../../plan/engine-plan.ts';
 import { SparkCheckedRows } from '../handlers/spark-checked-rows.ts';
 import { dropTemp } from '../handlers/spark-temp.ts';
 import type { JobStatus } from '../validation-report.ts';
-import { chooseProfile } from './choose-profile.ts';
-import { convertRecords } from './convert-records.ts';
 import type { FileJobDeps, FileJobOptions, FileJobResult } from './file-job-options.ts';
 import { recordReport } from './file-report.ts';
 import { quarantineInput } from './input-copies.ts';
 import { JobContext } from './job-context.ts';
-import { type JobFindings, reportOf } from './job-findings.ts';
-import { findCompanions } from './load-companions.ts';
+import { reportOf } from './job-findings.ts';
 import { openInput } from './open-input.ts';
+import { planSparkFile, type SparkFindings, type SparkReads } from './plan-spark-file.ts';
 import { judgeChecked, publishChecked } from './publish-checked.ts';
 
 /** A Spark session that runs plans (glue/run_plan.py), whichever cluster it is on. */
@@ -85,50 +82,15 @@ export async function processFileOnSpark(
   return { jobId: job.jobId, inputFile: path, status, report, touchedMonths: found.published?.touched ?? [] };
 }
 
-/** What the DuckDB job's stages find, and how Spark's plan mapped the file's columns. */
-interface SparkFindings extends JobFindings {
-  mapped?: { readonly unknownColumns: readonly string[]; readonly present: ReadonlySet<string> };
-}
-
 /** Open, choose the profile, convert or find companions, plan, run on Spark, judge, publish. */
 async function runStages(
-  job: JobContext,
+  job: JobContext<SparkFileJobDeps>,
   spark: SparkEngine,
   found: SparkFindings,
   archived: Promise<unknown>,
 ): Promise<void> {
   const { store } = job.deps;
-  const { head, format, recordKind } = await openInput(job);
-  const chosen = chooseProfile(job, { recordKind, columns: recordKind ? [] : headColumns(format, head.bytes) });
-  found.chosen = chosen;
-  const { profile, layout } = chosen.selection;
-  found.format = profile.kind === 'tabular' ? format.kind : profile.kind;
-  let input = { path: await sparkInputPath(job, head.gzip), head };
-  if (profile.kind !== 'tabular') {
-    // X12 and FHIR become canonical NDJSON first, as for DuckDB; Spark reads that.
-    const records = `${await store.scratchDir(job.jobId)}/records.ndjson`;
-    found.conversion = await convertRecords(job, profile.kind, records);
-    input = { path: records, head: await job.deps.files.readHead(records) };
-  }
-  const companions = layout.companions?.length ? await job.timed('companions', () => findCompanions(job, layout)) : [];
-  found.companions = {
-    loaded: [],
-    read: companions.map(({ companion, files }) => ({ name: companion.name, files: files.map((f) => f.name) })),
-  };
-  const { plan, unknownColumns, present } = compileEnginePlan({
-    dialect: spark.dialect,
-    jobId: job.jobId,
-    fileName: job.fileName,
-    inputPath: input.path,
-    head: input.head,
-    // The rules as the profile and the file's role narrow them, as the DuckDB job checks them.
-    settings: { plan: { ...job.options.plan, rules: chosen.rules }, dataSource: job.options.dataSource },
-    ingestDatetime: job.startedAt.toISOString(),
-    codeSetFiles: spark.codeSetFiles,
-    locate: (key) => store.locate(key),
-    layout: { profileName: profile.name, layout, companions },
-  });
-  found.mapped = { unknownColumns, present };
+  const { plan, chosen } = await planSparkFile(job, await openInput(job), spark, sparkReads(job), found);
   const planKey = enginePlanKey(job.jobId);
   await store.writeText(planKey, `${JSON.stringify(plan)}\n`);
   const ran = await job.timed('spark', () => spark.run(store.locate(planKey), job.jobId));
@@ -150,19 +112,18 @@ async function runStages(
   });
 }
 
-/**
- * Where Spark reads the input: the file itself, or for gzip content under a name without `.gz`
- * (Spark decompresses by name) a copy under `temp/<job_id>/` that has one.
- */
-async function sparkInputPath(job: JobContext, gzip: boolean): Promise<string> {
-  if (!gzip || /\.gz$/i.test(job.fileName)) return job.path;
-  const key = tempKey(job.jobId, `input/${job.fileName}.gz`);
-  await job.deps.store.copyIn(job.path, key);
-  return job.deps.store.locate(key);
+/** Spark reads local files where they are; converted records go to the job's scratch folder. */
+function sparkReads(job: JobContext<SparkFileJobDeps>): SparkReads {
+  const { store } = job.deps;
+  return {
+    locate: (path) => path,
+    copyInput: async (key) => void (await store.copyIn(job.path, key)),
+    records: async () => `${await store.scratchDir(job.jobId)}/records.ndjson`,
+  };
 }
 
 /** `run` archives the input (hashing it on the way); `validate` only hashes it. */
-async function archive(job: JobContext): Promise<{ key: string | null; sha256: string }> {
+async function archive(job: JobContext<SparkFileJobDeps>): Promise<{ key: string | null; sha256: string }> {
   if (job.options.mode === 'validate') return { key: null, sha256: await job.deps.files.hash(job.path) };
   const key = archiveKey(job.startedAt, job.jobId, job.fileName);
   return { key, sha256: await job.deps.store.copyIn(job.path, key) };

@@ -59,8 +59,8 @@ export class SparkCheckedRows implements CheckedRows {
     for (const { rule_id, ...sample } of await this.readOutput('rule_samples')) {
       samples.set(rule_id, [...(samples.get(rule_id) ?? []), sample]);
     }
-    // Spark does not keep the plan's ORDER BY across its write: lowest row numbers first, as the report promises.
-    for (const list of samples.values()) list.sort((a, b) => a.source_row_number - b.source_row_number);
+    // Spark does not keep the plan's ORDER BY across its write: put it back (lowest row numbers first).
+    for (const list of samples.values()) list.sort(compareSamples);
     const [dimensionFailures] = await this.readOutput('dimension_failures');
     if (!dimensionFailures) throw new SparkOutputError(this.jobId, 'dimension_failures', 'no row');
     return { ...summary, counts, samples, dimensionFailures };
@@ -109,4 +109,18 @@ export class SparkCheckedRows implements CheckedRows {
   private async parquetParts(output: 'quarantine' | 'claims'): Promise<string[]> {
     return (await this.store.list(engineOutputPrefix(this.jobId, output))).filter((k) => k.endsWith('.parquet'));
   }
+}
+
+/**
+ * The plan's sample order: row number, then claim id and line number (NULLs last), compared as
+ * UTF-8 bytes as Spark and DuckDB compare text, so lines unpivoted from one row come in one order.
+ */
+function compareSamples(a: RuleSample, b: RuleSample): number {
+  const text = (x: string | null, y: string | null): number =>
+    x === y ? 0 : x === null ? 1 : y === null ? -1 : Buffer.compare(Buffer.from(x), Buffer.from(y));
+  return (
+    a.source_row_number - b.source_row_number ||
+    text(a.claim_id, b.claim_id) ||
+    text(a.claim_line_number, b.claim_line_number)
+  );
 }

@@ -119,13 +119,14 @@ async function completeRun(
   const archive = archiveKey(startedAt, task.job_id, task.input_file);
   await timed('archive', () => store.copy(task.key, archive));
   const rows = new SparkCheckedRows(store, task.job_id);
+  const sourceRows = await rows.countSourceRows();
   const { measured, halt } = await judgeChecked(rows, rules, manifest.error_rate_threshold, timed);
   let published: Published | undefined;
   let quarantineFile: string | null = null;
   if (halt) {
     logger.warn('file rejected', { job_id: task.job_id, file: task.input_file, rule_id: halt.rule_id });
     quarantineFile = await quarantineInput(store, { key: task.key }, { jobId: task.job_id, fileName: task.input_file });
-  } else {
+  } else if (manifest.publishes) {
     // As runFileJob names them: by the object, so a corrected delivery replaces its outputs.
     const sourceKey = sourceKeyOf(store.locate(task.key));
     published = await publishChecked(rows, measured, {
@@ -141,15 +142,15 @@ async function completeRun(
   const facts = {
     status,
     mode: 'run' as const,
-    publishes: true,
+    publishes: manifest.publishes,
     rules,
     jobId: task.job_id,
     inputFile: task.input_file,
     // The task's key identifies the S3 delivery (bucket, key, version, ETag), not the content.
     sha256: null,
     format: manifest.format,
-    // The Spark plan maps columns by their canonical names; it does not choose a source profile.
-    profile: null,
+    // The profile etl planned the file through, with the records the run read (as `run --engine spark` counts them).
+    profile: manifest.profile && { ...manifest.profile, source_records: sourceRows ?? measured.total },
     dataSource: manifest.data_source,
     startedAt,
     finishedAt: deps.clock.now(),
