@@ -20,6 +20,7 @@ const SETTINGS = {
   runDate: '2026-01-01',
   thresholds: { earliestDate: '1900-01-01', amountTolerance: 0.01, timelyFilingDays: 365 },
   codeSetRelation: codeSetTable,
+  publishedLayout: 'populated' as const,
 };
 let engine: DuckDbEngine;
 

@@ -17,6 +17,7 @@ const request = (bytes: string, overrides: Partial<EnginePlanRequest> = {}): Eng
       runDate: '2026-01-31',
       thresholds: { earliestDate: '1900-01-01', amountTolerance: 0.01, timelyFilingDays: 365 },
       codeSetRelation: (set) => set,
+      publishedLayout: 'populated',
     },
     dataSource: 'acme',
   },

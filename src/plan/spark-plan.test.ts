@@ -69,6 +69,7 @@ function fullCatalogPlan(dialect: SqlDialect): EnginePlan {
         runDate: '2026-01-31',
         thresholds: { earliestDate: '1900-01-01', amountTolerance: 0.01, timelyFilingDays: 365 },
         codeSetRelation: (set) => set,
+        publishedLayout: 'populated',
       },
       dataSource: 'acme',
     },
