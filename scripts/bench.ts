@@ -1,23 +1,28 @@
-// `npm run bench -- [--rows 1000000,3000000,10000000] [--dir DIR] [--memory-limit 1GB] [--no-spark] [--no-append]`
-// Generates files of N claim lines, then times on the same files in the same run:
+// `npm run bench -- [--rows 1000000,10000000] [--shapes one-month,lag,backfill] [--dir DIR] [--memory-limit 1GB] [--no-spark] [--no-append]`
+// Generates files of N claim lines in each shape of service months (issue 24): (one-month) every
+// claim in one month; (lag) a monthly feed with claims lag, most claims in the latest three months
+// and a tail over eighteen; (backfill) claims spread evenly over five years. Times, on the same
+// files in the same run:
 //   (a) the full pipeline (`claimflow run`: every rule, dedupe, enrichment, partitioned Parquet,
-//       aggregations, report), (b) DuckDB CSV -> one Parquet file, (c) DuckDB count(*), and
-//   (d) DuckDB CSV -> Parquet in the canonical model's ~160 columns, as (a) publishes them, written
-//       without keeping row order: what publishing that layout costs with nothing checked or typed.
-// Prints rows/s, MB/s, peak RSS, the ratios a/b and a/c, and the ceiling b/d: the share of the
-// baseline that a pipeline writing the canonical layout could reach if its checks cost nothing.
-// The Spark peer (unless --no-spark): (e) the same file through `claimflow run --engine spark` on
-// local[2] (the same plan on PySpark, JVM start included), with the ratio e/a and the rows each
-// engine published, which must agree. Appends the tables to docs/BENCHMARKS.md.
+//       aggregations, report), (b) DuckDB CSV -> one Parquet file (typed by its sniffer),
+//   (p) DuckDB CSV -> Parquet partitioned by the claims' year and month, the layout (a) publishes,
+//       nothing checked: what the publish stage is compared with, and (c) DuckDB count(*).
+// Prints rows/s, MB/s, peak RSS, the ratios a/b and a/c, and publish/p: how many times the raw
+// partitioned copy of the same rows (a)'s publish stage takes.
+// The Spark peer (unless --no-spark), on the one-month shape: (e) the same file through
+// `claimflow run --engine spark` on local[2] (the same plan on PySpark, JVM start included), with
+// the ratio e/a and the rows each engine published, which must agree. Appends the tables to
+// docs/BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   options: {
-    rows: { type: 'string', default: '1000000,3000000,10000000' },
+    rows: { type: 'string', default: '1000000,10000000' },
+    shapes: { type: 'string', default: 'one-month,lag,backfill' },
     dir: { type: 'string', default: './claimflow-data/bench' },
     'memory-limit': { type: 'string', default: '1200MB' },
     'no-spark': { type: 'boolean', default: false },
@@ -26,6 +31,10 @@ const { values } = parseArgs({
 });
 const sizes = values.rows.split(',').map((n) => Number(n.trim()));
 if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--rows: whole numbers, comma-separated`);
+/** `generate --spread` of each shape; every file's latest service month is 2025-10. */
+const SPREADS: Readonly<Record<string, string>> = { 'one-month': 'one-month', lag: 'lag', backfill: '60-months' };
+const shapes = values.shapes.split(',').map((s) => s.trim());
+for (const shape of shapes) if (!SPREADS[shape]) throw new Error(`--shapes: one-month, lag or backfill, not ${shape}`);
 const dir = resolve(values.dir);
 const memoryLimit = values['memory-limit'];
 const cli = resolve('bin/claimflow.js');
@@ -72,73 +81,76 @@ function measure(args: string[]): Measure {
 
 const rows: string[] = [];
 const peers: string[] = [];
+const baseline = (mode: string, file: string, out: string): Measure =>
+  measure(['--import', 'tsx', 'scripts/bench-baseline.ts', mode, file, out, memoryLimit]);
 for (const n of sizes) {
-  const file = join(dir, `claims-${n}.csv`);
-  if (!existsSync(file)) {
-    process.stderr.write(`generating ${n} lines...\n`);
-    node([
-      cli,
-      'generate',
-      '--rows',
-      String(n),
-      '--out',
-      file,
-      '--seed',
-      '5',
-      '--defect-rate',
-      '0.02',
-      '--month',
-      '2025-10',
-    ]);
-  }
-  const mb = statSync(file).size / 1024 ** 2;
-  process.stderr.write(`(a) pipeline on ${n} lines...\n`);
-  const run = runPipeline(file, join(dir, `root-${n}`), ['--memory-limit', memoryLimit]);
-  const a: Measure = { seconds: run.elapsed_ms / 1000, rssMb: run.peak_rss_mb };
-  process.stderr.write(`(b) DuckDB CSV -> Parquet...\n`);
-  const b = measure([
-    '--import',
-    'tsx',
-    'scripts/bench-baseline.ts',
-    'copy',
-    file,
-    join(dir, `baseline-${n}.parquet`),
-    memoryLimit,
-  ]);
-  process.stderr.write(`(c) DuckDB count(*)...\n`);
-  const c = measure(['--import', 'tsx', 'scripts/bench-baseline.ts', 'count', file, '', memoryLimit]);
-  process.stderr.write(`(d) DuckDB CSV -> Parquet in the canonical layout...\n`);
-  const canonical = join(dir, `canonical-${n}.parquet`);
-  const d = measure(['--import', 'tsx', 'scripts/bench-baseline.ts', 'canonical', file, canonical, memoryLimit]);
-  for (const out of [join(dir, `baseline-${n}.parquet`), canonical]) rmSync(out, { force: true });
-  const rate = (m: Measure) => Math.round(n / m.seconds).toLocaleString('en-US');
-  const mbps = (m: Measure) => (mb / m.seconds).toFixed(1);
-  const stages = stagesOf(run);
-  rows.push(
-    `| ${n.toLocaleString('en-US')} | ${mb.toFixed(0)} | ${a.seconds.toFixed(1)} | ${rate(a)} | ${mbps(a)} | ${a.rssMb} | ${b.seconds.toFixed(1)} | ${rate(b)} | ${b.rssMb} | ${c.seconds.toFixed(1)} | ${d.seconds.toFixed(1)} | ${((b.seconds / a.seconds) * 100).toFixed(0)}% | ${((c.seconds / a.seconds) * 100).toFixed(0)}% | ${((b.seconds / d.seconds) * 100).toFixed(0)}% | ${stages} |`,
-  );
-  process.stdout.write(`${rows.at(-1)}\n`);
-  if (values['no-spark']) continue;
-  process.stderr.write(`(e) the same plan on Spark local[2]...\n`);
-  const spark = runPipeline(file, join(dir, `root-spark-${n}`), ['--engine', 'spark', '--spark-master', 'local[2]']);
-  const published = (r: RunSummary) => `${r.totals.processed_rows} + ${r.totals.quarantined_rows}`;
-  if (published(spark) !== published(run)) {
-    throw new Error(
-      `the engines disagree: DuckDB ${published(run)} rows, Spark ${published(spark)} (processed + quarantined)`,
+  for (const shape of shapes) {
+    // The one-month files keep their earlier name, so files generated by earlier runs are reused.
+    const file = join(dir, shape === 'one-month' ? `claims-${n}.csv` : `claims-${shape}-${n}.csv`);
+    if (!existsSync(file)) {
+      process.stderr.write(`generating ${n} lines (${shape})...\n`);
+      const spread = ['--spread', SPREADS[shape] ?? 'one-month'];
+      node([
+        cli,
+        'generate',
+        '--rows',
+        String(n),
+        '--out',
+        file,
+        '--seed',
+        '5',
+        '--defect-rate',
+        '0.02',
+        '--month',
+        '2025-10',
+        ...spread,
+      ]);
+    }
+    const mb = statSync(file).size / 1024 ** 2;
+    process.stderr.write(`(a) pipeline on ${n} lines (${shape})...\n`);
+    const run = runPipeline(file, join(dir, `root-${shape}-${n}`), ['--memory-limit', memoryLimit]);
+    const a: Measure = { seconds: run.elapsed_ms / 1000, rssMb: run.peak_rss_mb };
+    process.stderr.write('(b) DuckDB CSV -> Parquet...\n');
+    const b = baseline('copy', file, join(dir, `baseline-${n}.parquet`));
+    process.stderr.write('(p) DuckDB CSV -> Parquet partitioned by year and month...\n');
+    const partitioned = join(dir, `partitioned-${n}`);
+    const p = baseline('partitioned', file, partitioned);
+    process.stderr.write('(c) DuckDB count(*)...\n');
+    const c = baseline('count', file, '');
+    rmSync(join(dir, `baseline-${n}.parquet`), { force: true });
+    const months = readdirSync(partitioned, { recursive: true }).filter((f) => /month=\d+$/.test(String(f))).length;
+    rmSync(partitioned, { recursive: true, force: true });
+    const rate = (m: Measure) => Math.round(n / m.seconds).toLocaleString('en-US');
+    const publish = (run.files[0]?.timings_ms.publish ?? 0) / 1000;
+    const ratio = (x: Measure) => `${((x.seconds / a.seconds) * 100).toFixed(0)}%`;
+    rows.push(
+      `| ${shape} | ${n.toLocaleString('en-US')} | ${months} | ${mb.toFixed(0)} | ${a.seconds.toFixed(1)} | ${rate(a)} | ${(mb / a.seconds).toFixed(1)} | ${a.rssMb} | ${b.seconds.toFixed(1)} | ${b.rssMb} | ${p.seconds.toFixed(1)} | ${c.seconds.toFixed(1)} | ${ratio(b)} | ${ratio(c)} | ${(publish / p.seconds).toFixed(1)}x | ${stagesOf(run)} |`,
     );
+    process.stdout.write(`${rows.at(-1)}\n`);
+    if (values['no-spark'] || shape !== 'one-month') continue;
+    process.stderr.write('(e) the same plan on Spark local[2]...\n');
+    const spark = runPipeline(file, join(dir, `root-spark-${n}`), ['--engine', 'spark', '--spark-master', 'local[2]']);
+    const published = (r: RunSummary) => `${r.totals.processed_rows} + ${r.totals.quarantined_rows}`;
+    if (published(spark) !== published(run)) {
+      throw new Error(
+        `the engines disagree: DuckDB ${published(run)} rows, Spark ${published(spark)} (processed + quarantined)`,
+      );
+    }
+    const e = spark.elapsed_ms / 1000;
+    peers.push(
+      `| ${n.toLocaleString('en-US')} | ${a.seconds.toFixed(1)} | ${e.toFixed(1)} | ${rate({ seconds: e, rssMb: 0 })} | ${(e / a.seconds).toFixed(1)}x | ${published(run)} | ${stagesOf(spark)} |`,
+    );
+    process.stdout.write(`${peers.at(-1)}\n`);
   }
-  const e = spark.elapsed_ms / 1000;
-  peers.push(
-    `| ${n.toLocaleString('en-US')} | ${a.seconds.toFixed(1)} | ${e.toFixed(1)} | ${rate({ seconds: e, rssMb: 0 })} | ${(e / a.seconds).toFixed(1)}x | ${published(run)} | ${stagesOf(spark)} |`,
-  );
-  process.stdout.write(`${peers.at(-1)}\n`);
 }
 
 const header = [
-  `### ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, memory limit ${memoryLimit}`,
+  `### ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, memory limit ${memoryLimit}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at the end`,
   '',
-  '| lines | CSV MB | (a) s | (a) rows/s | (a) MB/s | (a) peak RSS MB | (b) s | (b) rows/s | (b) peak RSS MB | (c) s | (d) s | a/b throughput | a/c throughput | ceiling b/d | (a) stages, s |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| shape | lines | service months | CSV MB | (a) s | (a) rows/s | (a) MB/s | (a) peak RSS MB | (b) s | (b) peak RSS MB | (p) s | (c) s | a/b throughput | a/c throughput | publish / (p) | (a) stages, s |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 const peerTable = [
   '',

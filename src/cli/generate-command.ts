@@ -6,6 +6,7 @@ export async function generateCommand(flags: GenerateFlags): Promise<number> {
     seed: flags.seed,
     defectRate: flags.defectRate,
     month: flags.month,
+    spread: flags.spread,
   });
   process.stdout.write(
     `wrote ${file.rows} claim lines (${file.defects} planted defects) to ${file.path}; expectations in ${file.expectedPath}\n`,

@@ -182,10 +182,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--seed <s>', 'random seed')
     .option('--defect-rate <r>', 'share of rows with a planted defect or duplicate')
     .option('--format <csv|ndjson|json>', 'output format')
-    .option('--month <YYYY-MM>', 'month in which claims start')
+    .option('--month <YYYY-MM>', 'month in which claims start (with --spread, the latest)')
+    .option('--spread <one-month|lag|N-months>', 'service months: one, claims lag over 18, or N evenly')
     .action(async (raw: unknown) => setExit(await generateCommand(parseFlags(generateFlagsSchema, raw))));
   addExamples(showSchemaDefaults(generate, generateFlagsSchema), [
     'claimflow generate --rows 100000 --out claims.csv --defect-rate 0.02',
+    'claimflow generate --rows 1000000 --out backfill.csv --month 2025-10 --spread 60-months',
   ]);
 
   const infra = program.command('infra').description('AWS CDK app: synth, validate (cdk-nag), diff, deploy');

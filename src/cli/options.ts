@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MonthSpread } from '../domain/synthetic-claims.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
 
@@ -47,6 +48,15 @@ export const generateFlagsSchema = z.object({
     .default(() => {
       const now = new Date();
       return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 3, 1)).toISOString().slice(0, 7);
+    }),
+  /** Service months ending with `month`: `one-month`, `lag` (claims lag over 18 months) or `N-months` (even, N <= 600). */
+  spread: z
+    .string()
+    .regex(/^(one-month|lag|([1-9]\d{0,2})-months)$/, 'use one-month, lag or N-months (for example 60-months)')
+    .default('one-month')
+    .transform((s): MonthSpread => {
+      if (s === 'one-month' || s === 'lag') return { kind: s };
+      return { kind: 'even', months: Math.min(600, Number.parseInt(s, 10)) };
     }),
 });
 export type GenerateFlags = z.infer<typeof generateFlagsSchema>;

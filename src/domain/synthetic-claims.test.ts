@@ -10,7 +10,9 @@ import {
   HCPCS_LEVEL2_CODES,
   ICD10_CODES,
   INSTITUTIONAL_BILL_TYPES,
+  type MonthSpread,
   MS_DRG_CODES,
+  monthsBack,
   npiWithCheckDigit,
   PROFESSIONAL_POS,
   REVENUE_CODES,
@@ -81,5 +83,53 @@ describe('synthetic claims', () => {
       assert.ok(cents(row.allowed_amount) <= cents(row.charge_amount));
       assert.ok(cents(row.paid_amount) >= 0);
     }
+  });
+
+  describe('--spread: the service months of the claims', () => {
+    /** `YYYY-MM` of each clean line's claim_start_date, over `rows` lines. */
+    const months = (spread: MonthSpread | undefined, rows = 6000): string[] => {
+      const generator = new ClaimGenerator({ seed: 2, defectRate: 0, month: '2025-10', ...(spread ? { spread } : {}) });
+      return Array.from({ length: rows }, () => {
+        const start = generator.next().row.claim_start_date;
+        // Clean lines carry ISO dates, YYYYMMDD or MM/DD/YYYY.
+        if (/^\d{8}$/.test(start)) return `${start.slice(0, 4)}-${start.slice(4, 6)}`;
+        const us = /^(\d{2})\/\d{2}\/(\d{4})$/.exec(start);
+        return us ? `${us[2]}-${us[1]}` : start.slice(0, 7);
+      });
+    };
+    const share = (all: string[], month: string) => all.filter((m) => m === month).length / all.length;
+
+    it('one-month is the file of a generator without a spread, line for line', () => {
+      const plain = new ClaimGenerator({ seed: 2, defectRate: 0.1, month: '2025-10' });
+      const spread = new ClaimGenerator({ seed: 2, defectRate: 0.1, month: '2025-10', spread: { kind: 'one-month' } });
+      for (let i = 0; i < 2000; i++) assert.deepEqual(spread.next(), plain.next());
+    });
+
+    it('spreads evenly over the N months ending with --month', () => {
+      const all = months({ kind: 'even', months: 12 });
+      assert.deepEqual(
+        [...new Set(all)].sort(),
+        Array.from({ length: 12 }, (_, i) => `${i < 2 ? 2024 : 2025}-${String(((i + 10) % 12) + 1).padStart(2, '0')}`),
+      );
+      for (const m of new Set(all)) assert.ok(Math.abs(share(all, m) - 1 / 12) < 0.03, `${m}: ${share(all, m)}`);
+    });
+
+    it('lag: most claims in the latest three months, a tail over eighteen', () => {
+      const all = months({ kind: 'lag' });
+      assert.equal(new Set(all).size, 18);
+      assert.ok(Math.abs(share(all, '2025-10') - 0.45) < 0.04, `latest month ${share(all, '2025-10')}`);
+      const latestThree = share(all, '2025-10') + share(all, '2025-09') + share(all, '2025-08');
+      assert.ok(Math.abs(latestThree - 0.82) < 0.04, `latest three ${latestThree}`);
+      assert.ok(all.includes('2024-05') && !all.includes('2024-04'));
+    });
+
+    it('draws the lag months by their weights', () => {
+      assert.equal(monthsBack({ kind: 'lag' }, 0), 0);
+      assert.equal(monthsBack({ kind: 'lag' }, 0.449), 0);
+      assert.equal(monthsBack({ kind: 'lag' }, 0.45), 1);
+      assert.equal(monthsBack({ kind: 'lag' }, 0.8199), 2);
+      assert.equal(monthsBack({ kind: 'lag' }, 0.9999999), 17);
+      assert.equal(monthsBack({ kind: 'even', months: 60 }, 0.9999999), 59);
+    });
   });
 });

@@ -206,8 +206,35 @@ export interface PlantedDefect {
 export interface GeneratorOptions {
   readonly seed: number;
   readonly defectRate: number;
-  /** `YYYY-MM`: every claim starts in this month. */
+  /** `YYYY-MM`: every claim starts in this month, or (with `spread`) this is the latest month claims start in. */
   readonly month: string;
+  /** How claims' start months spread back from `month` (default: all in `month`). */
+  readonly spread?: MonthSpread;
+}
+
+/**
+ * The service months of a file's claims, ending with the generator's month: all in that month;
+ * `lag`, a monthly feed with claims lag (most claims in the latest three months, a tail over
+ * eighteen); or evenly over the last `months` months (a backfill: 60).
+ */
+export type MonthSpread =
+  | { readonly kind: 'one-month' }
+  | { readonly kind: 'lag' }
+  | { readonly kind: 'even'; readonly months: number };
+
+/** Months back from the latest, weighted for claims lag: 45%, 25%, 12%, then 18% evenly over months 3-17. */
+const LAG_WEIGHTS = [0.45, 0.25, 0.12, ...Array.from({ length: 15 }, () => 0.18 / 15)];
+
+/** A month offset back from the latest for a uniform draw `u` in [0, 1). */
+export function monthsBack(spread: MonthSpread, u: number): number {
+  if (spread.kind === 'one-month') return 0;
+  if (spread.kind === 'even') return Math.min(spread.months - 1, Math.floor(u * spread.months));
+  let cumulative = 0;
+  for (const [back, weight] of LAG_WEIGHTS.entries()) {
+    cumulative += weight;
+    if (u < cumulative) return back;
+  }
+  return LAG_WEIGHTS.length - 1;
 }
 
 /** mulberry32: small, fast, and the same sequence on every platform. */
@@ -251,8 +278,9 @@ function reformatDate(isoDate: string, style: number): string {
 
 export class ClaimGenerator {
   private readonly random: () => number;
-  private readonly monthStart: number;
-  private readonly daysInMonth: number;
+  /** Per month back from the latest: its first day (ms) and its length in days. */
+  private readonly months: ReadonlyArray<{ readonly start: number; readonly days: number }>;
+  private readonly spread: MonthSpread;
   private readonly providers: string[];
   private readonly facilities: string[];
   private claimSeq = 0;
@@ -263,8 +291,12 @@ export class ClaimGenerator {
   constructor(private readonly options: GeneratorOptions) {
     this.random = createRandom(options.seed);
     const [year, month] = options.month.split('-').map(Number) as [number, number];
-    this.monthStart = Date.UTC(year, month - 1, 1);
-    this.daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    this.spread = options.spread ?? { kind: 'one-month' };
+    const count = this.spread.kind === 'even' ? this.spread.months : LAG_WEIGHTS.length;
+    this.months = Array.from({ length: count }, (_, back) => ({
+      start: Date.UTC(year, month - 1 - back, 1),
+      days: new Date(Date.UTC(year, month - back, 0)).getUTCDate(),
+    }));
     this.providers = Array.from({ length: 400 }, () => this.npi());
     this.facilities = Array.from({ length: 40 }, () => this.npi());
   }
@@ -350,7 +382,10 @@ export class ClaimGenerator {
     const [payer, plans] = this.pick(PAYERS);
     const personNumber = String(1 + Math.floor(this.random() * 90000)).padStart(7, '0');
     const birth = Date.UTC(1935, 0, 1) + Math.floor(this.random() * 85 * 365) * DAY_MS;
-    const start = this.monthStart + Math.floor(this.random() * this.daysInMonth) * DAY_MS;
+    // One month draws nothing more, so a seed gives the same file as before spreads existed.
+    const serviceMonth = this.months[this.spread.kind === 'one-month' ? 0 : monthsBack(this.spread, this.random())];
+    if (!serviceMonth) throw new RangeError('no service month to draw from');
+    const start = serviceMonth.start + Math.floor(this.random() * serviceMonth.days) * DAY_MS;
     const billType = institutional ? this.pick(INSTITUTIONAL_BILL_TYPES) : '';
     const inpatient = billType.startsWith('11') || billType.startsWith('21');
     const end = start + (inpatient ? 1 + Math.floor(this.random() * 9) : 0) * DAY_MS;

@@ -5,7 +5,7 @@ import { BUILTIN_PROFILES } from '../domain/profiles/builtin-profiles.ts';
 import type { SourceProfile } from '../domain/profiles/source-profile.ts';
 import { type ResolvedRules, type RuleOverride, resolveRules } from '../domain/resolve-rules.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
-import type { PlanSettings } from '../plan/compile-plan.ts';
+import type { PlanSettings, PublishedLayout } from '../plan/compile-plan.ts';
 import type { FileJobOptions } from './file-job/file-job-options.ts';
 import { type RunConfig, selectSource } from './run-config.ts';
 
@@ -19,6 +19,8 @@ export interface SettingsOverrides {
   readonly runDate: string;
   /** `--profile`: every file is read with this profile instead of the detected one. */
   readonly profile?: SourceProfile;
+  /** Wins over the config's `published_layout`: the AWS paths load Redshift, which needs `canonical`. */
+  readonly publishedLayout?: PublishedLayout;
 }
 
 /** How each file is validated: the config's defaults, its source's overrides, then the flags. */
@@ -50,6 +52,7 @@ export function createFileSettings(
           timelyFilingBasis: thresholds.timely_filing_basis,
         },
         codeSetRelation,
+        publishedLayout: overrides.publishedLayout ?? config.published_layout,
       },
       skippedRules: skipped,
       errorRateThreshold: overrides.errorThreshold ?? thresholds.error_rate,

@@ -22,7 +22,7 @@ export async function publishAggregations(
     for (const yearMonth of months) {
       const [year = '', month = ''] = yearMonth.split('-');
       const files = (await store.list(claimPartitionPrefix(year, month))).filter((k) => k.endsWith('.parquet'));
-      const lines = ws.parquetFiles(await Promise.all(files.map((f) => store.fetchLocal(f, SCRATCH))));
+      const lines = ws.publishedClaimFiles(await Promise.all(files.map((f) => store.fetchLocal(f, SCRATCH))));
       for (const aggregation of AGGREGATIONS) {
         const key = aggregationKey(aggregation.name, year, month);
         if (files.length === 0) {

@@ -81,6 +81,8 @@ export const runConfigSchema = z
     /** Reference-data folder laid out like ../shared/refdata; relative to the config file. */
     refdata: z.string().optional(),
     data_source: z.string().min(1).default('claimflow'),
+    /** The canonical columns a published claim file carries: the file's own, or all (docs/output-layout.md). */
+    published_layout: z.enum(['populated', 'canonical']).default('populated'),
     thresholds: z
       .object({
         error_rate: thresholdFields.error_rate.default(0.05),

@@ -25,6 +25,7 @@ const SETTINGS: PlanSettings = {
     timelyFilingBasis: 'paid_date',
   },
   codeSetRelation: codeSetTable,
+  publishedLayout: 'populated' as const,
 };
 let engine: DuckDbEngine;
 

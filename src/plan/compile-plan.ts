@@ -46,7 +46,15 @@ export interface PlanSettings {
   readonly thresholds: RuleThresholds;
   /** The relation holding a reference list's codes in a column named `code`. */
   readonly codeSetRelation: (set: CodeSetName) => string;
+  /**
+   * Which canonical columns the published claims carry: `populated`, those the file has (readers
+   * add the rest, see withCanonicalLayout); `canonical`, all of them, for a reader that matches
+   * columns by position (Redshift's COPY from Parquet). The config's `published_layout`.
+   */
+  readonly publishedLayout: PublishedLayout;
 }
+
+export type PublishedLayout = 'populated' | 'canonical';
 
 export interface ColumnMapping {
   /** Identifier or expression in the ingested relation giving the column's text. */
@@ -375,8 +383,13 @@ FROM ${duplicates}`;
     const exprs = new Map<string, string>();
     const ref = (name: string): string => exprs.get(name) ?? q(name);
     for (const e of ENRICHMENTS) exprs.set(e.name, `(${e.expression(this.sql, ref)})`);
+    // Only the canonical columns the file has: each absent one, written as an all-NULL column, would
+    // cost on every row (2M lines over 12 months: 27.5 s of CPU with all of them, 9.2 s without;
+    // docs/BENCHMARKS.md). Readers see the full layout through `withCanonicalColumns`.
     return `SELECT ${[
-      ...CANONICAL_COLUMNS.map((c) => q(c.name)),
+      ...(this.settings.publishedLayout === 'canonical' ? CANONICAL_COLUMNS : this.presentColumns()).map((c) =>
+        q(c.name),
+      ),
       q(JOB_ID),
       q(ROW_NUMBER),
       ...ENRICHMENTS.map((e) => `${exprs.get(e.name)} AS ${q(e.name)}`),
@@ -385,6 +398,19 @@ FROM ${duplicates}`;
       `${this.sql.formatYear(q('claim_start_date'))} AS year`,
       `${this.sql.formatMonth(q('claim_start_date'))} AS month`,
     ].join(',\n  ')}\nFROM (${typed}) AS typed`;
+  }
+
+  /**
+   * The published rows of `claims` (as `publish` writes them) in the full canonical layout: the
+   * columns the file lacks as typed NULLs in their places, for what reads them within the plan.
+   */
+  withCanonicalColumns(claims: string): string {
+    const q = this.sql.quoteIdent;
+    const canonical = CANONICAL_COLUMNS.map((c) =>
+      this.present.has(c.name) ? q(c.name) : `${nullOf(this.sql, c.kind)} AS ${q(c.name)}`,
+    );
+    const after = [JOB_ID, ROW_NUMBER, ...ENRICHMENTS.map((e) => e.name), DQ_WARNINGS, EXTRA_COLUMNS, 'year', 'month'];
+    return `SELECT ${[...canonical, ...after.map(q)].join(', ')} FROM ${claims}`;
   }
 
   /** Up to `limit` failing rows per rule, identified by row number and claim key only (no PHI). */

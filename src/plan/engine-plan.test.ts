@@ -22,6 +22,7 @@ const request = (bytes: string, overrides: Partial<EnginePlanRequest> = {}): Eng
         timelyFilingBasis: 'paid_date',
       },
       codeSetRelation: (set) => set,
+      publishedLayout: 'populated',
     },
     dataSource: 'acme',
   },

@@ -237,7 +237,7 @@ export function compileEnginePlan(request: EnginePlanRequest): CompiledEnginePla
     },
     ...AGGREGATIONS.map((a) => ({
       name: `aggregation_${a.name}`,
-      sql: compileAggregationByMonth(sql, a, 'claims'),
+      sql: compileAggregationByMonth(sql, a, `(${plan.withCanonicalColumns('claims')}) AS claims`),
       output: output(`aggregations/${a.name}`, 'parquet'),
     })),
   );

@@ -74,6 +74,7 @@ function fullCatalogPlan(dialect: SqlDialect): EnginePlan {
           timelyFilingBasis: 'paid_date',
         },
         codeSetRelation: (set) => set,
+        publishedLayout: 'populated',
       },
       dataSource: 'acme',
     },

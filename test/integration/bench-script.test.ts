@@ -7,7 +7,10 @@ import { tempDir } from '../support/cli.ts';
 
 const run = promisify(execFile);
 
-it('npm run bench works end to end on a small file and prints every figure (no timing asserted)', async () => {
+/** Service months each shape's 20,000 lines span in the raw partitioned copy (a planted start-after-end defect can reach the next month). */
+const MONTHS: Readonly<Record<string, [number, number]>> = { 'one-month': [1, 2], lag: [18, 19], backfill: [60, 61] };
+
+it('npm run bench works end to end on small files of every shape and prints every figure (no timing asserted)', async () => {
   const dir = await tempDir('bench');
   const { stdout } = await run(
     process.execPath,
@@ -24,15 +27,20 @@ it('npm run bench works end to end on a small file and prints every figure (no t
     ],
     { maxBuffer: 1 << 24 },
   );
-  const row = stdout.split('\n').find((l) => l.startsWith('| 20,000 |'));
-  assert.ok(row, stdout);
-  const cells = row
-    .split('|')
-    .slice(1, -1)
-    .map((c) => c.trim());
-  assert.equal(cells.length, 15);
-  for (const [i, cell] of cells.slice(1, 11).entries()) assert.match(cell, /^[\d,.]+$/, `column ${i + 2}: ${cell}`);
-  for (const ratio of cells.slice(11, 14)) assert.match(ratio, /^\d+%$/);
-  assert.match(cells[14] ?? '', /check [\d.]+/);
-  assert.match(stdout, /\| lines \| CSV MB \| \(a\) s/);
+  assert.match(stdout, /\| shape \| lines \| service months \| CSV MB \| \(a\) s/);
+  for (const [shape, [fewest, most]] of Object.entries(MONTHS)) {
+    const row = stdout.split('\n').find((l) => l.startsWith(`| ${shape} | 20,000 |`));
+    assert.ok(row, `${shape}: ${stdout}`);
+    const cells = row
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+    assert.equal(cells.length, 16);
+    for (const [i, cell] of cells.slice(1, 12).entries()) assert.match(cell, /^[\d,.]+$/, `column ${i + 2}: ${cell}`);
+    const months = Number(cells[2]);
+    assert.ok(months >= fewest && months <= most, `${shape}: ${months} months`);
+    for (const ratio of cells.slice(12, 14)) assert.match(ratio, /^\d+%$/);
+    assert.match(cells[14] ?? '', /^[\d.]+x$/);
+    assert.match(cells[15] ?? '', /check [\d.]+, .*publish [\d.]+/);
+  }
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { PUBLISHED_CLAIM_COLUMNS } from '../../src/adapters/aws/redshift-columns.ts';
+import { PUBLISHED_CLAIM_COLUMNS, REDSHIFT_LAYOUT } from '../../src/adapters/aws/redshift-columns.ts';
 import { claimflow, lit, sql, tempDir } from '../support/cli.ts';
 
 /** The Redshift type a published Parquet column loads into (COPY matches columns by position). */
@@ -20,7 +21,10 @@ describe('the Redshift table of the warehouse load', () => {
     const root = join(dir, 'root');
     const generated = await claimflow('generate', '--rows', '300', '--out', input, '--seed', '5', '--month', '2025-02');
     assert.equal(generated.code, 0, generated.stderr);
-    const run = await claimflow('run', input, '--root', root, '--json');
+    // The AWS paths publish every canonical column (REDSHIFT_LAYOUT); a config asks the same here.
+    const config = join(dir, 'claimflow.yaml');
+    await writeFile(config, `published_layout: ${REDSHIFT_LAYOUT}\n`);
+    const run = await claimflow('run', input, '--root', root, '--json', '--config', config);
     assert.equal(run.code, 0, run.stderr);
     const files = join(root, 'processed/claims/*/*/*.parquet');
     const described = await sql(`DESCRIBE SELECT * FROM read_parquet(${lit(files)}, hive_partitioning = false)`);

@@ -6,6 +6,7 @@ import { PREFIXES } from '../../src/domain/store-layout.ts';
 import { systemClock } from '../../src/pipeline/ports.ts';
 import { type RunSummary, runPipeline } from '../../src/pipeline/run-pipeline.ts';
 import type { ValidationReport } from '../../src/pipeline/validation-report.ts';
+import { withCanonicalLayout } from '../../src/plan/canonical-layout.ts';
 import { claimflow, lit, type RunJson, sql, tempDir } from './cli.ts';
 
 export interface SampleRun {
@@ -31,7 +32,7 @@ export async function runSamples(files: readonly string[], ...args: string[]): P
   return { code: result.code, stderr: result.stderr, root, run, reports };
 }
 
-/** Published claim lines of one input file (columns as published), by claim and line unless `orderBy` is empty. */
+/** Published claim lines of one input file (in the full canonical layout, as the warehouse shows them), by claim and line unless `orderBy` is empty. */
 export function publishedLines(
   root: string,
   fileName: string,
@@ -39,7 +40,7 @@ export function publishedLines(
   orderBy = 'claim_id, claim_line_number',
 ): Promise<Record<string, unknown>[]> {
   return sql(
-    `SELECT ${columns} FROM read_parquet(${lit(join(root, PREFIXES.processedClaims, '*/*/*.parquet'))}, union_by_name = true)
+    `SELECT ${columns} FROM ${withCanonicalLayout(`read_parquet(${lit(join(root, PREFIXES.processedClaims, '*/*/*.parquet'))}, union_by_name = true)`)}
      WHERE file_name = ${lit(fileName)}${orderBy ? ` ORDER BY ${orderBy}` : ''}`,
   );
 }

@@ -31,6 +31,7 @@ import { convertX12 } from '../x12/convert-x12.ts';
 import { DynamoDbLedger } from './dynamodb-ledger.ts';
 import { EmfMetrics } from './emf-metrics.ts';
 import { type LambdaEnv, readLambdaEnv } from './lambda-env.ts';
+import { REDSHIFT_LAYOUT } from './redshift-columns.ts';
 import { RedshiftLoader } from './redshift-loader.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 import { SnsEventBus } from './sns-event-bus.ts';
@@ -118,7 +119,7 @@ export function createAwsHandlerDeps(ports: AwsPorts, options: AwsDepsOptions): 
       if (!codeSets)
         throw new Error('settingsFor needs the reference data that openEngine loads: open an engine first');
       const runDate = clock.now().toISOString().slice(0, 10);
-      return createFileSettings(config, { runDate }, codeSets, codeSetTable)(file);
+      return createFileSettings(config, { runDate, publishedLayout: REDSHIFT_LAYOUT }, codeSets, codeSetTable)(file);
     },
     // The warehouse on AWS is Redshift, loaded with the months of a task (see redshiftMonthLoader).
     refreshWarehouse: async () => {},

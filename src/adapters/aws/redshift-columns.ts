@@ -1,6 +1,6 @@
 import { CANONICAL_COLUMNS, type ColumnKind } from '../../domain/canonical-model.ts';
 import { ENRICHMENTS } from '../../domain/enrichment.ts';
-import { DQ_WARNINGS, EXTRA_COLUMNS, JOB_ID, ROW_NUMBER } from '../../plan/compile-plan.ts';
+import { DQ_WARNINGS, EXTRA_COLUMNS, JOB_ID, type PublishedLayout, ROW_NUMBER } from '../../plan/compile-plan.ts';
 import { AMOUNT_TYPE, QUANTITY_TYPE } from '../../plan/normalize.ts';
 
 export interface RedshiftColumn {
@@ -44,6 +44,13 @@ export const PUBLISHED_CLAIM_COLUMNS: readonly RedshiftColumn[] = [
   { name: DQ_WARNINGS, type: 'SUPER' },
   { name: EXTRA_COLUMNS, type: TEXT },
 ];
+
+/**
+ * What the AWS paths publish: every canonical column, since Redshift's COPY from Parquet matches
+ * columns by position and a month's files must all have these. Loading per file with that file's
+ * column list would let AWS publish only the populated columns too (issue 24, not done).
+ */
+export const REDSHIFT_LAYOUT: PublishedLayout = 'canonical';
 
 /** The claim key published lines are unique by within one file (the dedupe key). */
 export const CLAIM_KEY = ['claim_id', 'claim_line_number', 'data_source'] as const;

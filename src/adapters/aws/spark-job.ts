@@ -21,6 +21,7 @@ import { chooseGlueWorkers } from '../../plan/glue-workers.ts';
 import { sparkDialect } from '../../plan/spark-dialect.ts';
 import { GlueJobRunner } from './glue-job-runner.ts';
 import { readS3Head } from './read-s3-head.ts';
+import { REDSHIFT_LAYOUT } from './redshift-columns.ts';
 
 export interface SparkJobDeps {
   readonly store: ObjectStore;
@@ -62,7 +63,7 @@ export async function startSparkJob(task: FileTask, deps: SparkJobDeps): Promise
     ((file, codeSets) =>
       createFileSettings(
         runConfigSchema.parse({}),
-        { runDate: clock.now().toISOString().slice(0, 10) },
+        { runDate: clock.now().toISOString().slice(0, 10), publishedLayout: REDSHIFT_LAYOUT },
         codeSets,
         codeSetRelation,
       )(file));

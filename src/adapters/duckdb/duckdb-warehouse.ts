@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AGGREGATIONS } from '../../domain/aggregations.ts';
 import { aggregationPrefix, folderOf, PREFIXES } from '../../domain/store-layout.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
+import { withCanonicalLayout } from '../../plan/canonical-layout.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
 import { globLiteral } from '../../plan/duckdb-ingest.ts';
 import { PRIVATE_FILE_MODE } from '../local-store/private-dir.ts';
@@ -131,14 +132,19 @@ export class DuckDbWarehouse {
       hasFiles(join(this.root, folderOf(prefix)), '.parquet')
         ? `read_parquet(${lit(globUnder(join(this.root, prefix), glob))}, union_by_name = true, hive_partitioning = ${hive})`
         : null;
+    // Each file holds the canonical columns its input had: the views show them all.
+    const claims = (prefix: string): string | null => {
+      const files = parquet(prefix, '*/*/*.parquet', true);
+      return files && withCanonicalLayout(files);
+    };
     const reports = join(this.root, folderOf(PREFIXES.validationReports));
     const events = join(this.root, 'events');
     const eventLines = hasFiles(events, '.jsonl')
       ? `(${EVENT_COLUMNS} FROM read_json_objects(${lit(globUnder(events, '*.jsonl'))}, format = 'newline_delimited', ignore_errors = true) WHERE json IS NOT NULL)`
       : null;
     return [
-      ['medical_claim', parquet(PREFIXES.processedClaims, '*/*/*.parquet', true)],
-      ['medical_claim_pseudonymized', parquet(PREFIXES.pseudonymizedClaims, '*/*/*.parquet', true)],
+      ['medical_claim', claims(PREFIXES.processedClaims)],
+      ['medical_claim_pseudonymized', claims(PREFIXES.pseudonymizedClaims)],
       // Encrypted rows (`*.parquet.enc`) are not readable here: with a master key the view is dropped.
       ['quarantine_rows', parquet(PREFIXES.quarantineRows, '*.parquet', false)],
       ...AGGREGATIONS.map((a): [string, string | null] => [

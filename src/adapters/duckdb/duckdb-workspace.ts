@@ -14,6 +14,7 @@ import {
   type UnreadRecords,
 } from '../../pipeline/file-job/job-workspace.ts';
 import type { Engine } from '../../pipeline/ports.ts';
+import { withCanonicalLayout } from '../../plan/canonical-layout.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
 import {
   csvRelation,
@@ -139,8 +140,8 @@ export class DuckDbWorkspace implements JobWorkspace {
     return `(${selected.join(' UNION ALL ')})`;
   }
 
-  parquetFiles(paths: readonly string[]): string {
-    return `read_parquet([${paths.map(literalPath).join(', ')}], union_by_name = true)`;
+  publishedClaimFiles(paths: readonly string[]): string {
+    return withCanonicalLayout(`read_parquet([${paths.map(literalPath).join(', ')}], union_by_name = true)`);
   }
 
   async createTable(name: string, select: string): Promise<string> {

@@ -34,7 +34,11 @@ export async function syncPseudonymizedClaims(engine: Engine, store: ObjectStore
   for (const copy of existing) if (!wanted.has(copy)) await store.delete(copy);
   if (!key) return;
   const pads = hmacPadsOf(key);
-  const columns = `* EXCLUDE (${q(EXTRA_COLUMNS)}) REPLACE (${MEMBER_IDENTIFIER_COLUMNS.map((c) => `${duckdbDialect.hmacSha256(q(c), pads)} AS ${q(c)}`).join(', ')})`;
+  // A file holds only the canonical columns its input had: the identifiers it has are replaced.
+  const columnsOf = (identifiers: readonly string[]): string => {
+    const tokens = identifiers.map((c) => `${duckdbDialect.hmacSha256(q(c), pads)} AS ${q(c)}`);
+    return `* EXCLUDE (${q(EXTRA_COLUMNS)})${tokens.length ? ` REPLACE (${tokens.join(', ')})` : ''}`;
+  };
   const scratch = await store.scratchDir(SCRATCH);
   try {
     for (const [copy, source] of wanted) {
@@ -42,6 +46,8 @@ export async function syncPseudonymizedClaims(engine: Engine, store: ObjectStore
       const local = join(scratch, `${randomUUID()}.parquet`);
       // The partition is in the path, as for the claims: not written into the copy.
       const lines = `read_parquet(${literalPath(await store.fetchLocal(source, SCRATCH))}, hive_partitioning = false)`;
+      const names = new Set((await engine.query(`DESCRIBE SELECT * FROM ${lines}`)).map((r) => String(r.column_name)));
+      const columns = columnsOf(MEMBER_IDENTIFIER_COLUMNS.filter((c) => names.has(c)));
       await engine.run(
         `COPY (SELECT ${columns} FROM ${lines}) TO ${lit(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
       );

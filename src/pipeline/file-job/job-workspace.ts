@@ -107,8 +107,8 @@ export interface JobWorkspace {
    * position in its header (never by name, which could be anything), as `positionalColumn(i)`.
    */
   csvFiles(reads: readonly CsvColumnsRead[]): string;
-  /** Local Parquet files read as one relation (columns by name). */
-  parquetFiles(paths: readonly string[]): string;
+  /** Local published claim files read as one relation in the full canonical layout (see withCanonicalLayout). */
+  publishedClaimFiles(paths: readonly string[]): string;
   /** A temp table of the rows of `select`, dropped with the workspace; returns the relation naming it. */
   createTable(name: string, select: string): Promise<string>;
   /** Adds the rows of `select` to a table made by `createTable`. */
