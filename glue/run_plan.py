@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 import traceback
 
@@ -322,7 +323,21 @@ def session(args) -> SparkSession:
     return builder.getOrCreate()
 
 
+def exit_with_parent() -> None:
+    """Stdin closes only when the worker next reads it; a parent killed mid-plan (a test's timeout) would
+    otherwise leave this worker and its JVM running the plan to the end."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def serve(spark: SparkSession, reply_fd: int) -> None:
+    exit_with_parent()
     replies = os.fdopen(reply_fd, "w", buffering=1, encoding="utf-8", closefd=False)
 
     def reply(message: dict) -> None:

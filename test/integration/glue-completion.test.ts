@@ -38,6 +38,7 @@ import {
   snsEvent,
   sortedRows,
   uploadRefdata,
+  writeAwsLayoutConfig,
 } from '../support/aws-lambda-harness.ts';
 import { claimflow, lit, sql, tempDir } from '../support/cli.ts';
 import {
@@ -179,7 +180,8 @@ describe('glue-completion: a Glue run finished like a file run in the function',
     const run = await claimflow(
       'run',
       file,
-      ...['--root', root, '--json', '--run-date', RUN_DATE, '--refdata', REFDATA],
+      ...['--config', await writeAwsLayoutConfig(dir), '--root', root, '--json', '--run-date', RUN_DATE],
+      ...['--refdata', REFDATA],
     );
     return { code: run.code, root, report: await localReport(root) };
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { TOPICS, type Topic } from '../../src/pipeline/messages.ts';
@@ -99,6 +99,16 @@ export interface LocalRun {
 }
 
 /**
+ * A config that publishes in the layout the AWS paths publish (every canonical column, for Redshift's COPY),
+ * so a local run's Parquet can be compared with theirs file for file.
+ */
+export async function writeAwsLayoutConfig(dir: string): Promise<string> {
+  const path = join(dir, 'aws-layout.yaml');
+  await writeFile(path, 'published_layout: canonical\n');
+  return path;
+}
+
+/**
  * Generates `name` in `dir` (3000 lines of October 2025 unless `rows` says) and runs `claimflow run` on it with the
  * shared reference lists, into its own root; `rejected` when the run is to reject the file (exit 2).
  */
@@ -120,6 +130,8 @@ export async function generateAndRunLocally(
   assert.equal(generated.code, 0, generated.stderr);
   const localRoot = join(dir, `local-${options.seed}`);
   const flags = [
+    '--config',
+    await writeAwsLayoutConfig(dir),
     '--root',
     localRoot,
     '--json',
