@@ -6,6 +6,7 @@
 export type ColumnKind =
   | 'id' // trimmed text, case kept
   | 'code' // trimmed, upper-cased
+  | 'ndc' // National Drug Code: 11 digits, hyphenated 10-digit forms padded to 11
   | 'icd' // trimmed, upper-cased, dots removed
   | 'label' // trimmed, lower-cased (claim_type, code types, gender)
   | 'text' // trimmed text
@@ -93,8 +94,11 @@ export const LINEAGE_COLUMNS = ['file_name', 'source_row_number', 'job_id', 'ing
 const LINEAGE_SET = new Set<string>(LINEAGE_COLUMNS);
 
 /** Canonical columns a file lacks, not counting lineage, which the pipeline fills itself. */
-export function countMissingOptionalColumns(present: ReadonlySet<string>): number {
-  return CANONICAL_COLUMNS.filter((c) => !present.has(c.name) && !LINEAGE_SET.has(c.name)).length;
+export function countMissingOptionalColumns(
+  present: ReadonlySet<string>,
+  columns: readonly CanonicalColumn[] = CANONICAL_COLUMNS,
+): number {
+  return columns.filter((c) => !present.has(c.name) && !LINEAGE_SET.has(c.name)).length;
 }
 
 const icdColumns = (prefix: string): string[] =>
