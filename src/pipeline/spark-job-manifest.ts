@@ -20,6 +20,7 @@ const manifestProfileSchema = z.object({
   layout: z.string(),
   role: z.string(),
   published: z.boolean(),
+  table: z.string().nullable().default(null),
   selected_by: z.enum(['flag', 'detection']),
   score: z.number(),
   also_fitting: z.array(z.object({ profile: z.string(), layout: z.string(), score: z.number() })),

@@ -23,6 +23,7 @@ export function describeProfile(
     layout: layout.id,
     role: layout.role,
     published: chosen.publishes,
+    table: chosen.publishes ? chosen.table.name : null,
     selected_by: selectedBy,
     score,
     also_fitting: tried
