@@ -26,6 +26,17 @@ export interface CanonicalColumn {
 const numbered = (prefix: string, kind: ColumnKind, count = 25): CanonicalColumn[] =>
   Array.from({ length: count }, (_, i) => ({ name: `${prefix}_${i + 1}`, kind }));
 
+/** The payment and cost-share columns medical_claim and pharmacy_claim share, in Tuva's order. */
+export const PAYMENT_COLUMNS: readonly CanonicalColumn[] = [
+  { name: 'paid_date', kind: 'date' },
+  { name: 'paid_amount', kind: 'amount' },
+  { name: 'allowed_amount', kind: 'amount' },
+  { name: 'charge_amount', kind: 'amount' },
+  { name: 'coinsurance_amount', kind: 'amount' },
+  { name: 'copayment_amount', kind: 'amount' },
+  { name: 'deductible_amount', kind: 'amount' },
+];
+
 export const CANONICAL_COLUMNS: readonly CanonicalColumn[] = [
   { name: 'claim_id', kind: 'id' },
   { name: 'claim_line_number', kind: 'integer' },
@@ -56,13 +67,7 @@ export const CANONICAL_COLUMNS: readonly CanonicalColumn[] = [
   { name: 'billing_npi', kind: 'id' },
   { name: 'billing_tin', kind: 'id' },
   { name: 'facility_npi', kind: 'id' },
-  { name: 'paid_date', kind: 'date' },
-  { name: 'paid_amount', kind: 'amount' },
-  { name: 'allowed_amount', kind: 'amount' },
-  { name: 'charge_amount', kind: 'amount' },
-  { name: 'coinsurance_amount', kind: 'amount' },
-  { name: 'copayment_amount', kind: 'amount' },
-  { name: 'deductible_amount', kind: 'amount' },
+  ...PAYMENT_COLUMNS,
   { name: 'total_cost_amount', kind: 'amount' },
   { name: 'diagnosis_code_type', kind: 'label' },
   ...numbered('diagnosis_code', 'icd'),

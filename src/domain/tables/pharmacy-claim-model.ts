@@ -1,4 +1,4 @@
-import type { CanonicalColumn } from '../canonical-model.ts';
+import { type CanonicalColumn, PAYMENT_COLUMNS } from '../canonical-model.ts';
 
 /** Tuva's pharmacy_claim input layer: every column, same names and order. */
 export const PHARMACY_CLAIM_COLUMNS: readonly CanonicalColumn[] = [
@@ -15,13 +15,7 @@ export const PHARMACY_CLAIM_COLUMNS: readonly CanonicalColumn[] = [
   { name: 'quantity', kind: 'quantity' },
   { name: 'days_supply', kind: 'integer' },
   { name: 'refills', kind: 'integer' },
-  { name: 'paid_date', kind: 'date' },
-  { name: 'paid_amount', kind: 'amount' },
-  { name: 'allowed_amount', kind: 'amount' },
-  { name: 'charge_amount', kind: 'amount' },
-  { name: 'coinsurance_amount', kind: 'amount' },
-  { name: 'copayment_amount', kind: 'amount' },
-  { name: 'deductible_amount', kind: 'amount' },
+  ...PAYMENT_COLUMNS,
   { name: 'in_network_flag', kind: 'integer' },
   { name: 'data_source', kind: 'text' },
   { name: 'file_name', kind: 'text' },
