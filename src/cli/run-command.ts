@@ -87,6 +87,7 @@ function toJson({ summary, signals, skipped, refdata }: RunReport, root: string,
     // This process's peak resident memory (DuckDB runs in-process), for benchmarks.
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     totals: summary.totals,
+    totals_by_table: summary.totals_by_table,
     not_counted: summary.not_counted,
     notes: whyLines(summary, refdata, skipped).map((l) => l.trim()),
     skipped,
@@ -119,15 +120,25 @@ function describe({ summary, signals, skipped, refdata }: RunReport, root: strin
     mode === 'run'
       ? `  rows in ${t.input_rows}, valid ${t.valid_rows}, quarantined ${t.quarantined_rows}, duplicates removed ${t.duplicates_removed}, processed ${t.processed_rows}`
       : `  rows in ${t.input_rows}, valid ${t.valid_rows}, would be quarantined ${t.quarantined_rows}`;
+  // Per table once there are several: each holds the identity on its own.
+  const byTable = Object.entries(summary.totals_by_table);
+  const tableLines =
+    mode === 'run' && byTable.length > 1
+      ? byTable.map(
+          ([table, b]) =>
+            `    ${table}: rows in ${b.input_rows} = processed ${b.processed_rows} + quarantined ${b.quarantined_rows} + duplicates removed ${b.duplicates_removed}`,
+        )
+      : [];
   const outputs =
     mode === 'run'
-      ? `  outputs under ${root}: processed/claims, processed/aggregations, quarantine, validation-reports, warehouse.duckdb`
+      ? `  outputs under ${root}: processed/<table> (claims, pharmacy_claim, eligibility), processed/aggregations, quarantine, validation-reports, warehouse.duckdb`
       : `  reports under ${root}/validation-reports (nothing else was written)`;
   return [
     `claimflow ${mode}: ${summary.files.length} file(s) in ${(summary.elapsed_ms / 1000).toFixed(1)}s`,
     ...skipped.map((s) => `  SKIP   ${s.file}  (${s.reason})`),
     ...summary.files.flatMap((f, i) => fileLines(f, signals[i] as FileSignal)),
     totals,
+    ...tableLines,
     ...whyLines(summary, refdata, skipped),
     tallyLine(signals, skipped.length),
     outputs,

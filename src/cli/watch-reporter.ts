@@ -90,6 +90,7 @@ export class WatchReporter {
       this.write({
         event: 'summary',
         totals: summary.totals,
+        totals_by_table: summary.totals_by_table,
         not_counted: summary.not_counted,
         notes: why.map((l) => l.trim()),
         verdicts: {

@@ -6,6 +6,7 @@
 export type ColumnKind =
   | 'id' // trimmed text, case kept
   | 'code' // trimmed, upper-cased
+  | 'ndc' // National Drug Code: 11 digits, hyphenated 10-digit forms padded to 11
   | 'icd' // trimmed, upper-cased, dots removed
   | 'label' // trimmed, lower-cased (claim_type, code types, gender)
   | 'text' // trimmed text
@@ -24,6 +25,17 @@ export interface CanonicalColumn {
 
 const numbered = (prefix: string, kind: ColumnKind, count = 25): CanonicalColumn[] =>
   Array.from({ length: count }, (_, i) => ({ name: `${prefix}_${i + 1}`, kind }));
+
+/** The payment and cost-share columns medical_claim and pharmacy_claim share, in Tuva's order. */
+export const PAYMENT_COLUMNS: readonly CanonicalColumn[] = [
+  { name: 'paid_date', kind: 'date' },
+  { name: 'paid_amount', kind: 'amount' },
+  { name: 'allowed_amount', kind: 'amount' },
+  { name: 'charge_amount', kind: 'amount' },
+  { name: 'coinsurance_amount', kind: 'amount' },
+  { name: 'copayment_amount', kind: 'amount' },
+  { name: 'deductible_amount', kind: 'amount' },
+];
 
 export const CANONICAL_COLUMNS: readonly CanonicalColumn[] = [
   { name: 'claim_id', kind: 'id' },
@@ -55,13 +67,7 @@ export const CANONICAL_COLUMNS: readonly CanonicalColumn[] = [
   { name: 'billing_npi', kind: 'id' },
   { name: 'billing_tin', kind: 'id' },
   { name: 'facility_npi', kind: 'id' },
-  { name: 'paid_date', kind: 'date' },
-  { name: 'paid_amount', kind: 'amount' },
-  { name: 'allowed_amount', kind: 'amount' },
-  { name: 'charge_amount', kind: 'amount' },
-  { name: 'coinsurance_amount', kind: 'amount' },
-  { name: 'copayment_amount', kind: 'amount' },
-  { name: 'deductible_amount', kind: 'amount' },
+  ...PAYMENT_COLUMNS,
   { name: 'total_cost_amount', kind: 'amount' },
   { name: 'diagnosis_code_type', kind: 'label' },
   ...numbered('diagnosis_code', 'icd'),
@@ -93,8 +99,11 @@ export const LINEAGE_COLUMNS = ['file_name', 'source_row_number', 'job_id', 'ing
 const LINEAGE_SET = new Set<string>(LINEAGE_COLUMNS);
 
 /** Canonical columns a file lacks, not counting lineage, which the pipeline fills itself. */
-export function countMissingOptionalColumns(present: ReadonlySet<string>): number {
-  return CANONICAL_COLUMNS.filter((c) => !present.has(c.name) && !LINEAGE_SET.has(c.name)).length;
+export function countMissingOptionalColumns(
+  present: ReadonlySet<string>,
+  columns: readonly CanonicalColumn[] = CANONICAL_COLUMNS,
+): number {
+  return columns.filter((c) => !present.has(c.name) && !LINEAGE_SET.has(c.name)).length;
 }
 
 const icdColumns = (prefix: string): string[] =>

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DuckDbEngine } from '../adapters/duckdb/duckdb-engine.ts';
 import { duckdbDialect as sql } from '../plan/duckdb-dialect.ts';
+import { npiCheckFails } from './common-rules.ts';
 import type { RuleContext } from './rule.ts';
-import { HCPCS_PATTERN, ICD10CM_PATTERN, ICD10PCS_PATTERN, npiCheckFails } from './rule-catalog.ts';
+import { HCPCS_PATTERN, ICD10CM_PATTERN, ICD10PCS_PATTERN } from './rule-catalog.ts';
 
 let engine: DuckDbEngine;
 

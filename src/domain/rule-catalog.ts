@@ -2,11 +2,21 @@ import {
   CLAIM_TYPES,
   columnsOfKind,
   DIAGNOSIS_COLUMNS,
-  GENDERS,
   NPI_COLUMNS,
   PROCEDURE_COLUMNS,
   REQUIRED_COLUMNS,
 } from './canonical-model.ts';
+import {
+  amountFormatRule,
+  anyOf,
+  dateFormatRule,
+  dateRangeRule,
+  invalidGenderRule,
+  malformedRowRule,
+  npiCheckFails,
+  requiredFieldRule,
+  unparseable,
+} from './common-rules.ts';
 import type { FileRule, RowRule, Rule, RuleContext } from './rule.ts';
 
 const DATE_COLUMNS = columnsOfKind('date');
@@ -20,24 +30,8 @@ export const ICD10PCS_PATTERN = '[0-9A-HJ-NP-Z]{7}';
 export const HCPCS_PATTERN = '[0-9]{5}|[0-9]{4}[FTUM]|[A-V][0-9]{4}';
 const HCPCS_LEVEL2_PATTERN = '[A-V][0-9]{4}';
 
-const anyOf = (columns: readonly string[], predicate: (column: string) => string): string =>
-  `(${columns.map(predicate).join(' OR ')})`;
-
-/** Source text is present but the typed value could not be made from it. */
-const unparseable = (ctx: RuleContext, column: string): string =>
-  `(${ctx.text(column)} IS NOT NULL AND ${ctx.value(column)} IS NULL)`;
-
 const isOneOf = (ctx: RuleContext, column: string, values: readonly string[]): string =>
   `${ctx.value(column)} IN (${values.map((v) => ctx.sql.stringLiteral(v)).join(', ')})`;
-
-/** Luhn check over the 80840 prefix (which contributes 24) for a 10-digit NPI. */
-export function npiCheckFails(ctx: RuleContext, column: string): string {
-  const v = ctx.value(column);
-  const digit = (i: number): string => `CAST(SUBSTRING(${v}, ${i}, 1) AS INTEGER)`;
-  const doubled = (i: number): string => `(${digit(i)} * 2 - CASE WHEN ${digit(i)} > 4 THEN 9 ELSE 0 END)`;
-  const sum = [24, ...[1, 3, 5, 7, 9].map(doubled), ...[2, 4, 6, 8, 10].map(digit)].join(' + ');
-  return `(${v} IS NOT NULL AND (CASE WHEN ${ctx.sql.fullMatch(v, '[0-9]{10}')} THEN (${sum}) % 10 <> 0 ELSE TRUE END))`;
-}
 
 interface RuleMeta {
   readonly dimension: RowRule['dimension'];
@@ -50,48 +44,10 @@ const WARN_VALIDITY: RuleMeta = { dimension: 'validity', severity: 'low', action
 const WARN_CONSISTENCY: RuleMeta = { dimension: 'consistency', severity: 'medium', action: 'warn' };
 
 export const ROW_RULES: readonly RowRule[] = [
-  {
-    id: 'malformed_row',
-    source: "RFC 4180 (CSV): every record has the header's field count; NDJSON: one JSON object per line",
-    scope: 'row',
-    ...QUARANTINE_VALIDITY,
-    description:
-      'The source record could not be read: a CSV row with too many or too few fields, an NDJSON line that is not a JSON object, a record longer than limits.max_record_bytes, bytes that are not UTF-8, or a NUL byte in a field.',
-    judgesMalformedRows: true,
-    failsWhen: (ctx) => ctx.malformed,
-  },
-  {
-    id: 'required_field_missing',
-    source: 'claimflow canonical model (Tuva input layer keys)',
-    scope: 'row',
-    dimension: 'completeness',
-    severity: 'high',
-    action: 'quarantine',
-    description: `One of ${REQUIRED_COLUMNS.join(', ')} is empty, only white space or zero-width characters, or a null spelling such as NULL, N/A or \\N (docs/value-notations.md).`,
-    failsWhen: (ctx) => anyOf(REQUIRED_COLUMNS, (c) => `${ctx.text(c)} IS NULL`),
-  },
-  {
-    id: 'invalid_date_format',
-    source: 'claimflow normalisation: feed date formats',
-    scope: 'row',
-    ...QUARANTINE_VALIDITY,
-    description:
-      'A date is not in YYYY-MM-DD, YYYYMMDD, M/D/YYYY or D-Mon-YYYY (four-digit years), or is not a calendar date (2025-02-30 is rejected, never rolled over).',
-    failsWhen: (ctx) => anyOf(DATE_COLUMNS, (c) => unparseable(ctx, c)),
-  },
-  {
-    id: 'date_out_of_range',
-    source: 'claimflow plausibility bounds',
-    scope: 'row',
-    ...QUARANTINE_VALIDITY,
-    description: 'A date is before the earliest plausible date (default 1900-01-01) or after the run date.',
-    failsWhen: (ctx) =>
-      anyOf(
-        DATE_COLUMNS,
-        (c) =>
-          `(${ctx.value(c)} < ${ctx.sql.dateLiteral(ctx.thresholds.earliestDate)} OR ${ctx.value(c)} > ${ctx.runDate})`,
-      ),
-  },
+  malformedRowRule(),
+  requiredFieldRule(REQUIRED_COLUMNS),
+  dateFormatRule(DATE_COLUMNS),
+  dateRangeRule(DATE_COLUMNS),
   {
     id: 'claim_start_after_end',
     source: 'Tuva data quality checks (claim dates)',
@@ -125,15 +81,7 @@ export const ROW_RULES: readonly RowRule[] = [
       'claim_line_number is not a whole number of at least 1 written as digits (1.5, 1.0, 0x10, 1e1 and 1,000 are rejected, never rounded or converted).',
     failsWhen: (ctx) => `(${unparseable(ctx, 'claim_line_number')} OR ${ctx.value('claim_line_number')} < 1)`,
   },
-  {
-    id: 'invalid_amount',
-    source: 'claimflow canonical model: amounts DECIMAL(12,2)',
-    scope: 'row',
-    ...QUARANTINE_VALIDITY,
-    description:
-      "An amount is not in the source's amount notation (by default 1234.56 or 1,234.56, an optional sign and $, at most two decimal places unless the rest are zeros; docs/value-notations.md) or does not fit DECIMAL(12,2). 12.005, 1234,50 and 1e3 are rejected, never rounded or reinterpreted.",
-    failsWhen: (ctx) => anyOf(AMOUNT_COLUMNS, (c) => unparseable(ctx, c)),
-  },
+  amountFormatRule(AMOUNT_COLUMNS),
   {
     id: 'invalid_npi',
     source: 'CMS NPI standard: 10 digits, Luhn check digit with the 80840 prefix',
@@ -330,14 +278,7 @@ export const ROW_RULES: readonly RowRule[] = [
     description: 'An institutional line has no bill_type_code.',
     failsWhen: (ctx) => `(${ctx.value('claim_type')} = 'institutional' AND ${ctx.text('bill_type_code')} IS NULL)`,
   },
-  {
-    id: 'invalid_gender',
-    source: 'Tuva terminology: gender',
-    scope: 'row',
-    ...WARN_VALIDITY,
-    description: `gender is not one of ${GENDERS.join(', ')}.`,
-    failsWhen: (ctx) => `NOT ${isOneOf(ctx, 'gender', GENDERS)}`,
-  },
+  invalidGenderRule(),
   {
     id: 'paid_before_service',
     source: 'payer adjudication: payment follows service',

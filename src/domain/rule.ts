@@ -26,6 +26,17 @@ export interface RuleContext {
   inCodeSet(expr: string, set: CodeSetName): string;
   /** TRUE when the column takes more than one value among the lines of the row's claim. */
   variesWithinClaim(column: string): string;
+  /**
+   * `aggregate` (such as `MAX(x)`, over typed values) across the rows before this one that share
+   * the values of `partitionBy`, in `orderBy` order then source row; with `previous`, only the
+   * row just before. A window: judges a row against its neighbours set-based, in either engine.
+   */
+  overEarlierRows(
+    aggregate: string,
+    partitionBy: readonly string[],
+    orderBy: readonly string[],
+    previous?: boolean,
+  ): string;
 }
 
 /** Tunable limits of some rules, set in the config file. */

@@ -37,6 +37,8 @@ export interface SqlDialect {
   yearsBetween(from: string, to: string): string;
   daysBetween(from: string, to: string): string;
   formatYear(date: string): string;
+  /** The list of first days of each month from `from`'s month to `to`'s, as DATEs. */
+  monthStarts(from: string, to: string): string;
   formatMonth(date: string): string;
   /** A 64-bit integer with bit i set when predicate i is TRUE (at most 63 predicates). */
   flagBits(predicates: readonly string[]): string;

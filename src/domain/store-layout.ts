@@ -42,13 +42,28 @@ export const folderOf = (prefix: string): string => prefix.slice(0, -1);
 /** `year=YYYY/month=MM`, the partition of a service month. */
 export const partitionOf = (year: string, month: string): string => `year=${year}/month=${month}`;
 
-/** The folder of one month's published claim files. */
-export const claimPartitionPrefix = (year: string, month: string): string =>
-  `${PREFIXES.processedClaims}${partitionOf(year, month)}/`;
+/** The table whose files are under `processed/claims/` (DESIGN.md's layout); every other is under its own name. */
+const MEDICAL_CLAIM = 'medical_claim';
 
-/** A source's `n`th published claim file of a month: `<sourceKey>-<n>.parquet`. */
-export const claimFileKey = (sourceKey: string, year: string, month: string, n: number): string =>
-  `${claimPartitionPrefix(year, month)}${sourceKey}-${n}.parquet`;
+/** The folder of a published table's files: `processed/claims/` for medical_claim, else `processed/<table>/`. */
+export const tablePrefix = (table: string): string =>
+  table === MEDICAL_CLAIM ? PREFIXES.processedClaims : `${PREFIXES.processed}${table}/`;
+
+/** The folder of one month's published files of a table (by default medical_claim). */
+export const claimPartitionPrefix = (year: string, month: string, table = MEDICAL_CLAIM): string =>
+  `${tablePrefix(table)}${partitionOf(year, month)}/`;
+
+/** A source's `n`th published file of a month: `<sourceKey>-<n>.parquet`. */
+export const claimFileKey = (
+  sourceKey: string,
+  year: string,
+  month: string,
+  n: number,
+  table = MEDICAL_CLAIM,
+): string => `${claimPartitionPrefix(year, month, table)}${sourceKey}-${n}.parquet`;
+
+/** One aggregation computed over every month at once (member months, PMPM, pharmacy spend). */
+export const wholeAggregationKey = (name: string): string => `${aggregationPrefix(name)}all.parquet`;
 
 /** The folder of one aggregation's monthly files. */
 export const aggregationPrefix = (name: string): string => `${PREFIXES.aggregations}${name}/`;

@@ -4,6 +4,7 @@ import { UsageError } from '../domain/errors.ts';
 import { BUILTIN_PROFILES } from '../domain/profiles/builtin-profiles.ts';
 import type { SourceProfile } from '../domain/profiles/source-profile.ts';
 import { type ResolvedRules, type RuleOverride, resolveRules } from '../domain/resolve-rules.ts';
+import type { RowRule } from '../domain/rule.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
 import type { PlanSettings, PublishedLayout } from '../plan/compile-plan.ts';
 import type { FileJobOptions } from './file-job/file-job-options.ts';
@@ -38,8 +39,11 @@ export function createFileSettings(
     const thresholds = { ...config.thresholds, ...source?.thresholds };
     const layers = [config.rules, source?.rules ?? {}];
     // A profile's overrides (e.g. SynPUF's synthetic NPIs) sit under the config's, which win.
-    const rulesFor = (profile: Pick<SourceProfile, 'name' | 'rules'>): ResolvedRules =>
-      relabelProfileSkips(profile, layers, resolveRules(ROW_RULES, [profile.rules ?? {}, ...layers], loadedCodeSets));
+    const rulesFor = (
+      profile: Pick<SourceProfile, 'name' | 'rules'>,
+      catalog: readonly RowRule[] = ROW_RULES,
+    ): ResolvedRules =>
+      relabelProfileSkips(profile, layers, resolveRules(catalog, [profile.rules ?? {}, ...layers], loadedCodeSets));
     const { rules, skipped } = resolveRules(ROW_RULES, layers, loadedCodeSets);
     return {
       plan: {

@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { globToRegExp } from '../domain/glob.ts';
 import { TIMELY_FILING_BASES } from '../domain/rule.ts';
-import { ROW_RULES } from '../domain/rule-catalog.ts';
+import { ALL_ROW_RULE_IDS } from '../domain/tables/tables.ts';
 import { alertsConfigSchema } from './alerts/alerts-config.ts';
-
-const ROW_RULE_IDS = new Set(ROW_RULES.map((r) => r.id));
 
 const ruleOverrides = z
   .record(
@@ -19,7 +17,7 @@ const ruleOverrides = z
   )
   .superRefine((rules, ctx) => {
     for (const id of Object.keys(rules)) {
-      if (!ROW_RULE_IDS.has(id)) ctx.addIssue({ code: 'custom', path: [id], message: `unknown rule id '${id}'` });
+      if (!ALL_ROW_RULE_IDS.has(id)) ctx.addIssue({ code: 'custom', path: [id], message: `unknown rule id '${id}'` });
     }
   });
 

@@ -50,15 +50,20 @@ export interface FileOutcome {
   readonly report: FileJobResult['report'] | null;
 }
 
+/** Rows in = processed + quarantined + duplicates removed, over the files counted. */
+export interface RunTotals {
+  readonly input_rows: number;
+  readonly valid_rows: number;
+  readonly processed_rows: number;
+  readonly quarantined_rows: number;
+  readonly duplicates_removed: number;
+}
+
 export interface RunSummary {
   readonly files: readonly FileOutcome[];
-  readonly totals: {
-    readonly input_rows: number;
-    readonly valid_rows: number;
-    readonly processed_rows: number;
-    readonly quarantined_rows: number;
-    readonly duplicates_removed: number;
-  };
+  readonly totals: RunTotals;
+  /** The same totals per published table (medical_claim, pharmacy_claim, eligibility...). */
+  readonly totals_by_table: Readonly<Record<string, RunTotals>>;
   /** Companion files (members, pharmacy...): their rows are checked but not published, so not in `totals`. */
   readonly not_counted: { readonly files: readonly string[]; readonly rows: number };
   readonly aggregations: readonly string[];
@@ -112,21 +117,31 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
  * The run's totals over the files whose rows are published, so rows in = processed +
  * quarantined + duplicates holds; companion files are counted apart.
  */
-export function totalsOf(outcomes: readonly FileOutcome[]): Pick<RunSummary, 'totals' | 'not_counted'> {
+export function totalsOf(
+  outcomes: readonly FileOutcome[],
+): Pick<RunSummary, 'totals' | 'totals_by_table' | 'not_counted'> {
   const counted = outcomes.filter((o) => isCounted(o.report));
   const companions = outcomes.filter((o) => !isCounted(o.report));
-  const sum = (pick: (o: FileOutcome) => number): number => counted.reduce((acc, o) => acc + pick(o), 0);
+  // A file rejected before its profile was known counts under medical_claim, the inbox's default.
+  const tableOf = (o: FileOutcome): string => o.report?.profile?.table ?? 'medical_claim';
+  const tables = [...new Set(counted.map(tableOf))].sort();
   return {
-    totals: {
-      input_rows: sum((o) => o.report?.summary.total_records ?? 0),
-      valid_rows: sum((o) => o.report?.summary.valid_records ?? 0),
-      processed_rows: sum((o) => o.report?.processed_records ?? 0),
-      quarantined_rows: sum((o) => o.report?.summary.error_records ?? 0),
-      duplicates_removed: sum((o) => o.report?.duplicates_removed.total ?? 0),
-    },
+    totals: sumTotals(counted),
+    totals_by_table: Object.fromEntries(tables.map((t) => [t, sumTotals(counted.filter((o) => tableOf(o) === t))])),
     not_counted: {
       files: companions.map((o) => o.file),
       rows: companions.reduce((acc, o) => acc + (o.report?.summary.total_records ?? 0), 0),
     },
+  };
+}
+
+function sumTotals(outcomes: readonly FileOutcome[]): RunTotals {
+  const sum = (pick: (o: FileOutcome) => number): number => outcomes.reduce((acc, o) => acc + pick(o), 0);
+  return {
+    input_rows: sum((o) => o.report?.summary.total_records ?? 0),
+    valid_rows: sum((o) => o.report?.summary.valid_records ?? 0),
+    processed_rows: sum((o) => o.report?.processed_records ?? 0),
+    quarantined_rows: sum((o) => o.report?.summary.error_records ?? 0),
+    duplicates_removed: sum((o) => o.report?.duplicates_removed.total ?? 0),
   };
 }

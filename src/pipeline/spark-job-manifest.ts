@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { countMissingOptionalColumns } from '../domain/canonical-model.ts';
 import { ClaimflowError } from '../domain/errors.ts';
 import type { RowRule } from '../domain/rule.ts';
-import { ROW_RULES } from '../domain/rule-catalog.ts';
 import { tempKey } from '../domain/store-layout.ts';
+import { findTable } from '../domain/tables/tables.ts';
 import type { ChosenProfile } from './file-job/choose-profile.ts';
 import type { SparkFindings } from './file-job/plan-spark-file.ts';
 import { describeProfile } from './file-job/profile-report.ts';
@@ -20,6 +20,7 @@ const manifestProfileSchema = z.object({
   layout: z.string(),
   role: z.string(),
   published: z.boolean(),
+  table: z.string().nullable().default(null),
   selected_by: z.enum(['flag', 'detection']),
   score: z.number(),
   also_fitting: z.array(z.object({ profile: z.string(), layout: z.string(), score: z.number() })),
@@ -61,6 +62,8 @@ const sparkJobManifestSchema = z.object({
   profile: manifestProfileSchema.nullable().default(null),
   /** Whether the rows are claim lines to publish (a members file's are not). */
   publishes: z.boolean().default(true),
+  /** The table the rows are checked for and published to (absent before there were several). */
+  table: z.string().default('medical_claim'),
 });
 export type SparkJobManifest = z.infer<typeof sparkJobManifestSchema>;
 
@@ -99,9 +102,11 @@ export function describeSparkJob(
     rules: chosen.rules.map(({ id, action, severity }) => ({ id, action, severity })),
     skipped_rules: [...chosen.skippedRules],
     unknown_columns: [...(found.mapped?.unknownColumns ?? [])],
-    missing_optional_columns: found.mapped && chosen.publishes ? countMissingOptionalColumns(found.mapped.present) : 0,
+    missing_optional_columns:
+      found.mapped && chosen.publishes ? countMissingOptionalColumns(found.mapped.present, chosen.table.columns) : 0,
     profile: manifestProfileSchema.parse(profile),
     publishes: chosen.publishes,
+    table: chosen.table.name,
   };
 }
 
@@ -112,8 +117,9 @@ export function parseSparkJobManifest(text: string): SparkJobManifest {
 
 /** The catalog rules the manifest lists, with the actions and severities they ran with. */
 export function resolveManifestRules(manifest: SparkJobManifest): RowRule[] {
+  const catalog = findTable(manifest.table)?.rules ?? [];
   return manifest.rules.map(({ id, action, severity }) => {
-    const rule = ROW_RULES.find((r) => r.id === id);
+    const rule = catalog.find((r) => r.id === id);
     if (!rule) throw new SparkManifestError(manifest.task.job_id, `rule ${id} is not in the catalog`);
     return { ...rule, action, severity };
   });

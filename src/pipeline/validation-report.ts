@@ -38,6 +38,8 @@ export interface ProfileReport {
   /** claims, members, pharmacy or reference: only claims are published. */
   readonly role: string;
   readonly published: boolean;
+  /** The table its rows are published to; null when they are not published. */
+  readonly table: string | null;
   /** `flag` when --profile chose it, `detection` when the file's content did. */
   readonly selected_by: 'flag' | 'detection';
   /** Columns the layout requires that the file has (1000 for a record format recognised by content). */

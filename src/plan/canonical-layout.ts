@@ -1,4 +1,4 @@
-import { CANONICAL_COLUMNS } from '../domain/canonical-model.ts';
+import { CANONICAL_COLUMNS, type CanonicalColumn } from '../domain/canonical-model.ts';
 import { duckdbDialect } from './duckdb-dialect.ts';
 import { nullOf } from './normalize.ts';
 
@@ -13,7 +13,12 @@ const q = duckdbDialect.quoteIdent;
  * A zero-row relation of the typed columns is unioned by name: no footer has to be read first, and
  * filters and projections still reach the Parquet scan.
  */
-export function withCanonicalLayout(files: string): string {
-  const typed = CANONICAL_COLUMNS.map((c) => `${nullOf(duckdbDialect, c.kind)} AS ${q(c.name)}`).join(', ');
-  return `(SELECT * FROM (SELECT ${typed} LIMIT 0) UNION ALL BY NAME SELECT * FROM ${files})`;
+export function withCanonicalLayout(files: string, columns: readonly CanonicalColumn[] = CANONICAL_COLUMNS): string {
+  return `(SELECT * FROM ${emptyTable(columns)} UNION ALL BY NAME SELECT * FROM ${files})`;
+}
+
+/** A zero-row relation of a table's typed columns. */
+export function emptyTable(columns: readonly CanonicalColumn[]): string {
+  const typed = columns.map((c) => `${nullOf(duckdbDialect, c.kind)} AS ${q(c.name)}`).join(', ');
+  return `(SELECT ${typed} LIMIT 0)`;
 }

@@ -1,9 +1,10 @@
-import { CANONICAL_COLUMNS, type CanonicalColumn, findCanonicalColumn } from '../domain/canonical-model.ts';
+import type { CanonicalColumn } from '../domain/canonical-model.ts';
 import type { CodeSetName } from '../domain/code-sets.ts';
-import { ENRICHMENTS } from '../domain/enrichment.ts';
 import type { RowRule, RuleContext, RuleDimension, RuleThresholds } from '../domain/rule.ts';
 import { CONFLICTING_DUPLICATE_KEY } from '../domain/rule-catalog.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { findTableColumn, type TableDescriptor } from '../domain/tables/table-descriptor.ts';
+import { MEDICAL_CLAIM_TABLE } from '../domain/tables/tables.ts';
 import { type NumberFormat, presentTextOf } from '../domain/value-notation.ts';
 import { nullOf, trimmedTextOf, typedValueFrom, typedValueOf } from './normalize.ts';
 
@@ -26,7 +27,6 @@ const WARNING_BITS = '_warning_bits';
  */
 const SOURCE_TEXT = '_source_text';
 
-const DEDUPE_KEY = ['claim_id', 'claim_line_number', 'data_source'];
 /** Lineage values replace whatever the source carried in these canonical columns. */
 const LINEAGE_OVERRIDES = new Set(['file_name', 'ingest_datetime']);
 
@@ -123,11 +123,13 @@ export class StagePlan {
     private readonly settings: PlanSettings,
     presentColumns: Iterable<string>,
     private readonly numberFormats: ReadonlyMap<string, NumberFormat> = new Map(),
+    /** The table the file fills: its columns, rules' columns, dedupe key, partition date and enrichments. */
+    readonly table: TableDescriptor = MEDICAL_CLAIM_TABLE,
   ) {
     this.rules = settings.rules;
     this.dimensionOf = new Map(settings.rules.map((r) => [r.id, r.dimension]));
     this.present = new Set([...presentColumns, ...PIPELINE_SET]);
-    this.nullConstants = new Set(CANONICAL_COLUMNS.map((c) => nullOf(sql, c.kind)));
+    this.nullConstants = new Set(table.columns.map((c) => nullOf(sql, c.kind)));
   }
 
   /** map: the file's columns onto the canonical model, plus lineage. */
@@ -267,7 +269,7 @@ FROM ${normalizedRows}${join}) AS checked_rows`;
     const q = this.sql.quoteIdent;
     const present = this.presentColumns().map((c) => c.name);
     const columns = [
-      ...CANONICAL_COLUMNS.map(
+      ...this.table.columns.map(
         (c) => `${this.present.has(c.name) ? `_source.${q(c.name)}` : nullOf(this.sql, 'text')} AS ${q(c.name)}`,
       ),
       ...[JOB_ID, ROW_NUMBER, EXTRA_COLUMNS].map(q),
@@ -299,8 +301,8 @@ FROM ${normalizedRows}${join}) AS checked_rows`;
    */
   duplicates(checked: string, repeatedKeys?: string): string {
     const q = this.sql.quoteIdent;
-    const keys = DEDUPE_KEY.map((k, i) => `${this.storedValue(k)} AS _k${i}`);
-    const keyNames = DEDUPE_KEY.map((_, i) => `_k${i}`).join(', ');
+    const keys = this.table.dedupeKey.map((k, i) => `${this.storedValue(k)} AS _k${i}`);
+    const keyNames = this.table.dedupeKey.map((_, i) => `_k${i}`).join(', ');
     const lineHash = this.sql.hashValues(
       this.presentColumns()
         .filter((c) => !LINEAGE_OVERRIDES.has(c.name))
@@ -321,7 +323,7 @@ FROM ${normalizedRows}${join}) AS checked_rows`;
   FROM lines
 )
 SELECT ${columns}, ${keyNames}, _copies,
-  ROW_NUMBER() OVER (PARTITION BY ${keyNames} ORDER BY ${this.storedValue('paid_date')} DESC NULLS LAST, ${q(ROW_NUMBER)} DESC) AS _rank,
+  ROW_NUMBER() OVER (PARTITION BY ${keyNames} ORDER BY ${this.storedValue(this.table.latestBy)} DESC NULLS LAST, ${q(ROW_NUMBER)} DESC) AS _rank,
   COUNT(*) OVER (PARTITION BY ${keyNames}) AS _versions
 FROM copies WHERE _copy = 1`;
   }
@@ -339,12 +341,12 @@ FROM copies WHERE _copy = 1`;
   }
 
   private dedupeKeyHash(): string {
-    return this.sql.hashValues(DEDUPE_KEY.map((k) => this.storedValue(k)));
+    return this.sql.hashValues(this.table.dedupeKey.map((k) => this.storedValue(k)));
   }
 
   /** Valid rows with every part of the dedupe key. */
   private dedupeKeyed(): string {
-    return `NOT (${this.hasErrors()}) AND ${DEDUPE_KEY.map((k) => `${this.storedValue(k)} IS NOT NULL`).join(' AND ')}`;
+    return `NOT (${this.hasErrors()}) AND ${this.table.dedupeKey.map((k) => `${this.storedValue(k)} IS NOT NULL`).join(' AND ')}`;
   }
 
   /**
@@ -365,8 +367,8 @@ FROM ${duplicates}`;
     const q = this.sql.quoteIdent;
     const lit = this.sql.stringLiteral;
     const columns = this.checkedColumns().map(q).join(', ');
-    const keys = DEDUPE_KEY.map((k, i) => `${this.storedValue(k)} = dup._k${i}`).join(' AND ');
-    const keyNames = DEDUPE_KEY.map((_, i) => `_k${i}`).join(', ');
+    const keys = this.table.dedupeKey.map((k, i) => `${this.storedValue(k)} = dup._k${i}`).join(' AND ');
+    const keyNames = this.table.dedupeKey.map((_, i) => `_k${i}`).join(', ');
     const kept = `SELECT ${columns}, 1 AS _versions FROM ${checked}
     LEFT JOIN (SELECT DISTINCT ${keyNames} FROM ${duplicates}) AS dup ON ${keys}
     WHERE NOT (${this.hasErrors()}) AND dup._k0 IS NULL
@@ -375,28 +377,28 @@ FROM ${duplicates}`;
     const ids = this.failedRuleIds().warnings;
     const warnings = `CASE WHEN _versions > 1 THEN ${this.sql.listConcat(ids, this.sql.textList([lit(CONFLICTING_DUPLICATE_KEY)]))} ELSE ${ids} END`;
     const typed = `SELECT ${[
-      ...CANONICAL_COLUMNS.map((c) => `${this.storedValue(c.name)} AS ${q(c.name)}`),
+      ...this.table.columns.map((c) => `${this.storedValue(c.name)} AS ${q(c.name)}`),
       ...[JOB_ID, ROW_NUMBER, EXTRA_COLUMNS].map(q),
       `${warnings} AS ${q(DQ_WARNINGS)}`,
     ].join(', ')} FROM (${kept}) AS kept`;
     // Enrichments may use earlier ones, so each is inlined where it is referenced.
     const exprs = new Map<string, string>();
     const ref = (name: string): string => exprs.get(name) ?? q(name);
-    for (const e of ENRICHMENTS) exprs.set(e.name, `(${e.expression(this.sql, ref)})`);
+    for (const e of this.table.enrichments) exprs.set(e.name, `(${e.expression(this.sql, ref)})`);
     // Only the canonical columns the file has: each absent one, written as an all-NULL column, would
     // cost on every row (2M lines over 12 months: 27.5 s of CPU with all of them, 9.2 s without;
     // docs/BENCHMARKS.md). Readers see the full layout through `withCanonicalColumns`.
     return `SELECT ${[
-      ...(this.settings.publishedLayout === 'canonical' ? CANONICAL_COLUMNS : this.presentColumns()).map((c) =>
+      ...(this.settings.publishedLayout === 'canonical' ? this.table.columns : this.presentColumns()).map((c) =>
         q(c.name),
       ),
       q(JOB_ID),
       q(ROW_NUMBER),
-      ...ENRICHMENTS.map((e) => `${exprs.get(e.name)} AS ${q(e.name)}`),
+      ...this.table.enrichments.map((e) => `${exprs.get(e.name)} AS ${q(e.name)}`),
       q(DQ_WARNINGS),
       q(EXTRA_COLUMNS),
-      `${this.sql.formatYear(q('claim_start_date'))} AS year`,
-      `${this.sql.formatMonth(q('claim_start_date'))} AS month`,
+      `${this.sql.formatYear(q(this.table.partitionDate))} AS year`,
+      `${this.sql.formatMonth(q(this.table.partitionDate))} AS month`,
     ].join(',\n  ')}\nFROM (${typed}) AS typed`;
   }
 
@@ -406,10 +408,18 @@ FROM ${duplicates}`;
    */
   withCanonicalColumns(claims: string): string {
     const q = this.sql.quoteIdent;
-    const canonical = CANONICAL_COLUMNS.map((c) =>
+    const canonical = this.table.columns.map((c) =>
       this.present.has(c.name) ? q(c.name) : `${nullOf(this.sql, c.kind)} AS ${q(c.name)}`,
     );
-    const after = [JOB_ID, ROW_NUMBER, ...ENRICHMENTS.map((e) => e.name), DQ_WARNINGS, EXTRA_COLUMNS, 'year', 'month'];
+    const after = [
+      JOB_ID,
+      ROW_NUMBER,
+      ...this.table.enrichments.map((e) => e.name),
+      DQ_WARNINGS,
+      EXTRA_COLUMNS,
+      'year',
+      'month',
+    ];
     return `SELECT ${[...canonical, ...after.map(q)].join(', ')} FROM ${claims}`;
   }
 
@@ -417,17 +427,19 @@ FROM ${duplicates}`;
   ruleSamples(checked: string, limit: number): string {
     const q = this.sql.quoteIdent;
     const ids = [ROW_NUMBER, 'claim_id', 'claim_line_number'].map(q).join(', ');
-    // Source text where the row kept it (quarantined), else the typed value.
-    const idOf = (c: string): string =>
-      this.present.has(c)
-        ? `COALESCE(${this.textColumn(c)}, CAST(${q(`_v_${c}`)} AS ${this.sql.textType})) AS ${q(c)}`
-        : `${nullOf(this.sql, 'text')} AS ${q(c)}`;
+    // Source text where the row kept it (quarantined), else the typed value; the table's two
+    // identifiers stand under the report's names (a table without any shows row numbers only).
+    const [first, second] = this.table.sampleIds ?? [null, null];
+    const idOf = (c: string | null, as: string): string =>
+      c !== null && this.present.has(c)
+        ? `COALESCE(${this.textColumn(c)}, CAST(${q(`_v_${c}`)} AS ${this.sql.textType})) AS ${q(as)}`
+        : `${nullOf(this.sql, 'text')} AS ${q(as)}`;
     const failed = this.failedRuleIds();
     // Lines unpivoted from one source row share its number: the line's key breaks the tie the same way on every engine.
     const order = `${q(ROW_NUMBER)}, ${q('claim_id')} NULLS LAST, ${q('claim_line_number')} NULLS LAST`;
     return `SELECT rule_id, ${ids} FROM (
   SELECT rule_id, ${ids}, ROW_NUMBER() OVER (PARTITION BY rule_id ORDER BY ${order}) AS _sample
-  FROM (SELECT ${this.sql.unnest(this.sql.listConcat(failed.errors, failed.warnings))} AS rule_id, ${q(ROW_NUMBER)}, ${idOf('claim_id')}, ${idOf('claim_line_number')}
+  FROM (SELECT ${this.sql.unnest(this.sql.listConcat(failed.errors, failed.warnings))} AS rule_id, ${q(ROW_NUMBER)}, ${idOf(first, 'claim_id')}, ${idOf(second, 'claim_line_number')}
     FROM ${checked} WHERE ${ERROR_BITS} <> 0 OR ${WARNING_BITS} <> 0) AS failures
 ) AS ranked WHERE _sample <= ${limit} ORDER BY rule_id, ${order}`;
   }
@@ -455,7 +467,7 @@ FROM ${duplicates}`;
   }
 
   private presentColumns(): CanonicalColumn[] {
-    return CANONICAL_COLUMNS.filter((c) => this.present.has(c.name));
+    return this.table.columns.filter((c) => this.present.has(c.name));
   }
 
   /** What later stages read of the checked rows: typed values, lineage and the rule results. */
@@ -470,8 +482,8 @@ FROM ${duplicates}`;
   }
 
   private column(name: string): CanonicalColumn {
-    const canonical = findCanonicalColumn(name);
-    if (!canonical) throw new Error(`unknown canonical column ${name}`);
+    const canonical = findTableColumn(this.table, name);
+    if (!canonical) throw new Error(`unknown ${this.table.name} column ${name}`);
     return canonical;
   }
 
@@ -500,6 +512,11 @@ FROM ${duplicates}`;
         const lookup = this.codeSetLookups.get(key) ?? { alias: `_in_${this.codeSetLookups.size}`, expr, set };
         this.codeSetLookups.set(key, lookup);
         return `(CASE WHEN ${expr} IS NULL THEN NULL ELSE ${lookup.alias}.code IS NOT NULL END)`;
+      },
+      overEarlierRows: (aggregate, partitionBy, orderBy, previous = false) => {
+        const frame = previous ? '1 PRECEDING AND 1 PRECEDING' : 'UNBOUNDED PRECEDING AND 1 PRECEDING';
+        const order = [...orderBy, sql.quoteIdent(ROW_NUMBER)].join(', ');
+        return `${aggregate} OVER (PARTITION BY ${partitionBy.join(', ')} ORDER BY ${order} ROWS BETWEEN ${frame})`;
       },
       variesWithinClaim: (column) => {
         if (!this.present.has(column)) return 'FALSE';

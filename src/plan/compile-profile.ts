@@ -1,4 +1,4 @@
-import { findCanonicalColumn, normalizeHeaderName } from '../domain/canonical-model.ts';
+import { normalizeHeaderName } from '../domain/canonical-model.ts';
 import { LayoutColumnsError } from '../domain/profiles/layout-columns-error.ts';
 import {
   type ColumnSource,
@@ -11,6 +11,8 @@ import {
   splitColumnRef,
 } from '../domain/profiles/source-profile.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { tableOfLayout } from '../domain/tables/layout-table.ts';
+import { findTableColumn, type TableDescriptor } from '../domain/tables/table-descriptor.ts';
 import { BLANK_CHARACTERS, decimalOf, integerOf, type NumberFormat, presentTextOf } from '../domain/value-notation.ts';
 import type { ColumnMapping } from './compile-plan.ts';
 import { mapSourceColumns } from './map-columns.ts';
@@ -106,6 +108,8 @@ class LayoutCompiler {
   /** Main columns the mappings read; the other source columns become extras. */
   private readonly used = new Set<string>();
   private readonly firstLineOnly: boolean;
+  /** The table the layout fills: which targets are its columns (others are kept in extra_columns). */
+  private readonly table: TableDescriptor;
 
   constructor(
     private readonly layout: SourceLayout,
@@ -114,6 +118,7 @@ class LayoutCompiler {
     private readonly sql: SqlDialect,
   ) {
     this.q = sql.quoteIdent;
+    this.table = tableOfLayout(layout);
     for (const [name, column] of positionalColumns(source.names)) {
       this.sourceNames.set(column, name);
       const key = normalizeHeaderName(name);
@@ -136,7 +141,7 @@ class LayoutCompiler {
     this.requireStructuralColumns();
     const mappings = this.mappings();
     const slotExtras = Object.entries(this.layout.unpivot?.columns ?? {})
-      .filter(([target]) => !findCanonicalColumn(target))
+      .filter(([target]) => !findTableColumn(this.table, target))
       .flatMap(([target, template]) => {
         const expr = this.slotValue(template);
         return expr ? [{ name: target, sourceExpr: expr }] : [];
@@ -174,7 +179,8 @@ class LayoutCompiler {
     const byName = new Map<string, string>();
     if (this.layout.match_by_name) {
       const columns = positionalColumns(this.source.names);
-      for (const { canonical, sourceExpr: name } of mapSourceColumns(this.source.names, (n) => n).mappings) {
+      for (const { canonical, sourceExpr: name } of mapSourceColumns(this.source.names, (n) => n, this.table.columns)
+        .mappings) {
         const column = positionalColumnOf(columns, name);
         byCanonical.set(canonical, this.mainColumn(column));
         byName.set(canonical, column);
@@ -188,7 +194,7 @@ class LayoutCompiler {
     if (unpivot) {
       for (const [target, template] of Object.entries(unpivot.columns)) {
         const expr = this.slotValue(template);
-        if (findCanonicalColumn(target) && expr) set(target, expr);
+        if (findTableColumn(this.table, target) && expr) set(target, expr);
       }
       set('claim_line_number', `CAST(src._cf_line AS ${this.sql.textType})`);
     }

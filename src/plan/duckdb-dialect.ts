@@ -44,6 +44,8 @@ export const duckdbDialect: SqlDialect = {
   yearsBetween: (from, to) => `date_sub('year', ${from}, ${to})`,
   daysBetween: (from, to) => `date_diff('day', ${from}, ${to})`,
   formatYear: (date) => `strftime(${date}, '%Y')`,
+  monthStarts: (from, to) =>
+    `list_transform(generate_series(date_trunc('month', ${from}), ${to}, INTERVAL 1 MONTH), m -> CAST(m AS DATE))`,
   formatMonth: (date) => `strftime(${date}, '%m')`,
   flagBits: sumOfFlagBits,
   namesOfFlags: (flags, names) =>

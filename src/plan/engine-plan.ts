@@ -1,15 +1,15 @@
-import { AGGREGATIONS } from '../domain/aggregations.ts';
 import { missingRequiredColumns } from '../domain/canonical-model.ts';
 import type { CodeSetName } from '../domain/code-sets.ts';
 import { detectFormat, type FileHead } from '../domain/detect-format.ts';
 import { ClaimFileError, ClaimflowError } from '../domain/errors.ts';
 import { headColumns } from '../domain/head-columns.ts';
-import { FILE_ROLES } from '../domain/profiles/file-roles.ts';
+import { specOfLayout } from '../domain/profiles/file-roles.ts';
 import { LayoutColumnsError } from '../domain/profiles/layout-columns-error.ts';
 import type { Companion, SourceLayout } from '../domain/profiles/source-profile.ts';
 import { DIMENSIONS } from '../domain/quality-score.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
 import { tempKey } from '../domain/store-layout.ts';
+import { MEDICAL_CLAIM_TABLE } from '../domain/tables/tables.ts';
 import { compileAggregationByMonth } from './compile-aggregation.ts';
 import { codeSetRelation, compileCodeSet } from './compile-code-set.ts';
 import { type MapInput, type PlanSettings, SAMPLES_PER_RULE, StagePlan } from './compile-plan.ts';
@@ -169,7 +169,8 @@ export function compileEnginePlan(request: EnginePlanRequest): CompiledEnginePla
     ? mapLayout(request, request.layout, columns, viewColumns, companionFiles, companionStatements)
     : mapByName(fileName, columns, viewColumns, sql);
   const planSettings = { ...request.settings.plan, codeSetRelation };
-  const plan = new StagePlan(sql, planSettings, present, numberFormats);
+  const table = request.layout ? specOfLayout(request.layout.layout).table : MEDICAL_CLAIM_TABLE;
+  const plan = new StagePlan(sql, planSettings, present, numberFormats, table);
   const output = (name: string, format: EngineOutput['format'], partitionBy?: readonly string[]): EngineOutput => ({
     path: request.locate(tempKey(jobId, name)),
     format,
@@ -235,7 +236,7 @@ export function compileEnginePlan(request: EnginePlanRequest): CompiledEnginePla
       persist: true,
       output: output('claims', 'parquet', ['year', 'month']),
     },
-    ...AGGREGATIONS.map((a) => ({
+    ...table.monthlyAggregations.map((a) => ({
       name: `aggregation_${a.name}`,
       sql: compileAggregationByMonth(sql, a, `(${plan.withCanonicalColumns('claims')}) AS claims`),
       output: output(`aggregations/${a.name}`, 'parquet'),
@@ -342,7 +343,7 @@ function mapLayout(
     );
   }
   const present = new Set(compiled.mappings.map((m) => m.canonical));
-  const missing = FILE_ROLES[layout.role].required.filter((c) => !present.has(c));
+  const missing = specOfLayout(layout).required.filter((c) => !present.has(c));
   if (missing.length > 0) {
     throw new ClaimFileError(fileName, 'missing_required_column', `the header lacks ${missing.join(', ')}`);
   }

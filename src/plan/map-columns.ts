@@ -1,4 +1,4 @@
-import { CANONICAL_COLUMNS, normalizeHeaderName } from '../domain/canonical-model.ts';
+import { CANONICAL_COLUMNS, type CanonicalColumn, normalizeHeaderName } from '../domain/canonical-model.ts';
 import type { ColumnMapping, MapInput } from './compile-plan.ts';
 
 export interface SourceMapping extends Pick<MapInput, 'mappings' | 'extras'> {
@@ -7,11 +7,15 @@ export interface SourceMapping extends Pick<MapInput, 'mappings' | 'extras'> {
 }
 
 /**
- * A file's columns onto the canonical model, matched as `normalizeHeaderName` does; the first
+ * A file's columns onto a table's columns (by default medical_claim's), matched as `normalizeHeaderName` does; the first
  * column to claim a canonical name takes it, the others (and unknown names) stay as extras.
  */
-export function mapSourceColumns(sourceNames: readonly string[], sourceExpr: (name: string) => string): SourceMapping {
-  const canonical = new Set(CANONICAL_COLUMNS.map((c) => c.name));
+export function mapSourceColumns(
+  sourceNames: readonly string[],
+  sourceExpr: (name: string) => string,
+  columns: readonly CanonicalColumn[] = CANONICAL_COLUMNS,
+): SourceMapping {
+  const canonical = new Set(columns.map((c) => c.name));
   const mappings: ColumnMapping[] = [];
   const extras: { name: string; sourceExpr: string }[] = [];
   const present = new Set<string>();

@@ -34,6 +34,8 @@ export function typedValueFrom(
       return text;
     case 'code':
       return width ? padCode(sql, text, width) : `UPPER(${text})`;
+    case 'ndc':
+      return ndcOf(sql, text);
     case 'icd':
       return `UPPER(${sql.removeChars(text, '.')})`;
     case 'label':
@@ -58,10 +60,25 @@ function padCode(sql: SqlDialect, text: string, width: number): string {
     ELSE UPPER(${text}) END`;
 }
 
+/**
+ * An NDC to its 11-digit (5-4-2) form: hyphens dropped from 5-4-2, and each 10-digit hyphenated
+ * form (4-4-2, 5-3-2, 5-4-1) given the leading zero of its short segment. Any other shape (a
+ * bare 10-digit code is ambiguous) stays as written, upper-cased, for invalid_ndc to see.
+ */
+function ndcOf(sql: SqlDialect, text: string): string {
+  const part = (from: number, length: number): string => `SUBSTRING(${text}, ${from}, ${length})`;
+  return `CASE WHEN ${sql.fullMatch(text, '[0-9]{5}-[0-9]{4}-[0-9]{2}')} THEN CONCAT(${part(1, 5)}, ${part(7, 4)}, ${part(12, 2)})
+    WHEN ${sql.fullMatch(text, '[0-9]{4}-[0-9]{4}-[0-9]{2}')} THEN CONCAT('0', ${part(1, 4)}, ${part(6, 4)}, ${part(11, 2)})
+    WHEN ${sql.fullMatch(text, '[0-9]{5}-[0-9]{3}-[0-9]{2}')} THEN CONCAT(${part(1, 5)}, '0', ${part(7, 3)}, ${part(11, 2)})
+    WHEN ${sql.fullMatch(text, '[0-9]{5}-[0-9]{4}-[0-9]')} THEN CONCAT(${part(1, 5)}, ${part(7, 4)}, '0', ${part(12, 1)})
+    ELSE UPPER(${text}) END`;
+}
+
 /** SQL type of each kind; null for text, whose name differs between engines. */
 const SQL_TYPES: Readonly<Record<ColumnKind, string | null>> = {
   id: null,
   code: null,
+  ndc: null,
   icd: null,
   label: null,
   text: null,

@@ -81,6 +81,7 @@ export const sparkDialect: SqlDialect = {
   yearsBetween: (from, to) => `floor(months_between(${to}, ${from}) / 12)`,
   daysBetween: (from, to) => `datediff(${to}, ${from})`,
   formatYear: (date) => `date_format(${date}, 'yyyy')`,
+  monthStarts: (from, to) => `sequence(trunc(${from}, 'MM'), ${to}, interval 1 month)`,
   formatMonth: (date) => `date_format(${date}, 'MM')`,
   flagBits: sumOfFlagBits,
   namesOfFlags: (flags, names) =>

@@ -61,11 +61,11 @@ describe('claimflow run and validate: signals for cron and CI', () => {
     assert.ok(totals, result.stdout);
     const [, rowsIn, , quarantined, duplicates, processed] = totals.map(Number);
     assert.equal(rowsIn, (processed ?? 0) + (quarantined ?? 0) + (duplicates ?? 0), 'the printed identity holds');
-    // The Tuva eligibility (31 rows) and pharmacy (291 rows) files are checked but not published.
-    assert.match(
-      result.stdout,
-      /not counted: 322 rows of 2 companion file\(s\) \(eligibility_seed\.csv, pharmacy_claim_seed\.csv\)/,
-    );
+    // The Tuva eligibility (31 rows) and pharmacy (291 rows) files are published to their own tables,
+    // so they are counted, each table with its own identity.
+    assert.doesNotMatch(result.stdout, /not counted/);
+    assert.match(result.stdout, /eligibility: rows in 31 = processed 31 \+ quarantined 0 \+ duplicates removed 0/);
+    assert.match(result.stdout, /pharmacy_claim: rows in 291 = processed 291 \+ quarantined 0 \+ duplicates removed 0/);
     assert.match(result.stdout, /top failing rules: [a-z_]+ \d+ rows? \((quarantine|warn)\)/);
     assert.match(result.stdout, /invalid_units 79 rows \(quarantine\)/, 'the Tuva seed quarantines 79 rows for units');
     assert.match(result.stdout, /code-set rules skipped: \d+ \(no --refdata given\)/);

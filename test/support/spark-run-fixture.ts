@@ -94,6 +94,7 @@ export class SparkRunFixture {
       missing_optional_columns: 4,
       profile: null,
       publishes: true,
+      table: 'medical_claim',
       ...overrides,
     };
   }

@@ -14,6 +14,7 @@ const TEXT = 'VARCHAR(65535)';
 const TYPES_BY_KIND: Readonly<Record<ColumnKind, string>> = {
   id: TEXT,
   code: TEXT,
+  ndc: TEXT,
   icd: TEXT,
   label: TEXT,
   text: TEXT,

@@ -3,9 +3,12 @@ import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AGGREGATIONS } from '../../domain/aggregations.ts';
-import { aggregationPrefix, folderOf, PREFIXES } from '../../domain/store-layout.ts';
+import type { CanonicalColumn } from '../../domain/canonical-model.ts';
+import { aggregationPrefix, folderOf, PREFIXES, tablePrefix } from '../../domain/store-layout.ts';
+import { MEDICAL_CLAIM_TABLE, TABLES } from '../../domain/tables/tables.ts';
 import type { ObjectStore } from '../../pipeline/object-store.ts';
 import { withCanonicalLayout } from '../../plan/canonical-layout.ts';
+import { TABLE_AGGREGATIONS } from '../../plan/compile-table-aggregations.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
 import { globLiteral } from '../../plan/duckdb-ingest.ts';
 import { PRIVATE_FILE_MODE } from '../local-store/private-dir.ts';
@@ -133,9 +136,9 @@ export class DuckDbWarehouse {
         ? `read_parquet(${lit(globUnder(join(this.root, prefix), glob))}, union_by_name = true, hive_partitioning = ${hive})`
         : null;
     // Each file holds the canonical columns its input had: the views show them all.
-    const claims = (prefix: string): string | null => {
+    const claims = (prefix: string, columns?: readonly CanonicalColumn[]): string | null => {
       const files = parquet(prefix, '*/*/*.parquet', true);
-      return files && withCanonicalLayout(files);
+      return files && withCanonicalLayout(files, columns);
     };
     const reports = join(this.root, folderOf(PREFIXES.validationReports));
     const events = join(this.root, 'events');
@@ -145,6 +148,14 @@ export class DuckDbWarehouse {
     return [
       ['medical_claim', claims(PREFIXES.processedClaims)],
       ['medical_claim_pseudonymized', claims(PREFIXES.pseudonymizedClaims)],
+      ...TABLES.filter((t) => t !== MEDICAL_CLAIM_TABLE).map((t): [string, string | null] => [
+        t.name,
+        claims(tablePrefix(t.name), t.columns),
+      ]),
+      ...TABLE_AGGREGATIONS.map((a): [string, string | null] => [
+        a.name,
+        parquet(aggregationPrefix(a.name), '*.parquet', false),
+      ]),
       // Encrypted rows (`*.parquet.enc`) are not readable here: with a master key the view is dropped.
       ['quarantine_rows', parquet(PREFIXES.quarantineRows, '*.parquet', false)],
       ...AGGREGATIONS.map((a): [string, string | null] => [

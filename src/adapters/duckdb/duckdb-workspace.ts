@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import { CANONICAL_COLUMNS, type CanonicalColumn } from '../../domain/canonical-model.ts';
 import {
   type CsvColumnsRead,
   type Ingested,
@@ -14,7 +15,7 @@ import {
   type UnreadRecords,
 } from '../../pipeline/file-job/job-workspace.ts';
 import type { Engine } from '../../pipeline/ports.ts';
-import { withCanonicalLayout } from '../../plan/canonical-layout.ts';
+import { emptyTable, withCanonicalLayout } from '../../plan/canonical-layout.ts';
 import { duckdbDialect } from '../../plan/duckdb-dialect.ts';
 import {
   csvRelation,
@@ -141,7 +142,12 @@ export class DuckDbWorkspace implements JobWorkspace {
   }
 
   publishedClaimFiles(paths: readonly string[]): string {
-    return withCanonicalLayout(`read_parquet([${paths.map(literalPath).join(', ')}], union_by_name = true)`);
+    return this.publishedTableFiles(paths, CANONICAL_COLUMNS);
+  }
+
+  publishedTableFiles(paths: readonly string[], columns: readonly CanonicalColumn[]): string {
+    if (paths.length === 0) return emptyTable(columns);
+    return withCanonicalLayout(`read_parquet([${paths.map(literalPath).join(', ')}], union_by_name = true)`, columns);
   }
 
   async createTable(name: string, select: string): Promise<string> {

@@ -1,5 +1,7 @@
 import { REQUIRED_COLUMNS } from '../canonical-model.ts';
-import type { FileRole } from './source-profile.ts';
+import { tableOfLayout } from '../tables/layout-table.ts';
+import type { TableDescriptor } from '../tables/table-descriptor.ts';
+import type { FileRole, SourceLayout } from './source-profile.ts';
 
 export interface RoleSpec {
   /** Canonical columns the layout must fill, else the file is rejected (missing_required_column). */
@@ -46,4 +48,20 @@ export const FILE_ROLES: Readonly<Record<FileRole, RoleSpec>> = {
 export function ruleAppliesTo(role: FileRole, ruleId: string): boolean {
   const { rules } = FILE_ROLES[role];
   return rules === 'all' || rules.has(ruleId);
+}
+
+/** What a layout's files are held to and give: the table they fill, checked and (maybe) published. */
+export interface LayoutSpec extends RoleSpec {
+  readonly table: TableDescriptor;
+}
+
+/**
+ * A layout that names a table is held to that table's required columns and its whole rule catalog,
+ * and its rows are published to it; one that does not is held to its role's (medical_claim's
+ * columns, the role's rules).
+ */
+export function specOfLayout(layout: Pick<SourceLayout, 'id' | 'role' | 'table'>): LayoutSpec {
+  const table = tableOfLayout(layout);
+  if (layout.table === undefined) return { ...FILE_ROLES[layout.role], table };
+  return { required: table.required, rules: 'all', published: true, table };
 }

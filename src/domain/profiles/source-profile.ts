@@ -105,6 +105,11 @@ export interface PrepareStep {
 export interface SourceLayout {
   readonly id: string;
   readonly role: FileRole;
+  /**
+   * The published table the layout fills (src/domain/tables/tables.ts): its columns, rules and
+   * output. Without it a `claims` layout fills medical_claim, and other roles publish nothing.
+   */
+  readonly table?: string;
   readonly description: string;
   /** Source columns (matched as header names are: case, spaces, dashes aside) that must all be there. */
   readonly detect: { readonly headers: readonly string[] };

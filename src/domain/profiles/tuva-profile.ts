@@ -31,21 +31,17 @@ export const TUVA_PROFILE: SourceProfile = {
     {
       id: 'pharmacy_claim',
       role: 'pharmacy',
-      description: 'Tuva pharmacy_claim: checked with the pharmacy rules, not published (no pharmacy output yet).',
+      table: 'pharmacy_claim',
+      description: 'Tuva pharmacy_claim: every column of the input layer, published to pharmacy_claim.',
       detect: { headers: ['claim_id', 'claim_line_number', 'person_id', 'dispensing_date', 'ndc_code'] },
       match_by_name: true,
-      columns: {
-        claim_start_date: 'dispensing_date',
-        claim_end_date: 'dispensing_date',
-        rendering_npi: 'prescribing_provider_npi',
-        billing_npi: 'dispensing_provider_npi',
-        service_unit_quantity: 'quantity',
-      },
     },
     {
       id: 'eligibility',
       role: 'members',
-      description: 'Tuva eligibility: one row per enrollment span; checked with the member rules, not published.',
+      table: 'eligibility',
+      description:
+        'Tuva eligibility: one row per enrollment span, published to eligibility (and read beside medical claims as their companion).',
       detect: { headers: ['person_id', 'birth_date', 'gender', 'enrollment_start_date', 'enrollment_end_date'] },
       match_by_name: true,
     },

@@ -1,5 +1,5 @@
 import { countMissingOptionalColumns } from '../../domain/canonical-model.ts';
-import { FILE_ROLES } from '../../domain/profiles/file-roles.ts';
+import { specOfLayout } from '../../domain/profiles/file-roles.ts';
 import { LayoutColumnsError } from '../../domain/profiles/layout-columns-error.ts';
 import type { SourceLayout } from '../../domain/profiles/source-profile.ts';
 import type { RowRule } from '../../domain/rule.ts';
@@ -34,7 +34,7 @@ export interface Checked {
   /** The position of the first record spanning lines that the reader could not read. */
   readonly unreadSpanning: number | null;
   readonly unknownColumns: readonly string[];
-  /** Canonical columns the file lacks, of those a claim file may have. */
+  /** Columns of its table the file lacks (0 for a file that publishes nothing). */
   readonly missingOptional: number;
 }
 
@@ -51,7 +51,14 @@ export async function check(job: JobContext, ws: JobWorkspace, input: CheckInput
   const { layout, ingested } = input;
   const compiled = compile(job, ws, input);
   const present = new Set(compiled.mappings.map((m) => m.canonical));
-  const plan = new StagePlan(ws.dialect, { ...job.options.plan, rules: input.rules }, present, compiled.numberFormats);
+  const spec = specOfLayout(layout);
+  const plan = new StagePlan(
+    ws.dialect,
+    { ...job.options.plan, rules: input.rules },
+    present,
+    compiled.numberFormats,
+    spec.table,
+  );
   const mapInput: MapInput = {
     mappings: compiled.mappings,
     extras: compiled.extras,
@@ -94,7 +101,6 @@ export async function check(job: JobContext, ws: JobWorkspace, input: CheckInput
     sourceRecords += unread.count;
     rows = await ws.mergeUnread(CHECKED, unread, plan.check(mappedFrom(unread.rows), claimStats));
   }
-  const publishes = FILE_ROLES[layout.role].published;
   return {
     plan,
     rows,
@@ -102,7 +108,7 @@ export async function check(job: JobContext, ws: JobWorkspace, input: CheckInput
     firstUnread: unread?.first ?? null,
     unreadSpanning: unread?.firstSpanning ?? null,
     unknownColumns: compiled.unknownColumns,
-    missingOptional: publishes ? countMissingOptionalColumns(present) : 0,
+    missingOptional: spec.published ? countMissingOptionalColumns(present, spec.table.columns) : 0,
   };
 }
 
@@ -123,7 +129,7 @@ function compile(
     );
   }
   const present = new Set(compiled.mappings.map((m) => m.canonical));
-  const missing = FILE_ROLES[layout.role].required.filter((c) => !present.has(c));
+  const missing = specOfLayout(layout).required.filter((c) => !present.has(c));
   if (missing.length > 0) throw job.halt('missing_required_column', `the header lacks ${missing.join(', ')}`);
   return compiled;
 }

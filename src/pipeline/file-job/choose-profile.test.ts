@@ -11,11 +11,16 @@ import { STANDARD_PROFILE } from '../../domain/profiles/standard-profile.ts';
 import { TUVA_PROFILE } from '../../domain/profiles/tuva-profile.ts';
 import { ROW_RULES } from '../../domain/rule-catalog.ts';
 import { GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
+import { ELIGIBILITY_RULES } from '../../domain/tables/eligibility-rules.ts';
+import { ELIGIBILITY_TABLE } from '../../domain/tables/tables.ts';
 import { chooseProfile } from './choose-profile.ts';
 import type { FileJobOptions } from './file-job-options.ts';
 import type { JobContext } from './job-context.ts';
 
 const MEMBER_RULES = ['malformed_row', 'invalid_date_format', 'date_out_of_range', 'invalid_gender'];
+const beneficiaryHeader = [
+  ...(CMS_SYNPUF_PROFILE.layouts.find((l) => l.id === 'beneficiary_summary')?.detect.headers ?? []),
+];
 const ids = (rules: ReadonlyArray<{ id: string } | { rule_id: string }>): string[] =>
   rules.map((r) => ('id' in r ? r.id : r.rule_id));
 
@@ -71,6 +76,7 @@ describe('choose-profile: the profile and layout a file takes, and the rules it 
           profile: 'standard',
           layout: 'claim_lines',
           role: 'claims',
+          table: 'medical_claim',
           score: 6,
           selected_by: 'detection',
         },
@@ -78,10 +84,18 @@ describe('choose-profile: the profile and layout a file takes, and the rules it 
     ]);
   });
 
-  it('narrows the rules and the skipped rules to the layout role: eligibility runs the member rules only', () => {
+  it('gives a layout that names a table that table and its whole catalog: Tuva eligibility is published', () => {
     const chosen = chooseProfile(jobWith(), { recordKind: null, columns: eligibilityHeader });
     assert.equal(chosen.selection.profile.name, 'tuva');
     assert.equal(chosen.selection.layout.id, 'eligibility');
+    assert.equal(chosen.table, ELIGIBILITY_TABLE);
+    assert.equal(chosen.publishes, true);
+    assert.deepEqual(ids(chosen.rules), ids(ELIGIBILITY_RULES));
+    assert.deepEqual(chosen.skippedRules, [], 'no eligibility rule needs a reference list');
+  });
+
+  it('narrows the rules and the skipped rules to the layout role: SynPUF beneficiaries run the member rules only', () => {
+    const chosen = chooseProfile(jobWith(), { recordKind: null, columns: beneficiaryHeader });
     assert.equal(chosen.selection.layout.role, 'members');
     assert.equal(chosen.publishes, false);
     assert.deepEqual(ids(chosen.rules), MEMBER_RULES);
@@ -100,7 +114,7 @@ describe('choose-profile: the profile and layout a file takes, and the rules it 
           { rule_id: 'invalid_npi', reason: 'disabled in the config' },
         ],
       }),
-      { recordKind: null, columns: eligibilityHeader },
+      { recordKind: null, columns: beneficiaryHeader },
     );
     assert.deepEqual(ids(chosen.rules), ['malformed_row', 'invalid_gender']);
     assert.deepEqual(ids(chosen.skippedRules), ['invalid_date_format']);

@@ -1,6 +1,8 @@
 import { BUILTIN_PROFILES } from '../../domain/profiles/builtin-profiles.ts';
-import { FILE_ROLES, ruleAppliesTo } from '../../domain/profiles/file-roles.ts';
+import { specOfLayout } from '../../domain/profiles/file-roles.ts';
 import type { RowRule } from '../../domain/rule.ts';
+import type { TableDescriptor } from '../../domain/tables/table-descriptor.ts';
+import { MEDICAL_CLAIM_TABLE } from '../../domain/tables/tables.ts';
 import { type FileSample, type ProfileChoice, type ProfileSelection, selectProfile } from '../select-profile.ts';
 import type { ValidationReport } from '../validation-report.ts';
 import type { PlanningDeps } from './file-job-options.ts';
@@ -13,8 +15,10 @@ export interface ChosenProfile {
   readonly selection: Extract<ProfileSelection, { ok: true }>;
   readonly rules: readonly RowRule[];
   readonly skippedRules: ValidationReport['skipped_rules'];
-  /** Whether the rows are claim lines to dedupe and publish (eligibility and the like are not). */
+  /** Whether the rows are deduplicated and published to `table` (companion-only roles are not). */
   readonly publishes: boolean;
+  /** The table the rows are mapped onto, checked against and published to. */
+  readonly table: TableDescriptor;
 }
 
 /** Picks the profile (forced, or detected from the sample); the choice is logged and reported. */
@@ -22,23 +26,29 @@ export function chooseProfile(job: JobContext<PlanningDeps>, sample: FileSample)
   const selection = selectProfile(sample, job.options.profiles ?? DETECTED_PROFILES);
   if (!selection.ok) throw job.halt('missing_required_column', selection.reason);
   const { profile, layout } = selection;
-  const resolved = job.options.rulesFor?.(profile) ?? {
-    rules: job.options.plan.rules,
-    skipped: job.options.skippedRules,
-  };
+  const spec = specOfLayout(layout);
+  const medical = spec.table === MEDICAL_CLAIM_TABLE;
+  const resolved =
+    job.options.rulesFor?.(profile, spec.table.rules) ??
+    (medical
+      ? { rules: job.options.plan.rules, skipped: job.options.skippedRules }
+      : { rules: spec.table.rules, skipped: [] });
+  const applies = (id: string): boolean => spec.rules === 'all' || spec.rules.has(id);
   job.deps.logger.info('profile selected', {
     job_id: job.jobId,
     file: job.fileName,
     profile: profile.name,
     layout: layout.id,
     role: layout.role,
+    table: spec.table.name,
     score: selection.score,
     selected_by: selection.selectedBy,
   });
   return {
     selection,
-    rules: resolved.rules.filter((r) => ruleAppliesTo(layout.role, r.id)),
-    skippedRules: resolved.skipped.filter((r) => ruleAppliesTo(layout.role, r.rule_id)),
-    publishes: FILE_ROLES[layout.role].published,
+    rules: resolved.rules.filter((r) => applies(r.id)),
+    skippedRules: resolved.skipped.filter((r) => applies(r.rule_id)),
+    publishes: spec.published,
+    table: spec.table,
   };
 }

@@ -1,5 +1,6 @@
 import type { SourceProfile } from '../../domain/profiles/source-profile.ts';
 import type { ResolvedRules } from '../../domain/resolve-rules.ts';
+import type { RowRule } from '../../domain/rule.ts';
 import type { PlanSettings } from '../../plan/compile-plan.ts';
 import type { ObjectStore } from '../object-store.ts';
 import type { Clock, Engine, InputFiles, Logger } from '../ports.ts';
@@ -61,8 +62,11 @@ export interface FileJobOptions {
   readonly sourceKey?: string;
   /** The profiles a file may take (default: the built-ins, detected from its content). */
   readonly profiles?: ProfileChoice;
-  /** The rules with a profile's own overrides beneath the config's (default: `plan.rules`). */
-  readonly rulesFor?: (profile: SourceProfile) => ResolvedRules;
+  /**
+   * A table's rule catalog with a profile's own overrides beneath the config's (default:
+   * `plan.rules` for medical_claim, another table's catalog as it stands).
+   */
+  readonly rulesFor?: (profile: SourceProfile, catalog: readonly RowRule[]) => ResolvedRules;
 }
 
 export interface FileJobResult {

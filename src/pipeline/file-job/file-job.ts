@@ -133,6 +133,7 @@ async function runStages(
   found.published = await publishChecked(rows, measured, {
     store: job.deps.store,
     sourceKey: job.sourceKey,
+    table: chosen.table.name,
     mode: job.options.mode,
     timed: job.timed,
     exclusive: job.deps.exclusive ?? ((work) => work()),

@@ -1,3 +1,4 @@
+import type { CanonicalColumn } from '../../domain/canonical-model.ts';
 import type { InputFormat } from '../../domain/detect-format.ts';
 import { ClaimflowError } from '../../domain/errors.ts';
 import type { SqlDialect } from '../../domain/sql-dialect.ts';
@@ -109,6 +110,8 @@ export interface JobWorkspace {
   csvFiles(reads: readonly CsvColumnsRead[]): string;
   /** Local published claim files read as one relation in the full canonical layout (see withCanonicalLayout). */
   publishedClaimFiles(paths: readonly string[]): string;
+  /** Published files of a table in its full layout (`columns`); no paths: an empty relation of them. */
+  publishedTableFiles(paths: readonly string[], columns: readonly CanonicalColumn[]): string;
   /** A temp table of the rows of `select`, dropped with the workspace; returns the relation naming it. */
   createTable(name: string, select: string): Promise<string>;
   /** Adds the rows of `select` to a table made by `createTable`. */

@@ -1,4 +1,3 @@
-import { FILE_ROLES } from '../../domain/profiles/file-roles.ts';
 import type { ProfileReport } from '../validation-report.ts';
 import type { ChosenProfile } from './choose-profile.ts';
 import type { ConversionSummary } from './file-job-options.ts';
@@ -23,7 +22,8 @@ export function describeProfile(
     name: profile.name,
     layout: layout.id,
     role: layout.role,
-    published: FILE_ROLES[layout.role].published,
+    published: chosen.publishes,
+    table: chosen.publishes ? chosen.table.name : null,
     selected_by: selectedBy,
     score,
     also_fitting: tried

@@ -24,6 +24,7 @@ describe('publishChecked: what both engines publish', () => {
   const ctx = (overrides: Partial<PublishContext> = {}): PublishContext => ({
     store,
     sourceKey: SOURCE,
+    table: 'medical_claim',
     mode: 'run',
     timed,
     exclusive: (work) => work(),

@@ -6,6 +6,7 @@ import {
   ownQuarantineFiles,
   PREFIXES,
   quarantineRowsKey,
+  tablePrefix,
 } from '../../domain/store-layout.ts';
 import { type FileHalt, judgeCheckedRows, judgeRowCount } from '../file-verdict.ts';
 import { createLimiter } from '../limiter.ts';
@@ -41,6 +42,8 @@ export interface PublishContext {
   /** `validate` deduplicates (to count) but publishes nothing. */
   readonly mode: 'run' | 'validate';
   readonly timed: Timed;
+  /** The table the rows are published to (its folder under processed/). */
+  readonly table: string;
   /** Serialises the moves into processed/ with the aggregations that read those files. */
   readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
 }
@@ -116,7 +119,7 @@ async function placeQuarantine(ctx: PublishContext, staged: readonly StagedFile[
   return quarantineRowsKey(ctx.sourceKey, '*');
 }
 
-/** The claims into their months as `<sourceKey>-<n>.parquet`; this source's stale files are removed. */
+/** The rows into their table's months as `<sourceKey>-<n>.parquet`; this source's stale files are removed. */
 async function placeClaims(
   ctx: PublishContext,
   staged: readonly StagedClaimFile[],
@@ -125,12 +128,12 @@ async function placeClaims(
   const placements = staged.map(({ year, month, file }) => {
     const n = next.get(`${year}-${month}`) ?? 0;
     next.set(`${year}-${month}`, n + 1);
-    return [file, claimFileKey(ctx.sourceKey, year, month, n)] as const;
+    return [file, claimFileKey(ctx.sourceKey, year, month, n, ctx.table)] as const;
   });
   await placeAll(ctx.store, placements);
   const published = placements.map(([, key]) => key);
   const touched = new Set(published.map(monthOf));
-  for (const key of await dropStale(ctx.store, PREFIXES.processedClaims, ownClaimFiles(ctx.sourceKey), published)) {
+  for (const key of await dropStale(ctx.store, tablePrefix(ctx.table), ownClaimFiles(ctx.sourceKey), published)) {
     touched.add(monthOf(key));
   }
   return { published, touched: [...touched].sort() };

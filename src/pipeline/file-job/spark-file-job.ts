@@ -74,7 +74,8 @@ export async function processFileOnSpark(
     {
       ...facts,
       unknownColumns: mapped ? mapped.unknownColumns : facts.unknownColumns,
-      missingOptionalColumns: mapped && publishes ? countMissingOptionalColumns(mapped.present) : 0,
+      missingOptionalColumns:
+        mapped && publishes ? countMissingOptionalColumns(mapped.present, found.chosen?.table.columns) : 0,
     },
     findings,
     { engine: 'spark' },
@@ -106,6 +107,7 @@ async function runStages(
   found.published = await publishChecked(rows, measured, {
     store,
     sourceKey: job.sourceKey,
+    table: chosen.table.name,
     mode: job.options.mode,
     timed: job.timed,
     exclusive: job.deps.exclusive ?? ((work) => work()),

@@ -132,6 +132,7 @@ async function completeRun(
     published = await publishChecked(rows, measured, {
       store,
       sourceKey,
+      table: manifest.table,
       mode: 'run',
       timed,
       exclusive: deps.exclusive,
