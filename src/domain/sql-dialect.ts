@@ -36,6 +36,8 @@ export interface SqlDialect {
   trimLeading(text: string, chars: string): string;
   yearsBetween(from: string, to: string): string;
   daysBetween(from: string, to: string): string;
+  /** The DATE `days` days after (before, when negative) a DATE. */
+  addDays(date: string, days: number): string;
   formatYear(date: string): string;
   /** The list of first days of each month from `from`'s month to `to`'s, as DATEs. */
   monthStarts(from: string, to: string): string;

@@ -32,7 +32,13 @@ async function rowsOf(rows: readonly Row[]): Promise<{ relation: string; names: 
 /** The canonical (and extra) columns the layout maps from the rows, ordered by claim and line. */
 async function mapped(layout: SourceLayout, rows: readonly Row[], companions: LoadedCompanion[] = []): Promise<Row[]> {
   const { relation, names } = await rowsOf(rows);
-  const compiled = compileLayout(layout, { names, expr: (n) => `src.${sql.quoteIdent(n)}` }, companions, sql);
+  const compiled = compileLayout(
+    layout,
+    { names, expr: (n) => `src.${sql.quoteIdent(n)}` },
+    companions,
+    sql,
+    'claims.csv',
+  );
   const columns = [
     ...compiled.mappings.map((m) => [m.canonical, m.sourceExpr]),
     ...compiled.extras.map((e) => [`x:${e.name}`, e.sourceExpr]),
@@ -222,6 +228,7 @@ describe('compileLayout', () => {
       { names: ['Claim ID', 'person_id', 'MEMBER_NO', 'Notes'], expr: (n) => sql.quoteIdent(n) },
       [],
       sql,
+      'claims.csv',
     );
     assert.deepEqual(Object.fromEntries(compiled.mappings.map((m) => [m.canonical, m.sourceExpr])), {
       claim_id: '"Claim ID"',
@@ -263,7 +270,13 @@ describe('compileLayout', () => {
       await engine.run(`INSERT INTO ${table} VALUES (${i + 1}, NULL, NULL, ${row.map(sql.stringLiteral).join(', ')})`);
     }
     const byName = new Map(names.map((n, i) => [n, `src.col_${i + 1}`]));
-    const compiled = compileLayout(layout, { names, expr: (n) => byName.get(n) ?? assert.fail(n) }, [], sql);
+    const compiled = compileLayout(
+      layout,
+      { names, expr: (n) => byName.get(n) ?? assert.fail(n) },
+      [],
+      sql,
+      'claims.csv',
+    );
     assert.deepEqual(compiled.unknownColumns, [
       'TYPE',
       'AMOUNT',
@@ -314,7 +327,7 @@ describe('compileLayout', () => {
       companions: [{ name: 'claims', files: ['claims.csv'], key: 'Id', on: 'CLM', required: true }],
     };
     assert.throws(
-      () => compileLayout(layout, { names: ['CLM'], expr: (n) => n }, [], sql),
+      () => compileLayout(layout, { names: ['CLM'], expr: (n) => n }, [], sql, 'claims.csv'),
       (error: unknown) =>
         error instanceof LayoutColumnsError && error.missing.join() === 'SEGMENT,claims (companion file)',
     );

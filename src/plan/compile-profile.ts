@@ -64,8 +64,9 @@ export function compileLayout(
   source: SourceColumns,
   companions: readonly LoadedCompanion[],
   sql: SqlDialect,
+  fileName: string,
 ): CompiledLayout {
-  return new LayoutCompiler(layout, source, companions, sql).compile();
+  return new LayoutCompiler(layout, source, companions, sql, fileName).compile();
 }
 
 /** The companion columns a layout reads (its column sources and the keys of later companions). */
@@ -116,6 +117,7 @@ class LayoutCompiler {
     private readonly source: SourceColumns,
     private readonly companions: readonly LoadedCompanion[],
     private readonly sql: SqlDialect,
+    private readonly fileName: string,
   ) {
     this.q = sql.quoteIdent;
     this.table = tableOfLayout(layout);
@@ -287,7 +289,9 @@ class LayoutCompiler {
     ];
     let relation = `(SELECT ${projected.join(', ')} FROM ${rows} AS src)`;
     const { prepare, where, merge, unpivot } = this.layout;
-    if (prepare) relation = prepare.sql(relation, this.sql, (column) => this.prepareColumn(column));
+    if (prepare) {
+      relation = prepare.sql(relation, this.sql, (column) => this.prepareColumn(column), this.fileName);
+    }
     if (where) {
       const column = q(this.resolveMain(where.column) ?? where.column);
       const values = where.in.map((v) => this.sql.stringLiteral(v)).join(', ');

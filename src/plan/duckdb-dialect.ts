@@ -43,6 +43,7 @@ export const duckdbDialect: SqlDialect = {
   trimLeading,
   yearsBetween: (from, to) => `date_sub('year', ${from}, ${to})`,
   daysBetween: (from, to) => `date_diff('day', ${from}, ${to})`,
+  addDays: (date, days) => `CAST(${date} + ${days} AS DATE)`,
   formatYear: (date) => `strftime(${date}, '%Y')`,
   monthStarts: (from, to) =>
     `list_transform(generate_series(date_trunc('month', ${from}), ${to}, INTERVAL 1 MONTH), m -> CAST(m AS DATE))`,

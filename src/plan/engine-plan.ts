@@ -333,7 +333,7 @@ function mapLayout(
   let compiled: CompiledLayout;
   try {
     const source = { names: columns, expr: (name: string) => `src.${q(positionalColumnOf(viewColumns, name))}` };
-    compiled = compileLayout(layout, source, loaded, sql);
+    compiled = compileLayout(layout, source, loaded, sql, fileName);
   } catch (error) {
     if (!(error instanceof LayoutColumnsError)) throw error;
     throw new ClaimFileError(

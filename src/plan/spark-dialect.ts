@@ -80,6 +80,7 @@ export const sparkDialect: SqlDialect = {
   // months_between counts a month from the 29th of February to the 28th as whole, as DuckDB does.
   yearsBetween: (from, to) => `floor(months_between(${to}, ${from}) / 12)`,
   daysBetween: (from, to) => `datediff(${to}, ${from})`,
+  addDays: (date, days) => `date_add(${date}, ${days})`,
   formatYear: (date) => `date_format(${date}, 'yyyy')`,
   monthStarts: (from, to) => `sequence(trunc(${from}, 'MM'), ${to}, interval 1 month)`,
   formatMonth: (date) => `date_format(${date}, 'MM')`,

@@ -70,15 +70,16 @@ describe('the synthea profile on a Synthea CSV export', () => {
         ['claims_transactions.csv', 'claims_transactions', 'claims'],
         ['organizations.csv', 'organizations', 'reference'],
         ['patients.csv', 'patients', 'members'],
-        ['payer_transitions.csv', 'payer_transitions', 'reference'],
+        ['payer_transitions.csv', 'payer_transitions', 'members'],
         ['payers.csv', 'payers', 'reference'],
         ['providers.csv', 'providers', 'reference'],
       ],
     );
     assert.deepEqual(
       sample.run.files.filter((f) => f.processed_records > 0).map((f) => f.file.split('/').pop()),
-      ['claims_transactions.csv'],
+      ['claims_transactions.csv', 'payer_transitions.csv'],
     );
+    assert.equal(sample.reports.get('payer_transitions.csv')?.profile?.table, 'eligibility');
   });
 
   it('makes one line per CHARGE: 1579 lines of 561 claims from 5567 transactions', async () => {

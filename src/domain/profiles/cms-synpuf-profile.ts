@@ -1,3 +1,4 @@
+import { BENEFICIARY_LAYOUTS, PRESCRIPTION_DRUG_EVENTS, SEX } from './cms-synpuf-tables.ts';
 import type { ColumnSource, Companion, SourceLayout, SourceProfile } from './source-profile.ts';
 
 /** The beneficiary summary files beside a claim file (one per year, or OHDSI's stacked copy). */
@@ -7,8 +8,6 @@ const BENEFICIARY: Companion = {
   key: 'DESYNPUF_ID',
   on: 'DESYNPUF_ID',
 };
-
-const SEX: ColumnSource = { column: 'BENE_SEX_IDENT_CD', values: { '1': 'male', '2': 'female' } };
 
 const numbered = (target: string, source: string, count: number): Record<string, string> =>
   Object.fromEntries(Array.from({ length: count }, (_, i) => [`${target}_${i + 1}`, `${source}_${i + 1}`]));
@@ -124,36 +123,7 @@ export const CMS_SYNPUF_PROFILE: SourceProfile = {
       },
       ['NCH_BENE_PTB_DDCTBL_AMT', 'NCH_BENE_PTB_COINSRNC_AMT'],
     ),
-    {
-      id: 'prescription_drug_events',
-      role: 'pharmacy',
-      description: 'Part D prescription drug events: checked with the pharmacy rules, not published.',
-      detect: { headers: ['DESYNPUF_ID', 'PDE_ID', 'SRVC_DT', 'PROD_SRVC_ID'] },
-      columns: {
-        claim_id: 'PDE_ID',
-        claim_line_number: { value: '1' },
-        person_id: 'DESYNPUF_ID',
-        member_id: 'DESYNPUF_ID',
-        payer: { value: 'medicare' },
-        claim_start_date: 'SRVC_DT',
-        claim_end_date: 'SRVC_DT',
-        service_unit_quantity: 'QTY_DSPNSD_NUM',
-        copayment_amount: 'PTNT_PAY_AMT',
-        total_cost_amount: 'TOT_RX_CST_AMT',
-      },
-    },
-    {
-      id: 'beneficiary_summary',
-      role: 'members',
-      description: 'Beneficiary summary (one file per year): checked with the member rules; feeds claim files.',
-      detect: { headers: ['DESYNPUF_ID', 'BENE_BIRTH_DT', 'BENE_SEX_IDENT_CD'] },
-      columns: {
-        person_id: 'DESYNPUF_ID',
-        member_id: 'DESYNPUF_ID',
-        payer: { value: 'medicare' },
-        birth_date: 'BENE_BIRTH_DT',
-        gender: SEX,
-      },
-    },
+    PRESCRIPTION_DRUG_EVENTS,
+    ...BENEFICIARY_LAYOUTS,
   ],
 };

@@ -98,8 +98,10 @@ export interface PrepareStep {
    * A relation over `rows` with every column of `rows` and the added ones. `column` gives the
    * identifier of a source column in `rows`, by its name in the file (matched as header names
    * are): the rows name the file's columns by position, so that no header meets another column.
+   * `fileName` is the input's name, for facts a source writes only there (SynPUF's year). A step
+   * that cannot work with the file throws LayoutColumnsError, naming what it lacks.
    */
-  readonly sql: (rows: string, sql: SqlDialect, column: (name: string) => string) => string;
+  readonly sql: (rows: string, sql: SqlDialect, column: (name: string) => string, fileName: string) => string;
 }
 
 export interface SourceLayout {

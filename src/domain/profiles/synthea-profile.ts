@@ -1,6 +1,7 @@
 import type { SqlDialect } from '../sql-dialect.ts';
 import { decimalOf, integerOf, presentTextOf } from '../value-notation.ts';
 import type { PrepareStep, SourceLayout, SourceProfile } from './source-profile.ts';
+import { PAYER_TRANSITIONS } from './synthea-enrollment.ts';
 
 /**
  * What the payer paid and the member's copay for each charge. A transaction belongs to the
@@ -44,7 +45,8 @@ const reference = (id: string, description: string, headers: readonly string[]):
 /** Synthea's CSV export: claim lines from the charges of claims_transactions.csv. */
 export const SYNTHEA_PROFILE: SourceProfile = {
   name: 'synthea',
-  description: 'Synthea CSV export: claims_transactions.csv with claims.csv, patients.csv and payers.csv beside it.',
+  description:
+    'Synthea CSV export: claims_transactions.csv with claims.csv, patients.csv and payers.csv beside it; payer_transitions.csv as eligibility.',
   kind: 'tabular',
   // Synthea codes diagnoses in SNOMED CT: ICD-10-CM checks do not apply.
   rules: { invalid_icd10cm_format: { enabled: false }, unknown_icd10cm_code: { enabled: false } },
@@ -119,12 +121,6 @@ export const SYNTHEA_PROFILE: SourceProfile = {
       'ENCOUNTERS',
     ]),
     reference('organizations', 'Provider organizations.', ['Id', 'NAME', 'PHONE', 'REVENUE', 'UTILIZATION']),
-    reference('payer_transitions', 'Insurance spans per patient.', [
-      'PATIENT',
-      'MEMBERID',
-      'START_DATE',
-      'END_DATE',
-      'PAYER',
-    ]),
+    PAYER_TRANSITIONS,
   ],
 };

@@ -120,7 +120,7 @@ function compile(
 ): CompiledLayout {
   let compiled: CompiledLayout;
   try {
-    compiled = compileLayout(layout, ingested.source, companions, ws.dialect);
+    compiled = compileLayout(layout, ingested.source, companions, ws.dialect, job.fileName);
   } catch (error) {
     if (!(error instanceof LayoutColumnsError)) throw error;
     throw job.halt(

@@ -21,6 +21,8 @@ const MEMBER_RULES = ['malformed_row', 'invalid_date_format', 'date_out_of_range
 const beneficiaryHeader = [
   ...(CMS_SYNPUF_PROFILE.layouts.find((l) => l.id === 'beneficiary_summary')?.detect.headers ?? []),
 ];
+/** Synthea's patients.csv: a members file that fills no table. */
+const patientsHeader = ['Id', 'BIRTHDATE', 'DEATHDATE', 'GENDER', 'HEALTHCARE_EXPENSES'];
 const ids = (rules: ReadonlyArray<{ id: string } | { rule_id: string }>): string[] =>
   rules.map((r) => ('id' in r ? r.id : r.rule_id));
 
@@ -94,8 +96,17 @@ describe('choose-profile: the profile and layout a file takes, and the rules it 
     assert.deepEqual(chosen.skippedRules, [], 'no eligibility rule needs a reference list');
   });
 
-  it('narrows the rules and the skipped rules to the layout role: SynPUF beneficiaries run the member rules only', () => {
+  it('gives SynPUF beneficiary summaries the eligibility table, as Tuva eligibility', () => {
     const chosen = chooseProfile(jobWith(), { recordKind: null, columns: beneficiaryHeader });
+    assert.equal(chosen.selection.profile.name, 'cms-synpuf');
+    assert.equal(chosen.selection.layout.id, 'beneficiary_summary');
+    assert.equal(chosen.table, ELIGIBILITY_TABLE);
+    assert.equal(chosen.publishes, true);
+    assert.deepEqual(ids(chosen.rules), ids(ELIGIBILITY_RULES));
+  });
+
+  it('narrows the rules and the skipped rules to the layout role: Synthea patients run the member rules only', () => {
+    const chosen = chooseProfile(jobWith(), { recordKind: null, columns: patientsHeader });
     assert.equal(chosen.selection.layout.role, 'members');
     assert.equal(chosen.publishes, false);
     assert.deepEqual(ids(chosen.rules), MEMBER_RULES);
@@ -114,7 +125,7 @@ describe('choose-profile: the profile and layout a file takes, and the rules it 
           { rule_id: 'invalid_npi', reason: 'disabled in the config' },
         ],
       }),
-      { recordKind: null, columns: beneficiaryHeader },
+      { recordKind: null, columns: patientsHeader },
     );
     assert.deepEqual(ids(chosen.rules), ['malformed_row', 'invalid_gender']);
     assert.deepEqual(ids(chosen.skippedRules), ['invalid_date_format']);
