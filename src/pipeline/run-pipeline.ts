@@ -76,28 +76,14 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
   const outcomes: FileOutcome[] = [];
   const months = new Set<string>();
   for (const [index, file] of options.files.entries()) {
-    const jobId = deps.nextJobId(deps.clock.now());
-    try {
-      const onStage = (stage: string): void => deps.onProgress?.({ file, index, total: options.files.length, stage });
-      const settings = { ...options.settingsFor(file), jobId, mode: options.mode };
-      const { spark } = deps;
-      const result = spark
-        ? await processFileOnSpark(file, { ...deps, onStage, spark }, settings)
-        : await processFile(file, { ...deps, onStage }, settings);
-      for (const m of result.touchedMonths) months.add(m);
-      const fileError = result.report.file_error;
-      outcomes.push({
-        file,
-        job_id: jobId,
-        status: result.status,
-        failure: fileError ? 'data' : null,
-        message: fileError ? `${fileError.rule_id}: ${fileError.reason}` : null,
-        report: result.report,
-      });
-    } catch (error) {
-      const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-      deps.logger.warn('job failed', { job_id: jobId, file: basename(file), error_type: 'system' });
-      outcomes.push({ file, job_id: jobId, status: 'FAILED', failure: 'system', message, report: null });
+    const onStage = (stage: string): void => deps.onProgress?.({ file, index, total: options.files.length, stage });
+    // A record file with claims of several tables is one job per table, the first finding the others.
+    const tables: Array<string | undefined> = [undefined];
+    for (const recordTable of tables) {
+      const outcome = await runJob(deps, options, file, onStage, recordTable);
+      outcomes.push(outcome.outcome);
+      for (const m of outcome.touchedMonths) months.add(m);
+      tables.push(...outcome.moreTables);
     }
     const rows = outcomes.at(-1)?.report?.summary.total_records;
     deps.onProgress?.({ file, index: index + 1, total: options.files.length, stage: 'done', rows });
@@ -111,6 +97,39 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
     aggregations,
     elapsed_ms: Math.round(performance.now() - started),
   };
+}
+
+/** One job of a file (for one table of a record file's claims), as its outcome. */
+async function runJob(
+  deps: RunDeps,
+  options: RunOptions,
+  file: string,
+  onStage: (stage: string) => void,
+  recordTable: string | undefined,
+): Promise<{ outcome: FileOutcome; touchedMonths: readonly string[]; moreTables: readonly string[] }> {
+  const jobId = deps.nextJobId(deps.clock.now());
+  try {
+    const settings = { ...options.settingsFor(file), jobId, mode: options.mode, recordTable };
+    const { spark } = deps;
+    const result = spark
+      ? await processFileOnSpark(file, { ...deps, onStage, spark }, settings)
+      : await processFile(file, { ...deps, onStage }, settings);
+    const fileError = result.report.file_error;
+    const outcome: FileOutcome = {
+      file,
+      job_id: jobId,
+      status: result.status,
+      failure: fileError ? 'data' : null,
+      message: fileError ? `${fileError.rule_id}: ${fileError.reason}` : null,
+      report: result.report,
+    };
+    return { outcome, touchedMonths: result.touchedMonths, moreTables: result.moreTables };
+  } catch (error) {
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    deps.logger.warn('job failed', { job_id: jobId, file: basename(file), error_type: 'system' });
+    const outcome: FileOutcome = { file, job_id: jobId, status: 'FAILED', failure: 'system', message, report: null };
+    return { outcome, touchedMonths: [], moreTables: [] };
+  }
 }
 
 /**

@@ -13,3 +13,8 @@ export function sourceKeyOf(path: string): string {
   const digest = createHash('sha256').update(resolve(path)).digest('hex').slice(0, 10);
   return `${name}-${digest}`;
 }
+
+/** The source key of a record file's job for one more table (its claims of that table): apart from the first job's. */
+export function tableSourceKey(sourceKey: string, table: string): string {
+  return `${sourceKey}.${table}`;
+}

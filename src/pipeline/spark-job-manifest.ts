@@ -31,6 +31,7 @@ const manifestProfileSchema = z.object({
       lines: z.number().int().nonnegative(),
       error_count: z.number().int().nonnegative(),
       errors: z.array(z.object({ position: z.string(), segment: z.string().optional(), reason: z.string() })),
+      other_tables: z.record(z.string(), z.number().int().nonnegative()),
     })
     .nullable(),
 }) satisfies z.ZodType<Omit<ProfileReport, 'source_records'>>;

@@ -56,6 +56,8 @@ export interface ProfileReport {
     readonly lines: number;
     readonly error_count: number;
     readonly errors: ReadonlyArray<{ readonly position: string; readonly segment?: string; readonly reason: string }>;
+    /** Claims of other tables in the file, by table: each table's are converted and published by a job of its own. */
+    readonly other_tables: Readonly<Record<string, number>>;
   } | null;
 }
 

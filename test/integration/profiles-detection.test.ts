@@ -21,7 +21,7 @@ const EXPECTED: Record<string, string> = {
     'cms-synpuf/prescription_drug_events',
   'synpuf/ohdsi-tiny/DE_0/DE1_0_2009_Beneficiary_Summary_File_Sample_0.csv': 'cms-synpuf/beneficiary_summary',
   'synpuf/ohdsi-tiny/DE_0/DE1_0_2010_Beneficiary_Summary_File_Sample_0.csv': 'cms-synpuf/beneficiary_summary',
-  'synpuf/ohdsi-tiny/input/beneficiary_summary.csv': 'cms-synpuf/beneficiary_summary',
+  'synpuf/ohdsi-tiny/input/beneficiary_summary.csv': 'cms-synpuf/beneficiary_summary_stacked',
   'synpuf/ohdsi-tiny/input/carrier_claims.csv': 'cms-synpuf/carrier',
   'synpuf/ohdsi-tiny/input/inpatient_claims.csv': 'cms-synpuf/inpatient',
   'synpuf/ohdsi-tiny/input/outpatient_claims.csv': 'cms-synpuf/outpatient',

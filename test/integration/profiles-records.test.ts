@@ -44,7 +44,13 @@ describe('the x12-837 and fhir-eob profiles', () => {
         {
           profile: 'x12-837',
           format: 'x12',
-          conversion: { claims: segments(text, 'CLM'), lines: segments(text, 'LX'), error_count: 0, errors: [] },
+          conversion: {
+            claims: segments(text, 'CLM'),
+            lines: segments(text, 'LX'),
+            error_count: 0,
+            errors: [],
+            other_tables: {},
+          },
           total: segments(text, 'LX'),
         },
         basename(file),
@@ -52,15 +58,25 @@ describe('the x12-837 and fhir-eob profiles', () => {
     }
   });
 
-  it('converts the Synthea FHIR bundle: one claim per ExplanationOfBenefit', async () => {
+  it('converts the Synthea FHIR bundle: one claim per ExplanationOfBenefit, its 4 pharmacy ones in a job of their own', async () => {
     const text = await readFile(BUNDLE, 'utf8');
     const eobs = text.match(/"resourceType":\s*"ExplanationOfBenefit"/g)?.length ?? 0;
     assert.equal(eobs, 30);
-    const report = sample.reports.get(basename(BUNDLE));
-    assert.equal(report?.profile?.name, 'fhir-eob');
-    assert.equal(report?.format, 'fhir');
-    assert.equal(report?.profile?.conversion?.claims, eobs);
-    assert.equal(report?.summary.total_records, report?.profile?.conversion?.lines);
-    assert.ok((report?.profile?.source_records ?? 0) > eobs);
+    const medical = sample.reports.get(basename(BUNDLE));
+    const pharmacy = sample.reports.get(`${basename(BUNDLE)}#pharmacy_claim`);
+    for (const report of [medical, pharmacy]) {
+      assert.equal(report?.profile?.name, 'fhir-eob');
+      assert.equal(report?.format, 'fhir');
+      assert.equal(report?.summary.total_records, report?.profile?.conversion?.lines);
+    }
+    assert.deepEqual(
+      [medical?.profile?.table, medical?.profile?.conversion?.claims, medical?.profile?.conversion?.other_tables],
+      ['medical_claim', eobs - 4, { pharmacy_claim: 4 }],
+    );
+    assert.deepEqual(
+      [pharmacy?.profile?.table, pharmacy?.profile?.conversion?.claims, pharmacy?.profile?.conversion?.other_tables],
+      ['pharmacy_claim', 4, { medical_claim: eobs - 4 }],
+    );
+    assert.ok((medical?.profile?.source_records ?? 0) > eobs - 4);
   });
 });

@@ -109,7 +109,7 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
       const result = await claimflow('run', ...inputs, '--root', root, ...common, ...flags);
       // Run on their own into the same root, with no error threshold so their rows are published
       // and compared: the custom profile (forced with --profile), and (e) a Synthea patient's FHIR R4
-      // bundle (its pharmacy EOBs quarantine most rows until pharmacy claims have their own table).
+      // bundle (two jobs: its medical claims, then its pharmacy claims to pharmacy_claim).
       const alone = [
         [join(custom, 'acme_lines_2025.txt'), '--profile', join(dir, 'acme.yaml')],
         [join(SAMPLES, 'synthea/fhir/Rodrigo242_Grady603_9f39bf35-ea79-4383-4eb1-36c43280dff2.json')],
@@ -166,10 +166,10 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
         outputs: { ...outputs, processed: undefined, quarantine_rows: undefined },
       }));
     const duckdb = comparable(runs.duckdb.fingerprint);
-    assert.equal(duckdb.length, 12);
+    assert.equal(duckdb.length, 13);
     const profiles = duckdb.map((r) => (r as { profile?: { name: string } }).profile?.name).sort();
     assert.deepEqual(profiles, [
-      ...['acme', 'cms-synpuf', 'fhir-eob', 'standard', 'standard', 'standard', 'standard'],
+      ...['acme', 'cms-synpuf', 'fhir-eob', 'fhir-eob', 'standard', 'standard', 'standard', 'standard'],
       ...['synthea', 'tuva', 'x12-837', 'x12-837', 'x12-837'],
     ]);
     assert.deepEqual(comparable(runs.spark.fingerprint), duckdb);

@@ -19,7 +19,7 @@ const result =
           S3_BUCKETS,
           join(tmpdir(), 'claimflow-x12-s3-scratch'),
         ),
-      )(args[2] ?? '', args[3] ?? '')
+      )(args[2] ?? '', args[3] ?? '', 'medical_claim')
     : await convertX12(args[0] ?? '', args[1] ?? '');
 process.stdout.write(
   JSON.stringify({

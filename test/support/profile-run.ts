@@ -14,7 +14,7 @@ export interface SampleRun {
   readonly stderr: string;
   readonly root: string;
   readonly run: RunJson;
-  /** Each file's validation report, by base name. */
+  /** Each file's validation report, by base name; a record file's later job for another table as `<name>#<table>`. */
   readonly reports: ReadonlyMap<string, ValidationReport>;
 }
 
@@ -27,7 +27,10 @@ export async function runSamples(files: readonly string[], ...args: string[]): P
   const reports = new Map<string, ValidationReport>();
   for (const f of run.files) {
     const location = f.validation?.report_location;
-    if (location) reports.set(basename(f.file), JSON.parse(await readFile(location, 'utf8')) as ValidationReport);
+    if (!location) continue;
+    const report = JSON.parse(await readFile(location, 'utf8')) as ValidationReport;
+    const name = basename(f.file);
+    reports.set(reports.has(name) ? `${name}#${report.profile?.table}` : name, report);
   }
   return { code: result.code, stderr: result.stderr, root, run, reports };
 }

@@ -12,16 +12,21 @@ import { convertFhir } from './convert-fhir.ts';
 
 const FHIR = join(SHARED_DIR, 'samples/synthea/fhir');
 /** ExplanationOfBenefit resources and their items in each Synthea bundle (each EOB adjudicates one Claim). */
-const SAMPLES: Record<string, { claims: number; lines: number }> = {
-  'Rodrigo242_Grady603_9f39bf35-ea79-4383-4eb1-36c43280dff2.json': { claims: 30, lines: 130 },
+/** Per table: 26 medical ExplanationOfBenefits of 126 items, 4 pharmacy ones of 1 item each. */
+const SAMPLES: Record<string, Record<'medical_claim' | 'pharmacy_claim', { claims: number; lines: number }>> = {
+  'Rodrigo242_Grady603_9f39bf35-ea79-4383-4eb1-36c43280dff2.json': {
+    medical_claim: { claims: 26, lines: 126 },
+    pharmacy_claim: { claims: 4, lines: 4 },
+  },
 };
+const isPharmacy = (resource: Json): boolean => resource.type.coding[0].code === 'pharmacy';
 
 // biome-ignore lint/suspicious/noExplicitAny: the raw bundle is read freely to compute expected values independently.
 type Json = Record<string, any>;
 
 let dir: string;
-function convertFile(input: string): ReturnType<typeof convertToLines> {
-  return convertToLines(convertFhir, input, dir);
+function convertFile(input: string, table = 'medical_claim'): ReturnType<typeof convertToLines> {
+  return convertToLines((i, o) => convertFhir(i, o, table), input, dir);
 }
 
 async function convert(
@@ -46,24 +51,70 @@ describe('convertFhir on the Synthea FHIR bundles', () => {
   });
 
   for (const [name, expected] of Object.entries(SAMPLES)) {
-    it(`converts ${name.slice(0, 20)}…: ${expected.claims} claims, ${expected.lines} lines`, async () => {
+    it(`converts ${name.slice(0, 20)}…: per table, ${JSON.stringify(expected)}`, async () => {
       // Independent count: the bundle parsed whole, its ExplanationOfBenefit resources and their items.
       const bundle = JSON.parse(await readFile(join(FHIR, name), 'utf8')) as Json;
       const eobs = resourcesOf(bundle, 'ExplanationOfBenefit');
       const claims = resourcesOf(bundle, 'Claim');
-      const counted = { claims: eobs.length, lines: eobs.reduce((n, e) => n + e.item.length, 0) };
-      assert.deepEqual(counted, expected, 'the stated figures match the file');
+      const count = (of: Json[]) => ({ claims: of.length, lines: of.reduce((n, e) => n + e.item.length, 0) });
+      const ofTable = { medical_claim: eobs.filter((e) => !isPharmacy(e)), pharmacy_claim: eobs.filter(isPharmacy) };
+      assert.deepEqual(
+        { medical_claim: count(ofTable.medical_claim), pharmacy_claim: count(ofTable.pharmacy_claim) },
+        expected,
+        'the stated figures match the file',
+      );
       assert.deepEqual(
         claims.map((c) => `urn:uuid:${c.id}`).sort(),
         eobs.map((e) => e.claim.reference).sort(),
         'every Claim is adjudicated by an EOB, so only the EOBs count',
       );
-      const { result, lines } = await convertFile(join(FHIR, name));
-      assert.deepEqual(result.errors, []);
-      assert.deepEqual({ claims: result.claims, lines: result.lines }, expected);
-      assert.deepEqual(new Set(lines.map((l) => l.claim_id)), new Set(eobs.map((e) => e.id)));
+      for (const [table, other] of [
+        ['medical_claim', 'pharmacy_claim'],
+        ['pharmacy_claim', 'medical_claim'],
+      ] as const) {
+        const { result, lines } = await convertFile(join(FHIR, name), table);
+        assert.deepEqual(result.errors, []);
+        assert.deepEqual({ claims: result.claims, lines: result.lines }, expected[table], table);
+        assert.deepEqual(result.otherTables, { [other]: expected[other].claims }, table);
+        assert.deepEqual(new Set(lines.map((l) => l.claim_id)), new Set(ofTable[table].map((e) => e.id)), table);
+      }
     });
   }
+
+  it('maps a pharmacy EOB onto pharmacy_claim: dispensing date, prescriber, the claim totals on its one item', async () => {
+    const name = Object.keys(SAMPLES)[0] ?? '';
+    const bundle = JSON.parse(await readFile(join(FHIR, name), 'utf8')) as Json;
+    const { lines } = await convertFile(join(FHIR, name), 'pharmacy_claim');
+    const eobs = resourcesOf(bundle, 'ExplanationOfBenefit').filter(isPharmacy);
+    assert.deepEqual(
+      lines.map((l) => [
+        l.claim_id,
+        l.claim_line_number,
+        l.dispensing_date,
+        l.prescribing_provider_npi,
+        l.charge_amount,
+      ]),
+      eobs.map((e) => [
+        e.id,
+        String(e.item[0].sequence),
+        e.item[0].servicedPeriod.start.slice(0, 10),
+        e.careTeam[0].provider.reference.split('|')[1],
+        String(e.total[0].amount.value),
+      ]),
+    );
+    // Written out: the first one, and no medical column (the required ones are pharmacy_claim's).
+    assert.deepEqual(lines[0], {
+      claim_id: 'd51e812e-3a9c-78f0-8fb0-8a2c58e0f5d8',
+      person_id: '9f39bf35-ea79-4383-4eb1-36c43280dff2',
+      member_id: '9f39bf35-ea79-4383-4eb1-36c43280dff2',
+      payer: 'Humana',
+      prescribing_provider_npi: '9999899898',
+      claim_line_number: '1',
+      dispensing_date: '2017-02-14',
+      charge_amount: '122.75',
+      paid_amount: '0',
+    });
+  });
 
   it('maps amounts, NPIs, place of service, dates and demographics as the bundle states them', async () => {
     const name = Object.keys(SAMPLES)[0] ?? '';
@@ -76,7 +127,7 @@ describe('convertFhir on the Synthea FHIR bundles', () => {
       return found?.amount === undefined ? undefined : String(found.amount.value);
     };
     let checked = 0;
-    for (const eob of resourcesOf(bundle, 'ExplanationOfBenefit')) {
+    for (const eob of resourcesOf(bundle, 'ExplanationOfBenefit').filter((e) => !isPharmacy(e))) {
       const npi = eob.provider.reference.split('|')[1];
       for (const item of eob.item) {
         const line = byKey.get(`${eob.id}#${item.sequence}`);
@@ -99,7 +150,7 @@ describe('convertFhir on the Synthea FHIR bundles', () => {
         checked++;
       }
     }
-    assert.equal(checked, 130);
+    assert.equal(checked, 126);
     // One spot check written out: a flu shot line of claim b800c331.
     assert.deepEqual(
       (({ paid_amount, coinsurance_amount, allowed_amount, billing_npi, place_of_service_code }) => ({
@@ -152,8 +203,14 @@ describe('convertFhir on the Synthea FHIR bundles', () => {
   it('converts Claims that no ExplanationOfBenefit adjudicates', async () => {
     const name = Object.keys(SAMPLES)[0] ?? '';
     const bundle = JSON.parse(await readFile(join(FHIR, name), 'utf8')) as Json;
-    const claims = resourcesOf(bundle, 'Claim');
-    const { result, lines } = await convert(`${claims.map((c) => JSON.stringify(c)).join('\n')}\n`, 'claims.ndjson');
+    const claims = resourcesOf(bundle, 'Claim').filter((c) => !isPharmacy(c));
+    const { result, lines } = await convert(
+      `${resourcesOf(bundle, 'Claim')
+        .map((c) => JSON.stringify(c))
+        .join('\n')}\n`,
+      'claims.ndjson',
+    );
+    assert.deepEqual(result.otherTables, { pharmacy_claim: 4 }, 'the pharmacy Claims are left for their own job');
     assert.deepEqual(
       { claims: result.claims, lines: result.lines },
       { claims: claims.length, lines: claims.reduce((n, c) => n + c.item.length, 0) },
@@ -260,7 +317,7 @@ describe('convertFhir on the Synthea FHIR bundles', () => {
       payment: { date: '2025-04-01' },
     };
     const { result, lines } = await convert(JSON.stringify(eob), 'blue-button.json');
-    assert.deepEqual(result, { claims: 1, lines: 1, errors: [] });
+    assert.deepEqual(result, { claims: 1, lines: 1, errors: [], otherTables: {} });
     assert.deepEqual(lines[0], {
       claim_id: 'inpatient-4711',
       claim_type: 'institutional',

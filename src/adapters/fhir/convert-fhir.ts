@@ -4,13 +4,16 @@ import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { z } from 'zod';
+import { REQUIRED_COLUMNS } from '../../domain/canonical-model.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
+import { PHARMACY_REQUIRED_COLUMNS } from '../../domain/tables/pharmacy-claim-model.ts';
 import type { ConversionError, ConversionResult } from '../records/conversion-result.ts';
 import { claimLinesNdjson, NdjsonLineWriter } from '../records/ndjson-line-writer.ts';
 import { readTextChunks } from '../records/read-text-chunks.ts';
-import { fhirClaimSchema, fhirPatientSchema } from './fhir-claim-schema.ts';
+import { type FhirClaim, fhirClaimSchema, fhirPatientSchema } from './fhir-claim-schema.ts';
 import { JsonValueScanner, type ScannedValue } from './json-value-scanner.ts';
-import { mapFhirClaim, type PatientFacts } from './map-fhir-claim.ts';
+import { claimTypeOf, type MappedFhirClaim, mapFhirClaim, type PatientFacts, referenceId } from './map-fhir-claim.ts';
+import { mapFhirPharmacyClaim } from './map-fhir-pharmacy-claim.ts';
 
 /**
  * Converts FHIR R4 `ExplanationOfBenefit` and `Claim` resources into canonical NDJSON claim
@@ -21,9 +24,13 @@ import { mapFhirClaim, type PatientFacts } from './map-fhir-claim.ts';
  * An ExplanationOfBenefit is the adjudicated form of the Claim it references: such a Claim is not
  * converted as well (that would count the claim twice). Claims are therefore held in a scratch
  * file beside the output until the input has been read, then written unless adjudicated.
+ *
+ * A file may hold claims of several tables: pharmacy claims (type `pharmacy`, `PDE`) fill
+ * pharmacy_claim, the others medical_claim. Only the claims of `table` are written; the others are
+ * counted in `otherTables`, for a job of their own.
  */
-export async function convertFhir(inputPath: string, outputPath: string): Promise<ConversionResult> {
-  const conversion = new FhirConversion(inputPath, outputPath);
+export async function convertFhir(inputPath: string, outputPath: string, table: string): Promise<ConversionResult> {
+  const conversion = new FhirConversion(inputPath, outputPath, table);
   try {
     return await conversion.run();
   } finally {
@@ -46,11 +53,13 @@ class FhirConversion {
   private inBundle = false;
   private claims = 0;
   private lines = 0;
+  private readonly otherTables: Record<string, number> = {};
   private sawValue = false;
 
   constructor(
     private readonly inputPath: string,
     outputPath: string,
+    private readonly table: string,
   ) {
     this.writer = new NdjsonLineWriter(outputPath);
     this.pendingPath = `${outputPath}.claims.tmp`;
@@ -82,7 +91,7 @@ class FhirConversion {
     await this.pending.close();
     await this.writeUnadjudicatedClaims();
     await this.writer.close();
-    return { claims: this.claims, lines: this.lines, errors: this.errors };
+    return { claims: this.claims, lines: this.lines, errors: this.errors, otherTables: this.otherTables };
   }
 
   async cleanUp(): Promise<void> {
@@ -134,17 +143,32 @@ class FhirConversion {
       this.errors.push({ position, reason: `${type} ${describeIssue(parsed.error)}` });
       return;
     }
-    const mapped = mapFhirClaim(parsed.data, this.patients);
+    const table = tableOfClaim(parsed.data);
+    const ours = table === this.table;
+    const mapped: MappedFhirClaim = ours
+      ? table === PHARMACY_TABLE
+        ? mapFhirPharmacyClaim(parsed.data)
+        : mapFhirClaim(parsed.data, this.patients)
+      : { claim: {}, lines: [], adjudicates: adjudicatedClaim(parsed.data) };
     if (type === 'ExplanationOfBenefit') {
       if (mapped.adjudicates) this.adjudicated.add(mapped.adjudicates);
+      if (!ours) {
+        this.countOther(table);
+        return;
+      }
       this.claims++;
       this.lines += mapped.lines.length;
-      this.writer.addClaim(mapped.claim, mapped.lines);
+      this.writer.addClaim(mapped.claim, mapped.lines, REQUIRED_OF[table]);
     } else {
-      // Held back: a header with the Claim's id and line count, then its lines.
-      const header = JSON.stringify([parsed.data.id, mapped.lines.length]);
-      this.pending.addText(`${header}\n${claimLinesNdjson(mapped.claim, mapped.lines)}`);
+      // Held back: a header with the Claim's id, line count and table, then its lines.
+      const header = JSON.stringify([parsed.data.id, mapped.lines.length, table]);
+      const lines = ours ? claimLinesNdjson(mapped.claim, mapped.lines, REQUIRED_OF[table]) : '';
+      this.pending.addText(`${header}\n${lines}`);
     }
+  }
+
+  private countOther(table: string): void {
+    this.otherTables[table] = (this.otherTables[table] ?? 0) + 1;
   }
 
   private async writeUnadjudicatedClaims(): Promise<void> {
@@ -159,10 +183,13 @@ class FhirConversion {
         await this.writer.flush();
         continue;
       }
-      const [id, count] = JSON.parse(line) as [string, number];
+      const [id, count, table] = JSON.parse(line) as [string, number, string];
       keep = !this.adjudicated.has(id);
       remaining = count;
-      if (keep) {
+      if (keep && table !== this.table) {
+        this.countOther(table);
+        keep = false;
+      } else if (keep) {
         this.claims++;
         this.lines += count;
       }
@@ -170,6 +197,21 @@ class FhirConversion {
     input.destroy();
     if (!input.closed) await once(input, 'close');
   }
+}
+
+const PHARMACY_TABLE = 'pharmacy_claim';
+const REQUIRED_OF: Readonly<Record<string, readonly string[]>> = {
+  medical_claim: REQUIRED_COLUMNS,
+  [PHARMACY_TABLE]: PHARMACY_REQUIRED_COLUMNS,
+};
+
+/** The table a claim fills: pharmacy claims their own, every other type medical_claim. */
+function tableOfClaim(resource: FhirClaim): string {
+  return claimTypeOf(resource.type) === 'pharmacy' ? PHARMACY_TABLE : 'medical_claim';
+}
+
+function adjudicatedClaim(resource: FhirClaim): string | null {
+  return resource.resourceType === 'ExplanationOfBenefit' ? referenceId(resource.claim) : null;
 }
 
 function field(value: unknown, name: string): unknown {

@@ -83,6 +83,8 @@ export const fhirClaimSchema = z.object({
         code: concept.optional(),
         timingDate: z.string().optional(),
         timingPeriod: period.optional(),
+        // CARIN Blue Button pharmacy: days supply and refill number.
+        valueQuantity: z.object({ value: decimal.optional() }).optional(),
       }),
     )
     .optional(),

@@ -144,7 +144,7 @@ function lineOf(item: FhirItem, resource: FhirClaim): CanonicalLine {
   return line;
 }
 
-function totalsLine(resource: FhirClaim): CanonicalLine {
+export function totalsLine(resource: FhirClaim): CanonicalLine {
   const line: CanonicalLine = { claim_line_number: '1' };
   const total = resource.total;
   if (Array.isArray(total)) addAmounts(line, total);
@@ -153,7 +153,7 @@ function totalsLine(resource: FhirClaim): CanonicalLine {
   return line;
 }
 
-function addAmounts(line: CanonicalLine, adjudications: readonly FhirAdjudication[]): void {
+export function addAmounts(line: CanonicalLine, adjudications: readonly FhirAdjudication[]): void {
   const ranks = new Map<string, number>();
   for (const adjudication of adjudications) {
     for (const coding of adjudication.category?.coding ?? []) {
@@ -219,7 +219,7 @@ function principalFirst(types: readonly FhirConcept[] | undefined): number {
   return types?.some((t) => t.coding?.some((c) => c.code === 'principal')) ? 0 : 1;
 }
 
-function claimTypeOf(type: FhirConcept | undefined): string | null {
+export function claimTypeOf(type: FhirConcept | undefined): string | null {
   for (const coding of type?.coding ?? []) {
     const mapped = coding.code ? CLAIM_TYPES[coding.code] : undefined;
     if (mapped) return mapped;
@@ -227,7 +227,7 @@ function claimTypeOf(type: FhirConcept | undefined): string | null {
   return firstCode(type);
 }
 
-function claimRenderingNpi(resource: FhirClaim): string | null {
+export function claimRenderingNpi(resource: FhirClaim): string | null {
   const team = resource.careTeam ?? [];
   for (const role of RENDERING_ROLES) {
     const member = team.find((c) => c.role?.coding?.some((coding) => coding.code === role));
@@ -245,12 +245,12 @@ function containedOf(resource: FhirClaim, reference: string | undefined) {
   return reference?.startsWith('#') ? resource.contained?.find((c) => c.id === reference.slice(1)) : undefined;
 }
 
-function memberIdOf(resource: FhirClaim): string | null {
+export function memberIdOf(resource: FhirClaim): string | null {
   const coverage = containedOf(resource, focalCoverage(resource)?.reference);
   return coverage?.subscriberId ?? null;
 }
 
-function payerOf(resource: FhirClaim): string | null {
+export function payerOf(resource: FhirClaim): string | null {
   const coverage = focalCoverage(resource);
   const contained = containedOf(resource, coverage?.reference);
   return resource.insurer?.display ?? coverage?.display ?? contained?.payor?.[0]?.display ?? null;
@@ -261,7 +261,7 @@ function payerOf(resource: FhirClaim): string | null {
  * reference (`Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|1234567893`, as Synthea
  * writes), or a contained resource with an NPI identifier.
  */
-function npiOf(reference: FhirReference | undefined, resource: FhirClaim): string | null {
+export function npiOf(reference: FhirReference | undefined, resource: FhirClaim): string | null {
   if (!reference) return null;
   if (reference.identifier?.system === NPI_SYSTEM) return reference.identifier.value ?? null;
   const target = reference.reference ?? '';
@@ -283,7 +283,7 @@ export function referenceId(reference: FhirReference | undefined): string | null
   return target.split('/_history/')[0]?.split('/').pop() || null;
 }
 
-function firstCode(concept: FhirConcept | undefined): string | null {
+export function firstCode(concept: FhirConcept | undefined): string | null {
   return concept?.coding?.find((c) => c.code)?.code ?? null;
 }
 
@@ -291,12 +291,12 @@ function lastSegment(code: string | undefined): string {
   return code?.slice(code.lastIndexOf('/') + 1) ?? '';
 }
 
-function text(value: number | string | undefined): string | null {
+export function text(value: number | string | undefined): string | null {
   return value === undefined ? null : String(value);
 }
 
 /** The date part of a FHIR date or dateTime, as written (local date, no time-zone shift); other text as sent. */
-function isoDate(value: string | undefined): string | null {
+export function isoDate(value: string | undefined): string | null {
   if (!value) return null;
   return /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : value;
 }

@@ -13,6 +13,8 @@ export interface ConversionResult {
   readonly claims: number;
   readonly lines: number;
   readonly errors: ConversionError[];
+  /** Claims of other tables than the one converted (FHIR pharmacy claims beside medical ones), by table. */
+  readonly otherTables?: Readonly<Record<string, number>>;
 }
 
 /** One claim line: canonical column names to text, null when the source has no value. */

@@ -29,8 +29,12 @@ export class NdjsonLineWriter {
     });
   }
 
-  addClaim(claim: CanonicalLine, lines: readonly CanonicalLine[]): void {
-    this.addText(claimLinesNdjson(claim, lines));
+  addClaim(
+    claim: CanonicalLine,
+    lines: readonly CanonicalLine[],
+    required: readonly string[] = REQUIRED_COLUMNS,
+  ): void {
+    this.addText(claimLinesNdjson(claim, lines, required));
   }
 
   /** Adds already serialised NDJSON text (complete lines). */
@@ -65,31 +69,34 @@ export class NdjsonLineWriter {
 /**
  * NDJSON text of a claim's lines: each record is the claim's fields with the line's fields over
  * them. Only columns with a value are written, except the required ones, which every record
- * carries (null when absent) so that a file's key set always names them. The claim's part is
+ * carries (null when absent; medical_claim's unless the table's are given) so that a file's key set always names them. The claim's part is
  * serialised once, not once per line.
  */
-export function claimLinesNdjson(claim: CanonicalLine, lines: readonly CanonicalLine[]): string {
+export function claimLinesNdjson(
+  claim: CanonicalLine,
+  lines: readonly CanonicalLine[],
+  requiredColumns: readonly string[] = REQUIRED_COLUMNS,
+): string {
+  const required = new Set(requiredColumns);
   const lineColumns = new Set<string>();
   for (const line of lines) for (const column in line) lineColumns.add(column);
-  for (const column of REQUIRED_COLUMNS) if (!(column in claim)) lineColumns.add(column);
+  for (const column of required) if (!(column in claim)) lineColumns.add(column);
   let claimPart = '';
   for (const column in claim) {
     const value = claim[column] ?? null;
-    if (!lineColumns.has(column) && (value !== null || REQUIRED.has(column))) claimPart += field(column, value);
+    if (!lineColumns.has(column) && (value !== null || required.has(column))) claimPart += field(column, value);
   }
   let text = '';
   for (const line of lines) {
     let record = `{${claimPart}`;
     for (const column of lineColumns) {
       const value = line[column] ?? claim[column] ?? null;
-      if (value !== null || REQUIRED.has(column)) record += field(column, value);
+      if (value !== null || required.has(column)) record += field(column, value);
     }
     text += `${record.slice(0, -1)}}\n`;
   }
   return text;
 }
-
-const REQUIRED = new Set<string>(REQUIRED_COLUMNS);
 
 /** `"column":value,` (column names are plain identifiers; values are escaped only when they need it). */
 function field(column: string, value: string | null): string {

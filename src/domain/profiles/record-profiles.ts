@@ -9,6 +9,16 @@ const CONVERTED_LINES: SourceLayout = {
   match_by_name: true,
 };
 
+/** The converter’s NDJSON of a file’s pharmacy claims (a job of their own, see sources-records.md). */
+const CONVERTED_PHARMACY_LINES: SourceLayout = {
+  id: 'pharmacy_lines',
+  role: 'pharmacy',
+  table: 'pharmacy_claim',
+  description: 'The converter’s NDJSON of pharmacy claims: one dispensed line per record, published to pharmacy_claim.',
+  detect: { headers: [] },
+  match_by_name: true,
+};
+
 /** ASC X12 837 (professional and institutional), recognised by its ISA envelope. */
 export const X12_837_PROFILE: SourceProfile = {
   name: 'x12-837',
@@ -20,7 +30,8 @@ export const X12_837_PROFILE: SourceProfile = {
 /** FHIR R4 ExplanationOfBenefit / Claim resources, in a Bundle or as NDJSON. */
 export const FHIR_EOB_PROFILE: SourceProfile = {
   name: 'fhir-eob',
-  description: 'FHIR R4 ExplanationOfBenefit and Claim resources (Bundle or NDJSON), converted to canonical lines.',
+  description:
+    'FHIR R4 ExplanationOfBenefit and Claim resources (Bundle or NDJSON), converted to canonical lines: medical claims to medical_claim, pharmacy claims to pharmacy_claim.',
   kind: 'fhir',
-  layouts: [CONVERTED_LINES],
+  layouts: [CONVERTED_LINES, CONVERTED_PHARMACY_LINES],
 };

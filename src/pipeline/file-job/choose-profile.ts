@@ -1,6 +1,7 @@
 import { BUILTIN_PROFILES } from '../../domain/profiles/builtin-profiles.ts';
 import { specOfLayout } from '../../domain/profiles/file-roles.ts';
 import type { RowRule } from '../../domain/rule.ts';
+import { tableOfLayout } from '../../domain/tables/layout-table.ts';
 import type { TableDescriptor } from '../../domain/tables/table-descriptor.ts';
 import { MEDICAL_CLAIM_TABLE } from '../../domain/tables/tables.ts';
 import { type FileSample, type ProfileChoice, type ProfileSelection, selectProfile } from '../select-profile.ts';
@@ -21,10 +22,14 @@ export interface ChosenProfile {
   readonly table: TableDescriptor;
 }
 
-/** Picks the profile (forced, or detected from the sample); the choice is logged and reported. */
-export function chooseProfile(job: JobContext<PlanningDeps>, sample: FileSample): ChosenProfile {
-  const selection = selectProfile(sample, job.options.profiles ?? DETECTED_PROFILES);
-  if (!selection.ok) throw job.halt('missing_required_column', selection.reason);
+/**
+ * Picks the profile (forced, or detected from the sample); the choice is logged and reported. A
+ * record file's job for another `table` than the detected layout's takes the profile's layout for it.
+ */
+export function chooseProfile(job: JobContext<PlanningDeps>, sample: FileSample, table?: string): ChosenProfile {
+  const selected = selectProfile(sample, job.options.profiles ?? DETECTED_PROFILES);
+  if (!selected.ok) throw job.halt('missing_required_column', selected.reason);
+  const selection = table === undefined ? selected : withTableLayout(selected, table);
   const { profile, layout } = selection;
   const spec = specOfLayout(layout);
   const medical = spec.table === MEDICAL_CLAIM_TABLE;
@@ -51,4 +56,12 @@ export function chooseProfile(job: JobContext<PlanningDeps>, sample: FileSample)
     publishes: spec.published,
     table: spec.table,
   };
+}
+
+/** The selection with its profile's layout for `table` (only record profiles have one per table). */
+function withTableLayout(selection: ChosenProfile['selection'], table: string): ChosenProfile['selection'] {
+  if (tableOfLayout(selection.layout).name === table) return selection;
+  const layout = selection.profile.layouts.find((l) => l.table === table);
+  if (!layout) throw new Error(`the ${selection.profile.name} profile has no layout for table ${table}`);
+  return { ...selection, layout };
 }

@@ -6,7 +6,7 @@ import { fileJobHarness } from '../../../test/support/file-job-harness.ts';
 import { SHARED_DIR } from '../../../test/support/shared.ts';
 import { convertX12 } from '../../adapters/x12/convert-x12.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
-import { convertRecords } from './convert-records.ts';
+import { convertRecords, moreTablesOf } from './convert-records.ts';
 import type { ConversionSummary, RecordConverter, RecordConverters } from './file-job-options.ts';
 import type { JobContext } from './job-context.ts';
 
@@ -56,22 +56,43 @@ describe('convert-records: a record file converted to canonical NDJSON, or the f
     const summary = { claims: 3, lines: 4, errors: [{ position: 'segment 57', segment: 'CLM', reason: 'no CLM01' }] };
     const result = await convertRecords(
       jobWith({
-        fhir: async (input, output) => {
-          calls.push([input, output]);
+        fhir: async (input, output, table) => {
+          calls.push([input, output, table]);
           return summary;
         },
       }),
       'fhir',
       '/scratch/records.ndjson',
     );
-    assert.deepEqual(result, summary);
-    assert.deepEqual(calls, [[X12_SAMPLE, '/scratch/records.ndjson']]);
+    assert.deepEqual(result, { ...summary, table: 'medical_claim' });
+    assert.deepEqual(calls, [[X12_SAMPLE, '/scratch/records.ndjson', 'medical_claim']]);
     assert.deepEqual(warnings, [
       [
         'claims dropped in conversion',
         { job_id: 'job-convert', file: '837.edi', errors: 1, first_position: 'segment 57' },
       ],
     ]);
+  });
+
+  it('takes the table a file has claims of when it has no medical claim; a first job names the tables left over', async () => {
+    const calls: string[] = [];
+    const job = jobWith({
+      fhir: async (_input, _output, table): Promise<ConversionSummary> => {
+        calls.push(table);
+        return table === 'medical_claim'
+          ? { claims: 0, lines: 0, errors: [], otherTables: { pharmacy_claim: 2 } }
+          : { claims: 2, lines: 3, errors: [], otherTables: {} };
+      },
+    });
+    const result = await convertRecords(job, 'fhir', '/scratch/out.ndjson');
+    assert.deepEqual(calls, ['medical_claim', 'pharmacy_claim']);
+    assert.equal(result.table, 'pharmacy_claim');
+    assert.deepEqual(moreTablesOf(job, result), []);
+    const mixed = { claims: 1, lines: 1, errors: [], otherTables: { pharmacy_claim: 2 }, table: 'medical_claim' };
+    assert.deepEqual(moreTablesOf(job, mixed), ['pharmacy_claim']);
+    const second = harness.jobContext(X12_SAMPLE, { jobId: 'job-part', recordTable: 'pharmacy_claim' });
+    assert.deepEqual(moreTablesOf(second, mixed), [], 'a job of one table starts no other');
+    assert.match(second.sourceKey, /\.pharmacy_claim$/, 'its outputs are apart from the first job’s');
   });
 
   it('rejects a file with errors and no line as unreadable_file, naming the first error', async () => {

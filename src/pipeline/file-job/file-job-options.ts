@@ -38,10 +38,15 @@ export interface ConversionSummary {
   readonly claims: number;
   readonly lines: number;
   readonly errors: ReadonlyArray<{ readonly position: string; readonly segment?: string; readonly reason: string }>;
+  /** Claims the converter left for another table's job, by table (none: every claim is the table's). */
+  readonly otherTables?: Readonly<Record<string, number>>;
 }
 
-/** Writes a record file (X12, FHIR) as NDJSON of canonical lines; both are paths as `files` names them. */
-export type RecordConverter = (inputPath: string, outputPath: string) => Promise<ConversionSummary>;
+/**
+ * Writes the claims of one table in a record file (X12, FHIR) as NDJSON of canonical lines; both
+ * are paths as `files` names them. X12 837 holds medical claims only.
+ */
+export type RecordConverter = (inputPath: string, outputPath: string, table: string) => Promise<ConversionSummary>;
 export type RecordConverters = Readonly<Record<'x12' | 'fhir', RecordConverter>>;
 
 export interface FileJobOptions {
@@ -67,6 +72,12 @@ export interface FileJobOptions {
    * `plan.rules` for medical_claim, another table's catalog as it stands).
    */
   readonly rulesFor?: (profile: SourceProfile, catalog: readonly RowRule[]) => ResolvedRules;
+  /**
+   * A record file whose claims fill several tables is one job per table: this one converts and
+   * publishes the claims of `recordTable` (its outputs named by the source key and the table).
+   * Unset: the first job, which takes medical_claim, or the one table the file has claims of.
+   */
+  readonly recordTable?: string;
 }
 
 export interface FileJobResult {
@@ -76,4 +87,6 @@ export interface FileJobResult {
   readonly report: ValidationReport;
   /** `YYYY-MM` partitions whose published files changed. */
   readonly touchedMonths: readonly string[];
+  /** Tables the record file also has claims of, each for a job of its own (`recordTable`). */
+  readonly moreTables: readonly string[];
 }

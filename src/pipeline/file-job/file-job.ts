@@ -5,7 +5,7 @@ import type { FileStamp } from '../ports.ts';
 import type { JobStatus } from '../validation-report.ts';
 import { check, countIngested } from './check.ts';
 import { chooseProfile } from './choose-profile.ts';
-import { convertRecords } from './convert-records.ts';
+import { convertRecords, moreTablesOf } from './convert-records.ts';
 import {
   readerLinesOf,
   reconcileRecordCount,
@@ -61,7 +61,14 @@ export async function processFile(path: string, deps: FileJobDeps, options: File
   const { key, sha256 } = await archived;
   const { facts, findings } = reportOf(job, found, { status, archive: key, sha256 });
   const report = await recordReport(deps, facts, findings);
-  return { jobId: job.jobId, inputFile: path, status, report, touchedMonths: found.published?.touched ?? [] };
+  return {
+    jobId: job.jobId,
+    inputFile: path,
+    status,
+    report,
+    touchedMonths: found.published?.touched ?? [],
+    moreTables: moreTablesOf(job, found.conversion),
+  };
 }
 
 /**
@@ -89,16 +96,22 @@ async function runStages(
   // JSON keys come from every record, so tabular JSON is read before its profile is chosen.
   let ingested = !recordKind && format.kind !== 'csv' ? await ingest(job.path, format, head.gzip) : null;
   if (ingested) checkColumnCount(job, ingested.source.names.length, 'records');
-  const columns = format.kind === 'csv' ? format.header : (ingested?.source.names ?? []);
-  const chosen = chooseProfile(job, { recordKind, columns });
+  const sample = { recordKind, columns: format.kind === 'csv' ? format.header : (ingested?.source.names ?? []) };
+  let chosen = chooseProfile(job, sample, job.options.recordTable);
   found.chosen = chosen;
-  const { profile, layout } = chosen.selection;
+  const { profile } = chosen.selection;
   found.format = profile.kind === 'tabular' ? format.kind : profile.kind;
   if (profile.kind !== 'tabular') {
     const records = `${scratch}/records.ndjson`;
     found.conversion = await convertRecords(job, profile.kind, records);
+    // A file of another table's claims alone takes that table's layout.
+    if (found.conversion.table !== chosen.table.name) {
+      chosen = chooseProfile(job, sample, found.conversion.table);
+      found.chosen = chosen;
+    }
     ingested = await ingest(records, { kind: 'ndjson' }, false);
   }
+  const { layout } = chosen.selection;
   ingested ??= await ingest(job.path, format, head.gzip);
   // Converted records are counted by their converter; the source's own bytes are counted here.
   const counted = profile.kind === 'tabular' ? await counting : null;

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { ClaimFileError, TransientError } from '../../domain/errors.ts';
 import { describeError } from '../../domain/redact.ts';
-import { sourceKeyOf } from '../source-key.ts';
+import { sourceKeyOf, tableSourceKey } from '../source-key.ts';
 import type { FileJobDeps, FileJobOptions, PlanningDeps } from './file-job-options.ts';
 import { RecordLimitError } from './job-workspace.ts';
 import { createStageTimer, type Timed } from './stage-timer.ts';
@@ -24,7 +24,9 @@ export class JobContext<Deps extends PlanningDeps = FileJobDeps> {
     readonly options: FileJobOptions,
   ) {
     this.fileName = basename(path);
-    this.sourceKey = options.sourceKey ?? sourceKeyOf(path);
+    const sourceKey = options.sourceKey ?? sourceKeyOf(path);
+    // A record file's job for another table keeps its quarantined rows apart from the first job's.
+    this.sourceKey = options.recordTable ? tableSourceKey(sourceKey, options.recordTable) : sourceKey;
     this.startedAt = deps.clock.now();
     this.timed = createStageTimer(this.timings, (stage) => {
       deps.onStage?.(stage);

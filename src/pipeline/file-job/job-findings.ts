@@ -4,7 +4,7 @@ import type { JobStatus } from '../validation-report.ts';
 import type { Checked } from './check.ts';
 import type { Measured } from './checked-rows.ts';
 import type { ChosenProfile } from './choose-profile.ts';
-import type { ConversionSummary } from './file-job-options.ts';
+import type { ConvertedRecords } from './convert-records.ts';
 import { findingsOf } from './file-report.ts';
 import type { JobContext } from './job-context.ts';
 import type { Companions } from './load-companions.ts';
@@ -18,7 +18,7 @@ import type { Published } from './publish-checked.ts';
 export interface JobFindings {
   format?: string;
   chosen?: ChosenProfile;
-  conversion?: ConversionSummary;
+  conversion?: ConvertedRecords;
   companions?: Companions;
   sourceRecords?: number;
   checked?: Checked;

@@ -48,9 +48,10 @@ export async function planSparkFile(
   found: SparkFindings,
 ): Promise<{ readonly plan: EnginePlan; readonly chosen: ChosenProfile }> {
   const { head, format, recordKind } = opened;
-  const chosen = chooseProfile(job, { recordKind, columns: recordKind ? [] : headColumns(format, head.bytes) });
+  const sample = { recordKind, columns: recordKind ? [] : headColumns(format, head.bytes) };
+  let chosen = chooseProfile(job, sample, job.options.recordTable);
   found.chosen = chosen;
-  const { profile, layout } = chosen.selection;
+  const { profile } = chosen.selection;
   found.format = profile.kind === 'tabular' ? format.kind : profile.kind;
   let input: { path: string; head: FileHead };
   if (profile.kind === 'tabular') {
@@ -59,8 +60,13 @@ export async function planSparkFile(
     // X12 and FHIR become canonical NDJSON first, as for DuckDB; Spark reads that.
     const records = await reads.records();
     found.conversion = await convertRecords(job, profile.kind, records);
+    if (found.conversion.table !== chosen.table.name) {
+      chosen = chooseProfile(job, sample, found.conversion.table);
+      found.chosen = chosen;
+    }
     input = { path: reads.locate(records), head: await job.readOrHalt(() => job.deps.files.readHead(records)) };
   }
+  const { layout } = chosen.selection;
   const companions = layout.companions?.length ? await job.timed('companions', () => findCompanions(job, layout)) : [];
   found.companions = {
     loaded: [],

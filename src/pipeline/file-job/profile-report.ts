@@ -36,6 +36,7 @@ export function describeProfile(
       lines: conversion.lines,
       error_count: conversion.errors.length,
       errors: conversion.errors.slice(0, CONVERSION_ERRORS_LISTED),
+      other_tables: conversion.otherTables ?? {},
     },
   };
 }

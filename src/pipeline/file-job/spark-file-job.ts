@@ -7,6 +7,7 @@ import { enginePlanKey } from '../../plan/engine-plan.ts';
 import { SparkCheckedRows } from '../handlers/spark-checked-rows.ts';
 import { dropTemp } from '../handlers/spark-temp.ts';
 import type { JobStatus } from '../validation-report.ts';
+import { moreTablesOf } from './convert-records.ts';
 import type { FileJobDeps, FileJobOptions, FileJobResult } from './file-job-options.ts';
 import { recordReport } from './file-report.ts';
 import { quarantineInput } from './input-copies.ts';
@@ -80,7 +81,14 @@ export async function processFileOnSpark(
     findings,
     { engine: 'spark' },
   );
-  return { jobId: job.jobId, inputFile: path, status, report, touchedMonths: found.published?.touched ?? [] };
+  return {
+    jobId: job.jobId,
+    inputFile: path,
+    status,
+    report,
+    touchedMonths: found.published?.touched ?? [],
+    moreTables: moreTablesOf(job, found.conversion),
+  };
 }
 
 /** Open, choose the profile, convert or find companions, plan, run on Spark, judge, publish. */
