@@ -57,7 +57,7 @@ describe('selectProfile', () => {
     assert.equal(
       pick(['id', 'line', 'kind']),
       'the header lacks claim_id, claim_line_number, claim_type, person_id, claim_start_date, claim_end_date' +
-        ' (tried 20 layout(s); closest of each profile:' +
+        ' (tried 21 layout(s); closest of each profile:' +
         ' x12-837/claim_lines lacks an X12 interchange (ISA segment first);' +
         ' fhir-eob/claim_lines lacks FHIR Bundle, ExplanationOfBenefit or Claim resources;' +
         ' tuva/pharmacy_claim lacks claim_id, claim_line_number, person_id and 2 more;' +

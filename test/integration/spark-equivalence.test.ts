@@ -2,36 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
 import { ACME_LINES, ACME_MEMBERS, ACME_PROFILE } from '../support/acme-profile.ts';
-import { type CliResult, claimflow, runNode, sql, tempDir } from '../support/cli.ts';
+import { type CliResult, claimflow, sql, tempDir } from '../support/cli.ts';
 import { SHARED_DIR } from '../support/shared.ts';
-
-const FINGERPRINT = fileURLToPath(new URL('../../scripts/fingerprint-run.ts', import.meta.url));
-/** Two local cores, as CI has; the JIT's first tier only (a short-lived JVM spends less on compiling). */
-const SPARK_FLAGS = [
-  '--engine',
-  'spark',
-  '--spark-master',
-  'local[2]',
-  '--spark-conf',
-  'spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1',
-];
+import { type Fingerprint, fingerprint, SPARK_FLAGS } from '../support/spark-run.ts';
 
 const SAMPLES = join(SHARED_DIR, 'samples');
-
-interface Fingerprint {
-  readonly outputs: Record<string, { files: string[]; rows: number; sha256: string }>;
-  readonly reports: Array<Record<string, unknown> & { input_file: string; outputs: Record<string, unknown> }>;
-}
-
-async function fingerprint(root: string): Promise<Fingerprint> {
-  const run = await runNode(['--import', 'tsx', FINGERPRINT, root]);
-  assert.equal(run.code, 0, run.stderr);
-  return JSON.parse(run.stdout) as Fingerprint;
-}
 
 /** The columns of the Parquet files matching `glob`, as `name type` in file order. */
 async function columnsOf(glob: string): Promise<string[]> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { claimflow, lit, type RunWithReports, runWithReports, sql, tempDir } from '../support/cli.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
@@ -304,5 +305,59 @@ describe('a FHIR bundle with pharmacy ExplanationOfBenefits: one job per table',
     assert.deepEqual(identity(summary.totals_by_table.pharmacy_claim), [4, 4]);
     assert.deepEqual(identity(summary.totals_by_table.medical_claim), [126, 126]);
     assert.equal(summary.totals_by_table.pharmacy_claim?.processed_rows, 4);
+  });
+});
+
+describe('an X12 834 benefit enrollment to eligibility (hand-written 005010X220A1 fixture)', () => {
+  const fixture = fileURLToPath(new URL('../fixtures/x12/834_005010X220A1_enrollment.834', import.meta.url));
+  let root: string;
+  let result: Awaited<ReturnType<typeof claimflow>>;
+  let run: RunWithReports;
+
+  before(async () => {
+    root = join(await tempDir('table-sources-834'), 'root');
+    // One of four spans is quarantined (25%): publish the others rather than reject the file.
+    const flags = ['--run-date', '2026-11-01', '--error-threshold', '1'];
+    run = await runWithReports(root, [fixture], ...flags);
+    result = await claimflow('run', fixture, '--root', join(root, 'again'), ...flags);
+  });
+
+  it('publishes one span per member coverage: 4 HD loops of 3 INS members, the open-ended one quarantined', async () => {
+    const text = await readFile(fixture, 'utf8');
+    // Counted in the text: 3 INS segments, 4 HD segments, 3 DTP*349 (one coverage has no end).
+    const count = (segment: string): number => text.split('~').filter((s) => s.trim().startsWith(segment)).length;
+    assert.deepEqual([count('INS*'), count('HD*'), count('DTP*349*')], [3, 4, 3]);
+    const report = run.reports['834_005010X220A1_enrollment.834'];
+    assert.deepEqual(
+      [report?.profile?.name, report?.profile?.layout, report?.profile?.table, report?.profile?.conversion?.lines],
+      ['x12-837', 'enrollment_spans', 'eligibility', 4],
+    );
+    assert.deepEqual(report?.summary, { total_records: 4, valid_records: 3, error_records: 1 });
+    assert.deepEqual(
+      (report?.rules ?? []).filter((r) => r.row_count > 0).map((r) => [r.rule_id, r.row_count]),
+      [['required_field_missing', 1]],
+    );
+    assert.equal(await countOf(published(root, 'eligibility')), 3);
+    const [spouse] = await sql(
+      `SELECT subscriber_id, subscriber_relation, gender, CAST(birth_date AS VARCHAR) AS birth, payer, plan,
+         CAST(enrollment_start_date AS VARCHAR) AS starts, CAST(enrollment_end_date AS VARCHAR) AS ends
+       FROM ${published(root, 'eligibility')} WHERE first_name = 'JANE'`,
+    );
+    // The second INS loop: INS*N*01 (spouse), DMG*D8*19820310*F, HD*021**HLT*PPO GOLD, DTP*348/349 2024.
+    assert.deepEqual(spouse, {
+      subscriber_id: 'SUB0001',
+      subscriber_relation: 'spouse',
+      gender: 'female',
+      birth: '1982-03-10',
+      payer: 'SAMPLE HEALTH PLAN',
+      plan: 'PPO GOLD',
+      starts: '2024-01-01',
+      ends: '2024-12-31',
+    });
+  });
+
+  it('holds the input identity', () => {
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /rows in 4, valid 3, quarantined 1, duplicates removed 0, processed 3/);
   });
 });

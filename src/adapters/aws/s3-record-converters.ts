@@ -10,14 +10,14 @@ import type { S3ObjectStore } from './s3-object-store.ts';
  * parts (about 4 x 8 MiB), never the file, and nothing lands on /tmp.
  */
 export function s3X12Converter(store: S3ObjectStore): RecordConverter {
-  return (inputKey, outputKey) =>
+  return (inputKey, outputKey, table) =>
     store.readStream(inputKey, async (body) => {
       const ndjson = new PassThrough();
       const uploaded = store.writeStream(outputKey, ndjson);
       // A failed upload stops the conversion (its writes fail) instead of leaving it waiting.
       uploaded.catch((error: unknown) => ndjson.destroy(error instanceof Error ? error : new Error(String(error))));
       try {
-        const result = await convertX12Stream({ name: basename(inputKey), source: body }, ndjson);
+        const result = await convertX12Stream({ name: basename(inputKey), source: body }, ndjson, table);
         await uploaded;
         return result;
       } catch (error) {

@@ -1,3 +1,5 @@
+import { PAYMENT_COLUMNS } from '../../domain/canonical-model.ts';
+import { tableColumnsOfKind } from '../../domain/tables/table-descriptor.ts';
 import type { CanonicalLine } from '../records/conversion-result.ts';
 import type { FhirClaim, FhirItem } from './fhir-claim-schema.ts';
 import {
@@ -14,14 +16,7 @@ import {
 } from './map-fhir-claim.ts';
 
 const NDC_SYSTEM = 'http://hl7.org/fhir/sid/ndc';
-const AMOUNT_COLUMNS = [
-  'paid_amount',
-  'allowed_amount',
-  'charge_amount',
-  'coinsurance_amount',
-  'copayment_amount',
-  'deductible_amount',
-];
+const AMOUNT_COLUMNS = tableColumnsOfKind(PAYMENT_COLUMNS, 'amount');
 
 /**
  * Maps a pharmacy ExplanationOfBenefit or Claim (type `pharmacy`, Blue Button `PDE`) onto

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { CanonicalLine, ConversionError } from '../records/conversion-result.ts';
 import { dateSpan } from '../records/date-span.ts';
 import type { X12Delimiters, X12Segment } from './x12-segment-reader.ts';
+import { dependentPersonId, isoDate } from './x12-values.ts';
 
 /** Receives each complete claim (its fields and its lines' fields, in file order) and each structural error. */
 export interface Claim837Sink {
@@ -150,7 +150,10 @@ export class Claim837Mapper {
     this.transactionStart = segment.position;
     this.transactionSegments = 1;
     this.skipTransaction = e[1] !== '837';
-    if (this.skipTransaction) this.fail(segment, 'ST', 'transaction set is not an 837; its segments are skipped');
+    // An 834 is an enrollment, converted by Enrollment834Mapper; any other set is reported.
+    if (this.skipTransaction && e[1] !== '834') {
+      this.fail(segment, 'ST', 'transaction set is neither an 837 nor an 834; its segments are skipped');
+    }
     // 005010 names the implementation guide in ST03; 004010 only in GS08.
     this.guide = e[3] || this.guide;
     this.loop = 'header';
@@ -415,14 +418,7 @@ export class Claim837Mapper {
     const subscriberId = this.subscriber?.id ?? null;
     if (!this.patient) return subscriberId;
     if (this.patient.id) return this.patient.id;
-    // A dependent has no id of its own in 005010: the subscriber's id plus a digest of name and birth date keeps
-    // dependents apart without carrying their names.
-    if (!subscriberId) return null;
-    const { lastName, firstName, birthDate } = this.patient;
-    const digest = createHash('sha256')
-      .update(`${lastName.trim().toUpperCase()}|${firstName.trim().toUpperCase()}|${birthDate ?? ''}`)
-      .digest('hex');
-    return `${subscriberId}-${digest.slice(0, 12)}`;
+    return subscriberId ? dependentPersonId(subscriberId, this.patient) : null;
   }
 
   private fail(segment: X12Segment, id: string | undefined, reason: string): void {
@@ -516,11 +512,6 @@ function emptyPerson(): Person {
 }
 
 /** CCYYMMDD to YYYY-MM-DD; anything else is kept as sent so the date rules can flag it. */
-function isoDate(value: string): string | null {
-  if (value === '') return null;
-  return /^\d{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}` : value;
-}
-
 /** DTP03 as [start, end] by its format (DTP02): D8 a date, RD8 a range, DT a date and time. TM has no date. */
 function dateRange(format: string, value: string): [string | null, string | null] | null {
   if (format === 'RD8') {

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { convertToLines } from '../../../test/support/converted-lines.ts';
 import { SHARED_DIR } from '../../../test/support/shared.ts';
@@ -306,6 +307,38 @@ describe('convertX12 on the X12 837 samples', () => {
       { position: `segment ${last}`, reason: 'the file ends inside a transaction set (no SE)' },
     ]);
     assert.deepEqual([...new Set(lines.map((l) => l.claim_id))], ['756048Q']);
+  });
+
+  it('reads an 834 enrollment into eligibility spans, one per member coverage, for the eligibility job only', async () => {
+    const fixture = fileURLToPath(
+      new URL('../../../test/fixtures/x12/834_005010X220A1_enrollment.834', import.meta.url),
+    );
+    const text = await readFile(fixture, 'utf8');
+    const count = (id: string): number => text.match(new RegExp(`(?:^|~)\\s*${id}\\*`, 'g'))?.length ?? 0;
+    assert.deepEqual([count('INS'), count('HD')], [3, 4], 'three members, four coverages');
+    const medical = await convertFile(fixture);
+    assert.deepEqual(medical.result, { claims: 0, lines: 0, errors: [], otherTables: { eligibility: 3 } });
+    const { result, lines } = await convertToLines((i, o) => convertX12(i, o, 'eligibility'), fixture, dir);
+    assert.deepEqual(result, { claims: 3, lines: 4, errors: [], otherTables: {} });
+    assert.deepEqual(
+      lines.map((l) => [l.subscriber_relation, l.plan, l.enrollment_start_date, l.enrollment_end_date, l.gender]),
+      [
+        ['self', 'PPO GOLD', '2024-01-01', '2024-12-31', 'male'],
+        ['self', 'PPO SILVER', '2025-01-01', '2025-12-31', 'male'],
+        ['spouse', 'PPO GOLD', '2024-01-01', '2024-12-31', 'female'],
+        ['child', 'PPO GOLD', '2024-03-01', null, 'male'],
+      ],
+    );
+    assert.equal(lines[0]?.person_id, 'SUB0001');
+    assert.match(
+      lines[2]?.person_id ?? '',
+      /^SUB0001-[0-9a-f]{12}$/,
+      "a dependent's id is the subscriber's and a digest",
+    );
+    assert.deepEqual(
+      [lines[0]?.payer, lines[0]?.group_id, lines[0]?.group_name, lines[0]?.birth_date],
+      ['SAMPLE HEALTH PLAN', 'GRP0001', 'ACME MANUFACTURING', '1980-02-15'],
+    );
   });
 
   it('rejects a file that is not X12 as unreadable', async () => {

@@ -1,30 +1,41 @@
-import type { SourceLayout, SourceProfile } from './source-profile.ts';
+import type { FileRole, SourceLayout, SourceProfile } from './source-profile.ts';
 
-/** What a converter writes: NDJSON whose keys are canonical column names. */
-const CONVERTED_LINES: SourceLayout = {
-  id: 'claim_lines',
-  role: 'claims',
-  description: 'The converter’s NDJSON: one canonical claim line per record.',
+/** A converter's NDJSON, whose keys are the columns of the table the layout fills. */
+const converted = (id: string, role: FileRole, description: string, table?: string): SourceLayout => ({
+  id,
+  role,
+  ...(table ? { table } : {}),
+  description,
   detect: { headers: [] },
   match_by_name: true,
-};
+});
 
-/** The converter’s NDJSON of a file’s pharmacy claims (a job of their own, see sources-records.md). */
-const CONVERTED_PHARMACY_LINES: SourceLayout = {
-  id: 'pharmacy_lines',
-  role: 'pharmacy',
-  table: 'pharmacy_claim',
-  description: 'The converter’s NDJSON of pharmacy claims: one dispensed line per record, published to pharmacy_claim.',
-  detect: { headers: [] },
-  match_by_name: true,
-};
+const CONVERTED_LINES = converted(
+  'claim_lines',
+  'claims',
+  'The converter’s NDJSON: one canonical claim line per record.',
+);
+/** A file's pharmacy claims and 834 enrollments are jobs of their own (sources-records.md). */
+const CONVERTED_PHARMACY_LINES = converted(
+  'pharmacy_lines',
+  'pharmacy',
+  'The converter’s NDJSON of pharmacy claims: one dispensed line per record, published to pharmacy_claim.',
+  'pharmacy_claim',
+);
+const CONVERTED_ENROLLMENT_SPANS = converted(
+  'enrollment_spans',
+  'members',
+  'The converter’s NDJSON of X12 834 enrollments: one span per member coverage, published to eligibility.',
+  'eligibility',
+);
 
-/** ASC X12 837 (professional and institutional), recognised by its ISA envelope. */
+/** ASC X12 837 (professional and institutional) and 834 (enrollment), recognised by the ISA envelope. */
 export const X12_837_PROFILE: SourceProfile = {
   name: 'x12-837',
-  description: 'ASC X12 005010 837P/837I claim files, converted to canonical lines (see sources-records.md).',
+  description:
+    'ASC X12 005010 837P/837I claim files converted to canonical lines, and 834 benefit enrollments to eligibility spans (see sources-records.md).',
   kind: 'x12',
-  layouts: [CONVERTED_LINES],
+  layouts: [CONVERTED_LINES, CONVERTED_ENROLLMENT_SPANS],
 };
 
 /** FHIR R4 ExplanationOfBenefit / Claim resources, in a Bundle or as NDJSON. */

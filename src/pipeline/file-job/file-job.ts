@@ -5,7 +5,7 @@ import type { FileStamp } from '../ports.ts';
 import type { JobStatus } from '../validation-report.ts';
 import { check, countIngested } from './check.ts';
 import { chooseProfile } from './choose-profile.ts';
-import { convertRecords, moreTablesOf } from './convert-records.ts';
+import { convertRecords } from './convert-records.ts';
 import {
   readerLinesOf,
   reconcileRecordCount,
@@ -16,7 +16,7 @@ import type { FileJobDeps, FileJobOptions, FileJobResult } from './file-job-opti
 import { recordReport } from './file-report.ts';
 import { quarantineInput } from './input-copies.ts';
 import { JobContext } from './job-context.ts';
-import { type JobFindings, reportOf } from './job-findings.ts';
+import { type JobFindings, reportOf, resultOf } from './job-findings.ts';
 import type { Ingested, JobWorkspace } from './job-workspace.ts';
 import { loadCompanions } from './load-companions.ts';
 import { checkColumnCount, openInput } from './open-input.ts';
@@ -61,14 +61,7 @@ export async function processFile(path: string, deps: FileJobDeps, options: File
   const { key, sha256 } = await archived;
   const { facts, findings } = reportOf(job, found, { status, archive: key, sha256 });
   const report = await recordReport(deps, facts, findings);
-  return {
-    jobId: job.jobId,
-    inputFile: path,
-    status,
-    report,
-    touchedMonths: found.published?.touched ?? [],
-    moreTables: moreTablesOf(job, found.conversion),
-  };
+  return resultOf(job, found, { status, report });
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { ReportFacts, ReportFindings } from '../build-report.ts';
 import type { FileHalt } from '../file-verdict.ts';
-import type { JobStatus } from '../validation-report.ts';
+import type { JobStatus, ValidationReport } from '../validation-report.ts';
 import type { Checked } from './check.ts';
 import type { Measured } from './checked-rows.ts';
 import type { ChosenProfile } from './choose-profile.ts';
-import type { ConvertedRecords } from './convert-records.ts';
+import { type ConvertedRecords, moreTablesOf } from './convert-records.ts';
+import type { FileJobResult } from './file-job-options.ts';
 import { findingsOf } from './file-report.ts';
 import type { JobContext } from './job-context.ts';
 import type { Companions } from './load-companions.ts';
@@ -65,5 +66,20 @@ export function reportOf(
       quarantineFile: found.quarantineFile ?? null,
       archive: ended.archive,
     }),
+  };
+}
+
+/** What a file job returns once reported: its months changed, and the tables left for more jobs. */
+export function resultOf(
+  job: JobContext,
+  found: JobFindings,
+  end: { readonly status: JobStatus; readonly report: ValidationReport },
+): FileJobResult {
+  return {
+    jobId: job.jobId,
+    inputFile: job.path,
+    ...end,
+    touchedMonths: found.published?.touched ?? [],
+    moreTables: moreTablesOf(job, found.conversion),
   };
 }

@@ -7,12 +7,11 @@ import { enginePlanKey } from '../../plan/engine-plan.ts';
 import { SparkCheckedRows } from '../handlers/spark-checked-rows.ts';
 import { dropTemp } from '../handlers/spark-temp.ts';
 import type { JobStatus } from '../validation-report.ts';
-import { moreTablesOf } from './convert-records.ts';
 import type { FileJobDeps, FileJobOptions, FileJobResult } from './file-job-options.ts';
 import { recordReport } from './file-report.ts';
 import { quarantineInput } from './input-copies.ts';
 import { JobContext } from './job-context.ts';
-import { reportOf } from './job-findings.ts';
+import { reportOf, resultOf } from './job-findings.ts';
 import { openInput } from './open-input.ts';
 import { planSparkFile, type SparkFindings, type SparkReads } from './plan-spark-file.ts';
 import { judgeChecked, publishChecked } from './publish-checked.ts';
@@ -81,14 +80,7 @@ export async function processFileOnSpark(
     findings,
     { engine: 'spark' },
   );
-  return {
-    jobId: job.jobId,
-    inputFile: path,
-    status,
-    report,
-    touchedMonths: found.published?.touched ?? [],
-    moreTables: moreTablesOf(job, found.conversion),
-  };
+  return resultOf(job, found, { status, report });
 }
 
 /** Open, choose the profile, convert or find companions, plan, run on Spark, judge, publish. */
