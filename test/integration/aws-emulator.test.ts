@@ -183,13 +183,13 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
     await running().settle();
     const [run] = running().glueRuns;
     assert.equal(run?.JobRunState, 'SUCCEEDED', run?.ErrorMessage);
-    const jobId = await assertLikeLocalRun(c);
-    assert.equal(run?.Arguments['--job_id'], jobId);
     // The reference design's Glue query (docs/monitoring.md) finds the run's time in its log.
+    const runJob = String(run?.Arguments['--job_id']);
     const [complete, ...others] = runInsightsQuery((await troubleshootingQueries()).glueQuery, glueLines);
     assert.equal(others.length, 0);
-    assert.match(complete?.['@message'] ?? '', new RegExp(`^claimflow ${jobId}: Processing complete in `));
+    assert.match(complete?.['@message'] ?? '', new RegExp(`^claimflow ${runJob}: Processing complete in `));
     assert.ok(Number(complete?.duration) > 0, complete?.duration);
+    assert.equal(await assertLikeLocalRun(c), runJob);
     const completions = running().invocations.filter((r) => r.function.startsWith('FunctionsglueCompletion'));
     assert.deepEqual(
       completions.map((r) => r.outcome.ok),
@@ -279,6 +279,20 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
     // Nothing failed but the killed process, which Lambda's retry recovered: the errors query finds nothing.
     assert.ok(lambdaLines.some((line) => line.includes('"level":"INFO"')));
     assert.deepEqual(runInsightsQuery((await troubleshootingQueries()).errorsQuery, lambdaLines), []);
+    // The functions' EMF lines add up to the four files' local runs: published lines and SUCCEEDED files.
+    const emf = lambdaLines.filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
+    const sum = (name: string, where: (doc: Record<string, unknown>) => boolean = () => true) =>
+      emf.filter((doc) => name in doc && where(doc)).reduce((total, doc) => total + Number(doc[name]), 0);
+    const local = [...cases.values()].reduce((total, c) => total + c.local.processed_records, 0);
+    assert.equal(sum('records_processed'), local, 'records_processed over the run');
+    assert.equal(
+      sum('files_processed', (doc) => doc.status === 'SUCCEEDED'),
+      cases.size,
+    );
+    assert.equal(
+      sum('files_processed', (doc) => doc.status === 'FAILED'),
+      0,
+    );
     const s = running();
     for (const fn of s.stack.functions.values()) {
       if (!fn.deadLetterQueueUrl) continue;
