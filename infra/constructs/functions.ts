@@ -64,10 +64,14 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
   validation: {
     entry: 'validation',
     description: 'claims.validate -> data-validation (file-level checks from the head of the file)',
+    // A file failing the head checks is rejected here as etl would: engine (refdata), archive,
+    // quarantine, report, inbox copy removed. A direct {bucket, key} request writes only its report.
     objects: [
-      { bucket: 'input', prefix: PREFIXES.inbox, access: ['read'] },
+      { bucket: 'input', prefix: PREFIXES.inbox, access: ['read', 'delete'] },
       { bucket: 'output', prefix: PREFIXES.quarantine, access: ['write'] },
       { bucket: 'output', prefix: PREFIXES.validationReports, access: ['write'] },
+      { bucket: 'output', prefix: PREFIXES.archive, access: ['write'] },
+      { bucket: 'output', prefix: PREFIXES.refdata, access: ['read'] },
     ],
     pipeline: true,
   },

@@ -74,8 +74,12 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Structured log sink. Callers pass identifiers and counts only, never claim values. */
+/**
+ * Structured log sink. Callers pass identifiers and counts only, never claim values. `error` is for
+ * work that failed (a job given up on, a pipeline error): what a search for errors in the logs finds.
+ */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
 }

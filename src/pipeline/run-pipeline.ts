@@ -96,7 +96,7 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
       });
     } catch (error) {
       const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-      deps.logger.warn('job failed', { job_id: jobId, file: basename(file), error_type: 'system' });
+      deps.logger.error('job failed', { job_id: jobId, file: basename(file), error_type: 'system' });
       outcomes.push({ file, job_id: jobId, status: 'FAILED', failure: 'system', message, report: null });
     }
     const rows = outcomes.at(-1)?.report?.summary.total_records;

@@ -825,17 +825,14 @@ describe('iam', () => {
     assert.ok(wildcards >= 7, 'the X-Ray statements of the six functions and the Glue metrics are there');
   });
 
-  it('lets glue-completion read Glue runs and move a job’s outputs out of temp/, nothing more', () => {
-    const { template } = get('prod');
-    const fn = logicalIdOf(template, 'AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('-> glue-completion '),
-    });
+  /** Each action granted to the function whose description has `marker`, S3 objects as `bucket:/prefix/*`. */
+  function grantedTo(template: Template, marker: string): Map<string, string[]> {
+    const fn = logicalIdOf(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp(marker) });
     const { Properties: props } = template.toJSON().Resources[fn] as Resource;
     const [role] = (props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
     const statements = statementsOf(template)
       .filter(([id]) => JSON.stringify(template.toJSON().Resources[id].Properties.Roles).includes(role))
       .map(([, statement]) => statement);
-    /** Each action's resources, S3 objects as `bucket:/prefix/*`. */
     const granted = new Map<string, string[]>();
     for (const statement of statements) {
       for (const action of actionsOf(statement)) {
@@ -848,6 +845,23 @@ describe('iam', () => {
         granted.set(action, [...(granted.get(action) ?? []), ...resources].sort());
       }
     }
+    return granted;
+  }
+
+  it('lets data-validation reject a file as etl would and answer a direct request: inbox, refdata, archive, quarantine, reports', () => {
+    const granted = grantedTo(get('prod').template, '-> data-validation ');
+    assert.deepEqual(granted.get('s3:GetObject'), ['input:/raw/claims/*', 'output:/refdata/*']);
+    assert.deepEqual(granted.get('s3:PutObject'), [
+      'output:/archive/*',
+      'output:/quarantine/*',
+      'output:/validation-reports/*',
+    ]);
+    assert.deepEqual(granted.get('s3:DeleteObject'), ['input:/raw/claims/*']);
+  });
+
+  it('lets glue-completion read Glue runs and move a job’s outputs out of temp/, nothing more', () => {
+    const { template } = get('prod');
+    const granted = grantedTo(template, '-> glue-completion ');
     assert.deepEqual(granted.get('s3:GetObject'), [
       'input:/raw/claims/*',
       'output:/processed/claims/*',
@@ -880,7 +894,11 @@ describe('iam', () => {
     );
     const table = arnOf(ids('AWS::DynamoDB::Table')[0] ?? '');
     assert.ok(granted.get('dynamodb:UpdateItem')?.includes(JSON.stringify(table)), 'the ledger table');
-    const dlq = (props.DeadLetterConfig as { TargetArn: object }).TargetArn;
+    const fn = logicalIdOf(template, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('-> glue-completion '),
+    });
+    const dlq = ((template.toJSON().Resources[fn] as Resource).Properties.DeadLetterConfig as { TargetArn: object })
+      .TargetArn;
     const review = arnOf(ids('AWS::SQS::Queue').find((id) => id.includes('ManualReviewQueue')) ?? '');
     assert.deepEqual(
       granted.get('sqs:SendMessage'),

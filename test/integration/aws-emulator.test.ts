@@ -18,6 +18,7 @@ import {
   uploadRefdata,
 } from '../support/aws-lambda-harness.ts';
 import { tempDir } from '../support/cli.ts';
+import { runInsightsQuery, troubleshootingQueries } from '../support/logs-insights.ts';
 import { createQueue, decodedKey, receiveAll } from '../support/moto.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 import { TEST_SPARK_CONF } from '../support/spark-plan-job.ts';
@@ -45,6 +46,9 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
   const cases = new Map<string, Case>();
   const events: Array<Record<string, unknown>> = [];
   let killedEtl = 0;
+  /** What the functions and the local Glue runs wrote to their logs (CloudWatch Logs on AWS). */
+  const lambdaLines: string[] = [];
+  const glueLines: string[] = [];
   /** The file each etl process started on (its "job started" log line), by process id. */
   const etlFiles = new Map<number, string>();
 
@@ -120,8 +124,10 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
       environmentOverrides: { DUCKDB_MAX_BYTES: String(THRESHOLD) },
       sparkConf: TEST_SPARK_CONF,
       retryDelaysMs: [500, 1000],
+      onGlueLog: (line) => glueLines.push(line),
       hooks: {
         log: (fn, line, pid) => {
+          lambdaLines.push(line);
           if (!fn.logicalId.startsWith('Functionsetl')) return;
           if (line.includes('"job started"')) etlFiles.set(pid, line);
           // Killed mid-way: the etl of that one file, once, as it starts publishing.
@@ -177,8 +183,13 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
     await running().settle();
     const [run] = running().glueRuns;
     assert.equal(run?.JobRunState, 'SUCCEEDED', run?.ErrorMessage);
-    const jobId = await assertLikeLocalRun(c);
-    assert.equal(run?.Arguments['--job_id'], jobId);
+    // The reference design's Glue query (docs/monitoring.md) finds the run's time in its log.
+    const runJob = String(run?.Arguments['--job_id']);
+    const [complete, ...others] = runInsightsQuery((await troubleshootingQueries()).glueQuery, glueLines);
+    assert.equal(others.length, 0);
+    assert.match(complete?.['@message'] ?? '', new RegExp(`^claimflow ${runJob}: Processing complete in `));
+    assert.ok(Number(complete?.duration) > 0, complete?.duration);
+    assert.equal(await assertLikeLocalRun(c), runJob);
     const completions = running().invocations.filter((r) => r.function.startsWith('FunctionsglueCompletion'));
     assert.deepEqual(
       completions.map((r) => r.outcome.ok),
@@ -265,6 +276,23 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
 
   it('sent no error event and left nothing in a dead-letter queue, each function within its memory', async () => {
     assert.deepEqual(await drainQueue(errorsQueue), []);
+    // Nothing failed but the killed process, which Lambda's retry recovered: the errors query finds nothing.
+    assert.ok(lambdaLines.some((line) => line.includes('"level":"INFO"')));
+    assert.deepEqual(runInsightsQuery((await troubleshootingQueries()).errorsQuery, lambdaLines), []);
+    // The functions' EMF lines add up to the four files' local runs: published lines and SUCCEEDED files.
+    const emf = lambdaLines.filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
+    const sum = (name: string, where: (doc: Record<string, unknown>) => boolean = () => true) =>
+      emf.filter((doc) => name in doc && where(doc)).reduce((total, doc) => total + Number(doc[name]), 0);
+    const local = [...cases.values()].reduce((total, c) => total + c.local.processed_records, 0);
+    assert.equal(sum('records_processed'), local, 'records_processed over the run');
+    assert.equal(
+      sum('files_processed', (doc) => doc.status === 'SUCCEEDED'),
+      cases.size,
+    );
+    assert.equal(
+      sum('files_processed', (doc) => doc.status === 'FAILED'),
+      0,
+    );
     const s = running();
     for (const fn of s.stack.functions.values()) {
       if (!fn.deadLetterQueueUrl) continue;

@@ -89,7 +89,7 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
     glue: glueClient,
     jobName: JOB_NAME,
     clock,
-    logger: { info: () => {}, warn: () => {} },
+    logger: { info: () => {}, warn: () => {}, error: () => {} },
     readObjectHead: async (key: string) =>
       readS3Head(s3, store.locate(key), HEAD_BYTES, await store.scratchDir('head')),
   });

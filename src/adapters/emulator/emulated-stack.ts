@@ -34,6 +34,8 @@ export interface EmulationOptions {
   /** Spark settings of the local Glue runs (`key=value`). */
   readonly sparkConf?: readonly string[];
   readonly sparkMaster?: string;
+  /** Each line the local Glue runs write (what Glue sends to its CloudWatch log groups). */
+  readonly onGlueLog?: (line: string) => void;
 }
 
 /** Credentials moto accepts (it checks none); never real ones. */
@@ -120,6 +122,7 @@ export class EmulatedStack {
           SparkWorker.start({
             master: options.sparkMaster ?? 'local[2]',
             conf: ['spark.ui.enabled=false', ...(options.sparkConf ?? [])],
+            onLog: options.onGlueLog,
           }),
       });
       const glueEndpoint = await glue.listen();

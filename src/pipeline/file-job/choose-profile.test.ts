@@ -37,7 +37,13 @@ describe('choose-profile: the profile and layout a file takes, and the rules it 
     harness.jobContext(
       '/inbox/claims.csv',
       { jobId: 'job-choose', ...options },
-      { logger: { info: (m: string, f?: Record<string, unknown>) => void logged.push([m, f]), warn: () => {} } },
+      {
+        logger: {
+          info: (m: string, f?: Record<string, unknown>) => void logged.push([m, f]),
+          warn: () => {},
+          error: () => {},
+        },
+      },
     );
 
   const haltReason = (run: () => unknown): string => {
