@@ -85,13 +85,16 @@ async function runStages(
   workspace.current = ws;
   const ingest = async (path: string, as: InputFormat, gzip: boolean): Promise<Ingested> => {
     const converted = path !== job.path;
-    const gauge = await ingestGauge(job, {
-      path,
-      format: as,
-      gzip,
-      head: converted ? null : head,
-      lines: converted ? (found.conversion?.lines ?? null) : null,
-    });
+    // Only a progress display reads the gauge: without one, not even the file's size is asked for.
+    const gauge = job.deps.onStage
+      ? await ingestGauge(job, {
+          path,
+          format: as,
+          gzip,
+          head: converted ? null : head,
+          lines: converted ? (found.conversion?.lines ?? null) : null,
+        })
+      : undefined;
     return job.timed(
       'ingest',
       () =>
