@@ -78,6 +78,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     withPipelineOptions(
       command.argument('<inputs...>', 'claim files (CSV, JSON, NDJSON, optionally .gz), folders or globs'),
     )
+      .option(
+        '--progress-every <seconds>',
+        'seconds between progress lines on stderr when it is not a terminal (JSON lines with --json)',
+      )
       .option('--engine <duckdb|spark>', 'the engine that runs the plan (spark: see docs/spark-plan.md)')
       .option('--spark-master <url>', '--engine spark: the Spark master (default local[*])')
       .option(

@@ -6,7 +6,7 @@ import { expandInputs, warnOnStderr } from './expand-inputs.ts';
 import { openPipeline } from './open-pipeline.ts';
 import { type OpenSpark, openSpark } from './open-spark.ts';
 import type { RunFlags } from './options.ts';
-import { createProgress } from './progress.ts';
+import { createProgress, progressModeOf } from './progress.ts';
 import {
   describeFailure,
   EXIT,
@@ -36,8 +36,10 @@ export async function runCommand(
   });
   const pipeline = await openPipeline(flags, mode);
   const engine = await pipeline.database.connect();
-  // On a terminal a bar; elsewhere plain lines (a log keeps them); with --json on a terminal, none.
-  const progress = createProgress(process.stderr.isTTY === true ? (flags.json ? 'off' : 'tty') : 'plain');
+  const progress = createProgress(
+    progressModeOf(process.stderr.isTTY === true, flags.json),
+    flags.progressEvery * 1000,
+  );
   let spark: OpenSpark | undefined;
   try {
     if (flags.engine === 'spark') spark = await openSpark(flags);

@@ -10,6 +10,11 @@ export interface Engine {
   readonly dialect: SqlDialect;
   run(sql: string): Promise<void>;
   query(sql: string): Promise<Record<string, unknown>[]>;
+  /**
+   * How far the statement running now is, 0 to 1, as the engine estimates it; null when it
+   * can't tell. Polled for progress lines, so it must be cheap and callable while a statement runs.
+   */
+  progress(): number | null;
   /** A job's workspace, its scratch files under the folder `scratch`. */
   openWorkspace(jobId: string, scratch: string): JobWorkspace;
   close(): void;

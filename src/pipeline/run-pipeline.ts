@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { processFile } from './file-job/file-job.ts';
 import type { FileJobResult, RecordConverters } from './file-job/file-job-options.ts';
 import { processFileOnSpark, type SparkEngine } from './file-job/spark-file-job.ts';
+import type { StageGauge } from './file-job/stage-timer.ts';
 import type { FileSettings } from './file-settings.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, InputFiles, Logger } from './ports.ts';
@@ -24,13 +25,15 @@ export interface RunDeps {
   readonly spark?: SparkEngine;
 }
 
-/** Which file of how many is in which stage; `rows` once it is done. */
+/** Which file of how many is in which stage, and how far that stage is; `rows` once it is done. */
 export interface RunProgress {
   readonly file: string;
   readonly index: number;
   readonly total: number;
   readonly stage: string;
   readonly rows?: number;
+  /** Read while the stage runs (see StageGauge); absent once the file is done. */
+  readonly gauge?: () => StageGauge;
 }
 
 export interface RunOptions {
@@ -78,7 +81,8 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
   for (const [index, file] of options.files.entries()) {
     const jobId = deps.nextJobId(deps.clock.now());
     try {
-      const onStage = (stage: string): void => deps.onProgress?.({ file, index, total: options.files.length, stage });
+      const onStage = (stage: string, gauge: () => StageGauge): void =>
+        deps.onProgress?.({ file, index, total: options.files.length, stage, gauge });
       const settings = { ...options.settingsFor(file), jobId, mode: options.mode };
       const { spark } = deps;
       const result = spark
