@@ -65,6 +65,7 @@ const layout = z
       .refine((u) => u.filled in u.columns, { message: 'filled must be one of the unpivot columns', path: ['filled'] })
       .optional(),
     companions: z.array(companion).optional(),
+    never_carries: z.array(name).optional(),
   })
   .superRefine((l, ctx) => {
     const summed = new Set((l.merge?.sum ?? []).map(normalizeHeaderName));
@@ -79,6 +80,15 @@ const layout = z
       const problem = numberFormatProblem(column, source, summed);
       if (problem) ctx.addIssue({ code: 'custom', path: ['columns', column, 'number_format'], message: problem });
     }
+    const mapped = new Set([...Object.keys(l.columns ?? {}), ...Object.keys(l.unpivot?.columns ?? {})]);
+    (l.never_carries ?? []).forEach((column, i) => {
+      const problem = !CANONICAL.has(column)
+        ? 'not a canonical column (see canonical-model.md)'
+        : mapped.has(column)
+          ? 'the layout maps it'
+          : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['never_carries', i], message: `${column}: ${problem}` });
+    });
     const companions = l.companions ?? [];
     companions.forEach((c, i) => {
       if (companions.findIndex((o) => o.name === c.name) !== i) {

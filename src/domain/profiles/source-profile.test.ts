@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LINEAGE_COLUMNS } from '../canonical-model.ts';
+import { BUILTIN_PROFILES } from './builtin-profiles.ts';
+import { CMS_SYNPUF_PROFILE } from './cms-synpuf-profile.ts';
+import { X12_837_PROFILE } from './record-profiles.ts';
+import { neverCarriedColumns, type SourceLayout } from './source-profile.ts';
+
+const layoutOf = (id: string): SourceLayout => {
+  const layout = CMS_SYNPUF_PROFILE.layouts.find((l) => l.id === id);
+  assert.ok(layout, id);
+  return layout;
+};
+
+describe('neverCarriedColumns: the canonical columns a layout never has', () => {
+  it('derives them from a mapped layout: SynPUF inpatient has no bill type, POS or allowed amount; its constants, slots and code systems count as carried', () => {
+    const never = neverCarriedColumns(layoutOf('inpatient'));
+    for (const c of ['bill_type_code', 'place_of_service_code', 'allowed_amount', 'paid_date', 'revenue_center_code'])
+      assert.ok(never.includes(c), c);
+    for (const c of [
+      'claim_type', // a constant
+      'hcpcs_code', // an unpivot slot
+      'claim_line_number', // the unpivot's line
+      'diagnosis_code_type', // a code system
+      'procedure_code_type',
+      'gender', // from a companion
+      'drg_code',
+      'paid_amount',
+    ])
+      assert.ok(!never.includes(c), c);
+    for (const c of LINEAGE_COLUMNS) assert.ok(!never.includes(c), `${c} is filled by the pipeline`);
+    // The carrier layout maps its allowed amounts from the line slots.
+    assert.ok(!neverCarriedColumns(layoutOf('carrier')).includes('allowed_amount'));
+  });
+
+  it('takes only the declared ones for a layout matched by name (the standard, Tuva and converted layouts)', () => {
+    for (const profile of BUILTIN_PROFILES)
+      for (const layout of profile.layouts.filter((l) => l.match_by_name))
+        assert.deepEqual(neverCarriedColumns(layout), layout.never_carries ?? [], `${profile.name}/${layout.id}`);
+    assert.deepEqual(neverCarriedColumns(X12_837_PROFILE.layouts[0] as SourceLayout), [
+      'paid_date',
+      'paid_amount',
+      'coinsurance_amount',
+      'copayment_amount',
+      'deductible_amount',
+      'in_network_flag',
+    ]);
+  });
+});
