@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { resolveRules } from './resolve-rules.ts';
 import type { RowRule, RuleThresholds } from './rule.ts';
 import { ROW_RULES } from './rule-catalog.ts';
-import { isSkippedForSource, missingNeeds, skipRulesSourceCannotFeed } from './rule-needs.ts';
+import { missingNeeds, skipRulesSourceCannotFeed, sourceLackingNeeds } from './rule-needs.ts';
 
 const THRESHOLDS: RuleThresholds = {
   earliestDate: '1900-01-01',
@@ -71,7 +71,7 @@ describe('rule needs: what a source must carry for a rule to judge its rows', ()
     ]);
     assert.equal(rules.length + skipped.length, ROW_RULES.length);
     assert.deepEqual(
-      skipped.filter((s) => isSkippedForSource(s.reason)).map((s) => s.rule_id),
+      skipped.filter((s) => sourceLackingNeeds(s.reason) === 'acme/lines').map((s) => s.rule_id),
       ['unknown_place_of_service', 'invalid_bill_type', 'missing_pos_professional', 'missing_bill_type_institutional'],
     );
     assert.ok(!rules.some((r) => skipped.some((s) => s.rule_id === r.id)));

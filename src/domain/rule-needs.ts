@@ -3,9 +3,10 @@ import type { NeededColumns, RowRule, RuleThresholds } from './rule.ts';
 
 const NEVER_CARRIES = ' never carries ';
 
-/** Whether a skipped rule's reason is that the source never carries what it judges. */
-export function isSkippedForSource(reason: string): boolean {
-  return reason.includes(NEVER_CARRIES);
+/** The source a skipped rule's reason names as never carrying what it judges, if that is the reason. */
+export function sourceLackingNeeds(reason: string): string | undefined {
+  const at = reason.indexOf(NEVER_CARRIES);
+  return at > 0 ? reason.slice(0, at) : undefined;
 }
 
 /** The columns the rule judges under these thresholds. */
