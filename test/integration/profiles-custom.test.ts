@@ -6,7 +6,7 @@ import { loadProfile } from '../../src/cli/load-profile.ts';
 import { ConfigError, UsageError } from '../../src/domain/errors.ts';
 import { ACME_LINES, ACME_MEMBERS, ACME_PROFILE } from '../support/acme-profile.ts';
 import { tempDir } from '../support/cli.ts';
-import { publishedLines, runInProcess } from '../support/profile-run.ts';
+import { failing, publishedLines, runInProcess } from '../support/profile-run.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
 const LINES = ACME_LINES;
@@ -86,6 +86,60 @@ describe('a custom YAML profile given with --profile', () => {
         ...common,
       },
     ]);
+  });
+
+  it('skips the rules judging only columns the profile never maps, and does not score them', async () => {
+    const { summary } = await runInProcess([feed], { profile, errorThreshold: 1 });
+    const report = summary.files[0]?.report;
+    assert.ok(report);
+    // The profile maps no bill type or place of service: before, A2 (institutional) warned for the one and
+    // A1's two lines and A3 (professional) for the other, so every line failed completeness (score 0).
+    assert.ok(!PROFILE.includes('bill_type_code') && !PROFILE.includes('place_of_service_code'));
+    const reasons = Object.fromEntries(report.skipped_rules.map((s) => [s.rule_id, s.reason]));
+    assert.equal(reasons.missing_bill_type_institutional, 'acme/lines never carries bill_type_code');
+    assert.equal(reasons.missing_pos_professional, 'acme/lines never carries place_of_service_code');
+    assert.equal(reasons.paid_exceeds_allowed, 'acme/lines never carries allowed_amount');
+    assert.deepEqual(failing(report), { invalid_date_format: 1 });
+    assert.deepEqual(report.quality?.dimensions.completeness, { score: 100, failed_rows: 0 });
+  });
+
+  it('skips the rules a by-name layout declares it never feeds (never_carries), where the standard profile runs them', async () => {
+    const folder = join(dir, 'never-carries');
+    await mkdir(folder);
+    const claims = join(folder, 'canon_claims.csv');
+    await writeFile(
+      claims,
+      'claim_id,claim_line_number,claim_type,person_id,claim_start_date,claim_end_date\nC1,1,institutional,M1,2025-01-02,2025-01-03\n',
+    );
+    const declared = join(folder, 'canon.yaml');
+    await writeFile(
+      declared,
+      [
+        'name: canon',
+        'layouts:',
+        '  - id: lines',
+        '    role: claims',
+        '    detect: { headers: [claim_id, claim_type] }',
+        '    match_by_name: true',
+        '    never_carries: [bill_type_code]',
+        '',
+      ].join('\n'),
+    );
+    const standard = (await runInProcess([claims], {})).summary.files[0]?.report;
+    assert.equal(standard?.profile?.name, 'standard');
+    assert.deepEqual(failing(standard), { missing_bill_type_institutional: 1 });
+    const report = (await runInProcess([claims], { profile: declared })).summary.files[0]?.report;
+    assert.equal(report?.profile?.name, 'canon');
+    assert.deepEqual(failing(report), {});
+    assert.deepEqual(
+      report?.skipped_rules.filter((s) => s.reason.startsWith('canon/')),
+      [
+        { rule_id: 'invalid_bill_type', reason: 'canon/lines never carries bill_type_code' },
+        { rule_id: 'missing_bill_type_institutional', reason: 'canon/lines never carries bill_type_code' },
+      ],
+    );
+    assert.deepEqual(standard?.quality?.dimensions.completeness, { score: 0, failed_rows: 1 });
+    assert.deepEqual(report?.quality?.dimensions.completeness, { score: 100, failed_rows: 0 });
   });
 
   it("reads columns named like the layout compiler's own, or equal but for case, as data in a reshaped file and its companion", async () => {

@@ -102,6 +102,39 @@ describe('custom profile schema', () => {
     );
   });
 
+  it('takes never_carries as canonical columns the layout does not map', () => {
+    const parsed = profileFileSchema.parse({
+      name: 'x',
+      layouts: [{ ...LAYOUT, match_by_name: true, never_carries: ['bill_type_code', 'paid_date'] }],
+    });
+    assert.deepEqual(parsed.layouts[0]?.never_carries, ['bill_type_code', 'paid_date']);
+    assert.deepEqual(
+      issuesOf({ name: 'x', layouts: [{ ...LAYOUT, never_carries: ['bill_type_code', 'bill_type', 'claim_type'] }] }),
+      [
+        'layouts.0.never_carries.1: bill_type: not a canonical column (see canonical-model.md)',
+        'layouts.0.never_carries.2: claim_type: the layout maps it',
+      ],
+    );
+  });
+
+  it("checks a layout's columns and never_carries against the table it names", () => {
+    const fills = {
+      id: 'fills',
+      role: 'pharmacy',
+      detect: { headers: ['RX'] },
+      columns: { claim_id: 'RX', ndc_code: 'NDC', quantity: { column: 'QTY', number_format: 'decimal_comma' } },
+      never_carries: ['days_supply'],
+    };
+    assert.deepEqual(issuesOf({ name: 'rx', layouts: [{ ...fills, table: 'pharmacy_claim' }] }), []);
+    assert.deepEqual(issuesOf({ name: 'rx', layouts: [fills] }), [
+      'layouts.0.columns.ndc_code: not a canonical column (see canonical-model.md)',
+      'layouts.0.columns.quantity: not a canonical column (see canonical-model.md)',
+      'layouts.0.columns.quantity.number_format: only for amount and quantity columns',
+      'layouts.0.never_carries.0: days_supply: not a canonical column (see canonical-model.md)',
+    ]);
+    assert.equal(issuesOf({ name: 'rx', layouts: [{ ...fills, table: 'pharmacy' }] }).length, 1);
+  });
+
   it('describes every tabular built-in with the same declarative fields (prepare steps and rules aside)', () => {
     for (const profile of BUILTIN_PROFILES.filter((p) => p.kind === 'tabular')) {
       const { kind: _kind, rules: _rules, ...file } = profile;

@@ -1,3 +1,4 @@
+import { type CanonicalColumn, LINEAGE_COLUMNS } from '../canonical-model.ts';
 import type { RuleOverride } from '../resolve-rules.ts';
 import type { SqlDialect } from '../sql-dialect.ts';
 import type { NumberFormat } from '../value-notation.ts';
@@ -124,6 +125,29 @@ export interface SourceLayout {
   readonly unpivot?: Unpivot;
   readonly companions?: readonly Companion[];
   readonly prepare?: PrepareStep;
+  /**
+   * Canonical columns the layout never carries, for a layout that matches columns by name (or is
+   * written by a converter): the rules that judge only them are skipped. A layout that maps its
+   * columns needs none: what it does not map, it never carries (`neverCarriedColumns`).
+   */
+  readonly never_carries?: readonly string[];
+}
+
+/**
+ * The columns of the table the layout fills (`columns`) that its files never have: those declared,
+ * and, unless columns are matched by name, every one its mappings (columns, unpivot slots, code
+ * systems) leave out. The lineage columns are not among them: the pipeline fills those.
+ */
+export function neverCarriedColumns(layout: SourceLayout, columns: readonly CanonicalColumn[]): string[] {
+  const declared = layout.never_carries ?? [];
+  if (layout.match_by_name) return [...declared];
+  const mapped = new Set([
+    ...columnSourcesOf(layout).map(([target]) => target),
+    ...Object.keys(layout.unpivot?.columns ?? {}),
+    ...(layout.unpivot ? ['claim_line_number'] : []),
+  ]);
+  const lineage = new Set<string>(LINEAGE_COLUMNS);
+  return columns.map((c) => c.name).filter((c) => declared.includes(c) || (!mapped.has(c) && !lineage.has(c)));
 }
 
 /** The column a source names, and the companion it belongs to (if any). */

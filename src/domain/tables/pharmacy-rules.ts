@@ -25,6 +25,7 @@ const npiRule = (id: string, column: string, who: string): RowRule => ({
   dimension: 'validity',
   severity: 'medium',
   action: 'quarantine',
+  needs: [column],
   description: `${column} (the ${who}) is not 10 digits or fails the NPI check digit.`,
   failsWhen: (ctx) => npiCheckFails(ctx, column),
 });
@@ -38,6 +39,7 @@ export const PHARMACY_RULES: readonly RowRule[] = [
   amountFormatRule(tableColumnsOfKind(PHARMACY_CLAIM_COLUMNS, 'amount')),
   {
     id: 'invalid_ndc',
+    needs: ['ndc_code'],
     source: 'FDA National Drug Code: 10 digits in 4-4-2, 5-3-2 or 5-4-1 segments, billed as 11 (5-4-2)',
     scope: 'row',
     dimension: 'validity',
@@ -50,6 +52,7 @@ export const PHARMACY_RULES: readonly RowRule[] = [
   },
   {
     id: 'invalid_days_supply',
+    needs: ['days_supply'],
     source: 'NCPDP D.0 days supply (405-D5); claimflow plausibility bound',
     scope: 'row',
     dimension: 'validity',
@@ -61,6 +64,7 @@ export const PHARMACY_RULES: readonly RowRule[] = [
   },
   {
     id: 'invalid_quantity',
+    needs: ['quantity'],
     source: 'NCPDP D.0 quantity dispensed (442-E7); claimflow plausibility bound',
     scope: 'row',
     dimension: 'validity',
@@ -72,6 +76,7 @@ export const PHARMACY_RULES: readonly RowRule[] = [
   },
   {
     id: 'dispensed_after_paid',
+    needs: ['dispensing_date', 'paid_date'],
     source: 'payer adjudication: a fill is paid after it is dispensed',
     scope: 'row',
     dimension: 'consistency',
