@@ -38,7 +38,7 @@ interface FunctionSpec {
 const OUTSIDE_VPC =
   'The functions reach only AWS APIs (S3, SNS, SQS, DynamoDB, Glue, KMS, Redshift Data), over TLS with IAM authentication; no private network resource is involved, and a VPC would need a NAT gateway or an interface endpoint per service in each AZ.';
 const UNRESERVED =
-  'Reserved concurrency is set only when asked (--reserved-concurrency): AWS keeps 100 executions unreserved, so reserving for six functions needs a quota a new account does not have; the functions share the account quota, and throttling alarms.';
+  'Reserved concurrency is set only when asked (--reserved-concurrency, --function-concurrency or the settings file): AWS keeps 100 executions unreserved, so reserving for six functions needs a quota a new account does not have; the functions share the account quota, and throttling alarms.';
 
 const RW = ['read', 'write', 'delete'] as const;
 
@@ -210,9 +210,10 @@ export class Functions extends Construct {
     }
     this.functions = functions;
     this.deadLetterQueues = deadLetterQueues;
-    if (settings.reservedConcurrency === undefined) {
-      Validations.of(this).acknowledge({ id: 'HIPAA.Security-LambdaConcurrency', reason: UNRESERVED });
-      for (const fn of Object.values(functions)) skipCheckov(fn, 'CKV_AWS_115', UNRESERVED);
+    for (const fid of FUNCTION_IDS) {
+      if (settings.functions[fid].reservedConcurrency !== undefined) continue;
+      Validations.of(functions[fid]).acknowledge({ id: 'HIPAA.Security-LambdaConcurrency', reason: UNRESERVED });
+      skipCheckov(functions[fid], 'CKV_AWS_115', UNRESERVED);
     }
     Validations.of(this).acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: OUTSIDE_VPC });
     for (const fn of Object.values(functions)) skipCheckov(fn, 'CKV_AWS_117', OUTSIDE_VPC);
@@ -298,11 +299,11 @@ export class Functions extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.X86_64,
       // Sized per environment (infra/environments.ts); DuckDB takes half the memory (aws-handler-deps).
-      memorySize: settings.functionSizes[fid].memoryMb,
-      timeout: Duration.seconds(settings.functionSizes[fid].timeoutSeconds),
+      memorySize: settings.functions[fid].memoryMb,
+      timeout: Duration.seconds(settings.functions[fid].timeoutSeconds),
       // A file up to DUCKDB_MAX_BYTES, its outputs and DuckDB's spill files share /tmp.
       ephemeralStorageSize: Size.gibibytes(2),
-      reservedConcurrentExecutions: settings.reservedConcurrency,
+      reservedConcurrentExecutions: settings.functions[fid].reservedConcurrency,
       retryAttempts: 2,
       tracing: lambda.Tracing.ACTIVE,
       role,

@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type BuiltApp, buildApp } from '../../infra/bin/claimflow.ts';
 import { checkCompliance, listAcknowledgements } from '../../infra/compliance.ts';
 import type { EnvironmentName } from '../../infra/environment-name.ts';
+import { type SettingsFile, settingsFileSchema } from '../../infra/function-settings.ts';
 import { JOB_METRIC_NAMES } from '../../src/pipeline/metrics/metric-catalog.ts';
 
 /**
@@ -21,13 +22,14 @@ interface Synthesized extends BuiltApp {
 }
 const synthesized = new Map<string, Synthesized>();
 
-function synthesize(key: string, environment: EnvironmentName, overrides = {}): void {
-  const built = buildApp({ environment, outdir, overrides });
+function synthesize(key: string, environment: EnvironmentName, overrides = {}, settingsFile?: SettingsFile): void {
+  const built = buildApp({ environment, outdir, overrides, settingsFile });
   built.app.synth();
   synthesized.set(key, { ...built, template: Template.fromStack(built.stack) });
 }
 
-function get(key: 'prod' | 'staging' | 'dev' | 'prodRedshift'): Synthesized {
+type Key = 'prod' | 'staging' | 'dev' | 'prodRedshift' | 'devFile' | 'prodFile';
+function get(key: Key): Synthesized {
   const found = synthesized.get(key);
   assert.ok(found, `${key} was synthesized`);
   return found;
@@ -61,6 +63,24 @@ const CONTRACT_ENV = [
 ];
 const REDSHIFT_ENV = ['REDSHIFT_WORKGROUP', 'REDSHIFT_DATABASE', 'REDSHIFT_LOAD_ROLE_ARN'];
 
+/** A settings file with different values per environment; staging is left out. */
+const SETTINGS_FILE = settingsFileSchema.parse({
+  environments: {
+    dev: {
+      functions: {
+        etl: { memory_mb: 1024, timeout_s: 120, reserved_concurrency: 2 },
+        postProcessing: { memory_mb: 768 },
+      },
+    },
+    prod: {
+      functions: {
+        etl: { memory_mb: 4096, timeout_s: 800 },
+        errorHandler: { reserved_concurrency: 1 },
+      },
+    },
+  },
+});
+
 after(() => rmSync(outdir, { recursive: true, force: true }));
 
 before(() => {
@@ -75,6 +95,9 @@ before(() => {
     functionMemoryMb: { etl: 3008 },
     functionTimeoutSeconds: { etl: 600 },
   });
+  // One settings file for every environment, as `--settings-file` reads it.
+  synthesize('devFile', 'dev', {}, SETTINGS_FILE);
+  synthesize('prodFile', 'prod', { reservedConcurrency: 5, functionTimeoutSeconds: { etl: 600 } }, SETTINGS_FILE);
 });
 
 describe('synth', () => {
@@ -448,6 +471,50 @@ describe('functions', () => {
     assert.deepEqual(sizes('prod'), measured);
     assert.deepEqual(sizes('dev'), measured);
     assert.deepEqual(sizes('prodRedshift'), { ...measured, etl: [3008, 600] });
+  });
+
+  it('takes memory, timeout and concurrency per environment and function from a settings file, flags first', () => {
+    const fn = (name: string, props: object) =>
+      Match.objectLike({ Description: Match.stringLikeRegexp(`-> ${name} `), ...props });
+    const dev = get('devFile').template;
+    dev.hasResourceProperties(
+      'AWS::Lambda::Function',
+      fn('etl', { MemorySize: 1024, Timeout: 120, ReservedConcurrentExecutions: 2 }),
+    );
+    dev.hasResourceProperties('AWS::Lambda::Function', fn('post-processing', { MemorySize: 768, Timeout: 900 }));
+    // What dev's entry leaves out keeps dev's own values: no reservation, the measured sizes.
+    dev.hasResourceProperties(
+      'AWS::Lambda::Function',
+      fn('data-validation', { MemorySize: 512, Timeout: 300, ReservedConcurrentExecutions: Match.absent() }),
+    );
+    const prod = get('prodFile').template;
+    // --function-timeout etl=600 wins over the file's 800; the file's memory stays.
+    prod.hasResourceProperties('AWS::Lambda::Function', fn('etl', { MemorySize: 4096, Timeout: 600 }));
+    // The file's reservation of one function wins over --reserved-concurrency, which the others take.
+    prod.hasResourceProperties('AWS::Lambda::Function', fn('error-handler', { ReservedConcurrentExecutions: 1 }));
+    const reserved = resourcesOf(prod, 'AWS::Lambda::Function').map(
+      ([, f]) => f.Properties.ReservedConcurrentExecutions,
+    );
+    assert.deepEqual(reserved.sort(), [1, 5, 5, 5, 5, 5]);
+    // dev's values did not leak into prod, nor prod's into dev.
+    prod.hasResourceProperties('AWS::Lambda::Function', fn('post-processing', { MemorySize: 1024 }));
+    dev.hasResourceProperties(
+      'AWS::Lambda::Function',
+      fn('error-handler', { MemorySize: 512, ReservedConcurrentExecutions: Match.absent() }),
+    );
+  });
+
+  it('refuses a settings file with an unknown function, field or environment, or a value Lambda would refuse', () => {
+    for (const bad of [
+      { environments: { dev: { functions: { etll: { memory_mb: 1024 } } } } },
+      { environments: { dev: { functions: { etl: { memory: 1024 } } } } },
+      { environments: { qa: { functions: {} } } },
+      { environments: { dev: { functions: { etl: { memory_mb: 64 } } } } },
+      { environments: { dev: { functions: { etl: { timeout_s: 901 } } } } },
+      { environments: { dev: { functions: { etl: { reserved_concurrency: 0 } } } } },
+    ]) {
+      assert.equal(settingsFileSchema.safeParse(bad).success, false, JSON.stringify(bad));
+    }
   });
 
   it('sets log retention per environment and encrypts the log groups', () => {
@@ -992,7 +1059,7 @@ describe('warehouse', () => {
 
 describe('cdk-nag', () => {
   it('finds nothing unacknowledged under AwsSolutions and HIPAA Security, in every environment and with Redshift', () => {
-    for (const key of ['prod', 'staging', 'dev', 'prodRedshift'] as const) {
+    for (const key of ['prod', 'staging', 'dev', 'prodRedshift', 'devFile', 'prodFile'] as const) {
       const findings = checkCompliance(get(key).app);
       assert.deepEqual(
         findings.map((f) => `${f.rule} ${f.paths.join(',')}`),
