@@ -70,10 +70,37 @@ describe('custom profile schema', () => {
         ],
       }),
       [
-        'layouts.0.columns.claim_number: not a canonical column (see canonical-model.md)',
+        'layouts.0.columns.claim_number: not a canonical column of medical_claim (see canonical-model.md)',
         'layouts.0.companions.0.on: b is not joined before a',
         'layouts.0.companions.2.name: companion b is declared twice',
       ],
+    );
+  });
+
+  it("holds a layout naming a table to that table's columns, and knows only the published tables", () => {
+    const pharmacy = {
+      id: 'fills',
+      role: 'pharmacy',
+      table: 'pharmacy_claim',
+      detect: { headers: ['RX'] },
+      columns: {
+        claim_id: 'RX',
+        ndc_code: 'NDC',
+        quantity: { column: 'QTY', number_format: 'decimal_comma' },
+        claim_type: { value: 'professional' },
+      },
+    };
+    assert.deepEqual(issuesOf({ name: 'rx', layouts: [pharmacy] }), [
+      'layouts.0.columns.claim_type: not a canonical column of pharmacy_claim (see canonical-model.md)',
+    ]);
+    const { claim_type: _medicalOnly, ...pharmacyColumns } = pharmacy.columns;
+    const parsed = profileFileSchema.parse({ name: 'rx', layouts: [{ ...pharmacy, columns: pharmacyColumns }] });
+    assert.equal(toSourceProfile(parsed).layouts[0]?.table, 'pharmacy_claim');
+    for (const table of ['eligibility', 'provider'])
+      assert.deepEqual(issuesOf({ name: 'x', layouts: [{ ...LAYOUT, columns: {}, table }] }), [], table);
+    assert.deepEqual(
+      issuesOf({ name: 'x', layouts: [{ ...LAYOUT, columns: {}, table: 'claims' }] }).map((i) => i.split(':')[0]),
+      ['layouts.0.table'],
     );
   });
 

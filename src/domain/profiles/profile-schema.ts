@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { CANONICAL_COLUMNS, columnsOfKind, normalizeHeaderName } from '../canonical-model.ts';
+import { normalizeHeaderName } from '../canonical-model.ts';
+import { tableColumnsOfKind } from '../tables/table-descriptor.ts';
+import { MEDICAL_CLAIM_TABLE, TABLES } from '../tables/tables.ts';
 import { NUMBER_FORMATS } from '../value-notation.ts';
 import { type ColumnSource, DATE_FORMATS, type SourceProfile, splitColumnRef } from './source-profile.ts';
 
-const CANONICAL = new Set(CANONICAL_COLUMNS.map((c) => c.name));
-const DECIMAL_COLUMNS = new Set(columnsOfKind('amount', 'quantity'));
+const TABLE_NAMES = TABLES.map((t) => t.name) as [string, ...string[]];
 const name = z.string().min(1);
 const columnSource = z.union(
   [
@@ -32,9 +33,14 @@ const companion = z.strictObject({
 });
 
 /** Why a column source's `number_format` cannot apply, if it cannot. */
-function numberFormatProblem(column: string, source: ColumnSource, summed: ReadonlySet<string>): string | undefined {
+function numberFormatProblem(
+  column: string,
+  source: ColumnSource,
+  summed: ReadonlySet<string>,
+  decimals: ReadonlySet<string>,
+): string | undefined {
   if (typeof source !== 'object' || !('column' in source) || !source.number_format) return undefined;
-  if (!DECIMAL_COLUMNS.has(column)) return 'only for amount and quantity columns';
+  if (!decimals.has(column)) return 'only for amount and quantity columns';
   // A merge sums its text as decimal point amounts before the columns are mapped.
   if (summed.has(normalizeHeaderName(source.column))) {
     return `${source.column} is summed by merge, which reads decimal point amounts`;
@@ -45,7 +51,8 @@ function numberFormatProblem(column: string, source: ColumnSource, summed: Reado
 const layout = z
   .strictObject({
     id: name,
-    role: z.enum(['claims', 'members', 'pharmacy', 'reference']),
+    role: z.enum(['claims', 'members', 'pharmacy', 'providers', 'reference']),
+    table: z.enum(TABLE_NAMES).optional(),
     description: z.string().default(''),
     detect: z.strictObject({ headers: z.array(name).min(1) }),
     match_by_name: z.boolean().optional(),
@@ -68,15 +75,19 @@ const layout = z
   })
   .superRefine((l, ctx) => {
     const summed = new Set((l.merge?.sum ?? []).map(normalizeHeaderName));
+    // The columns are the table's the layout fills (medical_claim's without `table`).
+    const table = TABLES.find((t) => t.name === l.table) ?? MEDICAL_CLAIM_TABLE;
+    const columns = new Set(table.columns.map((c) => c.name));
+    const decimals = new Set(tableColumnsOfKind(table.columns, 'amount', 'quantity'));
     for (const [column, source] of Object.entries(l.columns ?? {})) {
-      if (!CANONICAL.has(column)) {
+      if (!columns.has(column)) {
         ctx.addIssue({
           code: 'custom',
           path: ['columns', column],
-          message: 'not a canonical column (see canonical-model.md)',
+          message: `not a canonical column of ${table.name} (see canonical-model.md)`,
         });
       }
-      const problem = numberFormatProblem(column, source, summed);
+      const problem = numberFormatProblem(column, source, summed, decimals);
       if (problem) ctx.addIssue({ code: 'custom', path: ['columns', column, 'number_format'], message: problem });
     }
     const companions = l.companions ?? [];
