@@ -10,7 +10,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PREFIXES } from '../../src/domain/store-layout.ts';
+import { PREFIXES, tablePrefix } from '../../src/domain/store-layout.ts';
+import { TABLES } from '../../src/domain/tables/tables.ts';
 import { TOPICS, type Topic } from '../../src/pipeline/messages.ts';
 import { skipCheckov } from '../compliance.ts';
 import { FUNCTION_IDS, type FunctionId } from '../function-ids.ts';
@@ -41,6 +42,8 @@ const UNRESERVED =
   'Reserved concurrency is set only when asked (--reserved-concurrency, --function-concurrency or the settings file): AWS keeps 100 executions unreserved, so reserving for six functions needs a quota a new account does not have; the functions share the account quota, and throttling alarms.';
 
 const RW = ['read', 'write', 'delete'] as const;
+/** Every published table's folder (processed/claims/, processed/pharmacy_claim/, ...): written, listed, replaced. */
+const TABLE_FOLDERS: ObjectGrant[] = TABLES.map((t) => ({ bucket: 'output', prefix: tablePrefix(t.name), access: RW }));
 
 /** What the DynamoDB ledger does: items by key, transactions of puts and updates, jobs by status. */
 const LEDGER_ACTIONS = [
@@ -80,7 +83,7 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
     description: 'claims.etl -> etl (DuckDB plan in the function, or the Spark plan on Glue for large files)',
     objects: [
       { bucket: 'input', prefix: PREFIXES.inbox, access: ['read', 'delete'] },
-      { bucket: 'output', prefix: PREFIXES.processedClaims, access: RW },
+      ...TABLE_FOLDERS,
       { bucket: 'output', prefix: PREFIXES.quarantine, access: RW },
       { bucket: 'output', prefix: PREFIXES.validationReports, access: RW },
       { bucket: 'output', prefix: PREFIXES.archive, access: ['write'] },
@@ -98,7 +101,7 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
       { bucket: 'input', prefix: PREFIXES.inbox, access: ['read', 'delete'] },
       { bucket: 'output', prefix: PREFIXES.temp, access: ['read', 'delete'] },
       // Written, and listed and deleted for this source's stale files.
-      { bucket: 'output', prefix: PREFIXES.processedClaims, access: RW },
+      ...TABLE_FOLDERS,
       { bucket: 'output', prefix: PREFIXES.quarantine, access: RW },
       { bucket: 'output', prefix: PREFIXES.validationReports, access: ['write'] },
       { bucket: 'output', prefix: PREFIXES.archive, access: ['write'] },

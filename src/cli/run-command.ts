@@ -1,3 +1,5 @@
+import { PREFIXES, tablePrefix } from '../domain/store-layout.ts';
+import { TABLES } from '../domain/tables/tables.ts';
 import { happeningOfOutcome } from '../pipeline/alerts/job-happenings.ts';
 import { systemClock } from '../pipeline/ports.ts';
 import { type RunSummary, runPipeline } from '../pipeline/run-pipeline.ts';
@@ -116,6 +118,9 @@ function toJson({ summary, signals, skipped, refdata }: RunReport, root: string,
   };
 }
 
+/** Each table's folder under processed/ (`claims` for medical_claim). */
+const TABLE_FOLDERS = TABLES.map((t) => tablePrefix(t.name).slice(PREFIXES.processed.length, -1)).join(', ');
+
 function describe({ summary, signals, skipped, refdata }: RunReport, root: string, mode: 'run' | 'validate'): string {
   const t = summary.totals;
   const totals =
@@ -133,7 +138,7 @@ function describe({ summary, signals, skipped, refdata }: RunReport, root: strin
       : [];
   const outputs =
     mode === 'run'
-      ? `  outputs under ${root}: processed/<table> (claims, pharmacy_claim, eligibility), processed/aggregations, quarantine, validation-reports, warehouse.duckdb`
+      ? `  outputs under ${root}: processed/<table> (${TABLE_FOLDERS}), processed/aggregations, quarantine, validation-reports, warehouse.duckdb`
       : `  reports under ${root}/validation-reports (nothing else was written)`;
   return [
     `claimflow ${mode}: ${summary.files.length} file(s) in ${(summary.elapsed_ms / 1000).toFixed(1)}s`,

@@ -102,6 +102,21 @@ export function npiCheckFails(ctx: RuleContext, column: string): string {
   return `(${v} IS NOT NULL AND (CASE WHEN ${ctx.sql.fullMatch(v, '[0-9]{10}')} THEN (${sum}) % 10 <> 0 ELSE TRUE END))`;
 }
 
+/** One NPI column of a table, by the NPI standard's check digit (`who` names what the NPI is of). */
+export function npiRule(id: string, column: string, who: string): RowRule {
+  return {
+    id,
+    source: 'CMS NPI standard: 10 digits, Luhn check digit with the 80840 prefix',
+    scope: 'row',
+    dimension: 'validity',
+    severity: 'medium',
+    action: 'quarantine',
+    needs: [column],
+    description: `${column} (the ${who}) is not 10 digits or fails the NPI check digit.`,
+    failsWhen: (ctx) => npiCheckFails(ctx, column),
+  };
+}
+
 export function invalidGenderRule(): RowRule {
   return {
     id: 'invalid_gender',

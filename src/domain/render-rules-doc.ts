@@ -1,7 +1,7 @@
 import { CODE_SET_SOURCES } from './code-sets.ts';
 import { type NeededColumns, type RowRule, type Rule, TIMELY_FILING_BASES } from './rule.ts';
-import { DEDUPE_RULES, FILE_RULES, ROW_RULES } from './rule-catalog.ts';
-import { TABLES } from './tables/tables.ts';
+import { DEDUPE_RULES, FILE_RULES } from './rule-catalog.ts';
+import { MEDICAL_CLAIM_TABLE, TABLES } from './tables/tables.ts';
 
 const cell = (text: string): string => text.replaceAll('|', '\\|');
 
@@ -55,12 +55,24 @@ function needsTable(rules: readonly RowRule[]): string {
   return ['| id | judges | also reads |', '|---|---|---|', ...rows].join('\n');
 }
 
-/** docs/rules.md, generated from the catalog (`npx tsx scripts/write-rules-doc.ts`). */
+/** Each table's row rules: medical_claim's as the main catalog, then every other table's. */
+function tableSections(): string {
+  return TABLES.map((t) => {
+    const title = t === MEDICAL_CLAIM_TABLE ? 'Row rules' : `\`${t.name}\` row rules`;
+    const intro =
+      t === MEDICAL_CLAIM_TABLE
+        ? 'The `medical_claim` catalog: claim lines, whatever their source.'
+        : `Files whose layout fills \`${t.name}\` (${t.grain}) run this catalog instead, over its own columns ([canonical-model.md](canonical-model.md#tables)).`;
+    return `## ${title} (${t.rules.length})\n\n${intro}\n\n${table(t.rules)}`;
+  }).join('\n\n');
+}
+
+/** docs/rules.md, generated from the tables' catalogs (`npx tsx scripts/write-rules-doc.ts`). */
 export function renderRulesDoc(): string {
   const codeSets = Object.entries(CODE_SET_SOURCES)
     .map(([name, s]) => `| \`${name}\` | \`${s.glob}\` | \`${s.column}\`${s.where ? ` where ${s.where}` : ''} |`)
     .join('\n');
-  return `<!-- Generated from src/domain/rule-catalog.ts by scripts/write-rules-doc.ts; do not edit by hand. -->
+  return `<!-- Generated from src/domain/rule-catalog.ts and src/domain/tables/ by scripts/write-rules-doc.ts; do not edit by hand. -->
 # Rule catalog
 
 Every rule is a SQL predicate over the canonical model, compiled into the check stage and run
@@ -76,9 +88,7 @@ and enablement of row rules can be changed per source in the config file
 ([configuration.md](configuration.md)). Rules on malformed rows (wrong field count) are
 skipped except \`malformed_row\`: their fields are unknown, not missing.
 
-## Row rules (${ROW_RULES.length})
-
-${table(ROW_RULES)}
+${tableSections()}
 
 ## Claim key duplicates
 
@@ -107,9 +117,7 @@ report's \`rules\` or quality score, and is listed in \`skipped_rules\` with the
 those it doesn't map; a layout matching columns by name declares them with \`never_carries\`
 ([sources.md](sources.md)). The columns under "also reads" only narrow which rows are judged,
 and skip nothing. \`src/plan/rule-needs.test.ts\` checks these lists against each rule's SQL,
-for every table's catalog (the pharmacy_claim and eligibility rules are described in
-[canonical-model.md](canonical-model.md)); a layout's never-carried columns are those of the
-table it fills.
+for every table's catalog; a layout's never-carried columns are those of the table it fills.
 
 ${TABLES.map((t) => `### ${t.name}\n\n${needsTable(t.rules)}`).join('\n\n')}
 `;

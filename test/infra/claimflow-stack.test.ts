@@ -929,21 +929,28 @@ describe('iam', () => {
   it('lets glue-completion read Glue runs and move a job’s outputs out of temp/, nothing more', () => {
     const { template } = get('prod');
     const granted = grantedTo(template, '-> glue-completion ');
+    // Every published table's folder: a Glue run may publish any table.
+    const tables = [
+      'output:/processed/claims/*',
+      'output:/processed/eligibility/*',
+      'output:/processed/pharmacy_claim/*',
+      'output:/processed/provider/*',
+    ];
     assert.deepEqual(granted.get('s3:GetObject'), [
       'input:/raw/claims/*',
-      'output:/processed/claims/*',
+      ...tables,
       'output:/quarantine/*',
       'output:/temp/*',
     ]);
     assert.deepEqual(granted.get('s3:PutObject'), [
       'output:/archive/*',
-      'output:/processed/claims/*',
+      ...tables,
       'output:/quarantine/*',
       'output:/validation-reports/*',
     ]);
     assert.deepEqual(granted.get('s3:DeleteObject'), [
       'input:/raw/claims/*',
-      'output:/processed/claims/*',
+      ...tables,
       'output:/quarantine/*',
       'output:/temp/*',
     ]);
@@ -1004,7 +1011,7 @@ describe('iam', () => {
         const parts = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1] ?? [];
         const tail = String(parts.at(-1));
         if (!JSON.stringify(parts).includes('claimflow-prod-')) continue;
-        assert.match(tail, /^\/[a-z-]+\/([a-z-]+\/)?\*$/, `${id}: ${tail}`);
+        assert.match(tail, /^\/[a-z-]+\/([a-z_-]+\/)?\*$/, `${id}: ${tail}`);
       }
     }
   });

@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import { loadProfile } from '../../src/cli/load-profile.ts';
 import { ConfigError, UsageError } from '../../src/domain/errors.ts';
 import { ACME_LINES, ACME_MEMBERS, ACME_PROFILE } from '../support/acme-profile.ts';
-import { tempDir } from '../support/cli.ts';
+import { lit, sql, tempDir } from '../support/cli.ts';
 import { failing, publishedLines, runInProcess } from '../support/profile-run.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
@@ -209,6 +209,55 @@ describe('a custom YAML profile given with --profile', () => {
     );
   });
 
+  it('publishes a layout that names pharmacy_claim to that table, with its own columns and rules', async () => {
+    const rx = join(dir, 'acme_rx_2025.csv');
+    await writeFile(
+      rx,
+      [
+        'RXNO,MEMBER,FILLED,NDC,QTY,DAYS,PAID,PAIDON,PRESCRIBER',
+        'R1,M1,05/03/2025,1234-5678-90,"30,5",30,12.50,2025-03-07,1234567893',
+        'R2,M2,06/03/2025,12345-6789-01,60,0,8.00,2025-03-08,1234567893',
+        'R3,M1,07/03/2025,12345-678-90,1,30,3.10,2025-03-09,1234567893',
+      ].join('\n'),
+    );
+    const rxProfile = join(dir, 'acme-rx.yaml');
+    await writeFile(
+      rxProfile,
+      `name: acme-rx
+layouts:
+  - id: fills
+    role: pharmacy
+    table: pharmacy_claim
+    detect: { headers: [RXNO, NDC, DAYS] }
+    columns:
+      claim_id: RXNO
+      claim_line_number: { value: "1" }
+      person_id: MEMBER
+      dispensing_date: { column: FILLED, date_format: DD/MM/YYYY }
+      ndc_code: NDC
+      quantity: { column: QTY, number_format: decimal_comma }
+      days_supply: DAYS
+      paid_amount: PAID
+      paid_date: PAIDON
+      prescribing_provider_npi: PRESCRIBER
+`,
+    );
+    const { root, summary } = await runInProcess([rx], { profile: rxProfile, errorThreshold: 1 });
+    const report = summary.files[0]?.report;
+    assert.deepEqual(report?.profile && [report.profile.layout, report.profile.table], ['fills', 'pharmacy_claim']);
+    // R2 dispenses for 0 days.
+    assert.deepEqual(report?.summary, { total_records: 3, valid_records: 2, error_records: 1 });
+    assert.deepEqual(failing(report), { invalid_days_supply: 1 });
+    const fills = await sql(
+      `SELECT claim_id, ndc_code, CAST(quantity AS VARCHAR) AS quantity, CAST(dispensing_date AS VARCHAR) AS filled
+       FROM read_parquet(${lit(join(root, 'processed/pharmacy_claim/*/*/*.parquet'))}) ORDER BY claim_id`,
+    );
+    assert.deepEqual(fills, [
+      { claim_id: 'R1', ndc_code: '01234567890', quantity: '30.500', filled: '2025-03-05' },
+      { claim_id: 'R3', ndc_code: '12345067890', quantity: '1.000', filled: '2025-03-07' },
+    ]);
+  });
+
   it('rejects a file the profile does not fit', async () => {
     const { summary } = await runInProcess([join(SHARED_DIR, 'samples/tuva/eligibility_seed.csv')], { profile });
     assert.equal(
@@ -231,7 +280,7 @@ describe('a custom YAML profile given with --profile', () => {
       (error: unknown) =>
         error instanceof UsageError &&
         error.message ===
-          '--profile synpuf: neither a built-in profile (x12-837, fhir-eob, tuva, cms-synpuf, synthea, standard) nor a profile file',
+          '--profile synpuf: neither a built-in profile (x12-837, fhir-eob, tuva, cms-synpuf, synthea, nppes, standard) nor a profile file',
     );
     assert.equal((await loadProfile('cms-synpuf')).name, 'cms-synpuf');
   });

@@ -52,7 +52,7 @@ function numberFormatProblem(
 const layout = z
   .strictObject({
     id: name,
-    role: z.enum(['claims', 'members', 'pharmacy', 'reference']),
+    role: z.enum(['claims', 'members', 'pharmacy', 'providers', 'reference']),
     table: z.enum(TABLE_NAMES).optional(),
     description: z.string().default(''),
     detect: z.strictObject({ headers: z.array(name).min(1) }),
@@ -78,15 +78,16 @@ const layout = z
   .superRefine((l, ctx) => {
     const summed = new Set((l.merge?.sum ?? []).map(normalizeHeaderName));
     // Columns are those of the table the layout fills (medical_claim unless it names another).
-    const { columns: tableColumns } = tableOfLayout(l);
-    const known = new Set(tableColumns.map((c) => c.name));
-    const decimals = new Set(tableColumnsOfKind(tableColumns, 'amount', 'quantity'));
+    const table = tableOfLayout(l);
+    const known = new Set(table.columns.map((c) => c.name));
+    const decimals = new Set(tableColumnsOfKind(table.columns, 'amount', 'quantity'));
+    const notCanonical = `not a canonical column of ${table.name} (see canonical-model.md)`;
     for (const [column, source] of Object.entries(l.columns ?? {})) {
       if (!known.has(column)) {
         ctx.addIssue({
           code: 'custom',
           path: ['columns', column],
-          message: 'not a canonical column (see canonical-model.md)',
+          message: notCanonical,
         });
       }
       const problem = numberFormatProblem(column, source, summed, decimals);
@@ -94,11 +95,7 @@ const layout = z
     }
     const mapped = new Set([...Object.keys(l.columns ?? {}), ...Object.keys(l.unpivot?.columns ?? {})]);
     (l.never_carries ?? []).forEach((column, i) => {
-      const problem = !known.has(column)
-        ? 'not a canonical column (see canonical-model.md)'
-        : mapped.has(column)
-          ? 'the layout maps it'
-          : undefined;
+      const problem = !known.has(column) ? notCanonical : mapped.has(column) ? 'the layout maps it' : undefined;
       if (problem) ctx.addIssue({ code: 'custom', path: ['never_carries', i], message: `${column}: ${problem}` });
     });
     const companions = l.companions ?? [];

@@ -25,9 +25,10 @@ export type ProfileKind = 'tabular' | 'x12' | 'fhir';
 /**
  * What a file contributes. `claims` lines are published; `members` (eligibility) rows are checked
  * with the member rules and feed claim files as companions; `pharmacy` claims are checked but not
- * published (the canonical model is medical claims); `reference` files only feed other files.
+ * published (the canonical model is medical claims); `providers` (a provider registry) and
+ * `reference` files only feed other files. A layout that names a table is published to it whatever its role.
  */
-export type FileRole = 'claims' | 'members' | 'pharmacy' | 'reference';
+export type FileRole = 'claims' | 'members' | 'pharmacy' | 'providers' | 'reference';
 
 /** Date layouts the normalise stage does not read itself, rewritten to YYYY-MM-DD by the profile. */
 export const DATE_FORMATS = ['DD/MM/YYYY', 'DD.MM.YYYY', 'YYYY/MM/DD', 'MMDDYYYY', 'DDMMYYYY', 'timestamp'] as const;

@@ -3,7 +3,7 @@ import {
   dateFormatRule,
   dateRangeRule,
   malformedRowRule,
-  npiCheckFails,
+  npiRule,
   requiredFieldRule,
   unparseable,
 } from '../common-rules.ts';
@@ -15,20 +15,6 @@ import {
   QUANTITY_RANGE,
 } from './pharmacy-claim-model.ts';
 import { tableColumnsOfKind } from './table-descriptor.ts';
-
-const NPI_SOURCE = 'CMS NPI standard: 10 digits, Luhn check digit with the 80840 prefix';
-
-const npiRule = (id: string, column: string, who: string): RowRule => ({
-  id,
-  source: NPI_SOURCE,
-  scope: 'row',
-  dimension: 'validity',
-  severity: 'medium',
-  action: 'quarantine',
-  needs: [column],
-  description: `${column} (the ${who}) is not 10 digits or fails the NPI check digit.`,
-  failsWhen: (ctx) => npiCheckFails(ctx, column),
-});
 
 /** The pharmacy_claim rule catalog (docs/rules.md). */
 export const PHARMACY_RULES: readonly RowRule[] = [

@@ -14,7 +14,7 @@ import { ROW_RULES } from '../../domain/rule-catalog.ts';
 import { GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
 import { ELIGIBILITY_RULES } from '../../domain/tables/eligibility-rules.ts';
 import { PHARMACY_RULES } from '../../domain/tables/pharmacy-rules.ts';
-import { ELIGIBILITY_TABLE, PHARMACY_CLAIM_TABLE } from '../../domain/tables/tables.ts';
+import { ELIGIBILITY_TABLE, PHARMACY_CLAIM_TABLE, PROVIDER_TABLE } from '../../domain/tables/tables.ts';
 import { chooseProfile } from './choose-profile.ts';
 import type { FileJobOptions } from './file-job-options.ts';
 import type { JobContext } from './job-context.ts';
@@ -169,6 +169,51 @@ describe('choose-profile: the profile and layout a file takes, and the rules it 
       ids(chosen.rules),
       ids(PHARMACY_RULES).filter((id) => !ids(chosen.skippedRules).includes(id)),
     );
+  });
+
+  it("skips a provider layout's rules that judge provider columns it never carries, and keeps those it only narrows by", () => {
+    const registry: SourceProfile = {
+      name: 'acme-npi',
+      description: 'organizations with no dates, person names or slots',
+      kind: 'tabular',
+      layouts: [
+        {
+          id: 'orgs',
+          role: 'providers',
+          table: 'provider',
+          description: 'mapped organizations',
+          detect: { headers: ['NPI', 'KIND', 'LEGAL NAME', 'TAXONOMY'] },
+          columns: {
+            npi: 'NPI',
+            entity_type_code: 'KIND',
+            provider_organization_name: 'LEGAL NAME',
+            primary_taxonomy_code: 'TAXONOMY',
+          },
+        },
+      ],
+    };
+    const chosen = chooseProfile(jobWith({ profiles: { catalog: [registry], forced: null } }), {
+      recordKind: null,
+      columns: [...(registry.layouts[0]?.detect.headers ?? [])],
+    });
+    assert.equal(chosen.table, PROVIDER_TABLE);
+    const never = (column: string): string => `acme-npi/orgs never carries ${column}`;
+    const dates = never('any of enumeration_date, last_updated, deactivation_date, reactivation_date, file_date');
+    assert.deepEqual(chosen.skippedRules, [
+      { rule_id: 'invalid_date_format', reason: dates },
+      { rule_id: 'date_out_of_range', reason: dates },
+      { rule_id: 'missing_individual_name', reason: never('provider_last_name') },
+      { rule_id: 'deactivated_provider', reason: never('deactivation_date') },
+    ]);
+    // invalid_entity_type only reads deactivation_date to excuse a deactivated NPI: it still runs.
+    assert.deepEqual(ids(chosen.rules), [
+      'malformed_row',
+      'required_field_missing',
+      'invalid_provider_npi',
+      'invalid_entity_type',
+      'invalid_taxonomy_code',
+      'missing_organization_name',
+    ]);
   });
 
   it("applies the profile's own rule overrides (SynPUF's synthetic NPIs only warn)", () => {
