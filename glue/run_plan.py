@@ -276,6 +276,12 @@ def run(spark: SparkSession, plan: dict) -> None:
                 spark.conf.set(key, value)
 
 
+def completion_line(job_id: str, seconds: float) -> str:
+    """The line a finished plan prints, which the troubleshooting query of docs/monitoring.md finds
+    in the Glue job's output log and parses: "Processing complete in N seconds"."""
+    return f"claimflow {job_id}: Processing complete in {seconds:.2f} seconds"
+
+
 def kept(spark: SparkSession, frame: DataFrame, path: str) -> DataFrame:
     """
     A statement later ones read, computed once: written to scratch and read back. Reading it back
@@ -352,7 +358,9 @@ def serve(spark: SparkSession, reply_fd: int) -> None:
         try:
             request = json.loads(line)
             run(spark, read_plan(spark, request["plan"], request["job_id"]))
-            reply({"ok": True, "seconds": round(time.monotonic() - started, 3)})
+            seconds = time.monotonic() - started
+            print(completion_line(request["job_id"], seconds), file=sys.stderr, flush=True)
+            reply({"ok": True, "seconds": round(seconds, 3)})
         except Exception as error:  # noqa: BLE001 - any failure of a plan is reported, the worker lives on
             traceback.print_exc(file=sys.stderr)
             reply({"ok": False, "kind": type(error).__name__, "error": str(error).strip()[:4000]})
@@ -367,7 +375,10 @@ def main(argv) -> None:
         if args.serve:
             serve(spark, args.reply_fd)
         else:
+            started = time.monotonic()
             run(spark, read_plan(spark, args.plan, args.job_id))
+            # stdout is the job's output log on Glue.
+            print(completion_line(args.job_id, time.monotonic() - started), flush=True)
     finally:
         spark.stop()
 

@@ -2,6 +2,13 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import type { EnvironmentName } from './environment-name.ts';
 import { FUNCTION_IDS, type FunctionId } from './function-ids.ts';
+import {
+  functionIdSchema,
+  functionMemoryMbSchema,
+  functionTimeoutSecondsSchema,
+  reservedConcurrencySchema,
+  type SettingsFile,
+} from './function-settings.ts';
 
 /** What differs between dev, staging and prod; everything else is the same in all three. */
 export interface EnvironmentSettings {
@@ -12,12 +19,6 @@ export interface EnvironmentSettings {
    */
   readonly deepArchive: boolean;
   readonly logRetention: RetentionDays;
-  /**
-   * Reserved concurrency of each function, only when asked (`--reserved-concurrency`): it caps a
-   * runaway inbox, but AWS keeps 100 executions unreserved, so reserving needs a quota of at least
-   * 6 x N + 100 and a new account (quota 10 to 1,000) could deploy no environment with it.
-   */
-  readonly reservedConcurrency: number | undefined;
   /** Input objects above this many bytes go to Glue instead of DuckDB in the etl function (`DUCKDB_MAX_BYTES`). */
   readonly duckdbMaxBytes: number;
   /** Lambda errors in 5 minutes before the error alarm fires. */
@@ -27,11 +28,11 @@ export interface EnvironmentSettings {
   /** CloudFormation refuses to delete the ledger table while this is on. */
   readonly deletionProtection: boolean;
   /**
-   * Memory (MB) and timeout (seconds) of each function. etl and post-processing are sized from
-   * measurement (scripts/lambda-memory.ts, docs/BENCHMARKS.md "Lambda memory"); `--function-memory`
-   * and `--function-timeout` override one function.
+   * Memory (MB), timeout (seconds) and reserved concurrency of each function. etl and
+   * post-processing are sized from measurement (scripts/lambda-memory.ts, docs/BENCHMARKS.md
+   * "Lambda memory"); a settings file and the CLI override them per function (resolveSettings).
    */
-  readonly functionSizes: Readonly<Record<FunctionId, FunctionSize>>;
+  readonly functions: Readonly<Record<FunctionId, FunctionSettings>>;
   /** Redshift Serverless workgroup and its load role; off by default (it costs while it runs). */
   readonly redshift: boolean;
   /**
@@ -41,9 +42,15 @@ export interface EnvironmentSettings {
   readonly monthlyBudgetUsd: number;
 }
 
-export interface FunctionSize {
+export interface FunctionSettings {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
+  /**
+   * Reserved concurrency, only when asked: it caps a runaway inbox, but AWS keeps 100 executions
+   * unreserved, so the account's quota must exceed the sum of the reservations by 100, and a new
+   * account (quota 10 to 1,000) could deploy no environment with them. Undefined: not reserved.
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -51,7 +58,7 @@ export interface FunctionSize {
  * peak with DuckDB at half of 2,048 MB; about 4 minutes on one vCPU); post-processing a month's
  * aggregations (397 MiB for 4M lines) and a Redshift load's wait of up to 10 minutes.
  */
-const FUNCTION_SIZES: Readonly<Record<FunctionId, FunctionSize>> = {
+const FUNCTION_SIZES: Readonly<Record<FunctionId, FunctionSettings>> = {
   trigger: { memoryMb: 512, timeoutSeconds: 300 },
   validation: { memoryMb: 512, timeoutSeconds: 300 },
   etl: { memoryMb: 2048, timeoutSeconds: 900 },
@@ -73,8 +80,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
     deepArchive: false,
     // Extended in dev, where failures are debugged from the logs: longer than staging's.
     logRetention: RetentionDays.SIX_MONTHS,
-    functionSizes: FUNCTION_SIZES,
-    reservedConcurrency: undefined,
+    functions: FUNCTION_SIZES,
     duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 5,
     glueMaxWorkers: 4,
@@ -86,8 +92,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
     monthlyBudgetUsd: 50,
     deepArchive: false,
     logRetention: RetentionDays.THREE_MONTHS,
-    functionSizes: FUNCTION_SIZES,
-    reservedConcurrency: undefined,
+    functions: FUNCTION_SIZES,
     duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 1,
     glueMaxWorkers: 10,
@@ -99,8 +104,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
     monthlyBudgetUsd: 500,
     deepArchive: true,
     logRetention: RetentionDays.ONE_YEAR,
-    functionSizes: FUNCTION_SIZES,
-    reservedConcurrency: undefined,
+    functions: FUNCTION_SIZES,
     duckdbMaxBytes: DUCKDB_MAX_BYTES,
     errorAlarmThreshold: 1,
     glueMaxWorkers: 20,
@@ -111,33 +115,54 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentSettings>
 
 /** Per-deployment choices layered over an environment's settings (CLI flags, CDK context). */
 export const settingsOverridesSchema = z.object({
-  reservedConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
+  /** Every function's reserved concurrency, where no per-function value (flag or file) is given. */
+  reservedConcurrency: reservedConcurrencySchema.optional(),
   redshift: z.boolean().optional(),
   /** Lower to send smaller files to Glue (CI runs the Glue path on a 50 MB file). */
   duckdbMaxBytes: z.coerce.number().int().min(1).optional(),
   monthlyBudgetUsd: z.coerce.number().positive().optional(),
-  /** `<function>=<MB>` and `<function>=<seconds>`, e.g. `etl=3008`, `etl=600`. */
-  functionMemoryMb: z.partialRecord(z.enum(FUNCTION_IDS), z.coerce.number().int().min(128).max(10_240)).optional(),
-  functionTimeoutSeconds: z.partialRecord(z.enum(FUNCTION_IDS), z.coerce.number().int().min(1).max(900)).optional(),
+  /** `<function>=<MB>`, `<function>=<seconds>` and `<function>=<executions>`, e.g. `etl=3008`, `etl=600`, `etl=20`. */
+  functionMemoryMb: z.partialRecord(functionIdSchema, functionMemoryMbSchema).optional(),
+  functionTimeoutSeconds: z.partialRecord(functionIdSchema, functionTimeoutSecondsSchema).optional(),
+  functionReservedConcurrency: z.partialRecord(functionIdSchema, reservedConcurrencySchema).optional(),
 });
 export type SettingsOverrides = z.infer<typeof settingsOverridesSchema>;
 
-export function resolveSettings(name: EnvironmentName, overrides: SettingsOverrides = {}): EnvironmentSettings {
+/**
+ * An environment's settings with the deployment's choices over them. Per function, the most
+ * specific value wins, a flag before the file: `--function-memory` (`--function-timeout`,
+ * `--function-concurrency`), then the settings file's value for this environment, then, for
+ * concurrency, `--reserved-concurrency`, then the environment's own.
+ */
+export function resolveSettings(
+  name: EnvironmentName,
+  overrides: SettingsOverrides = {},
+  file: SettingsFile = { environments: {} },
+): EnvironmentSettings {
   const base = ENVIRONMENTS[name];
+  const fromFile = file.environments[name]?.functions ?? {};
   return {
     ...base,
-    reservedConcurrency: overrides.reservedConcurrency ?? base.reservedConcurrency,
     redshift: overrides.redshift ?? base.redshift,
     duckdbMaxBytes: overrides.duckdbMaxBytes ?? base.duckdbMaxBytes,
     monthlyBudgetUsd: overrides.monthlyBudgetUsd ?? base.monthlyBudgetUsd,
-    functionSizes: Object.fromEntries(
-      FUNCTION_IDS.map((fid) => [
-        fid,
-        {
-          memoryMb: overrides.functionMemoryMb?.[fid] ?? base.functionSizes[fid].memoryMb,
-          timeoutSeconds: overrides.functionTimeoutSeconds?.[fid] ?? base.functionSizes[fid].timeoutSeconds,
-        },
-      ]),
-    ) as Record<FunctionId, FunctionSize>,
+    functions: Object.fromEntries(
+      FUNCTION_IDS.map((fid): [FunctionId, FunctionSettings] => {
+        const own = base.functions[fid];
+        const reserved =
+          overrides.functionReservedConcurrency?.[fid] ??
+          fromFile[fid]?.reserved_concurrency ??
+          overrides.reservedConcurrency ??
+          own.reservedConcurrency;
+        return [
+          fid,
+          {
+            memoryMb: overrides.functionMemoryMb?.[fid] ?? fromFile[fid]?.memory_mb ?? own.memoryMb,
+            timeoutSeconds: overrides.functionTimeoutSeconds?.[fid] ?? fromFile[fid]?.timeout_s ?? own.timeoutSeconds,
+            ...(reserved !== undefined && { reservedConcurrency: reserved }),
+          },
+        ];
+      }),
+    ) as Record<FunctionId, FunctionSettings>,
   };
 }

@@ -3,6 +3,7 @@ import { App, DefaultStackSynthesizer, Tags } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { type EnvironmentName, environmentNameSchema } from '../environment-name.ts';
 import { resolveSettings, type SettingsOverrides, settingsOverridesSchema } from '../environments.ts';
+import type { SettingsFile } from '../function-settings.ts';
 import { REPO_ROOT } from '../repo-paths.ts';
 import { ClaimflowStack } from '../stacks/claimflow-stack.ts';
 import { stageDuckdbLayer } from '../stage-duckdb-layer.ts';
@@ -16,6 +17,8 @@ export interface BuildAppOptions {
   /** The CDK assets bucket, when the account was bootstrapped with `--bootstrap-bucket-name`. */
   readonly assetsBucket?: string;
   readonly overrides?: SettingsOverrides;
+  /** A settings file, parsed (`--settings-file`): per environment and function, memory, timeout, concurrency. */
+  readonly settingsFile?: SettingsFile;
 }
 
 export interface BuiltApp {
@@ -39,7 +42,11 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
     },
   });
   // Parsed here as well: overrides come from the CLI, CDK context and tests alike.
-  const settings = resolveSettings(options.environment, settingsOverridesSchema.parse(options.overrides ?? {}));
+  const settings = resolveSettings(
+    options.environment,
+    settingsOverridesSchema.parse(options.overrides ?? {}),
+    options.settingsFile,
+  );
   const stack = new ClaimflowStack(app, stackNameOf(settings.name), {
     settings,
     duckdbLayer: stageDuckdbLayer(REPO_ROOT),

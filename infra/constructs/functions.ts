@@ -10,7 +10,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PREFIXES } from '../../src/domain/store-layout.ts';
+import { PREFIXES, tablePrefix } from '../../src/domain/store-layout.ts';
+import { TABLES } from '../../src/domain/tables/tables.ts';
 import { TOPICS, type Topic } from '../../src/pipeline/messages.ts';
 import { skipCheckov } from '../compliance.ts';
 import { FUNCTION_IDS, type FunctionId } from '../function-ids.ts';
@@ -38,9 +39,11 @@ interface FunctionSpec {
 const OUTSIDE_VPC =
   'The functions reach only AWS APIs (S3, SNS, SQS, DynamoDB, Glue, KMS, Redshift Data), over TLS with IAM authentication; no private network resource is involved, and a VPC would need a NAT gateway or an interface endpoint per service in each AZ.';
 const UNRESERVED =
-  'Reserved concurrency is set only when asked (--reserved-concurrency): AWS keeps 100 executions unreserved, so reserving for six functions needs a quota a new account does not have; the functions share the account quota, and throttling alarms.';
+  'Reserved concurrency is set only when asked (--reserved-concurrency, --function-concurrency or the settings file): AWS keeps 100 executions unreserved, so reserving for six functions needs a quota a new account does not have; the functions share the account quota, and throttling alarms.';
 
 const RW = ['read', 'write', 'delete'] as const;
+/** Every published table's folder (processed/claims/, processed/pharmacy_claim/, ...): written, listed, replaced. */
+const TABLE_FOLDERS: ObjectGrant[] = TABLES.map((t) => ({ bucket: 'output', prefix: tablePrefix(t.name), access: RW }));
 
 /** What the DynamoDB ledger does: items by key, transactions of puts and updates, jobs by status. */
 const LEDGER_ACTIONS = [
@@ -64,10 +67,14 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
   validation: {
     entry: 'validation',
     description: 'claims.validate -> data-validation (file-level checks from the head of the file)',
+    // A file failing the head checks is rejected here as etl would: engine (refdata), archive,
+    // quarantine, report, inbox copy removed. A direct {bucket, key} request writes only its report.
     objects: [
-      { bucket: 'input', prefix: PREFIXES.inbox, access: ['read'] },
+      { bucket: 'input', prefix: PREFIXES.inbox, access: ['read', 'delete'] },
       { bucket: 'output', prefix: PREFIXES.quarantine, access: ['write'] },
       { bucket: 'output', prefix: PREFIXES.validationReports, access: ['write'] },
+      { bucket: 'output', prefix: PREFIXES.archive, access: ['write'] },
+      { bucket: 'output', prefix: PREFIXES.refdata, access: ['read'] },
     ],
     pipeline: true,
   },
@@ -76,7 +83,7 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
     description: 'claims.etl -> etl (DuckDB plan in the function, or the Spark plan on Glue for large files)',
     objects: [
       { bucket: 'input', prefix: PREFIXES.inbox, access: ['read', 'delete'] },
-      { bucket: 'output', prefix: PREFIXES.processedClaims, access: RW },
+      ...TABLE_FOLDERS,
       { bucket: 'output', prefix: PREFIXES.quarantine, access: RW },
       { bucket: 'output', prefix: PREFIXES.validationReports, access: RW },
       { bucket: 'output', prefix: PREFIXES.archive, access: ['write'] },
@@ -94,7 +101,7 @@ const SPECS: Readonly<Record<FunctionId, FunctionSpec>> = {
       { bucket: 'input', prefix: PREFIXES.inbox, access: ['read', 'delete'] },
       { bucket: 'output', prefix: PREFIXES.temp, access: ['read', 'delete'] },
       // Written, and listed and deleted for this source's stale files.
-      { bucket: 'output', prefix: PREFIXES.processedClaims, access: RW },
+      ...TABLE_FOLDERS,
       { bucket: 'output', prefix: PREFIXES.quarantine, access: RW },
       { bucket: 'output', prefix: PREFIXES.validationReports, access: ['write'] },
       { bucket: 'output', prefix: PREFIXES.archive, access: ['write'] },
@@ -206,9 +213,10 @@ export class Functions extends Construct {
     }
     this.functions = functions;
     this.deadLetterQueues = deadLetterQueues;
-    if (settings.reservedConcurrency === undefined) {
-      Validations.of(this).acknowledge({ id: 'HIPAA.Security-LambdaConcurrency', reason: UNRESERVED });
-      for (const fn of Object.values(functions)) skipCheckov(fn, 'CKV_AWS_115', UNRESERVED);
+    for (const fid of FUNCTION_IDS) {
+      if (settings.functions[fid].reservedConcurrency !== undefined) continue;
+      Validations.of(functions[fid]).acknowledge({ id: 'HIPAA.Security-LambdaConcurrency', reason: UNRESERVED });
+      skipCheckov(functions[fid], 'CKV_AWS_115', UNRESERVED);
     }
     Validations.of(this).acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: OUTSIDE_VPC });
     for (const fn of Object.values(functions)) skipCheckov(fn, 'CKV_AWS_117', OUTSIDE_VPC);
@@ -294,11 +302,11 @@ export class Functions extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.X86_64,
       // Sized per environment (infra/environments.ts); DuckDB takes half the memory (aws-handler-deps).
-      memorySize: settings.functionSizes[fid].memoryMb,
-      timeout: Duration.seconds(settings.functionSizes[fid].timeoutSeconds),
+      memorySize: settings.functions[fid].memoryMb,
+      timeout: Duration.seconds(settings.functions[fid].timeoutSeconds),
       // A file up to DUCKDB_MAX_BYTES, its outputs and DuckDB's spill files share /tmp.
       ephemeralStorageSize: Size.gibibytes(2),
-      reservedConcurrentExecutions: settings.reservedConcurrency,
+      reservedConcurrentExecutions: settings.functions[fid].reservedConcurrency,
       retryAttempts: 2,
       tracing: lambda.Tracing.ACTIVE,
       role,

@@ -18,6 +18,10 @@ const PERIOD = Duration.minutes(5);
 const THRESHOLDS = runConfigSchema.parse({}).alerts.thresholds;
 const DAYS_PER_MONTH = 30;
 
+/** What a function's throttles hit: its own reservation, or the account's quota it shares. */
+const throttledBy = (reserved: number | undefined): string =>
+  reserved === undefined ? "the account's unreserved concurrency reached" : `reserved concurrency ${reserved} reached`;
+
 /**
  * Alarms and the dashboard. Every alarm notifies the error topic with its severity first in the
  * description (`critical: ...`), the same four levels as pipeline errors: a function error is
@@ -51,7 +55,7 @@ export class Monitoring extends Construct {
       this.alarm(`${fid}Throttles`, 'medium', {
         metric: fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
         threshold: 1,
-        text: `${fid} function throttled: reserved concurrency ${settings.reservedConcurrency} reached`,
+        text: `${fid} function throttled: ${throttledBy(settings.functions[fid].reservedConcurrency)}`,
       });
     }
     for (const [name, queue] of this.queues()) {

@@ -4,7 +4,10 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { environmentNameSchema } from '../../infra/environment-name.ts';
+import { settingsFileSchema } from '../../infra/function-settings.ts';
 import { PREFIXES } from '../domain/store-layout.ts';
+import { infraFlagsSchema } from './infra-command.ts';
+import { loadSettingsFile } from './load-config.ts';
 import { EXIT } from './run-command.ts';
 
 /** Flags of `claimflow infra emulate`, parsed once at the edge. */
@@ -22,6 +25,11 @@ export const emulateFlagsSchema = z.object({
   timeout: z.coerce.number().int().positive().default(3600),
   /** The emulator's work folder (function task folders, /tmp of each invocation, Glue runs). */
   workDir: z.string().min(1).default(join('.claimflow-emulator')),
+  /** Memory, timeout and concurrency per function, as `infra deploy --settings-file` takes them (synth only). */
+  settingsFile: infraFlagsSchema.shape.settingsFile,
+  /** The alert topic's subscriptions, as `infra deploy` sets them (moto keeps them and records the topic's publishes). */
+  alertEmail: infraFlagsSchema.shape.alertEmail,
+  alertSms: infraFlagsSchema.shape.alertSms,
 });
 export type EmulateFlags = z.infer<typeof emulateFlagsSchema>;
 
@@ -41,7 +49,12 @@ export async function emulateCommand(files: readonly string[], flags: EmulateFla
   ]);
   const stackName = stackNameOf(flags.environment);
   const assembly = resolve(flags.assembly ?? join('cdk.out', flags.environment));
-  if (!flags.assembly) buildApp({ environment: flags.environment, outdir: assembly }).app.synth();
+  if (!flags.assembly) {
+    const settingsFile = flags.settingsFile
+      ? await loadSettingsFile(flags.settingsFile, settingsFileSchema)
+      : undefined;
+    buildApp({ environment: flags.environment, outdir: assembly, settingsFile }).app.synth();
+  }
   // What Lambda would send to CloudWatch Logs: one file per function.
   const logDir = join(resolve(flags.workDir), 'logs');
   await mkdir(logDir, { recursive: true });
@@ -50,6 +63,10 @@ export async function emulateCommand(files: readonly string[], flags: EmulateFla
     cdkOut: assembly,
     stackName,
     workDir: resolve(flags.workDir),
+    parameters: {
+      ...(flags.alertEmail && { AlertEmail: flags.alertEmail }),
+      ...(flags.alertSms && { AlertSmsNumber: flags.alertSms }),
+    },
     environmentOverrides: flags.duckdbMaxBytes ? { DUCKDB_MAX_BYTES: String(flags.duckdbMaxBytes) } : {},
     hooks: {
       log: (fn, line) => {

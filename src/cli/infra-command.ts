@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { environmentNameSchema } from '../../infra/environment-name.ts';
 import type { SettingsOverrides } from '../../infra/environments.ts';
+import { type SettingsFile, settingsFileSchema } from '../../infra/function-settings.ts';
+import { loadSettingsFile } from './load-config.ts';
 import { EXIT } from './run-command.ts';
 
 /** Flags of `claimflow infra <action>`, parsed once at the edge. */
@@ -36,6 +38,10 @@ export const infraFlagsSchema = z.object({
   functionMemory: z.array(z.string().regex(/^[A-Za-z]+=\d+$/, 'use FUNCTION=MB, e.g. etl=3008')).optional(),
   /** `<function>=<seconds>` pairs (`etl=600`). */
   functionTimeout: z.array(z.string().regex(/^[A-Za-z]+=\d+$/, 'use FUNCTION=SECONDS, e.g. etl=600')).optional(),
+  /** `<function>=<executions>` pairs (`etl=20`): reserved concurrency of one function. */
+  functionConcurrency: z.array(z.string().regex(/^[A-Za-z]+=\d+$/, 'use FUNCTION=EXECUTIONS, e.g. etl=20')).optional(),
+  /** YAML or JSON: per environment and function, memory_mb, timeout_s, reserved_concurrency (function-settings.ts). */
+  settingsFile: z.string().min(1).optional(),
 });
 
 /** `etl=3008` pairs as a record; the settings' schema checks the names and the ranges. */
@@ -87,11 +93,15 @@ export async function infraCommand(action: InfraAction, flags: InfraFlags, io: I
     import('../../infra/compliance.ts'),
   ]);
   const outdir = resolve(flags.out ?? join('cdk.out', flags.environment));
+  const settingsFile: SettingsFile | undefined = flags.settingsFile
+    ? await loadSettingsFile(flags.settingsFile, settingsFileSchema)
+    : undefined;
   const { app } = buildApp({
     environment: flags.environment,
     outdir,
     region: flags.region,
     assetsBucket: flags.assetsBucket,
+    settingsFile,
     overrides: {
       redshift: flags.redshift,
       reservedConcurrency: flags.reservedConcurrency,
@@ -99,6 +109,7 @@ export async function infraCommand(action: InfraAction, flags: InfraFlags, io: I
       monthlyBudgetUsd: flags.monthlyBudgetUsd,
       functionMemoryMb: pairsOf(flags.functionMemory),
       functionTimeoutSeconds: pairsOf(flags.functionTimeout),
+      functionReservedConcurrency: pairsOf(flags.functionConcurrency),
     } as SettingsOverrides,
   });
   const assembly = app.synth();

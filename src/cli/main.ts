@@ -78,6 +78,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     withPipelineOptions(
       command.argument('<inputs...>', 'claim files (CSV, JSON, NDJSON, optionally .gz), folders or globs'),
     )
+      .option(
+        '--progress-every <seconds>',
+        'seconds between progress lines on stderr when it is not a terminal (JSON lines with --json)',
+      )
       .option('--engine <duckdb|spark>', 'the engine that runs the plan (spark: see docs/spark-plan.md)')
       .option('--spark-master <url>', '--engine spark: the Spark master (default local[*])')
       .option(
@@ -209,6 +213,11 @@ function buildProgram(setExit: (code: number) => void): Command {
         '--function-timeout <fn=s...>',
         "a function's timeout in seconds, e.g. etl=600 (default: the environment's)",
       )
+      .option('--function-concurrency <fn=n...>', "a function's reserved concurrency, e.g. etl=20 (default: none)")
+      .option(
+        '--settings-file <file>',
+        'YAML or JSON: memory_mb, timeout_s, reserved_concurrency per environment and function (flags win)',
+      )
       .action(async (raw: unknown) => setExit(await infraCommand(action, parseFlags(infraFlagsSchema, raw))));
   }
 
@@ -225,6 +234,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--duckdb-max-bytes <n>', "override the functions' DUCKDB_MAX_BYTES (larger files go to Glue)")
     .option('--timeout <seconds>', 'how long to wait for the stack to finish the files (default 3600)')
     .option('--work-dir <dir>', "the emulator's own files (default .claimflow-emulator)")
+    .option('--settings-file <file>', 'memory, timeout and concurrency per function, as infra deploy takes them')
+    .option('--alert-email <address>', 'subscribe this address to the alert topic, as deploy does')
+    .option('--alert-sms <+number>', 'subscribe this number to critical and high alerts, as deploy does')
     .action(async (files: string[], raw: unknown) =>
       setExit(await emulateCommand(files, parseFlags(emulateFlagsSchema, raw))),
     );

@@ -32,6 +32,8 @@ export const runFlagsSchema = z.object({
   failOn: z.enum(['fail', 'warn']).default('fail'),
   maxQuarantineRate: z.coerce.number().min(0).max(1).optional(),
   minScore: z.coerce.number().min(0).max(100).optional(),
+  /** `run` and `validate`: seconds between progress lines when stderr is not a terminal. */
+  progressEvery: z.coerce.number().min(0.1).max(3600).default(10),
 });
 export type RunFlags = z.infer<typeof runFlagsSchema>;
 

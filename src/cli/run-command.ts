@@ -1,3 +1,5 @@
+import { PREFIXES, tablePrefix } from '../domain/store-layout.ts';
+import { TABLES } from '../domain/tables/tables.ts';
 import { happeningOfOutcome } from '../pipeline/alerts/job-happenings.ts';
 import { systemClock } from '../pipeline/ports.ts';
 import { type RunSummary, runPipeline } from '../pipeline/run-pipeline.ts';
@@ -6,7 +8,7 @@ import { expandInputs, warnOnStderr } from './expand-inputs.ts';
 import { openPipeline } from './open-pipeline.ts';
 import { type OpenSpark, openSpark } from './open-spark.ts';
 import type { RunFlags } from './options.ts';
-import { createProgress } from './progress.ts';
+import { createProgress, progressModeOf } from './progress.ts';
 import {
   describeFailure,
   EXIT,
@@ -36,8 +38,10 @@ export async function runCommand(
   });
   const pipeline = await openPipeline(flags, mode);
   const engine = await pipeline.database.connect();
-  // On a terminal a bar; elsewhere plain lines (a log keeps them); with --json on a terminal, none.
-  const progress = createProgress(process.stderr.isTTY === true ? (flags.json ? 'off' : 'tty') : 'plain');
+  const progress = createProgress(
+    progressModeOf(process.stderr.isTTY === true, flags.json),
+    flags.progressEvery * 1000,
+  );
   let spark: OpenSpark | undefined;
   try {
     if (flags.engine === 'spark') spark = await openSpark(flags);
@@ -114,6 +118,9 @@ function toJson({ summary, signals, skipped, refdata }: RunReport, root: string,
   };
 }
 
+/** Each table's folder under processed/ (`claims` for medical_claim). */
+const TABLE_FOLDERS = TABLES.map((t) => tablePrefix(t.name).slice(PREFIXES.processed.length, -1)).join(', ');
+
 function describe({ summary, signals, skipped, refdata }: RunReport, root: string, mode: 'run' | 'validate'): string {
   const t = summary.totals;
   const totals =
@@ -131,7 +138,7 @@ function describe({ summary, signals, skipped, refdata }: RunReport, root: strin
       : [];
   const outputs =
     mode === 'run'
-      ? `  outputs under ${root}: processed/<table> (claims, pharmacy_claim, eligibility), processed/aggregations, quarantine, validation-reports, warehouse.duckdb`
+      ? `  outputs under ${root}: processed/<table> (${TABLE_FOLDERS}), processed/aggregations, quarantine, validation-reports, warehouse.duckdb`
       : `  reports under ${root}/validation-reports (nothing else was written)`;
   return [
     `claimflow ${mode}: ${summary.files.length} file(s) in ${(summary.elapsed_ms / 1000).toFixed(1)}s`,

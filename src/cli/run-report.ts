@@ -5,6 +5,7 @@ import {
   type FileSignal,
   type Gates,
   judgeFile,
+  rulesSourcesCannotFeed,
   rulesWantingLists,
   topFailingRules,
   type Verdict,
@@ -57,7 +58,7 @@ export function failureLines(outcome: FileOutcome, signal: FileSignal): string[]
   return signal.gatesFailed.map((gate) => `claimflow: ${basename(outcome.file)}: gate ${gate}`);
 }
 
-/** The lines after the totals that say why: uncounted rows, top rules, skipped code-set rules, skipped files. */
+/** The lines after the totals that say why: uncounted rows, top rules, skipped code-set and source rules, skipped files. */
 export function whyLines(
   summary: Pick<RunSummary, 'files' | 'not_counted'>,
   refdata: RefdataUse,
@@ -88,6 +89,8 @@ export function whyLines(
         : '--refdata lacks their lists';
     lines.push(`  code-set rules skipped: ${wanting.length} (${why}): ${wanting.join(', ')}`);
   }
+  for (const [source, ids] of rulesSourcesCannotFeed(reports))
+    lines.push(`  rules skipped, ${source} never carries their columns: ${ids.length} (${ids.join(', ')})`);
   if (skipped.length > 0) lines.push(`  skipped ${skipped.length} non-claim file(s)`);
   return lines;
 }

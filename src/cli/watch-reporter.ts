@@ -75,6 +75,7 @@ export class WatchReporter {
         logger.info(message, fields);
       },
       warn: (message, fields) => logger.warn(message, fields),
+      error: (message, fields) => logger.error(message, fields),
     };
   }
 

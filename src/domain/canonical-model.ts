@@ -23,7 +23,8 @@ export interface CanonicalColumn {
   readonly width?: number;
 }
 
-const numbered = (prefix: string, kind: ColumnKind, count = 25): CanonicalColumn[] =>
+/** `prefix_1` … `prefix_<count>`, all of one kind (repeated slots of a source). */
+export const numbered = (prefix: string, kind: ColumnKind, count = 25): CanonicalColumn[] =>
   Array.from({ length: count }, (_, i) => ({ name: `${prefix}_${i + 1}`, kind }));
 
 /** The payment and cost-share columns medical_claim and pharmacy_claim share, in Tuva's order. */

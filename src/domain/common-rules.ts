@@ -18,6 +18,7 @@ export function malformedRowRule(): RowRule {
     id: 'malformed_row',
     source: "RFC 4180 (CSV): every record has the header's field count; NDJSON: one JSON object per line",
     scope: 'row',
+    needs: [],
     dimension: 'validity',
     severity: 'high',
     action: 'quarantine',
@@ -33,6 +34,7 @@ export function requiredFieldRule(required: readonly string[]): RowRule {
     id: 'required_field_missing',
     source: 'claimflow canonical model (Tuva input layer keys)',
     scope: 'row',
+    needs: [required],
     dimension: 'completeness',
     severity: 'high',
     action: 'quarantine',
@@ -46,6 +48,7 @@ export function dateFormatRule(dates: readonly string[]): RowRule {
     id: 'invalid_date_format',
     source: 'claimflow normalisation: feed date formats',
     scope: 'row',
+    needs: [dates],
     dimension: 'validity',
     severity: 'high',
     action: 'quarantine',
@@ -62,6 +65,7 @@ export function dateRangeRule(dates: readonly string[], openEnded: readonly stri
     id: 'date_out_of_range',
     source: 'claimflow plausibility bounds',
     scope: 'row',
+    needs: [dates],
     dimension: 'validity',
     severity: 'high',
     action: 'quarantine',
@@ -79,6 +83,7 @@ export function amountFormatRule(amounts: readonly string[]): RowRule {
     id: 'invalid_amount',
     source: 'claimflow canonical model: amounts DECIMAL(12,2)',
     scope: 'row',
+    needs: [amounts],
     dimension: 'validity',
     severity: 'high',
     action: 'quarantine',
@@ -97,11 +102,27 @@ export function npiCheckFails(ctx: RuleContext, column: string): string {
   return `(${v} IS NOT NULL AND (CASE WHEN ${ctx.sql.fullMatch(v, '[0-9]{10}')} THEN (${sum}) % 10 <> 0 ELSE TRUE END))`;
 }
 
+/** One NPI column of a table, by the NPI standard's check digit (`who` names what the NPI is of). */
+export function npiRule(id: string, column: string, who: string): RowRule {
+  return {
+    id,
+    source: 'CMS NPI standard: 10 digits, Luhn check digit with the 80840 prefix',
+    scope: 'row',
+    dimension: 'validity',
+    severity: 'medium',
+    action: 'quarantine',
+    needs: [column],
+    description: `${column} (the ${who}) is not 10 digits or fails the NPI check digit.`,
+    failsWhen: (ctx) => npiCheckFails(ctx, column),
+  };
+}
+
 export function invalidGenderRule(): RowRule {
   return {
     id: 'invalid_gender',
     source: 'Tuva terminology: gender',
     scope: 'row',
+    needs: ['gender'],
     dimension: 'validity',
     severity: 'low',
     action: 'warn',

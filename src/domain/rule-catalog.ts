@@ -21,6 +21,7 @@ import type { FileRule, RowRule, Rule, RuleContext } from './rule.ts';
 
 const DATE_COLUMNS = columnsOfKind('date');
 const AMOUNT_COLUMNS = columnsOfKind('amount');
+const MEMBER_SHARE_COLUMNS = ['copayment_amount', 'coinsurance_amount', 'deductible_amount'];
 
 /** ICD-10-CM after dot removal: letter, digit, alphanumeric, then up to four more (U codes included). */
 export const ICD10CM_PATTERN = '[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}';
@@ -52,6 +53,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'claim_start_after_end',
     source: 'Tuva data quality checks (claim dates)',
     scope: 'row',
+    needs: ['claim_start_date', 'claim_end_date'],
     ...QUARANTINE_CONSISTENCY,
     description: 'claim_start_date is after claim_end_date.',
     failsWhen: (ctx) => `${ctx.value('claim_start_date')} > ${ctx.value('claim_end_date')}`,
@@ -60,6 +62,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'claim_line_start_after_end',
     source: 'Tuva data quality checks (claim line dates)',
     scope: 'row',
+    needs: ['claim_line_start_date', 'claim_line_end_date'],
     ...QUARANTINE_CONSISTENCY,
     description: 'claim_line_start_date is after claim_line_end_date.',
     failsWhen: (ctx) => `${ctx.value('claim_line_start_date')} > ${ctx.value('claim_line_end_date')}`,
@@ -68,6 +71,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'admission_after_discharge',
     source: 'Tuva data quality checks (admission/discharge dates)',
     scope: 'row',
+    needs: ['admission_date', 'discharge_date'],
     ...QUARANTINE_CONSISTENCY,
     description: 'admission_date is after discharge_date.',
     failsWhen: (ctx) => `${ctx.value('admission_date')} > ${ctx.value('discharge_date')}`,
@@ -76,6 +80,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_claim_line_number',
     source: 'X12 837 LX segment: line numbers start at 1',
     scope: 'row',
+    needs: ['claim_line_number'],
     ...QUARANTINE_VALIDITY,
     description:
       'claim_line_number is not a whole number of at least 1 written as digits (1.5, 1.0, 0x10, 1e1 and 1,000 are rejected, never rounded or converted).',
@@ -86,6 +91,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_npi',
     source: 'CMS NPI standard: 10 digits, Luhn check digit with the 80840 prefix',
     scope: 'row',
+    needs: [NPI_COLUMNS],
     ...QUARANTINE_VALIDITY,
     description:
       'rendering_npi, billing_npi or facility_npi is not 10 digits or fails the Luhn check digit over the 80840 prefix.',
@@ -95,6 +101,8 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_icd10cm_format',
     source: 'CDC/CMS ICD-10-CM code structure',
     scope: 'row',
+    needs: [DIAGNOSIS_COLUMNS],
+    alsoReads: ['diagnosis_code_type'],
     ...QUARANTINE_VALIDITY,
     description:
       'A diagnosis code (1-25) does not have the ICD-10-CM structure (dots allowed; U codes valid). Skipped when diagnosis_code_type is icd-9-cm.',
@@ -108,6 +116,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_hcpcs_format',
     source: 'AMA CPT categories I-III and CMS HCPCS level II code shapes',
     scope: 'row',
+    needs: ['hcpcs_code'],
     ...QUARANTINE_VALIDITY,
     description: 'hcpcs_code is not shaped like a CPT category I, II or III code or a HCPCS level II code.',
     failsWhen: (ctx) => `NOT ${ctx.sql.fullMatch(ctx.value('hcpcs_code'), HCPCS_PATTERN)}`,
@@ -116,6 +125,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_place_of_service',
     source: 'CMS place of service code set (two digits)',
     scope: 'row',
+    needs: ['place_of_service_code'],
     ...QUARANTINE_VALIDITY,
     description: 'place_of_service_code is not two digits (membership in the list is unknown_place_of_service).',
     failsWhen: (ctx) => `NOT ${ctx.sql.fullMatch(ctx.value('place_of_service_code'), '[0-9]{2}')}`,
@@ -124,6 +134,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'unknown_place_of_service',
     source: 'CMS place of service code set (Tuva terminology list)',
     scope: 'row',
+    needs: ['place_of_service_code'],
     ...QUARANTINE_VALIDITY,
     requires: 'place_of_service',
     description: 'place_of_service_code is two digits but not in the place-of-service reference list.',
@@ -134,6 +145,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_claim_type',
     source: 'Tuva terminology: claim_type',
     scope: 'row',
+    needs: ['claim_type'],
     ...QUARANTINE_VALIDITY,
     description: `claim_type is not one of ${CLAIM_TYPES.join(', ')}.`,
     failsWhen: (ctx) => `NOT ${isOneOf(ctx, 'claim_type', CLAIM_TYPES)}`,
@@ -142,6 +154,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_units',
     source: 'X12 837 SV1-04/SV2-05 service unit count is positive',
     scope: 'row',
+    needs: ['service_unit_quantity'],
     ...QUARANTINE_VALIDITY,
     description:
       'service_unit_quantity is not a number in the notation of amounts (no $, at most three decimal places unless the rest are zeros), or is zero or less.',
@@ -151,6 +164,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'multiple_persons_per_claim',
     source: 'Tuva data quality checks (one patient per claim)',
     scope: 'row',
+    needs: ['person_id'],
     ...QUARANTINE_CONSISTENCY,
     description: 'The lines of one claim_id name more than one person_id (every line of the claim is flagged).',
     failsWhen: (ctx) => ctx.variesWithinClaim('person_id'),
@@ -159,6 +173,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'negative_amount',
     source: 'claimflow: reversals and adjustments flagged for review',
     scope: 'row',
+    needs: [AMOUNT_COLUMNS],
     ...WARN_VALIDITY,
     description: 'An amount is negative (a reversal or adjustment line).',
     failsWhen: (ctx) => anyOf(AMOUNT_COLUMNS, (c) => `${ctx.value(c)} < 0`),
@@ -167,6 +182,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'paid_exceeds_allowed',
     source: 'payer adjudication: paid is at most allowed',
     scope: 'row',
+    needs: ['paid_amount', 'allowed_amount'],
     ...WARN_CONSISTENCY,
     description: 'paid_amount is greater than allowed_amount.',
     failsWhen: (ctx) => `${ctx.value('paid_amount')} > ${ctx.value('allowed_amount')}`,
@@ -175,6 +191,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'allowed_exceeds_charge',
     source: 'payer adjudication: allowed is at most billed charge',
     scope: 'row',
+    needs: ['allowed_amount', 'charge_amount'],
     ...WARN_CONSISTENCY,
     description: 'allowed_amount is greater than charge_amount.',
     failsWhen: (ctx) => `${ctx.value('allowed_amount')} > ${ctx.value('charge_amount')}`,
@@ -183,11 +200,12 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'amount_breakdown_mismatch',
     source: 'payer adjudication: allowed = paid + member cost share',
     scope: 'row',
+    needs: ['paid_amount', 'allowed_amount', MEMBER_SHARE_COLUMNS],
     ...WARN_CONSISTENCY,
     description:
       'paid + copayment + coinsurance + deductible differs from allowed by more than the tolerance (default 0.01). Checked when paid, allowed and at least one member-share part are present; a missing part counts as 0.',
     failsWhen: (ctx) => {
-      const shares = ['copayment_amount', 'coinsurance_amount', 'deductible_amount'];
+      const shares = MEMBER_SHARE_COLUMNS;
       const parts = ['paid_amount', ...shares].map((c) => `COALESCE(${ctx.value(c)}, 0)`).join(' + ');
       const anyShare = shares.map((c) => `${ctx.value(c)} IS NOT NULL`).join(' OR ');
       return `(${ctx.value('paid_amount')} IS NOT NULL AND ${ctx.value('allowed_amount')} IS NOT NULL AND (${anyShare}) AND ABS(${parts} - ${ctx.value('allowed_amount')}) > ${ctx.thresholds.amountTolerance})`;
@@ -197,6 +215,8 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'unknown_icd10cm_code',
     source: 'CDC ICD-10-CM order file (billable codes), from --refdata',
     scope: 'row',
+    needs: [DIAGNOSIS_COLUMNS],
+    alsoReads: ['diagnosis_code_type'],
     ...WARN_VALIDITY,
     requires: 'icd10cm',
     description: 'A well-formed ICD-10-CM diagnosis code is not a billable code in the reference list.',
@@ -211,6 +231,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_icd10pcs_format',
     source: 'CMS ICD-10-PCS code structure (7 characters, no I or O)',
     scope: 'row',
+    needs: ['procedure_code_type', PROCEDURE_COLUMNS],
     ...WARN_VALIDITY,
     description: 'A procedure code (1-25) with procedure_code_type icd-10-pcs is not seven ICD-10-PCS characters.',
     failsWhen: (ctx) =>
@@ -223,6 +244,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'unknown_hcpcs_code',
     source: 'CMS HCPCS level II list (Tuva terminology), from --refdata',
     scope: 'row',
+    needs: ['hcpcs_code'],
     ...WARN_VALIDITY,
     requires: 'hcpcs_level_2',
     description: 'hcpcs_code is shaped like HCPCS level II but is not in the HCPCS level II reference list.',
@@ -233,6 +255,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_bill_type',
     source: 'NUBC type of bill (Tuva terminology), from --refdata',
     scope: 'row',
+    needs: ['bill_type_code'],
     ...WARN_VALIDITY,
     requires: 'bill_type',
     description: 'bill_type_code is not in the bill type reference list.',
@@ -242,6 +265,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_revenue_code',
     source: 'NUBC revenue codes (Tuva terminology), from --refdata',
     scope: 'row',
+    needs: ['revenue_center_code'],
     ...WARN_VALIDITY,
     requires: 'revenue_center',
     description: 'revenue_center_code is not in the revenue center reference list.',
@@ -251,6 +275,8 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_drg',
     source: 'CMS MS-DRG list (Tuva terminology), from --refdata',
     scope: 'row',
+    needs: ['drg_code'],
+    alsoReads: ['drg_code_type'],
     ...WARN_VALIDITY,
     requires: 'ms_drg',
     description: 'drg_code is not in the MS-DRG reference list (checked when drg_code_type is ms-drg or empty).',
@@ -261,6 +287,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'missing_pos_professional',
     source: 'CMS-1500 / 837P: place of service on professional claims',
     scope: 'row',
+    needs: ['claim_type', 'place_of_service_code'],
     dimension: 'completeness',
     severity: 'medium',
     action: 'warn',
@@ -272,6 +299,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'missing_bill_type_institutional',
     source: 'UB-04 / 837I: type of bill on institutional claims',
     scope: 'row',
+    needs: ['claim_type', 'bill_type_code'],
     dimension: 'completeness',
     severity: 'medium',
     action: 'warn',
@@ -283,6 +311,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'paid_before_service',
     source: 'payer adjudication: payment follows service',
     scope: 'row',
+    needs: ['paid_date', 'claim_start_date'],
     ...WARN_CONSISTENCY,
     description: 'paid_date is before claim_start_date.',
     failsWhen: (ctx) => `${ctx.value('paid_date')} < ${ctx.value('claim_start_date')}`,
@@ -291,6 +320,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'birth_after_service',
     source: 'claimflow plausibility: birth precedes service',
     scope: 'row',
+    needs: ['birth_date', 'claim_start_date'],
     ...WARN_CONSISTENCY,
     description: 'birth_date is after claim_start_date (age at service is left empty).',
     failsWhen: (ctx) => `${ctx.value('birth_date')} > ${ctx.value('claim_start_date')}`,
@@ -299,6 +329,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'multiple_claim_types_per_claim',
     source: 'Tuva data quality checks (one claim type per claim)',
     scope: 'row',
+    needs: ['claim_type'],
     ...WARN_CONSISTENCY,
     description: 'The lines of one claim_id carry more than one claim_type (every line of the claim is flagged).',
     failsWhen: (ctx) => ctx.variesWithinClaim('claim_type'),
@@ -307,6 +338,7 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'invalid_in_network_flag',
     source: 'Tuva input layer: in_network_flag is 0 or 1',
     scope: 'row',
+    needs: ['in_network_flag'],
     ...WARN_VALIDITY,
     description: 'in_network_flag is not 0 or 1.',
     failsWhen: (ctx) =>
@@ -316,6 +348,8 @@ export const ROW_RULES: readonly RowRule[] = [
     id: 'late_claim',
     source: 'timely filing limits (commonly 365 days, e.g. Medicare)',
     scope: 'row',
+    // With the paid_date basis, a claim without a paid date is not judged.
+    needs: (t) => (t.timelyFilingBasis === 'run_date' ? ['claim_end_date'] : ['claim_end_date', 'paid_date']),
     dimension: 'timeliness',
     severity: 'low',
     action: 'warn',

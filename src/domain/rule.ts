@@ -64,9 +64,20 @@ interface RuleBase {
   readonly source: string;
 }
 
+/**
+ * The canonical columns a rule judges: each entry is a column it cannot judge a row without, or a
+ * group of columns of which it judges whichever are carried. A source that never carries an entry
+ * (a column, or every column of a group) gives the rule nothing to judge: it is skipped there.
+ */
+export type NeededColumns = ReadonlyArray<string | readonly string[]>;
+
 /** A row rule is a SQL predicate, TRUE when the row breaks the rule; NULL counts as a pass. */
 export interface RowRule extends RuleBase {
   readonly scope: 'row';
+  /** What the predicate judges (for some rules, depending on the thresholds); rule-needs.test.ts checks it against the SQL. */
+  readonly needs: NeededColumns | ((thresholds: RuleThresholds) => NeededColumns);
+  /** Columns the predicate also reads, only to narrow what it judges (a code type): their absence skips nothing. */
+  readonly alsoReads?: readonly string[];
   /**
    * Whether the rule judges rows that could not be split into columns. Other rules skip
    * them: their fields are unknown, not missing.

@@ -127,7 +127,7 @@ export class LocalRuntime implements EventBus {
 
   private track(work: Promise<unknown>): void {
     const tracked = work.catch((error: unknown) => {
-      this.deps.logger.warn('runtime error', {
+      this.deps.logger.error('runtime error', {
         error: error instanceof Error ? error.message.split('\n')[0] : String(error),
       });
     });

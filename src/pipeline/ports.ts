@@ -10,6 +10,11 @@ export interface Engine {
   readonly dialect: SqlDialect;
   run(sql: string): Promise<void>;
   query(sql: string): Promise<Record<string, unknown>[]>;
+  /**
+   * How far the statement running now is, 0 to 1, as the engine estimates it; null when it
+   * can't tell. Polled for progress lines, so it must be cheap and callable while a statement runs.
+   */
+  progress(): number | null;
   /** A job's workspace, its scratch files under the folder `scratch`. */
   openWorkspace(jobId: string, scratch: string): JobWorkspace;
   close(): void;
@@ -74,8 +79,12 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Structured log sink. Callers pass identifiers and counts only, never claim values. */
+/**
+ * Structured log sink. Callers pass identifiers and counts only, never claim values. `error` is for
+ * work that failed (a job given up on, a pipeline error): what a search for errors in the logs finds.
+ */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
 }

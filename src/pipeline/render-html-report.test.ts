@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { escapeHtml } from './html-report/html-text.ts';
-import { describeSample } from './html-report/rule-sections.ts';
+import { describeSample, sampleLabelsOf } from './html-report/rule-sections.ts';
 import { renderHtmlReport } from './render-html-report.ts';
 import type { RuleCount, ValidationReport } from './validation-report.ts';
 
@@ -164,5 +164,12 @@ describe('describeSample', () => {
     );
     assert.equal(describeSample({ source_row_number: 3, claim_id: 'C9', claim_line_number: null }), 'row 3 (claim C9)');
     assert.equal(describeSample({ source_row_number: 3, claim_id: null, claim_line_number: null }), 'row 3');
+  });
+
+  it("names a table's own identifiers: a provider row by its NPI", () => {
+    const sample = { source_row_number: 9, claim_id: '1456789010', claim_line_number: null };
+    assert.equal(describeSample(sample, sampleLabelsOf('provider')), 'row 9 (NPI 1456789010)');
+    assert.equal(describeSample(sample, sampleLabelsOf(undefined)), 'row 9 (claim 1456789010)');
+    assert.deepEqual(sampleLabelsOf('pharmacy_claim'), ['claim', 'line']);
   });
 });

@@ -7,7 +7,7 @@ import {
 } from './html-report/file-sections.ts';
 import { escapeHtml } from './html-report/html-text.ts';
 import { STYLES } from './html-report/report-styles.ts';
-import { renderChart, renderRuleTable, renderSkippedRules } from './html-report/rule-sections.ts';
+import { renderChart, renderRuleTable, renderSkippedRules, sampleLabelsOf } from './html-report/rule-sections.ts';
 import type { ValidationReport } from './validation-report.ts';
 
 /**
@@ -21,7 +21,7 @@ export function renderHtmlReport(report: ValidationReport): string {
     renderFileError(report),
     renderQuality(report),
     renderChart(report.rules),
-    renderRuleTable(report.rules),
+    renderRuleTable(report.rules, sampleLabelsOf(report.profile?.table)),
     renderSkippedRules(report),
     renderUnknownColumns(report),
   ];

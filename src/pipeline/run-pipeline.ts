@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { processFile } from './file-job/file-job.ts';
 import type { FileJobResult, RecordConverters } from './file-job/file-job-options.ts';
 import { processFileOnSpark, type SparkEngine } from './file-job/spark-file-job.ts';
+import type { StageGauge } from './file-job/stage-timer.ts';
 import type { FileSettings } from './file-settings.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { Clock, Engine, InputFiles, Logger } from './ports.ts';
@@ -24,13 +25,15 @@ export interface RunDeps {
   readonly spark?: SparkEngine;
 }
 
-/** Which file of how many is in which stage; `rows` once it is done. */
+/** Which file of how many is in which stage, and how far that stage is; `rows` once it is done. */
 export interface RunProgress {
   readonly file: string;
   readonly index: number;
   readonly total: number;
   readonly stage: string;
   readonly rows?: number;
+  /** Read while the stage runs (see StageGauge); absent once the file is done. */
+  readonly gauge?: () => StageGauge;
 }
 
 export interface RunOptions {
@@ -76,7 +79,8 @@ export async function runPipeline(deps: RunDeps, options: RunOptions): Promise<R
   const outcomes: FileOutcome[] = [];
   const months = new Set<string>();
   for (const [index, file] of options.files.entries()) {
-    const onStage = (stage: string): void => deps.onProgress?.({ file, index, total: options.files.length, stage });
+    const onStage = (stage: string, gauge: () => StageGauge): void =>
+      deps.onProgress?.({ file, index, total: options.files.length, stage, gauge });
     // A record file with claims of several tables is one job per table, the first finding the others.
     const tables: Array<string | undefined> = [undefined];
     for (const recordTable of tables) {
@@ -104,7 +108,7 @@ async function runJob(
   deps: RunDeps,
   options: RunOptions,
   file: string,
-  onStage: (stage: string) => void,
+  onStage: (stage: string, gauge: () => StageGauge) => void,
   recordTable: string | undefined,
 ): Promise<{ outcome: FileOutcome; touchedMonths: readonly string[]; moreTables: readonly string[] }> {
   const jobId = deps.nextJobId(deps.clock.now());
@@ -126,7 +130,7 @@ async function runJob(
     return { outcome, touchedMonths: result.touchedMonths, moreTables: result.moreTables };
   } catch (error) {
     const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-    deps.logger.warn('job failed', { job_id: jobId, file: basename(file), error_type: 'system' });
+    deps.logger.error('job failed', { job_id: jobId, file: basename(file), error_type: 'system' });
     const outcome: FileOutcome = { file, job_id: jobId, status: 'FAILED', failure: 'system', message, report: null };
     return { outcome, touchedMonths: [], moreTables: [] };
   }

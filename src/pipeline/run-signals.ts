@@ -1,4 +1,5 @@
 import { isSkippedForWantOfList } from '../domain/resolve-rules.ts';
+import { sourceLackingNeeds } from '../domain/rule-needs.ts';
 import type { ValidationReport } from './validation-report.ts';
 
 /** A file's verdict, as dbt and Soda print them: passed, passed with warnings, failed, errored. */
@@ -79,4 +80,15 @@ export function rulesWantingLists(reports: ReadonlyArray<ValidationReport | null
   for (const report of reports)
     for (const s of report?.skipped_rules ?? []) if (isSkippedForWantOfList(s.reason)) ids.add(s.rule_id);
   return [...ids].sort();
+}
+
+/** Rules skipped because a source never carries what they judge, by source (`profile/layout`). */
+export function rulesSourcesCannotFeed(reports: ReadonlyArray<ValidationReport | null>): Map<string, string[]> {
+  const bySource = new Map<string, Set<string>>();
+  for (const report of reports)
+    for (const s of report?.skipped_rules ?? []) {
+      const source = sourceLackingNeeds(s.reason);
+      if (source) bySource.set(source, (bySource.get(source) ?? new Set()).add(s.rule_id));
+    }
+  return new Map([...bySource].sort(([a], [b]) => a.localeCompare(b)).map(([source, ids]) => [source, [...ids]]));
 }

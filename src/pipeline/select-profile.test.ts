@@ -57,13 +57,14 @@ describe('selectProfile', () => {
     assert.equal(
       pick(['id', 'line', 'kind']),
       'the header lacks claim_id, claim_line_number, claim_type, person_id, claim_start_date, claim_end_date' +
-        ' (tried 21 layout(s); closest of each profile:' +
+        ' (tried 22 layout(s); closest of each profile:' +
         ' x12-837/claim_lines lacks an X12 interchange (ISA segment first);' +
         ' fhir-eob/claim_lines lacks FHIR Bundle, ExplanationOfBenefit or Claim resources;' +
         ' tuva/pharmacy_claim lacks claim_id, claim_line_number, person_id and 2 more;' +
         ' cms-synpuf/beneficiary_summary lacks DESYNPUF_ID, BENE_BIRTH_DT, BENE_SEX_IDENT_CD;' +
         // `id` is Synthea's `Id`: its patients layout lacks one column fewer.
         ' synthea/patients lacks BIRTHDATE, DEATHDATE, GENDER and 1 more;' +
+        ' nppes/npidata lacks NPI, Entity Type Code, Provider Organization Name (Legal Business Name) and 34 more;' +
         ' standard/claim_lines lacks claim_id, claim_line_number, claim_type and 3 more)',
     );
   });

@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import { SparkSQL } from 'dt-sql-parser';
 import { CANONICAL_COLUMNS } from '../domain/canonical-model.ts';
 import { CODE_SETS } from '../domain/code-sets.ts';
+import { NPPES_PROFILE } from '../domain/profiles/nppes-profile.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
 import type { SqlDialect } from '../domain/sql-dialect.ts';
+import { PROVIDER_RULES } from '../domain/tables/provider-rules.ts';
 import { hmacPadsOf } from './dialect.ts';
 import { duckdbDialect } from './duckdb-dialect.ts';
 import { buildEnginePlan, type EnginePlan } from './engine-plan.ts';
@@ -57,15 +59,26 @@ function sparkProblems(sql: string): string[] {
 /** The plan of a file with every canonical column, every rule enabled and every reference list present. */
 function fullCatalogPlan(dialect: SqlDialect): EnginePlan {
   const header = `${[...CANONICAL_COLUMNS.map((c) => c.name), 'member name'].join(',')}\n`;
+  return catalogPlan(dialect, header, ROW_RULES);
+}
+
+/** The plan of a file with this header, held to these rules (through `layout` when given). */
+function catalogPlan(
+  dialect: SqlDialect,
+  header: string,
+  rules: typeof ROW_RULES,
+  layout?: Parameters<typeof buildEnginePlan>[0]['layout'],
+): EnginePlan {
   return buildEnginePlan({
     dialect,
     jobId: 'claims-etl-20260131-102030-0001',
     fileName: 'claims.csv',
     inputPath: 's3://inbox/raw/claims/claims.csv',
     head: { bytes: Buffer.from(header), gzip: false },
+    ...(layout ? { layout } : {}),
     settings: {
       plan: {
-        rules: ROW_RULES,
+        rules,
         runDate: '2026-01-31',
         thresholds: {
           earliestDate: '1900-01-01',
@@ -112,6 +125,20 @@ describe('the Spark plan of the full rule catalog', () => {
 
   it('passes the SparkSQL grammar, and calls only Spark SQL built-in functions', () => {
     assert.deepEqual(problemsByStatement(plan), {});
+  });
+
+  it('compiles the provider catalog over an NPPES file for Spark as well', () => {
+    const [layout] = NPPES_PROFILE.layouts;
+    assert.ok(layout);
+    const header = `${layout.detect.headers.map((h) => `"${h}"`).join(',')},"Provider First Name","NPI Reactivation Date"\n`;
+    const provider = catalogPlan(sparkDialect, header, PROVIDER_RULES, {
+      profileName: 'nppes',
+      layout,
+      companions: [],
+    });
+    const checked = provider.statements.find((s) => s.name === 'checked')?.sql ?? '';
+    assert.equal((checked.match(/THEN CAST\(\d+ AS BIGINT\)/g) ?? []).length, PROVIDER_RULES.length);
+    assert.deepEqual(problemsByStatement(provider), {});
   });
 
   it('renders Spark literals and identifiers, not DuckDB ones', () => {

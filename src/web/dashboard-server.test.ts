@@ -33,6 +33,7 @@ function alerting() {
   const logger = {
     info: () => {},
     warn: (message: string, fields: Record<string, unknown> = {}) => void logged.push({ message, fields }),
+    error: (message: string, fields: Record<string, unknown> = {}) => void logged.push({ message, fields }),
   };
   const raiseAlert = async (happening: Happening): Promise<void> => {
     await dispatchAlert(alertFor(happening, config.thresholds), {

@@ -65,7 +65,11 @@ describe('the live dashboard in headless Chromium', () => {
       host: '127.0.0.1',
       port: 0,
       token: undefined,
-      logger: { info: () => {}, warn: (m, f) => problems.push(`server: ${m} ${JSON.stringify(f)}`) },
+      logger: {
+        info: () => {},
+        warn: (m, f) => problems.push(`server: ${m} ${JSON.stringify(f)}`),
+        error: (m, f) => problems.push(`server: ${m} ${JSON.stringify(f)}`),
+      },
     });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });

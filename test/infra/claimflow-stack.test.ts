@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type BuiltApp, buildApp } from '../../infra/bin/claimflow.ts';
 import { checkCompliance, listAcknowledgements } from '../../infra/compliance.ts';
 import type { EnvironmentName } from '../../infra/environment-name.ts';
+import { type SettingsFile, settingsFileSchema } from '../../infra/function-settings.ts';
 import { JOB_METRIC_NAMES } from '../../src/pipeline/metrics/metric-catalog.ts';
 
 /**
@@ -21,13 +22,14 @@ interface Synthesized extends BuiltApp {
 }
 const synthesized = new Map<string, Synthesized>();
 
-function synthesize(key: string, environment: EnvironmentName, overrides = {}): void {
-  const built = buildApp({ environment, outdir, overrides });
+function synthesize(key: string, environment: EnvironmentName, overrides = {}, settingsFile?: SettingsFile): void {
+  const built = buildApp({ environment, outdir, overrides, settingsFile });
   built.app.synth();
   synthesized.set(key, { ...built, template: Template.fromStack(built.stack) });
 }
 
-function get(key: 'prod' | 'staging' | 'dev' | 'prodRedshift'): Synthesized {
+type Key = 'prod' | 'staging' | 'dev' | 'prodRedshift' | 'devFile' | 'prodFile';
+function get(key: Key): Synthesized {
   const found = synthesized.get(key);
   assert.ok(found, `${key} was synthesized`);
   return found;
@@ -61,6 +63,24 @@ const CONTRACT_ENV = [
 ];
 const REDSHIFT_ENV = ['REDSHIFT_WORKGROUP', 'REDSHIFT_DATABASE', 'REDSHIFT_LOAD_ROLE_ARN'];
 
+/** A settings file with different values per environment; staging is left out. */
+const SETTINGS_FILE = settingsFileSchema.parse({
+  environments: {
+    dev: {
+      functions: {
+        etl: { memory_mb: 1024, timeout_s: 120, reserved_concurrency: 2 },
+        postProcessing: { memory_mb: 768 },
+      },
+    },
+    prod: {
+      functions: {
+        etl: { memory_mb: 4096, timeout_s: 800 },
+        errorHandler: { reserved_concurrency: 1 },
+      },
+    },
+  },
+});
+
 after(() => rmSync(outdir, { recursive: true, force: true }));
 
 before(() => {
@@ -75,6 +95,9 @@ before(() => {
     functionMemoryMb: { etl: 3008 },
     functionTimeoutSeconds: { etl: 600 },
   });
+  // One settings file for every environment, as `--settings-file` reads it.
+  synthesize('devFile', 'dev', {}, SETTINGS_FILE);
+  synthesize('prodFile', 'prod', { reservedConcurrency: 5, functionTimeoutSeconds: { etl: 600 } }, SETTINGS_FILE);
 });
 
 describe('synth', () => {
@@ -448,6 +471,50 @@ describe('functions', () => {
     assert.deepEqual(sizes('prod'), measured);
     assert.deepEqual(sizes('dev'), measured);
     assert.deepEqual(sizes('prodRedshift'), { ...measured, etl: [3008, 600] });
+  });
+
+  it('takes memory, timeout and concurrency per environment and function from a settings file, flags first', () => {
+    const fn = (name: string, props: object) =>
+      Match.objectLike({ Description: Match.stringLikeRegexp(`-> ${name} `), ...props });
+    const dev = get('devFile').template;
+    dev.hasResourceProperties(
+      'AWS::Lambda::Function',
+      fn('etl', { MemorySize: 1024, Timeout: 120, ReservedConcurrentExecutions: 2 }),
+    );
+    dev.hasResourceProperties('AWS::Lambda::Function', fn('post-processing', { MemorySize: 768, Timeout: 900 }));
+    // What dev's entry leaves out keeps dev's own values: no reservation, the measured sizes.
+    dev.hasResourceProperties(
+      'AWS::Lambda::Function',
+      fn('data-validation', { MemorySize: 512, Timeout: 300, ReservedConcurrentExecutions: Match.absent() }),
+    );
+    const prod = get('prodFile').template;
+    // --function-timeout etl=600 wins over the file's 800; the file's memory stays.
+    prod.hasResourceProperties('AWS::Lambda::Function', fn('etl', { MemorySize: 4096, Timeout: 600 }));
+    // The file's reservation of one function wins over --reserved-concurrency, which the others take.
+    prod.hasResourceProperties('AWS::Lambda::Function', fn('error-handler', { ReservedConcurrentExecutions: 1 }));
+    const reserved = resourcesOf(prod, 'AWS::Lambda::Function').map(
+      ([, f]) => f.Properties.ReservedConcurrentExecutions,
+    );
+    assert.deepEqual(reserved.sort(), [1, 5, 5, 5, 5, 5]);
+    // dev's values did not leak into prod, nor prod's into dev.
+    prod.hasResourceProperties('AWS::Lambda::Function', fn('post-processing', { MemorySize: 1024 }));
+    dev.hasResourceProperties(
+      'AWS::Lambda::Function',
+      fn('error-handler', { MemorySize: 512, ReservedConcurrentExecutions: Match.absent() }),
+    );
+  });
+
+  it('refuses a settings file with an unknown function, field or environment, or a value Lambda would refuse', () => {
+    for (const bad of [
+      { environments: { dev: { functions: { etll: { memory_mb: 1024 } } } } },
+      { environments: { dev: { functions: { etl: { memory: 1024 } } } } },
+      { environments: { qa: { functions: {} } } },
+      { environments: { dev: { functions: { etl: { memory_mb: 64 } } } } },
+      { environments: { dev: { functions: { etl: { timeout_s: 901 } } } } },
+      { environments: { dev: { functions: { etl: { reserved_concurrency: 0 } } } } },
+    ]) {
+      assert.equal(settingsFileSchema.safeParse(bad).success, false, JSON.stringify(bad));
+    }
   });
 
   it('sets log retention per environment and encrypts the log groups', () => {
@@ -825,17 +892,14 @@ describe('iam', () => {
     assert.ok(wildcards >= 7, 'the X-Ray statements of the six functions and the Glue metrics are there');
   });
 
-  it('lets glue-completion read Glue runs and move a job’s outputs out of temp/, nothing more', () => {
-    const { template } = get('prod');
-    const fn = logicalIdOf(template, 'AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('-> glue-completion '),
-    });
+  /** Each action granted to the function whose description has `marker`, S3 objects as `bucket:/prefix/*`. */
+  function grantedTo(template: Template, marker: string): Map<string, string[]> {
+    const fn = logicalIdOf(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp(marker) });
     const { Properties: props } = template.toJSON().Resources[fn] as Resource;
     const [role] = (props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
     const statements = statementsOf(template)
       .filter(([id]) => JSON.stringify(template.toJSON().Resources[id].Properties.Roles).includes(role))
       .map(([, statement]) => statement);
-    /** Each action's resources, S3 objects as `bucket:/prefix/*`. */
     const granted = new Map<string, string[]>();
     for (const statement of statements) {
       for (const action of actionsOf(statement)) {
@@ -848,21 +912,45 @@ describe('iam', () => {
         granted.set(action, [...(granted.get(action) ?? []), ...resources].sort());
       }
     }
+    return granted;
+  }
+
+  it('lets data-validation reject a file as etl would and answer a direct request: inbox, refdata, archive, quarantine, reports', () => {
+    const granted = grantedTo(get('prod').template, '-> data-validation ');
+    assert.deepEqual(granted.get('s3:GetObject'), ['input:/raw/claims/*', 'output:/refdata/*']);
+    assert.deepEqual(granted.get('s3:PutObject'), [
+      'output:/archive/*',
+      'output:/quarantine/*',
+      'output:/validation-reports/*',
+    ]);
+    assert.deepEqual(granted.get('s3:DeleteObject'), ['input:/raw/claims/*']);
+  });
+
+  it('lets glue-completion read Glue runs and move a job’s outputs out of temp/, nothing more', () => {
+    const { template } = get('prod');
+    const granted = grantedTo(template, '-> glue-completion ');
+    // Every published table's folder: a Glue run may publish any table.
+    const tables = [
+      'output:/processed/claims/*',
+      'output:/processed/eligibility/*',
+      'output:/processed/pharmacy_claim/*',
+      'output:/processed/provider/*',
+    ];
     assert.deepEqual(granted.get('s3:GetObject'), [
       'input:/raw/claims/*',
-      'output:/processed/claims/*',
+      ...tables,
       'output:/quarantine/*',
       'output:/temp/*',
     ]);
     assert.deepEqual(granted.get('s3:PutObject'), [
       'output:/archive/*',
-      'output:/processed/claims/*',
+      ...tables,
       'output:/quarantine/*',
       'output:/validation-reports/*',
     ]);
     assert.deepEqual(granted.get('s3:DeleteObject'), [
       'input:/raw/claims/*',
-      'output:/processed/claims/*',
+      ...tables,
       'output:/quarantine/*',
       'output:/temp/*',
     ]);
@@ -880,7 +968,11 @@ describe('iam', () => {
     );
     const table = arnOf(ids('AWS::DynamoDB::Table')[0] ?? '');
     assert.ok(granted.get('dynamodb:UpdateItem')?.includes(JSON.stringify(table)), 'the ledger table');
-    const dlq = (props.DeadLetterConfig as { TargetArn: object }).TargetArn;
+    const fn = logicalIdOf(template, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('-> glue-completion '),
+    });
+    const dlq = ((template.toJSON().Resources[fn] as Resource).Properties.DeadLetterConfig as { TargetArn: object })
+      .TargetArn;
     const review = arnOf(ids('AWS::SQS::Queue').find((id) => id.includes('ManualReviewQueue')) ?? '');
     assert.deepEqual(
       granted.get('sqs:SendMessage'),
@@ -919,7 +1011,7 @@ describe('iam', () => {
         const parts = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1] ?? [];
         const tail = String(parts.at(-1));
         if (!JSON.stringify(parts).includes('claimflow-prod-')) continue;
-        assert.match(tail, /^\/[a-z-]+\/([a-z-]+\/)?\*$/, `${id}: ${tail}`);
+        assert.match(tail, /^\/[a-z-]+\/([a-z_-]+\/)?\*$/, `${id}: ${tail}`);
       }
     }
   });
@@ -974,7 +1066,7 @@ describe('warehouse', () => {
 
 describe('cdk-nag', () => {
   it('finds nothing unacknowledged under AwsSolutions and HIPAA Security, in every environment and with Redshift', () => {
-    for (const key of ['prod', 'staging', 'dev', 'prodRedshift'] as const) {
+    for (const key of ['prod', 'staging', 'dev', 'prodRedshift', 'devFile', 'prodFile'] as const) {
       const findings = checkCompliance(get(key).app);
       assert.deepEqual(
         findings.map((f) => `${f.rule} ${f.paths.join(',')}`),

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type InfraIo, infraCommand, infraFlagsSchema } from '../../src/cli/infra-command.ts';
+import { ConfigError } from '../../src/domain/errors.ts';
 
 /** One assembly folder for the file, so the Lambda bundles are built once. */
 const out = mkdtempSync(join(tmpdir(), 'claimflow-infra-cli-'));
@@ -64,6 +65,63 @@ describe('claimflow infra', () => {
     assert.deepEqual(run.stdout, [`claimflow-dev\t${join(out, 'claimflow-dev.template.json')}`]);
     const template = readFileSync(join(out, 'claimflow-dev.template.json'), 'utf8');
     assert.match(template, /"ReservedConcurrentExecutions": 3\b/);
+  });
+
+  it('synth --settings-file: per-function memory, timeout and concurrency of the environment, a flag over the file', async () => {
+    const file = join(out, 'environments.yaml');
+    writeFileSync(
+      file,
+      [
+        'environments:',
+        '  dev:',
+        '    functions:',
+        '      etl: { memory_mb: 1536, timeout_s: 240, reserved_concurrency: 4 }',
+        '      trigger: { reserved_concurrency: 9 }',
+        '  prod:',
+        '    functions:',
+        '      etl: { memory_mb: 3008 }',
+        '',
+      ].join('\n'),
+    );
+    const run = record({ credentials: false });
+    const flags = infraFlagsSchema.parse({
+      environment: 'dev',
+      out,
+      settingsFile: file,
+      functionConcurrency: ['trigger=3'],
+    });
+    assert.equal(await infraCommand('synth', flags, run.io), 0);
+    const functions = Object.values(
+      JSON.parse(readFileSync(join(out, 'claimflow-dev.template.json'), 'utf8')).Resources as Record<
+        string,
+        { Type: string; Properties: Record<string, unknown> }
+      >,
+    ).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const of = (name: string) => {
+      const found = functions.find((f) => String(f.Properties.Description).includes(`-> ${name}`));
+      const { MemorySize, Timeout, ReservedConcurrentExecutions } = found?.Properties ?? {};
+      return { MemorySize, Timeout, ReservedConcurrentExecutions };
+    };
+    assert.deepEqual(of('etl'), { MemorySize: 1536, Timeout: 240, ReservedConcurrentExecutions: 4 });
+    assert.deepEqual(of('s3-event-trigger').ReservedConcurrentExecutions, 3, '--function-concurrency over the file');
+    assert.deepEqual(of('post-processing'), {
+      MemorySize: 1024,
+      Timeout: 900,
+      ReservedConcurrentExecutions: undefined,
+    });
+  });
+
+  it('refuses a settings file that is not valid, naming the file and the key', async () => {
+    const file = join(out, 'bad-environments.yaml');
+    writeFileSync(file, 'environments:\n  dev:\n    functions:\n      etl: { memory_mb: 64 }\n');
+    const flags = infraFlagsSchema.parse({ environment: 'dev', out, settingsFile: file });
+    await assert.rejects(
+      infraCommand('synth', flags, record({ credentials: false }).io),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.includes(file) &&
+        error.message.includes('environments.dev.functions.etl.memory_mb'),
+    );
   });
 
   it('deploy hands the validated assembly to the cdk CLI with the alert parameters and the region', async () => {

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -25,30 +23,7 @@ import {
   snsEvent,
 } from '../support/aws-lambda-harness.ts';
 import { tempDir } from '../support/cli.ts';
-
-interface Received {
-  readonly path: string;
-  readonly headers: IncomingMessage['headers'];
-  readonly body: string;
-}
-
-/** A loopback HTTP receiver that records each request and answers with `reply`. */
-async function receiver(reply: (req: Received) => { status: number; body: string; type?: string }) {
-  const requests: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const received = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      requests.push(received);
-      const { status, body, type = 'application/json' } = reply(received);
-      res.writeHead(status, { 'content-type': type }).end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+import { type HttpReceiver, startHttpReceiver } from '../support/http-receiver.ts';
 
 const SNS_PUBLISHED = `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>`;
 const ALERT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:claimflow-dev-alerts';
@@ -63,18 +38,18 @@ const ALERT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:claimflow-dev-alerts';
  */
 describe('alerts on AWS go through the local dispatcher', () => {
   let dir: string;
-  let slack: Awaited<ReturnType<typeof receiver>>;
-  let pagerduty: Awaited<ReturnType<typeof receiver>>;
-  let sns: Awaited<ReturnType<typeof receiver>>;
+  let slack: HttpReceiver;
+  let pagerduty: HttpReceiver;
+  let sns: HttpReceiver;
   let handler: (event: unknown) => Promise<void>;
   let report: ValidationReport;
   const saved = { ...process.env };
 
   before(async () => {
     dir = await tempDir('aws-alerts');
-    slack = await receiver(() => ({ status: 200, body: 'ok', type: 'text/plain' }));
-    pagerduty = await receiver(() => ({ status: 202, body: '{"status":"success"}' }));
-    sns = await receiver(() => ({ status: 200, body: SNS_PUBLISHED, type: 'text/xml' }));
+    slack = await startHttpReceiver(() => ({ status: 200, body: 'ok', type: 'text/plain' }));
+    pagerduty = await startHttpReceiver(() => ({ status: 202, body: '{"status":"success"}' }));
+    sns = await startHttpReceiver(() => ({ status: 200, body: SNS_PUBLISHED, type: 'text/xml' }));
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_SNS: sns.url,
       AWS_ACCESS_KEY_ID: 'testing',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { buildApp } from '../../infra/bin/claimflow.ts';
@@ -17,8 +18,10 @@ import {
   sortedRows,
   uploadRefdata,
 } from '../support/aws-lambda-harness.ts';
-import { tempDir } from '../support/cli.ts';
-import { createQueue, decodedKey, receiveAll } from '../support/moto.ts';
+import { claimflowWithEnv, tempDir } from '../support/cli.ts';
+import { type HttpReceiver, startHttpReceiver } from '../support/http-receiver.ts';
+import { runInsightsQuery, troubleshootingQueries } from '../support/logs-insights.ts';
+import { createQueue, decodedKey, motoSnsRecord, receiveAll } from '../support/moto.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 import { TEST_SPARK_CONF } from '../support/spark-plan-job.ts';
 
@@ -27,10 +30,17 @@ import { TEST_SPARK_CONF } from '../support/spark-plan-job.ts';
  * own processes, Glue on local Spark): files put into the input bucket end as `claimflow run` ends
  * them. Sizes are CI's (two cores): 3,000 lines (0.8 MB) on DuckDB in the etl function, 6,000
  * lines (1.6 MB) over a threshold of 1 MB on Glue; docs/deploy.md has the 100 MB and 50 MB runs.
+ * Last, a system error end to end (issue 21): what is moto and what is a stand-in is said there.
  */
 const THRESHOLD = 1_000_000;
 /** The functions run on today's date; the local runs must too (the date rules depend on it). */
 const RUN_DATE = new Date().toISOString().slice(0, 10);
+/** As `claimflow infra deploy --alert-email --alert-sms` passes them: the alert topic's two subscriptions. */
+const ALERT_PARAMETERS = { AlertEmail: 'oncall@example.org', AlertSmsNumber: '+15555550100' };
+const ROUTING_KEY = 'R0UT1NGKEY';
+/** The reference list the system-error case breaks, as uploadRefdata names it. */
+const ICD10_KEY = 'refdata/icd10cm/icd10cm_order_2022.csv';
+const JOB_EVENTS = ['job_status_update:STARTED', 'validation_output', 'job_status_update:SUCCEEDED'];
 
 interface Case extends LocalRun {
   readonly key: string;
@@ -42,9 +52,18 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
   let ledger: DynamoDbLedger;
   let eventsQueue: string;
   let errorsQueue: string;
+  /** What the alert topic's SMS subscription takes: a queue subscribed with its filter policy, evaluated by moto. */
+  let smsProbeQueue: string;
+  let slack: HttpReceiver | undefined;
+  let pagerduty: HttpReceiver | undefined;
   const cases = new Map<string, Case>();
+  /** Not among `cases`: its job fails first, so it stays out of the EMF sums of the other files. */
+  let faultCase: Case;
   const events: Array<Record<string, unknown>> = [];
   let killedEtl = 0;
+  /** What the functions and the local Glue runs wrote to their logs (CloudWatch Logs on AWS). */
+  const lambdaLines: string[] = [];
+  const glueLines: string[] = [];
   /** The file each etl process started on (its "job started" log line), by process id. */
   const etlFiles = new Map<number, string>();
 
@@ -73,7 +92,7 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
   const fileName = (e: { input_file?: unknown }): string => String(e.input_file).split('/').pop() ?? '';
 
   /** The job of a file: the one whose STARTED event names it; published rows, quarantine and report as `claimflow run`'s. */
-  async function assertLikeLocalRun(c: Case): Promise<string> {
+  async function assertLikeLocalRun(c: Case, jobEvents: readonly string[] = JOB_EVENTS): Promise<string> {
     events.push(...(await drainQueue(eventsQueue)));
     const name = c.key.split('/').pop();
     const started = events.filter((e) => fileName(e) === name && e.status === 'STARTED');
@@ -81,7 +100,7 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
     const jobId = String(started[0]?.job_id);
     assert.deepEqual(
       events.filter((e) => e.job_id === jobId).map((e) => `${e.event_type}${e.status ? `:${e.status}` : ''}`),
-      ['job_status_update:STARTED', 'validation_output', 'job_status_update:SUCCEEDED'],
+      jobEvents,
       'the events of the job, in order, on the processing topic',
     );
     const out = join(dir, `out-${jobId}`);
@@ -113,15 +132,21 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
     cases.set('glue', await generate('acme glue.csv', 32, 6000));
     cases.set('redelivered', await generate('acme redelivered.csv', 33, 3000));
     cases.set('killed', await generate('acme killed.csv', 34, 3000));
+    faultCase = await generate('acme fault.csv', 35, 3000);
+    slack = await startHttpReceiver(() => ({ status: 200, body: 'ok', type: 'text/plain' }));
+    pagerduty = await startHttpReceiver(() => ({ status: 202, body: '{"status":"success"}' }));
     stack = await EmulatedStack.start({
       cdkOut,
       stackName: 'claimflow-dev',
+      parameters: ALERT_PARAMETERS,
       workDir: join(dir, 'emulator'),
       environmentOverrides: { DUCKDB_MAX_BYTES: String(THRESHOLD) },
       sparkConf: TEST_SPARK_CONF,
       retryDelaysMs: [500, 1000],
+      onGlueLog: (line) => glueLines.push(line),
       hooks: {
         log: (fn, line, pid) => {
+          lambdaLines.push(line);
           if (!fn.logicalId.startsWith('Functionsetl')) return;
           if (line.includes('"job started"')) etlFiles.set(pid, line);
           // Killed mid-way: the etl of that one file, once, as it starts publishing.
@@ -137,24 +162,61 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
     const config = motoClientConfig(s.moto.endpoint);
     ledger = new DynamoDbLedger(new DynamoDBClient(config), s.output('LedgerTableName'));
     await uploadRefdata(s.s3, bucket('OutputBucketName'), 'refdata/', join(SHARED_DIR, 'refdata'));
-    const subscribe = async (name: string, topicArn: string, filter: Record<string, unknown>) => {
+    // Raw: the message as published; else SNS's JSON envelope (an alert's text is not JSON). The
+    // filter applies to the message attributes, or to the body (MessageBody), as the policy's scope says.
+    const subscribe = async (
+      name: string,
+      topicArn: string,
+      filter: Record<string, unknown>,
+      { raw = true, scope = 'MessageAttributes' } = {},
+    ) => {
       const queue = await createQueue(s.sqs, name);
       await s.sns.send(
         new SubscribeCommand({
           TopicArn: topicArn,
           Protocol: 'sqs',
           Endpoint: queue.arn,
-          Attributes: { RawMessageDelivery: 'true', FilterPolicy: JSON.stringify(filter) },
+          Attributes: {
+            RawMessageDelivery: String(raw),
+            FilterPolicy: JSON.stringify(filter),
+            FilterPolicyScope: scope,
+          },
         }),
       );
       return queue.url;
     };
     eventsQueue = await subscribe('test-events', s.output('ProcessingTopicArn'), { topic: [TOPICS.events] });
-    errorsQueue = await subscribe('test-errors', s.output('ErrorTopicArn'), { event_type: ['error'] });
+    // The error handler's filter: error events carry `event_type` in their body only.
+    errorsQueue = await subscribe(
+      'test-errors',
+      s.output('ErrorTopicArn'),
+      { event_type: ['error'] },
+      { scope: 'MessageBody' },
+    );
+    const sms = (await motoSnsRecord(s.moto.endpoint))
+      .subscriptions(s.output('AlertTopicArn'))
+      .find((sub) => sub.protocol === 'sms');
+    assert.equal(sms?.endpoint, ALERT_PARAMETERS.AlertSmsNumber, 'the template made the SMS subscription');
+    const smsFilter = JSON.parse(String(sms?.attributes.FilterPolicy));
+    smsProbeQueue = await subscribe('test-sms-probe', s.output('AlertTopicArn'), smsFilter, { raw: false });
+    // The channels' secret as an operator sets it (docs/alerts.md); the function reads it from moto.
+    const secrets = new SecretsManagerClient(config);
+    await secrets.send(
+      new PutSecretValueCommand({
+        SecretId: s.output('AlertChannelsSecretArn'),
+        SecretString: JSON.stringify({
+          slack_webhook_url: `${slack.url}/hook`,
+          pagerduty_routing_key: ROUTING_KEY,
+          pagerduty_url: `${pagerduty.url}/v2/enqueue`,
+        }),
+      }),
+    );
+    secrets.destroy();
   });
 
   after(async () => {
     await stack?.stop();
+    await Promise.all([slack?.close(), pagerduty?.close()]);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -177,8 +239,13 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
     await running().settle();
     const [run] = running().glueRuns;
     assert.equal(run?.JobRunState, 'SUCCEEDED', run?.ErrorMessage);
-    const jobId = await assertLikeLocalRun(c);
-    assert.equal(run?.Arguments['--job_id'], jobId);
+    // The reference design's Glue query (docs/monitoring.md) finds the run's time in its log.
+    const runJob = String(run?.Arguments['--job_id']);
+    const [complete, ...others] = runInsightsQuery((await troubleshootingQueries()).glueQuery, glueLines);
+    assert.equal(others.length, 0);
+    assert.match(complete?.['@message'] ?? '', new RegExp(`^claimflow ${runJob}: Processing complete in `));
+    assert.ok(Number(complete?.duration) > 0, complete?.duration);
+    assert.equal(await assertLikeLocalRun(c), runJob);
     const completions = running().invocations.filter((r) => r.function.startsWith('FunctionsglueCompletion'));
     assert.deepEqual(
       completions.map((r) => r.outcome.ok),
@@ -265,6 +332,23 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
 
   it('sent no error event and left nothing in a dead-letter queue, each function within its memory', async () => {
     assert.deepEqual(await drainQueue(errorsQueue), []);
+    // Nothing failed but the killed process, which Lambda's retry recovered: the errors query finds nothing.
+    assert.ok(lambdaLines.some((line) => line.includes('"level":"INFO"')));
+    assert.deepEqual(runInsightsQuery((await troubleshootingQueries()).errorsQuery, lambdaLines), []);
+    // The functions' EMF lines add up to the four files' local runs: published lines and SUCCEEDED files.
+    const emf = lambdaLines.filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
+    const sum = (name: string, where: (doc: Record<string, unknown>) => boolean = () => true) =>
+      emf.filter((doc) => name in doc && where(doc)).reduce((total, doc) => total + Number(doc[name]), 0);
+    const local = [...cases.values()].reduce((total, c) => total + c.local.processed_records, 0);
+    assert.equal(sum('records_processed'), local, 'records_processed over the run');
+    assert.equal(
+      sum('files_processed', (doc) => doc.status === 'SUCCEEDED'),
+      cases.size,
+    );
+    assert.equal(
+      sum('files_processed', (doc) => doc.status === 'FAILED'),
+      0,
+    );
     const s = running();
     for (const fn of s.stack.functions.values()) {
       if (!fn.deadLetterQueueUrl) continue;
@@ -279,5 +363,139 @@ describe('the synthesized stack on the AWS emulator', { timeout: 1_500_000 }, ()
         assert.ok(r.outcome.peakRssMb < fn.memoryMb, `${fn.logicalId} peaked at ${r.outcome.peakRssMb} MB`);
       }
     }
+  });
+
+  /**
+   * Issue 21's acceptance: a system error, end to end. moto: the error topic (read through a
+   * subscribed queue), the DynamoDB ledger, the manual-review queue on SQS that `claimflow dlq --aws`
+   * reads and replays from, the channels' secret in Secrets Manager, the alert topic with the
+   * template's e-mail and SMS subscriptions. moto 5.2.6 sends nothing to e-mail or SMS endpoints: it
+   * records each publish on the topic (`/moto-api/data.json`), which is what the e-mail subscription
+   * (no filter) takes; what the SMS subscription takes is shown by a queue subscribed with its filter
+   * policy as moto holds it, filtered by moto. Stand-ins, as no emulator answers them: Slack's
+   * webhook and PagerDuty's Events v2, HTTP servers on loopback whose URLs are in the secret.
+   */
+  it('a system error in etl: error event, FAILED, no retry, one alert per channel, a dead letter replayed to SUCCEEDED', async () => {
+    const s = running();
+    const output = bucket('OutputBucketName');
+    const awsCli = {
+      AWS_ENDPOINT_URL: s.moto.endpoint,
+      AWS_ACCESS_KEY_ID: 'emulator',
+      AWS_SECRET_ACCESS_KEY: 'emulator',
+    };
+    const queueFlags = ['--aws', '--queue-url', s.output('ManualReviewQueueUrl'), '--region', 'us-east-1'];
+    // The fault: a reference list whose header lacks its code column, as a bad upload leaves it.
+    // DuckDB cannot load it when etl prepares its engine: a system error, not the claim file's quality.
+    await s.s3.send(new PutObjectCommand({ Bucket: output, Key: ICD10_KEY, Body: 'code,description\nX,broken\n' }));
+    await put(faultCase);
+    await s.settle();
+
+    events.push(...(await drainQueue(eventsQueue)));
+    const name = faultCase.key.split('/').pop() ?? '';
+    const jobId = String(events.find((e) => fileName(e) === name && e.status === 'STARTED')?.job_id);
+    const statuses = () =>
+      events.filter((e) => e.job_id === jobId).map((e) => `${e.event_type}${e.status ? `:${e.status}` : ''}`);
+    assert.deepEqual(statuses(), ['job_status_update:STARTED', 'job_status_update:FAILED']);
+    const [error, ...moreErrors] = await drainQueue(errorsQueue);
+    assert.deepEqual(moreErrors, [], 'one error event');
+    assert.deepEqual(
+      { ...error, error_message: undefined, timestamp: undefined },
+      {
+        event_type: 'error',
+        error_message: undefined,
+        error_type: 'system',
+        context: { function_name: 'etl', file: name, job_id: jobId },
+        timestamp: undefined,
+      },
+    );
+    assert.match(String(error?.timestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.match(
+      String(error?.error_message),
+      new RegExp(`^etl failed after 1 attempt\\(s\\): .*dead-lettered as ${jobId}-etl$`),
+    );
+    const failed = await ledger.job(jobId);
+    assert.equal(failed?.status, 'FAILED');
+    assert.match(failed?.error ?? '', /^system: /);
+    // No retry: one etl invocation, which ended the job itself, so Lambda had nothing to retry.
+    const ofJob = (prefix: string) =>
+      s.invocations.filter((r) => r.function.startsWith(prefix) && JSON.stringify(r.event).includes(jobId));
+    assert.deepEqual(
+      ofJob('Functionsetl').map((r) => [r.attempt, r.outcome.ok]),
+      [[1, true]],
+    );
+    const etlDlq = s.stack.functions.get(s.functionId('Functionsetl'))?.deadLetterQueueUrl ?? '';
+    assert.deepEqual(await drainQueue(etlDlq), [], "nothing in etl's own dead-letter queue");
+
+    // One critical alert on each channel.
+    const mentions = (text: string) => text.includes(jobId);
+    const slackPosts = slack?.requests.filter((r) => mentions(r.body)) ?? [];
+    assert.equal(slackPosts.length, 1, 'Slack');
+    assert.match(JSON.parse(slackPosts[0]?.body ?? '{}').text, /^\[CRITICAL\] Pipeline failure in etl/);
+    const pages = (pagerduty?.requests ?? []).map((r) => ({ path: r.path, event: JSON.parse(r.body) }));
+    const page = pages.filter((p) => p.event.payload?.custom_details?.job_id === jobId);
+    assert.deepEqual(
+      page.map((p) => [p.path, p.event.routing_key, p.event.payload.severity, p.event.dedup_key]),
+      [['/v2/enqueue', ROUTING_KEY, 'critical', `claimflow/${jobId}/pipeline_failure`]],
+      'PagerDuty',
+    );
+    const moto = await motoSnsRecord(s.moto.endpoint);
+    const alertTopic = s.output('AlertTopicArn');
+    const email = moto.subscriptions(alertTopic).find((sub) => sub.protocol === 'email');
+    assert.equal(email?.endpoint, ALERT_PARAMETERS.AlertEmail);
+    assert.equal(email?.attributes.FilterPolicy, undefined, 'the e-mail subscription takes every alert');
+    assert.deepEqual(
+      moto
+        .publishes(alertTopic)
+        .filter((p) => mentions(p.message))
+        .map((p) => [p.subject, p.attributes.severity]),
+      [['[claimflow] CRITICAL: Pipeline failure in etl', 'critical']],
+      'e-mail',
+    );
+    const sms = (await drainQueue(smsProbeQueue)).filter((m) => mentions(String(m.Message)));
+    assert.deepEqual(
+      sms.map((m) => (m.MessageAttributes as { severity?: { Value?: string } }).severity?.Value),
+      ['critical'],
+      'SMS',
+    );
+
+    // The dead letter on the stack's manual-review queue, as `claimflow dlq list --aws` shows it.
+    const listed = await claimflowWithEnv(awsCli, 'dlq', 'list', ...queueFlags);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`^${jobId}-etl  etl  1 attempt\\(s\\)  system: `));
+    assert.equal(listed.stdout.match(/ attempt\(s\) /g)?.length, 1, 'one letter');
+    // The fault removed, the replay sends the task through to SUCCEEDED.
+    await uploadRefdata(s.s3, output, 'refdata/', join(SHARED_DIR, 'refdata'));
+    const replay = await claimflowWithEnv(
+      awsCli,
+      'dlq',
+      'replay',
+      `${jobId}-etl`,
+      ...queueFlags,
+      '--topic-arn',
+      s.output('ProcessingTopicArn'),
+    );
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.match(replay.stdout, new RegExp(`^replayed ${jobId}-etl on claims\\.etl\\n`));
+    await s.settle();
+    assert.equal(
+      await assertLikeLocalRun(faultCase, [
+        'job_status_update:STARTED',
+        'job_status_update:FAILED',
+        ...JOB_EVENTS.slice(1),
+      ]),
+      jobId,
+    );
+    assert.deepEqual(
+      ofJob('Functionsetl').map((r) => [r.attempt, r.outcome.ok]),
+      [
+        [1, true],
+        [1, true],
+      ],
+      'the replay is a new invocation; nothing was retried',
+    );
+    const emptied = await claimflowWithEnv(awsCli, 'dlq', 'list', ...queueFlags);
+    assert.equal(emptied.stdout, 'dead-letter queue is empty\n');
+    assert.deepEqual(await drainQueue(errorsQueue), [], 'no further error event');
+    assert.equal(slack?.requests.filter((r) => r.body.includes('Pipeline failure') && mentions(r.body)).length, 1);
   });
 });

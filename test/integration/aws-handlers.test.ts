@@ -34,6 +34,7 @@ import {
   uploadRefdata,
 } from '../support/aws-lambda-harness.ts';
 import { claimflow, lit, sql, tempDir } from '../support/cli.ts';
+import { CONTRACTS } from '../support/design-contracts.ts';
 import {
   createBuckets,
   createLedgerTable,
@@ -89,11 +90,14 @@ describe('Lambda entry points wired to moto', () => {
   const glueMock = mockClient(glue);
   let entry: {
     trigger: (event: unknown) => Promise<TriggerResponse>;
-    byTopic: Partial<Record<Topic, (event: unknown) => Promise<void>>>;
+    validation: ReturnType<typeof createValidationHandler>;
+    byTopic: Partial<Record<Topic, (event: unknown) => Promise<unknown>>>;
   };
 
   const drain = (): Promise<void> =>
-    bus.drain(async (topic, message) => entry.byTopic[topic]?.(snsEvent(topic, message)));
+    bus.drain(async (topic, message) => {
+      await entry.byTopic[topic]?.(snsEvent(topic, message));
+    });
 
   /** A generated claim file to deliver at `key`, and what `claimflow run` made of it locally. */
   async function generate(name: string, seed: number, key: string): Promise<Delivery> {
@@ -143,10 +147,12 @@ describe('Lambda entry points wired to moto', () => {
       },
     );
     const container = (): LambdaContainer => ({ env, store, deps });
+    const validation = createValidationHandler(container);
     entry = {
       trigger: createTriggerHandler(container),
+      validation,
       byTopic: {
-        [TOPICS.validate]: createValidationHandler(container),
+        [TOPICS.validate]: validation,
         [TOPICS.etl]: createEtlHandler(container, glue),
         [TOPICS.postProcess]: createPostProcessingHandler(container),
         [TOPICS.errors]: createErrorHandler(container),
@@ -176,6 +182,16 @@ describe('Lambda entry points wired to moto', () => {
       error_records: quarantined,
     });
     assert.deepEqual(report.summary, delivery.local.validation?.summary);
+    // The validation_output event carries the contract's fields (and the envelope of the job's events).
+    const output = bus.delivered.find(
+      (d) => d.message.job_id === jobId && d.message.event_type === 'validation_output',
+    );
+    const { validation_status, report_location, summary } = output?.message ?? {};
+    assert.deepEqual(CONTRACTS['Validation output'].parse({ validation_status, report_location, summary }), {
+      validation_status: 'success',
+      report_location: report.report_location,
+      summary: report.summary,
+    });
     assert.deepEqual(report.skipped_rules, [], 'the reference lists were downloaded and loaded');
     assert.equal(report.processed_records, delivery.local.processed_records);
 
@@ -368,6 +384,44 @@ describe('Lambda entry points wired to moto', () => {
     } finally {
       env = parseLambdaEnv(envVars);
     }
+  });
+
+  it("answers the reference design's direct {bucket, key} with {validation_status, report_location, summary}, publishing nothing", async () => {
+    const delivery = deliveries.get('aws');
+    assert.ok(delivery);
+    const key = 'raw/claims/direct/claims-b.csv';
+    await upload(delivery.file, key);
+    const outputs = async () => Promise.all(['processed/', 'archive/', 'quarantine/'].map((p) => store.list(p)));
+    const before = { outputs: await outputs(), messages: bus.delivered.length };
+
+    const answer = await entry.validation({ bucket: BUCKETS.input, key });
+
+    // DESIGN.md's validation output, strictly: no field more or less (test/support/design-contracts.ts).
+    CONTRACTS['Validation output'].parse(answer);
+    assert.ok(answer);
+    assert.equal(answer.validation_status, 'success');
+    const location = new RegExp(`^s3://${BUCKETS.output}/validation-reports/(claims-etl-\\d{8}-\\d{6}-\\d{4})\\.json$`);
+    const jobId = location.exec(answer.report_location)?.[1];
+    assert.ok(jobId, answer.report_location);
+    // The counts `claimflow run` gave the same file locally.
+    assert.deepEqual(answer.summary, delivery.local.validation?.summary);
+    const report = JSON.parse(await store.readText(`validation-reports/${jobId}.json`));
+    assert.deepEqual([report.input_file, report.outputs.archive], ['claims-b.csv', null]);
+    assert.deepEqual(await outputs(), before.outputs, 'nothing published, archived or quarantined');
+    assert.equal(bus.delivered.length, before.messages, 'no message, no job');
+    assert.equal(await ledger.job(jobId), undefined);
+    assert.ok((await store.list('raw/claims/direct/')).includes(key), 'the object stays where it is');
+
+    // Refused before anything is read: another bucket, a key outside the inbox, an unsafe key.
+    const refusals: Array<[object, RegExp]> = [
+      [{ bucket: 'someone-elses-bucket', key }, /not this stack's input bucket/],
+      [{ bucket: BUCKETS.output, key: 'archive/2025-10-01/x.csv' }, /only claim files under raw\/claims\//],
+      [{ bucket: BUCKETS.input, key: 'raw/claims/../secrets.csv' }, /'\.\.' path segment/],
+    ];
+    for (const [request, message] of refusals) {
+      await assert.rejects(entry.validation(request), { name: 'ValidationRequestError', message });
+    }
+    await store.delete(key);
   });
 
   it('sent nothing to the error topic, and logged no claim value', async () => {

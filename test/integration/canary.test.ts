@@ -227,7 +227,11 @@ describe('canary: claim values never leave the data outputs', () => {
       host: '127.0.0.1',
       port: 0,
       token: undefined,
-      logger: { info: () => {}, warn: (m, f) => problems.push(`${m} ${JSON.stringify(f)}`) },
+      logger: {
+        info: () => {},
+        warn: (m, f) => problems.push(`${m} ${JSON.stringify(f)}`),
+        error: (m, f) => problems.push(`${m} ${JSON.stringify(f)}`),
+      },
     });
     try {
       const reports = (await readdir(join(watchRoot, 'validation-reports'))).filter((n) => n.endsWith('.html'));

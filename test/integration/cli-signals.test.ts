@@ -196,6 +196,6 @@ describe('claimflow run: progress when stderr is not a terminal', () => {
     const result = await claimflow('validate', file, '--root', join(dir, 'root'), ...RUN_DATE);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /^claimflow: \[1\/1\] claims\.csv: started$/m);
-    assert.match(result.stderr, /^claimflow: \[1\/1\] claims\.csv: done, 2000 rows in \d+\.\ds \([\d,]+ rows\/s\)$/m);
+    assert.match(result.stderr, /^claimflow: \[1\/1\] claims\.csv: done, 2,000 rows in \d+\.\ds \([\d,]+ rows\/s\)$/m);
   });
 });

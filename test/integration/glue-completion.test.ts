@@ -106,7 +106,7 @@ describe('glue-completion: a Glue run finished like a file run in the function',
   let runs = 0;
   let entry: {
     trigger: (event: unknown) => Promise<unknown>;
-    byTopic: Partial<Record<Topic, (event: unknown) => Promise<void>>>;
+    byTopic: Partial<Record<Topic, (event: unknown) => Promise<unknown>>>;
     complete: (event: unknown) => Promise<void>;
   };
   let good: LocalRun;
@@ -114,7 +114,9 @@ describe('glue-completion: a Glue run finished like a file run in the function',
   let worker: SparkWorker | undefined;
 
   const drain = (): Promise<void> =>
-    bus.drain(async (topic, message) => entry.byTopic[topic]?.(snsEvent(topic, message)));
+    bus.drain(async (topic, message) => {
+      await entry.byTopic[topic]?.(snsEvent(topic, message));
+    });
 
   /** Delivers `file` at `key` through trigger, validation and etl, which hand it to Glue; returns the task. */
   async function handToGlue(file: string, key: string): Promise<{ task: FileTask; runId: string }> {

@@ -2,84 +2,24 @@ import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { z } from 'zod';
 import { LocalObjectStore } from '../../src/adapters/local-store/local-object-store.ts';
 import { SqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.ts';
 import { errorEvent, type HandlerDeps } from '../../src/pipeline/handlers/handler-deps.ts';
 import { handleS3EventTrigger } from '../../src/pipeline/handlers/s3-event-trigger.ts';
+import { requestedKey, validationRequestSchema } from '../../src/pipeline/handlers/validate-object.ts';
 import { createJobIdSource } from '../../src/pipeline/job-id.ts';
 import { TOPICS } from '../../src/pipeline/messages.ts';
 import { QueuedBus } from '../support/aws-lambda-harness.ts';
 import { tempDir } from '../support/cli.ts';
+import {
+  AWS_EXAMPLE_EVENT,
+  CONTRACTS,
+  type ContractName,
+  DESIGN_CONTRACT_LINES,
+  fieldsOfLine,
+  VALIDATION_INPUT_EXAMPLE,
+} from '../support/design-contracts.ts';
 import { SHARED_DIR } from '../support/shared.ts';
-
-/** The contracts as DESIGN.md prints them ("Message contracts"), strict: no field more or less. */
-const SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-const JOB_ID = /^claims-etl-\d{8}-\d{6}-\d{4}$/;
-const S3_URI = /^s3:\/\/[a-z0-9.-]+\/.+$/;
-const CONTRACTS = {
-  'Trigger response': z
-    .object({
-      statusCode: z.literal(200),
-      body: z
-        .object({
-          message: z.string().regex(/^Successfully processed \d+ files$/),
-          jobs_started: z.array(z.string().regex(JOB_ID)),
-          timestamp: z.string().regex(SECONDS),
-        })
-        .strict(),
-    })
-    .strict(),
-  'Job status': z
-    .object({
-      event_type: z.literal('job_status_update'),
-      job_id: z.string().regex(JOB_ID),
-      status: z.enum(['STARTED', 'SUCCEEDED', 'FAILED']),
-      input_file: z.string().regex(S3_URI),
-      timestamp: z.string().regex(SECONDS),
-    })
-    .strict(),
-  Error: z
-    .object({
-      event_type: z.literal('error'),
-      error_message: z.string(),
-      error_type: z.enum(['transient', 'data_quality', 'system']),
-      context: z.object({ function_name: z.string(), file: z.string(), job_id: z.string().optional() }).strict(),
-      timestamp: z.string().regex(SECONDS),
-    })
-    .strict(),
-};
-
-/** AWS's example S3 event notification (S3 User Guide, "Event message structure"), literally. */
-const AWS_EXAMPLE_EVENT = {
-  Records: [
-    {
-      eventVersion: '2.1',
-      eventSource: 'aws:s3',
-      awsRegion: 'us-west-2',
-      eventTime: '1970-01-01T00:00:00.000Z',
-      eventName: 'ObjectCreated:Put',
-      userIdentity: { principalId: 'AIDAJDPLRKLG7UEXAMPLE' },
-      requestParameters: { sourceIPAddress: '127.0.0.1' },
-      responseElements: {
-        'x-amz-request-id': 'C3D13FE58DE4C810',
-        'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD',
-      },
-      s3: {
-        s3SchemaVersion: '1.0',
-        configurationId: 'testConfigRule',
-        bucket: { name: 'mybucket', ownerIdentity: { principalId: 'A3NL1KOZZKExample' }, arn: 'arn:aws:s3:::mybucket' },
-        object: {
-          key: 'HappyFace.jpg',
-          size: 1024,
-          eTag: 'd41d8cd98f00b204e9800998ecf8427e',
-          versionId: '096fKKXTRTtl3on89fVO.nfljtsv6qko',
-          sequencer: '0055AED6DCD90281E5',
-        },
-      },
-    },
-  ],
-};
 
 /**
  * The messages the handlers emit on AWS hold to DESIGN.md's contracts: whole-second UTC timestamps,
@@ -111,19 +51,27 @@ describe('message contracts', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('checks the contracts DESIGN.md lists, field for field', async () => {
+  it('holds the contracts as DESIGN.md prints them, verbatim, field for field both ways', async () => {
     const design = await readFile(join(SHARED_DIR, 'DESIGN.md'), 'utf8');
     const section = design.slice(design.indexOf('## Message contracts'), design.indexOf('## Data layout'));
-    for (const [name, schema] of Object.entries(CONTRACTS)) {
-      const line = section.split('\n- ').find((l) => l.startsWith(`${name}:`));
-      assert.ok(line, `DESIGN.md prints the ${name}`);
-      const fields = [...line.slice(name.length + 1).matchAll(/[{,]\s*([A-Za-z_]+)(?=\s*[:,}])/g)].map(([, f]) => f);
-      const shape = schema.shape as Record<string, unknown>;
-      const nested = Object.values(shape).flatMap((s) => Object.keys((s as { shape?: object }).shape ?? {}));
-      assert.ok(fields.length >= 4, `${name}: ${fields.join(', ')}`);
-      for (const field of fields)
-        assert.ok(field !== undefined && (field in shape || nested.includes(field)), `${name}: ${field}`);
+    for (const [name, line] of Object.entries(DESIGN_CONTRACT_LINES) as Array<[ContractName, string]>) {
+      assert.ok(section.includes(`- ${name}: \`${line}\``), `DESIGN.md prints the ${name} as the fixture holds it`);
+      const printed = fieldsOfLine(line);
+      assert.ok(printed.length >= 4, `${name}: ${printed.join(', ')}`);
+      const shape = CONTRACTS[name].shape as Record<string, { shape?: Record<string, unknown> }>;
+      const schemaFields = Object.entries(shape).flatMap(([field, s]) => [field, ...Object.keys(s.shape ?? {})]);
+      // Our one addition: an error's context may name its job.
+      const ours = name === 'Error' ? ['job_id'] : [];
+      assert.deepEqual([...schemaFields].sort(), [...printed, ...ours].sort(), name);
     }
+  });
+
+  it('takes the validation input {"bucket", "key"} for an object of its inbox, and no other bucket', () => {
+    const request = validationRequestSchema.parse(VALIDATION_INPUT_EXAMPLE);
+    const stackOf = (bucket: string) => (key: string) => `s3://${bucket}/${key}`;
+    assert.equal(requestedKey(request, stackOf(VALIDATION_INPUT_EXAMPLE.bucket)), VALIDATION_INPUT_EXAMPLE.key);
+    assert.throws(() => requestedKey(request, stackOf('claimflow-dev-input')), /not this stack's input bucket/);
+    assert.throws(() => validationRequestSchema.parse({ bucket: VALIDATION_INPUT_EXAMPLE.bucket }), /key/);
   });
 
   it("accepts S3's literal example event: parsed, and its object outside the inbox ignored", async () => {

@@ -13,7 +13,7 @@ import { claimflow, type RunJson, tempDir } from '../support/cli.ts';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.ts';
 
 const TOKEN = 'it-0123456789abcdefXYZ';
-const silent = { info: () => {}, warn: () => {} };
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
 /** Columns whose values identify a member or a claim: none may show up in monitoring output. */
 const IDENTIFYING = ['claim_id', 'person_id', 'member_id', 'rendering_npi', 'diagnosis_code_1'];
 

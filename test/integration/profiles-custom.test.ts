@@ -5,8 +5,8 @@ import { before, describe, it } from 'node:test';
 import { loadProfile } from '../../src/cli/load-profile.ts';
 import { ConfigError, UsageError } from '../../src/domain/errors.ts';
 import { ACME_LINES, ACME_MEMBERS, ACME_PROFILE } from '../support/acme-profile.ts';
-import { tempDir } from '../support/cli.ts';
-import { publishedLines, runInProcess } from '../support/profile-run.ts';
+import { lit, sql, tempDir } from '../support/cli.ts';
+import { failing, publishedLines, runInProcess } from '../support/profile-run.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
 const LINES = ACME_LINES;
@@ -88,6 +88,60 @@ describe('a custom YAML profile given with --profile', () => {
     ]);
   });
 
+  it('skips the rules judging only columns the profile never maps, and does not score them', async () => {
+    const { summary } = await runInProcess([feed], { profile, errorThreshold: 1 });
+    const report = summary.files[0]?.report;
+    assert.ok(report);
+    // The profile maps no bill type or place of service: before, A2 (institutional) warned for the one and
+    // A1's two lines and A3 (professional) for the other, so every line failed completeness (score 0).
+    assert.ok(!PROFILE.includes('bill_type_code') && !PROFILE.includes('place_of_service_code'));
+    const reasons = Object.fromEntries(report.skipped_rules.map((s) => [s.rule_id, s.reason]));
+    assert.equal(reasons.missing_bill_type_institutional, 'acme/lines never carries bill_type_code');
+    assert.equal(reasons.missing_pos_professional, 'acme/lines never carries place_of_service_code');
+    assert.equal(reasons.paid_exceeds_allowed, 'acme/lines never carries allowed_amount');
+    assert.deepEqual(failing(report), { invalid_date_format: 1 });
+    assert.deepEqual(report.quality?.dimensions.completeness, { score: 100, failed_rows: 0 });
+  });
+
+  it('skips the rules a by-name layout declares it never feeds (never_carries), where the standard profile runs them', async () => {
+    const folder = join(dir, 'never-carries');
+    await mkdir(folder);
+    const claims = join(folder, 'canon_claims.csv');
+    await writeFile(
+      claims,
+      'claim_id,claim_line_number,claim_type,person_id,claim_start_date,claim_end_date\nC1,1,institutional,M1,2025-01-02,2025-01-03\n',
+    );
+    const declared = join(folder, 'canon.yaml');
+    await writeFile(
+      declared,
+      [
+        'name: canon',
+        'layouts:',
+        '  - id: lines',
+        '    role: claims',
+        '    detect: { headers: [claim_id, claim_type] }',
+        '    match_by_name: true',
+        '    never_carries: [bill_type_code]',
+        '',
+      ].join('\n'),
+    );
+    const standard = (await runInProcess([claims], {})).summary.files[0]?.report;
+    assert.equal(standard?.profile?.name, 'standard');
+    assert.deepEqual(failing(standard), { missing_bill_type_institutional: 1 });
+    const report = (await runInProcess([claims], { profile: declared })).summary.files[0]?.report;
+    assert.equal(report?.profile?.name, 'canon');
+    assert.deepEqual(failing(report), {});
+    assert.deepEqual(
+      report?.skipped_rules.filter((s) => s.reason.startsWith('canon/')),
+      [
+        { rule_id: 'invalid_bill_type', reason: 'canon/lines never carries bill_type_code' },
+        { rule_id: 'missing_bill_type_institutional', reason: 'canon/lines never carries bill_type_code' },
+      ],
+    );
+    assert.deepEqual(standard?.quality?.dimensions.completeness, { score: 0, failed_rows: 1 });
+    assert.deepEqual(report?.quality?.dimensions.completeness, { score: 100, failed_rows: 0 });
+  });
+
   it("reads columns named like the layout compiler's own, or equal but for case, as data in a reshaped file and its companion", async () => {
     const folder = join(dir, 'reserved');
     await mkdir(folder);
@@ -155,6 +209,55 @@ describe('a custom YAML profile given with --profile', () => {
     );
   });
 
+  it('publishes a layout that names pharmacy_claim to that table, with its own columns and rules', async () => {
+    const rx = join(dir, 'acme_rx_2025.csv');
+    await writeFile(
+      rx,
+      [
+        'RXNO,MEMBER,FILLED,NDC,QTY,DAYS,PAID,PAIDON,PRESCRIBER',
+        'R1,M1,05/03/2025,1234-5678-90,"30,5",30,12.50,2025-03-07,1234567893',
+        'R2,M2,06/03/2025,12345-6789-01,60,0,8.00,2025-03-08,1234567893',
+        'R3,M1,07/03/2025,12345-678-90,1,30,3.10,2025-03-09,1234567893',
+      ].join('\n'),
+    );
+    const rxProfile = join(dir, 'acme-rx.yaml');
+    await writeFile(
+      rxProfile,
+      `name: acme-rx
+layouts:
+  - id: fills
+    role: pharmacy
+    table: pharmacy_claim
+    detect: { headers: [RXNO, NDC, DAYS] }
+    columns:
+      claim_id: RXNO
+      claim_line_number: { value: "1" }
+      person_id: MEMBER
+      dispensing_date: { column: FILLED, date_format: DD/MM/YYYY }
+      ndc_code: NDC
+      quantity: { column: QTY, number_format: decimal_comma }
+      days_supply: DAYS
+      paid_amount: PAID
+      paid_date: PAIDON
+      prescribing_provider_npi: PRESCRIBER
+`,
+    );
+    const { root, summary } = await runInProcess([rx], { profile: rxProfile, errorThreshold: 1 });
+    const report = summary.files[0]?.report;
+    assert.deepEqual(report?.profile && [report.profile.layout, report.profile.table], ['fills', 'pharmacy_claim']);
+    // R2 dispenses for 0 days.
+    assert.deepEqual(report?.summary, { total_records: 3, valid_records: 2, error_records: 1 });
+    assert.deepEqual(failing(report), { invalid_days_supply: 1 });
+    const fills = await sql(
+      `SELECT claim_id, ndc_code, CAST(quantity AS VARCHAR) AS quantity, CAST(dispensing_date AS VARCHAR) AS filled
+       FROM read_parquet(${lit(join(root, 'processed/pharmacy_claim/*/*/*.parquet'))}) ORDER BY claim_id`,
+    );
+    assert.deepEqual(fills, [
+      { claim_id: 'R1', ndc_code: '01234567890', quantity: '30.500', filled: '2025-03-05' },
+      { claim_id: 'R3', ndc_code: '12345067890', quantity: '1.000', filled: '2025-03-07' },
+    ]);
+  });
+
   it('rejects a file the profile does not fit', async () => {
     const { summary } = await runInProcess([join(SHARED_DIR, 'samples/tuva/eligibility_seed.csv')], { profile });
     assert.equal(
@@ -177,7 +280,7 @@ describe('a custom YAML profile given with --profile', () => {
       (error: unknown) =>
         error instanceof UsageError &&
         error.message ===
-          '--profile synpuf: neither a built-in profile (x12-837, fhir-eob, tuva, cms-synpuf, synthea, standard) nor a profile file',
+          '--profile synpuf: neither a built-in profile (x12-837, fhir-eob, tuva, cms-synpuf, synthea, nppes, standard) nor a profile file',
     );
     assert.equal((await loadProfile('cms-synpuf')).name, 'cms-synpuf');
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { claimflow, tempDir } from '../support/cli.ts';
 import { failing, publishedLines, runSamples, type SampleRun } from '../support/profile-run.ts';
 import { readCsvRecords } from '../support/read-csv.ts';
 import { SHARED_DIR } from '../support/shared.ts';
@@ -28,6 +29,26 @@ function expectedLines(rows: readonly Row[], slotCount: number): { claims: numbe
   }
   return { claims: codes.size, lines: [...codes.values()].reduce((sum, n) => sum + Math.max(n, 1), 0) };
 }
+
+/** An NPI that is present and fails: not 10 digits, or the Luhn check over the 80840 prefix. */
+function npiFails(value: string | undefined): boolean {
+  const npi = (value ?? '').trim();
+  if (npi === '') return false;
+  if (!/^[0-9]{10}$/.test(npi)) return true;
+  const digits = `80840${npi}`.split('').map(Number).reverse();
+  const sum = digits.reduce((total, d, i) => total + (i % 2 === 1 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d), 0);
+  return sum % 10 !== 0;
+}
+
+/** Source rules the inpatient layout gives nothing to judge, and the column it never carries. */
+const INPATIENT_UNFED: Readonly<Record<string, string>> = {
+  missing_bill_type_institutional: 'bill_type_code',
+  invalid_bill_type: 'bill_type_code',
+  missing_pos_professional: 'place_of_service_code',
+  paid_exceeds_allowed: 'allowed_amount',
+  paid_before_service: 'paid_date',
+  late_claim: 'paid_date',
+};
 
 describe('the cms-synpuf profile on DE-SynPUF sample 2 (first 200 rows of each file)', () => {
   let sample: SampleRun;
@@ -161,6 +182,56 @@ describe('the cms-synpuf profile on DE-SynPUF sample 2 (first 200 rows of each f
     for (const file of [CARRIER_A, INPATIENT, OUTPATIENT]) {
       assert.equal(failing(sample.reports.get(file)).invalid_icd10cm_format, undefined, file);
     }
+  });
+
+  it('skips the rules an inpatient file gives nothing to judge: no bill type, so completeness is no longer 0', async () => {
+    const rows = raw.get(INPATIENT) ?? [];
+    assert.deepEqual(
+      Object.keys(rows[0] ?? {}).filter((h) => /BILL|TOB|FAC_TYPE|PLC_SRVC|ALOWD|PD_DT/.test(h)),
+      [],
+      'the file has no bill type, place of service, allowed amount or paid date',
+    );
+    const report = sample.reports.get(INPATIENT);
+    assert.ok(report);
+    for (const [rule, column] of Object.entries(INPATIENT_UNFED)) {
+      assert.deepEqual(
+        report.skipped_rules.find((s) => s.rule_id === rule),
+        { rule_id: rule, reason: `cms-synpuf/inpatient never carries ${column}` },
+        rule,
+      );
+      assert.equal(
+        report.rules.find((r) => r.rule_id === rule),
+        undefined,
+        `${rule} is not run`,
+      );
+    }
+    // Before: missing_bill_type_institutional warned on all 200 lines, so completeness scored 0 (200 failed rows).
+    assert.deepEqual(report.quality?.dimensions.completeness, { score: 100, failed_rows: 0 });
+    // What is left failing is what the rows hold, counted here from the file (one line per claim).
+    const amounts = ['CLM_PMT_AMT', 'NCH_BENE_IP_DDCTBL_AMT', 'NCH_BENE_PTA_COINSRNC_LBLTY_AM'];
+    const expected = {
+      invalid_npi: rows.filter((r) => npiFails(r.AT_PHYSN_NPI)).length,
+      negative_amount: rows.filter((r) => amounts.some((a) => Number(r[a]) < 0)).length,
+    };
+    assert.deepEqual(expected, { invalid_npi: 182, negative_amount: 1 });
+    assert.deepEqual(failing(report), expected);
+    assert.deepEqual(report.summary, { total_records: 200, valid_records: 200, error_records: 0 });
+    const html = await readFile(report.html_report_location, 'utf8');
+    assert.ok(html.includes('cms-synpuf/inpatient never carries bill_type_code'), 'the HTML report lists the skip');
+    // Other layouts of the profile carry what they carry: the carrier's allowed amounts are judged.
+    assert.ok((failing(sample.reports.get(CARRIER_A)).paid_exceeds_allowed ?? 0) > 0);
+  });
+
+  it('names the skipped rules with their source in the terminal summary', async () => {
+    const root = join(await tempDir('synpuf-summary'), 'root');
+    const result = await claimflow('validate', join(SAMPLE2, INPATIENT), '--root', root, '--run-date', '2026-11-01');
+    assert.equal(result.code, 0, result.stderr);
+    const line = result.stdout.split('\n').find((l) => l.includes('cms-synpuf/inpatient never carries'));
+    assert.match(line ?? '', /^ {2}rules skipped, cms-synpuf\/inpatient never carries their columns: 14 \(/);
+    for (const rule of Object.keys(INPATIENT_UNFED)) assert.ok(line?.includes(rule), rule);
+    // Giving a list would not make these run: they are not among the code-set rules wanting --refdata.
+    const wanting = result.stdout.split('\n').find((l) => l.includes('code-set rules skipped')) ?? '';
+    assert.ok(!wanting.includes('invalid_bill_type'), wanting);
   });
 
   it("warns on DE-SynPUF's synthetic NPIs instead of quarantining their claims", () => {

@@ -161,12 +161,33 @@ describe('the synthea profile on a Synthea CSV export', () => {
     }
     const report = sample.reports.get('claims_transactions.csv');
     assert.deepEqual(
-      report?.skipped_rules.filter((s) => s.reason.includes('synthea')),
+      report?.skipped_rules.filter((s) => s.reason === 'disabled by the synthea profile'),
       [
         { rule_id: 'invalid_icd10cm_format', reason: 'disabled by the synthea profile' },
         { rule_id: 'unknown_icd10cm_code', reason: 'disabled by the synthea profile' },
       ],
     );
+    // The export has no bill type, and its PLACEOFSERVICE is an organization id, not a CMS code, so the
+    // profile maps neither. Before, every line warned for one or the other (812 institutional, 767
+    // professional) and completeness scored 0; the rules are now skipped, with the layout as the reason.
+    const lineTypes = transactions
+      .filter((t) => t.TYPE === 'CHARGE')
+      .map((t) => claims.get(t.CLAIMID ?? '')?.HEALTHCARECLAIMTYPEID1);
+    assert.deepEqual(
+      [lineTypes.filter((t) => t === '2').length, lineTypes.filter((t) => t === '1').length],
+      [812, 767],
+    );
+    const skippedFor = (id: string) => report?.skipped_rules.find((s) => s.rule_id === id)?.reason;
+    assert.equal(
+      skippedFor('missing_bill_type_institutional'),
+      'synthea/claims_transactions never carries bill_type_code',
+    );
+    assert.equal(
+      skippedFor('missing_pos_professional'),
+      'synthea/claims_transactions never carries place_of_service_code',
+    );
+    assert.deepEqual(report?.quality?.dimensions.completeness, { score: 100, failed_rows: 0 });
+    assert.deepEqual(failing(report), {});
   });
 
   it("fills birth date and gender from patients.csv and blanks Synthea's 1970-01-01 end-date sentinel", async () => {

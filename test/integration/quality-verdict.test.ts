@@ -34,7 +34,15 @@ describe('quality grades that agree with what happened to the file', () => {
     assert.equal(code, 0);
     assert.equal(report.summary.total_records, 371);
     assert.deepEqual(report.quality?.dimensions.timeliness, { score: 100, failed_rows: 0 });
-    assert.equal(report.rules.find((r) => r.rule_id === 'late_claim')?.row_count, 0);
+    // Counted up to the paid date, lateness needs one: the carrier layout has none, so the rule is skipped.
+    assert.equal(
+      report.rules.find((r) => r.rule_id === 'late_claim'),
+      undefined,
+    );
+    assert.deepEqual(
+      report.skipped_rules.find((s) => s.rule_id === 'late_claim'),
+      { rule_id: 'late_claim', reason: 'cms-synpuf/carrier never carries paid_date' },
+    );
 
     // The run-date variant, for a feed whose claims should arrive fresh, only when configured.
     const config = join(dir, 'claimflow.yaml');

@@ -100,7 +100,7 @@ export function fileJobHarness(name: string): FileJobHarness {
         engine: harness.engine,
         store: harness.store,
         clock: { now: () => new Date('2026-01-02T03:04:05Z') },
-        logger: { info: () => {}, warn: () => {} },
+        logger: { info: () => {}, warn: () => {}, error: () => {} },
         files: createLocalInputFiles(HEAD_BYTES),
         ...deps,
       };

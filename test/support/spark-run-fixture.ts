@@ -70,7 +70,7 @@ export class SparkRunFixture {
       bus: this.bus,
       ledger: this.ledger,
       clock,
-      logger: { info: () => {}, warn: () => {} },
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
       exclusive: createLimiter(1),
       dlq: { put: async (l: DeadLetter) => void letters.push(l), list: async () => letters, remove: async () => {} },
     };

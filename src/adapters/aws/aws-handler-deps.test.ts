@@ -19,7 +19,7 @@ function wire(store: ObjectStore, localRoot: string, warnings: string[]): AwsHan
       refdataPrefix: 'refdata/',
       localRoot,
       memoryMb: 512,
-      logger: { info: () => {}, warn: (message) => void warnings.push(message) },
+      logger: { info: () => {}, warn: (message) => void warnings.push(message), error: () => {} },
       clock: { now: () => new Date('2026-01-31T12:00:00Z') },
     },
   );

@@ -7,6 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { CodeSetName } from '../../domain/code-sets.ts';
 import { HEAD_BYTES } from '../../domain/detect-format.ts';
 import { claimPartitionPrefix } from '../../domain/store-layout.ts';
+import { TABLES } from '../../domain/tables/tables.ts';
 import { createFileSettings } from '../../pipeline/file-settings.ts';
 import type { HandlerDeps } from '../../pipeline/handlers/handler-deps.ts';
 import { createJobIdSource } from '../../pipeline/job-id.ts';
@@ -200,11 +201,13 @@ const WAREHOUSE_SCHEMA = 'claimflow';
 
 /**
  * The warehouse on AWS: each month a job changed is loaded into Redshift from its published
- * Parquet prefix. Undefined when the environment names no Redshift workgroup.
+ * Parquet prefix, for every table with a file in that month (`listKeys` lists the output bucket's
+ * keys under a prefix). Undefined when the environment names no Redshift workgroup.
  */
 export function redshiftMonthLoader(
   env: LambdaEnv,
   client: RedshiftDataClient,
+  listKeys: (prefix: string) => Promise<readonly string[]>,
   remainingMs: () => number = () => Number.POSITIVE_INFINITY,
 ): ((months: readonly string[]) => Promise<void>) | undefined {
   if (!env.REDSHIFT_WORKGROUP || !env.REDSHIFT_DATABASE || !env.REDSHIFT_LOAD_ROLE_ARN) return undefined;
@@ -217,9 +220,18 @@ export function redshiftMonthLoader(
   return async (months) => {
     for (const yearMonth of months) {
       const [year = '', month = ''] = yearMonth.split('-');
-      const prefix = `s3://${env.OUTPUT_BUCKET}/${claimPartitionPrefix(year, month)}`;
-      // Each month waits at most until the function must cancel it and still finish in time.
-      await loader.loadMonth(yearMonth, prefix, remainingMs() - CANCEL_RESERVE_MS);
+      for (const table of TABLES) {
+        const prefix = claimPartitionPrefix(year, month, table.name);
+        // A month is touched for every table at once; COPY from a prefix with no file would fail.
+        if (!(await listKeys(prefix)).some((k) => k.endsWith('.parquet'))) continue;
+        // Each load waits at most until the function must cancel it and still finish in time.
+        await loader.loadMonth(
+          table,
+          yearMonth,
+          `s3://${env.OUTPUT_BUCKET}/${prefix}`,
+          remainingMs() - CANCEL_RESERVE_MS,
+        );
+      }
     }
   };
 }

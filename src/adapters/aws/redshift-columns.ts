@@ -1,5 +1,5 @@
-import { CANONICAL_COLUMNS, type ColumnKind } from '../../domain/canonical-model.ts';
-import { ENRICHMENTS } from '../../domain/enrichment.ts';
+import type { ColumnKind } from '../../domain/canonical-model.ts';
+import type { TableDescriptor } from '../../domain/tables/table-descriptor.ts';
 import { DQ_WARNINGS, EXTRA_COLUMNS, JOB_ID, type PublishedLayout, ROW_NUMBER } from '../../plan/compile-plan.ts';
 import { AMOUNT_TYPE, QUANTITY_TYPE } from '../../plan/normalize.ts';
 
@@ -32,19 +32,21 @@ function redshiftTypeOf(sqlType: string): string {
 }
 
 /**
- * The columns of the published claim Parquet, in file order: COPY from Parquet matches columns
+ * The columns of a table's published Parquet, in file order: COPY from Parquet matches columns
  * by position, so this order is the publish stage's (src/plan/compile-plan.ts `publish`), minus
  * the `year`/`month` partition columns that live in the object keys. `dq_warnings` is a list,
  * loaded as SUPER (COPY ... SERIALIZETOJSON).
  */
-export const PUBLISHED_CLAIM_COLUMNS: readonly RedshiftColumn[] = [
-  ...CANONICAL_COLUMNS.map((c) => ({ name: c.name, type: TYPES_BY_KIND[c.kind] })),
-  { name: JOB_ID, type: TEXT },
-  { name: ROW_NUMBER, type: 'BIGINT' },
-  ...ENRICHMENTS.map((e) => ({ name: e.name, type: redshiftTypeOf(e.type) })),
-  { name: DQ_WARNINGS, type: 'SUPER' },
-  { name: EXTRA_COLUMNS, type: TEXT },
-];
+export function publishedColumnsOf(table: TableDescriptor): RedshiftColumn[] {
+  return [
+    ...table.columns.map((c) => ({ name: c.name, type: TYPES_BY_KIND[c.kind] })),
+    { name: JOB_ID, type: TEXT },
+    { name: ROW_NUMBER, type: 'BIGINT' },
+    ...table.enrichments.map((e) => ({ name: e.name, type: redshiftTypeOf(e.type) })),
+    { name: DQ_WARNINGS, type: 'SUPER' },
+    { name: EXTRA_COLUMNS, type: TEXT },
+  ];
+}
 
 /**
  * What the AWS paths publish: every canonical column, since Redshift's COPY from Parquet matches
@@ -52,6 +54,3 @@ export const PUBLISHED_CLAIM_COLUMNS: readonly RedshiftColumn[] = [
  * column list would let AWS publish only the populated columns too (issue 24, not done).
  */
 export const REDSHIFT_LAYOUT: PublishedLayout = 'canonical';
-
-/** The claim key published lines are unique by within one file (the dedupe key). */
-export const CLAIM_KEY = ['claim_id', 'claim_line_number', 'data_source'] as const;

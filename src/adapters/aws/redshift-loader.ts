@@ -6,11 +6,9 @@ import {
   type RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { ClaimflowError } from '../../domain/errors.ts';
+import type { TableDescriptor } from '../../domain/tables/table-descriptor.ts';
 import { callAws } from './aws-error.ts';
-import { CLAIM_KEY, PUBLISHED_CLAIM_COLUMNS } from './redshift-columns.ts';
-
-const WAREHOUSE_TABLE = 'medical_claim';
-const STAGING_TABLE = 'medical_claim_staging';
+import { publishedColumnsOf } from './redshift-columns.ts';
 
 /** What each statement of a load does, in batch order: a failed sub-statement is reported by this name. */
 // No CREATE SCHEMA: it needs CREATE on the database (checked even when the schema exists), which the
@@ -67,6 +65,7 @@ export class WarehouseInputError extends ClaimflowError {
 export class WarehouseLoadError extends ClaimflowError {
   readonly code = 'warehouse_load';
   constructor(
+    readonly table: string,
     readonly yearMonth: string,
     readonly statementId: string,
     readonly status: 'FAILED' | 'ABORTED' | 'TIMED_OUT',
@@ -74,7 +73,7 @@ export class WarehouseLoadError extends ClaimflowError {
     options?: { cause?: unknown },
   ) {
     super(
-      `redshift load of ${yearMonth} ${status}${step ? ` at step "${step}"` : ''} (statement ${statementId}; ` +
+      `redshift load of ${table} ${yearMonth} ${status}${step ? ` at step "${step}"` : ''} (statement ${statementId}; ` +
         'details: DescribeStatement, SYS_LOAD_ERROR_DETAIL)',
       options,
     );
@@ -85,31 +84,35 @@ const q = (name: string): string => `"${name}"`;
 const lit = (value: string): string => `'${value}'`;
 
 /**
- * Loads a month of published claim Parquet into Redshift through the Data API. One batch (one
- * transaction): create the table if missing, COPY the month into a temp staging table, delete the
- * month's rows and rows of the staged claim keys from the table, insert the staged rows. The
- * month's prefix holds every published file of the month, so the table ends up holding exactly
- * what S3 does, like the local warehouse's views; a line moved to another month leaves its old one.
+ * Loads a month of a table's published Parquet into the Redshift table of the same name through
+ * the Data API. One batch (one transaction): create the table if missing, COPY the month into a
+ * temp staging table, delete the month's rows (by the table's partition date) and rows of the
+ * staged dedupe keys from the table, insert the staged rows. The month's prefix holds every
+ * published file of the month, so the table ends up holding exactly what S3 does, like the local
+ * warehouse's views; a row moved to another month leaves its old one.
  */
 export class RedshiftLoader {
-  private readonly target: string;
-
   constructor(
     private readonly client: RedshiftDataClient,
     private readonly options: RedshiftLoaderOptions,
     private readonly wait: StatementWait = DEFAULT_WAIT,
   ) {
     for (const field of ['workgroupName', 'database', 'iamRoleArn', 'schema'] as const) check(field, options[field]);
-    this.target = `${q(options.schema)}.${q(WAREHOUSE_TABLE)}`;
   }
 
   /**
+   * `table` is the published table (its descriptor: the names spliced into SQL are the code's own);
    * `yearMonth` is `YYYY-MM`; `s3Prefix` is `s3://bucket/.../year=YYYY/month=MM/` of that month.
    * `budgetMs` bounds the wait below the configured one: the function's remaining time less what it
    * needs to cancel, so a load is never left running when Lambda stops the function (its retry would
    * overlap a load that may still commit).
    */
-  async loadMonth(yearMonth: string, s3Prefix: string, budgetMs = Number.POSITIVE_INFINITY): Promise<void> {
+  async loadMonth(
+    table: TableDescriptor,
+    yearMonth: string,
+    s3Prefix: string,
+    budgetMs = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
     const [, year, month] = check('yearMonth', yearMonth);
     const [, , prefixYear, prefixMonth] = check('s3Prefix', s3Prefix);
     if (prefixYear !== year || prefixMonth !== month)
@@ -117,33 +120,38 @@ export class RedshiftLoader {
     const command = new BatchExecuteStatementCommand({
       WorkgroupName: this.options.workgroupName,
       Database: this.options.database,
-      StatementName: `claimflow-load-${yearMonth}`,
-      Sqls: this.loadStatements(yearMonth, s3Prefix),
+      StatementName: `claimflow-load-${table.name}-${yearMonth}`,
+      Sqls: this.loadStatements(table, yearMonth, s3Prefix),
     });
     const { Id } = await callAws('redshift load', () => this.client.send(command));
     if (!Id) throw new TypeError('redshift BatchExecuteStatement answered without a statement id');
-    await this.waitFor(Id, yearMonth, Math.min(this.wait.maxWaitMs, budgetMs));
+    await this.waitFor(Id, table.name, yearMonth, Math.min(this.wait.maxWaitMs, budgetMs));
   }
 
   /** The batch, one statement per LOAD_STEPS entry. */
-  private loadStatements(yearMonth: string, s3Prefix: string): string[] {
-    const columns = PUBLISHED_CLAIM_COLUMNS.map((c) => `${q(c.name)} ${c.type}`).join(', ');
+  private loadStatements(table: TableDescriptor, yearMonth: string, s3Prefix: string): string[] {
+    const target = `${q(this.options.schema)}.${q(table.name)}`;
+    const staging = q(`${table.name}_staging`);
+    const columns = publishedColumnsOf(table)
+      .map((c) => `${q(c.name)} ${c.type}`)
+      .join(', ');
+    const partition = q(table.partitionDate);
     const [year, month] = yearMonth.split('-').map(Number) as [number, number];
     const nextMonth = month === 12 ? `${year + 1}-01` : `${year}-${String(month + 1).padStart(2, '0')}`;
-    const keyMatch = CLAIM_KEY.map((k) => `${this.target}.${q(k)} = ${q(STAGING_TABLE)}.${q(k)}`).join(' AND ');
+    const keyMatch = table.dedupeKey.map((k) => `${target}.${q(k)} = ${staging}.${q(k)}`).join(' AND ');
     const steps: Record<LoadStep, string> = {
-      'create table': `CREATE TABLE IF NOT EXISTS ${this.target} (${columns}) SORTKEY (${q('claim_start_date')})`,
-      'create staging': `CREATE TEMP TABLE ${q(STAGING_TABLE)} (LIKE ${this.target})`,
-      copy: `COPY ${q(STAGING_TABLE)} FROM ${lit(s3Prefix)} IAM_ROLE ${lit(this.options.iamRoleArn)} FORMAT AS PARQUET SERIALIZETOJSON`,
-      'delete month': `DELETE FROM ${this.target} WHERE ${q('claim_start_date')} >= CAST(${lit(`${yearMonth}-01`)} AS DATE) AND ${q('claim_start_date')} < CAST(${lit(`${nextMonth}-01`)} AS DATE)`,
-      'delete moved keys': `DELETE FROM ${this.target} USING ${q(STAGING_TABLE)} WHERE ${keyMatch}`,
-      insert: `INSERT INTO ${this.target} SELECT * FROM ${q(STAGING_TABLE)}`,
-      'drop staging': `DROP TABLE ${q(STAGING_TABLE)}`,
+      'create table': `CREATE TABLE IF NOT EXISTS ${target} (${columns}) SORTKEY (${partition})`,
+      'create staging': `CREATE TEMP TABLE ${staging} (LIKE ${target})`,
+      copy: `COPY ${staging} FROM ${lit(s3Prefix)} IAM_ROLE ${lit(this.options.iamRoleArn)} FORMAT AS PARQUET SERIALIZETOJSON`,
+      'delete month': `DELETE FROM ${target} WHERE ${partition} >= CAST(${lit(`${yearMonth}-01`)} AS DATE) AND ${partition} < CAST(${lit(`${nextMonth}-01`)} AS DATE)`,
+      'delete moved keys': `DELETE FROM ${target} USING ${staging} WHERE ${keyMatch}`,
+      insert: `INSERT INTO ${target} SELECT * FROM ${staging}`,
+      'drop staging': `DROP TABLE ${staging}`,
     };
     return LOAD_STEPS.map((step) => steps[step]);
   }
 
-  private async waitFor(id: string, yearMonth: string, waitMs: number): Promise<void> {
+  private async waitFor(id: string, table: string, yearMonth: string, waitMs: number): Promise<void> {
     const polls = Math.max(1, Math.ceil(waitMs / this.wait.pollIntervalMs));
     for (let poll = 0; poll < polls; poll++) {
       await this.wait.sleep(this.wait.pollIntervalMs);
@@ -154,7 +162,7 @@ export class RedshiftLoader {
         const failed = (statement.SubStatements ?? []).findIndex(
           (s) => s.Status === 'FAILED' || s.Status === 'ABORTED',
         );
-        throw new WarehouseLoadError(yearMonth, id, statement.Status, LOAD_STEPS[failed] ?? null);
+        throw new WarehouseLoadError(table, yearMonth, id, statement.Status, LOAD_STEPS[failed] ?? null);
       }
     }
     // Cancelled so that it cannot commit after being reported as not done (a failed cancel is kept as the cause).
@@ -163,7 +171,7 @@ export class RedshiftLoader {
       () => undefined,
       (error: unknown) => error,
     );
-    throw new WarehouseLoadError(yearMonth, id, 'TIMED_OUT', null, { cause: cancelError });
+    throw new WarehouseLoadError(table, yearMonth, id, 'TIMED_OUT', null, { cause: cancelError });
   }
 }
 

@@ -89,7 +89,7 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
     glue: glueClient,
     jobName: JOB_NAME,
     clock,
-    logger: { info: () => {}, warn: () => {} },
+    logger: { info: () => {}, warn: () => {}, error: () => {} },
     readObjectHead: async (key: string) =>
       readS3Head(s3, store.locate(key), HEAD_BYTES, await store.scratchDir('head')),
   });
@@ -247,6 +247,17 @@ describe('startSparkJob: the Spark plan to S3, then StartJobRun', () => {
       );
       assert.equal(manifest.publishes, true);
       assert.equal(manifest.format, 'csv');
+      // The plan compiles the rules the layout can feed, as the DuckDB job runs them: SynPUF carrier
+      // files have no place of service, Tuva's layout matches every column by name.
+      const unfed = manifest.skipped_rules.filter((s) => s.reason.includes(' never carries '));
+      assert.deepEqual(
+        unfed.find((s) => s.rule_id === 'missing_pos_professional'),
+        profile === 'cms-synpuf'
+          ? { rule_id: 'missing_pos_professional', reason: 'cms-synpuf/carrier never carries place_of_service_code' }
+          : undefined,
+      );
+      for (const { rule_id } of unfed) assert.ok(!manifest.rules.some((r) => r.id === rule_id), rule_id);
+      assert.equal(manifest.rules.length + manifest.skipped_rules.length, ROW_RULES.length);
     }
   });
 

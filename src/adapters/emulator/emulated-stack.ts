@@ -26,6 +26,8 @@ export interface EmulationOptions {
   readonly stackName: string;
   /** The emulator's own files: function task folders, each invocation's /tmp, Glue's local runs. */
   readonly workDir: string;
+  /** The template's parameters, as `cdk deploy --parameters` sets them (AlertEmail, AlertSmsNumber). */
+  readonly parameters?: Readonly<Record<string, string>>;
   /** Variables set over every function's environment (DUCKDB_MAX_BYTES, to send smaller files to Glue). */
   readonly environmentOverrides?: Readonly<Record<string, string>>;
   readonly retryDelaysMs?: readonly number[];
@@ -34,6 +36,8 @@ export interface EmulationOptions {
   /** Spark settings of the local Glue runs (`key=value`). */
   readonly sparkConf?: readonly string[];
   readonly sparkMaster?: string;
+  /** Each line the local Glue runs write (what Glue sends to its CloudWatch log groups). */
+  readonly onGlueLog?: (line: string) => void;
 }
 
 /** Credentials moto accepts (it checks none); never real ones. */
@@ -97,13 +101,20 @@ export class EmulatedStack {
       );
       const kms = new KMSClient(config);
       const secrets = new SecretsManagerClient(config);
-      const provisioned = await provisionStack(options.stackName, template, assets, {
-        ...clients,
-        kms,
-        events,
-        secrets,
-      });
+      const provisioned = await provisionStack(
+        options.stackName,
+        template,
+        assets,
+        {
+          ...clients,
+          kms,
+          events,
+          secrets,
+        },
+        options.parameters,
+      );
       kms.destroy();
+      secrets.destroy();
       const functions = new Map(
         [...provisioned.functions].map(([id, fn]) => [
           id,
@@ -120,6 +131,7 @@ export class EmulatedStack {
           SparkWorker.start({
             master: options.sparkMaster ?? 'local[2]',
             conf: ['spark.ui.enabled=false', ...(options.sparkConf ?? [])],
+            onLog: options.onGlueLog,
           }),
       });
       const glueEndpoint = await glue.listen();

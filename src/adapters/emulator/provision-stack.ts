@@ -71,6 +71,8 @@ export async function provisionStack(
   template: StackTemplate,
   assets: AssetDirs,
   clients: ProvisionClients,
+  /** Values of the template's parameters (`AlertEmail`), as a deploy passes them; the defaults otherwise. */
+  parameters: Readonly<Record<string, string>> = {},
 ): Promise<ProvisionedStack> {
   const refs = new Map<string, string>([
     ['AWS::AccountId', EMULATED_ACCOUNT],
@@ -79,7 +81,9 @@ export async function provisionStack(
     ['AWS::URLSuffix', 'amazonaws.com'],
     ['AWS::StackName', stackName],
   ]);
-  for (const [name, parameter] of Object.entries(template.Parameters ?? {})) refs.set(name, parameter.Default ?? '');
+  for (const [name, parameter] of Object.entries(template.Parameters ?? {})) {
+    refs.set(name, parameters[name] ?? parameter.Default ?? '');
+  }
   const attributes = new Map<string, string>();
   const physical = { refs, attributes };
   const resolve = <T = unknown>(value: unknown): T => resolveIntrinsics(value, physical) as T;

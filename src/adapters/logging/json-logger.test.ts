@@ -17,14 +17,17 @@ describe('createLogger', () => {
       rule_id: 'empty_file',
       total_records: 0,
     });
-    assert.equal(lines.length, 2);
+    logger.error('job failed', { job_id: 'claims-etl-20261125-224932-4004', error_type: 'system' });
+    assert.equal(lines.length, 3);
     assert.ok(lines.every((l) => l.endsWith('}\n') && !l.slice(0, -1).includes('\n')));
-    const [started, rejected] = records();
+    const [started, rejected, failed] = records();
     assert.deepEqual(Object.keys(started ?? {}), ['time', 'level', 'message', 'job_id', 'file', 'mode']);
-    assert.equal(started?.level, 'info');
+    // Levels as Lambda's JSON log lines write them, so one search for ERROR finds both.
+    assert.equal(started?.level, 'INFO');
     assert.equal(started?.file, 'claims-1.csv');
-    assert.equal(rejected?.level, 'warn');
+    assert.equal(rejected?.level, 'WARN');
     assert.equal(rejected?.total_records, 0);
+    assert.deepEqual([failed?.level, failed?.error_type], ['ERROR', 'system']);
   });
 
   it('passes every field through the redaction allow-list', () => {
@@ -49,7 +52,7 @@ describe('createLogger', () => {
     const { logger, records } = captured();
     logger.info('stage', { level: 'critical', message: 'MZQX4471', time: 'yesterday' });
     const [record] = records();
-    assert.equal(record?.level, 'info');
+    assert.equal(record?.level, 'INFO');
     assert.equal(record?.message, 'stage');
     assert.match(String(record?.time), /^\d{4}-\d{2}-\d{2}T/);
   });

@@ -9,6 +9,7 @@ import { convertToLines } from '../../../test/support/converted-lines.ts';
 import { SHARED_DIR } from '../../../test/support/shared.ts';
 import { REQUIRED_COLUMNS } from '../../domain/canonical-model.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
+import { X12_837_NEVER_CARRIES } from '../../domain/profiles/record-profiles.ts';
 import { DuckDbEngine } from '../duckdb/duckdb-engine.ts';
 import type { CanonicalLine, ConversionResult } from '../records/conversion-result.ts';
 import { convertX12 } from './convert-x12.ts';
@@ -74,6 +75,8 @@ describe('convertX12 on the X12 837 samples', () => {
       assert.equal(lines.length, expected.lines);
       assert.equal(new Set(lines.map((l) => l.claim_id)).size, expected.claims);
       for (const line of lines) for (const column of REQUIRED_COLUMNS) assert.ok(line[column], `${column} is set`);
+      // The profile declares these never carried, so the rules judging only them are skipped.
+      for (const line of lines) for (const column of X12_837_NEVER_CARRIES) assert.equal(line[column], undefined);
     });
   }
 

@@ -1,4 +1,5 @@
 import { CMS_SYNPUF_PROFILE } from './cms-synpuf-profile.ts';
+import { NPPES_PROFILE } from './nppes-profile.ts';
 import { FHIR_EOB_PROFILE, X12_837_PROFILE } from './record-profiles.ts';
 import type { SourceProfile } from './source-profile.ts';
 import { STANDARD_PROFILE } from './standard-profile.ts';
@@ -12,6 +13,7 @@ export const BUILTIN_PROFILES: readonly SourceProfile[] = [
   TUVA_PROFILE,
   CMS_SYNPUF_PROFILE,
   SYNTHEA_PROFILE,
+  NPPES_PROFILE,
   STANDARD_PROFILE,
 ];
 

@@ -19,6 +19,7 @@ it('names only rules of the catalog, and claims run every rule', () => {
       ['claims', true],
       ['members', false],
       ['pharmacy', false],
+      ['providers', false],
       ['reference', false],
     ],
   );

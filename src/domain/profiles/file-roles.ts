@@ -41,6 +41,7 @@ export const FILE_ROLES: Readonly<Record<FileRole, RoleSpec>> = {
     rules: new Set(PHARMACY_RULES),
     published: false,
   },
+  providers: { required: [], rules: new Set(['malformed_row']), published: false },
   reference: { required: [], rules: new Set(['malformed_row']), published: false },
 };
 

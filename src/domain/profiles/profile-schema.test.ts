@@ -70,7 +70,7 @@ describe('custom profile schema', () => {
         ],
       }),
       [
-        'layouts.0.columns.claim_number: not a canonical column (see canonical-model.md)',
+        'layouts.0.columns.claim_number: not a canonical column of medical_claim (see canonical-model.md)',
         'layouts.0.companions.0.on: b is not joined before a',
         'layouts.0.companions.2.name: companion b is declared twice',
       ],
@@ -99,6 +99,53 @@ describe('custom profile schema', () => {
         'layouts.0.columns.claim_line_number.number_format: only for amount and quantity columns',
         'layouts.0.columns.charge_amount.number_format: Charge is summed by merge, which reads decimal point amounts',
       ],
+    );
+  });
+
+  it('takes never_carries as canonical columns the layout does not map', () => {
+    const parsed = profileFileSchema.parse({
+      name: 'x',
+      layouts: [{ ...LAYOUT, match_by_name: true, never_carries: ['bill_type_code', 'paid_date'] }],
+    });
+    assert.deepEqual(parsed.layouts[0]?.never_carries, ['bill_type_code', 'paid_date']);
+    assert.deepEqual(
+      issuesOf({ name: 'x', layouts: [{ ...LAYOUT, never_carries: ['bill_type_code', 'bill_type', 'claim_type'] }] }),
+      [
+        'layouts.0.never_carries.1: bill_type: not a canonical column of medical_claim (see canonical-model.md)',
+        'layouts.0.never_carries.2: claim_type: the layout maps it',
+      ],
+    );
+  });
+
+  it("checks a layout's columns and never_carries against the table it names, and knows only the published tables", () => {
+    const fills = {
+      id: 'fills',
+      role: 'pharmacy',
+      detect: { headers: ['RX'] },
+      columns: { claim_id: 'RX', ndc_code: 'NDC', quantity: { column: 'QTY', number_format: 'decimal_comma' } },
+      never_carries: ['days_supply'],
+    };
+    assert.deepEqual(issuesOf({ name: 'rx', layouts: [{ ...fills, table: 'pharmacy_claim' }] }), []);
+    const parsed = profileFileSchema.parse({ name: 'rx', layouts: [{ ...fills, table: 'pharmacy_claim' }] });
+    assert.equal(toSourceProfile(parsed).layouts[0]?.table, 'pharmacy_claim');
+    assert.deepEqual(
+      issuesOf({
+        name: 'rx',
+        layouts: [{ ...fills, table: 'pharmacy_claim', columns: { ...fills.columns, claim_type: 'TYPE' } }],
+      }),
+      ['layouts.0.columns.claim_type: not a canonical column of pharmacy_claim (see canonical-model.md)'],
+    );
+    assert.deepEqual(issuesOf({ name: 'rx', layouts: [fills] }), [
+      'layouts.0.columns.ndc_code: not a canonical column of medical_claim (see canonical-model.md)',
+      'layouts.0.columns.quantity: not a canonical column of medical_claim (see canonical-model.md)',
+      'layouts.0.columns.quantity.number_format: only for amount and quantity columns',
+      'layouts.0.never_carries.0: days_supply: not a canonical column of medical_claim (see canonical-model.md)',
+    ]);
+    for (const table of ['eligibility', 'provider'])
+      assert.deepEqual(issuesOf({ name: 'x', layouts: [{ ...LAYOUT, columns: {}, table }] }), [], table);
+    assert.deepEqual(
+      issuesOf({ name: 'rx', layouts: [{ ...fills, table: 'pharmacy' }] }).map((i) => i.split(':')[0]),
+      ['layouts.0.table'],
     );
   });
 

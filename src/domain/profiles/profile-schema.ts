@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { CANONICAL_COLUMNS, columnsOfKind, normalizeHeaderName } from '../canonical-model.ts';
+import { normalizeHeaderName } from '../canonical-model.ts';
+import { tableOfLayout } from '../tables/layout-table.ts';
+import { tableColumnsOfKind } from '../tables/table-descriptor.ts';
+import { TABLES } from '../tables/tables.ts';
 import { NUMBER_FORMATS } from '../value-notation.ts';
 import { type ColumnSource, DATE_FORMATS, type SourceProfile, splitColumnRef } from './source-profile.ts';
 
-const CANONICAL = new Set(CANONICAL_COLUMNS.map((c) => c.name));
-const DECIMAL_COLUMNS = new Set(columnsOfKind('amount', 'quantity'));
+const TABLE_NAMES = TABLES.map((t) => t.name);
 const name = z.string().min(1);
 const columnSource = z.union(
   [
@@ -32,9 +34,14 @@ const companion = z.strictObject({
 });
 
 /** Why a column source's `number_format` cannot apply, if it cannot. */
-function numberFormatProblem(column: string, source: ColumnSource, summed: ReadonlySet<string>): string | undefined {
+function numberFormatProblem(
+  column: string,
+  source: ColumnSource,
+  summed: ReadonlySet<string>,
+  decimals: ReadonlySet<string>,
+): string | undefined {
   if (typeof source !== 'object' || !('column' in source) || !source.number_format) return undefined;
-  if (!DECIMAL_COLUMNS.has(column)) return 'only for amount and quantity columns';
+  if (!decimals.has(column)) return 'only for amount and quantity columns';
   // A merge sums its text as decimal point amounts before the columns are mapped.
   if (summed.has(normalizeHeaderName(source.column))) {
     return `${source.column} is summed by merge, which reads decimal point amounts`;
@@ -45,7 +52,8 @@ function numberFormatProblem(column: string, source: ColumnSource, summed: Reado
 const layout = z
   .strictObject({
     id: name,
-    role: z.enum(['claims', 'members', 'pharmacy', 'reference']),
+    role: z.enum(['claims', 'members', 'pharmacy', 'providers', 'reference']),
+    table: z.enum(TABLE_NAMES).optional(),
     description: z.string().default(''),
     detect: z.strictObject({ headers: z.array(name).min(1) }),
     match_by_name: z.boolean().optional(),
@@ -65,20 +73,31 @@ const layout = z
       .refine((u) => u.filled in u.columns, { message: 'filled must be one of the unpivot columns', path: ['filled'] })
       .optional(),
     companions: z.array(companion).optional(),
+    never_carries: z.array(name).optional(),
   })
   .superRefine((l, ctx) => {
     const summed = new Set((l.merge?.sum ?? []).map(normalizeHeaderName));
+    // Columns are those of the table the layout fills (medical_claim unless it names another).
+    const table = tableOfLayout(l);
+    const known = new Set(table.columns.map((c) => c.name));
+    const decimals = new Set(tableColumnsOfKind(table.columns, 'amount', 'quantity'));
+    const notCanonical = `not a canonical column of ${table.name} (see canonical-model.md)`;
     for (const [column, source] of Object.entries(l.columns ?? {})) {
-      if (!CANONICAL.has(column)) {
+      if (!known.has(column)) {
         ctx.addIssue({
           code: 'custom',
           path: ['columns', column],
-          message: 'not a canonical column (see canonical-model.md)',
+          message: notCanonical,
         });
       }
-      const problem = numberFormatProblem(column, source, summed);
+      const problem = numberFormatProblem(column, source, summed, decimals);
       if (problem) ctx.addIssue({ code: 'custom', path: ['columns', column, 'number_format'], message: problem });
     }
+    const mapped = new Set([...Object.keys(l.columns ?? {}), ...Object.keys(l.unpivot?.columns ?? {})]);
+    (l.never_carries ?? []).forEach((column, i) => {
+      const problem = !known.has(column) ? notCanonical : mapped.has(column) ? 'the layout maps it' : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['never_carries', i], message: `${column}: ${problem}` });
+    });
     const companions = l.companions ?? [];
     companions.forEach((c, i) => {
       if (companions.findIndex((o) => o.name === c.name) !== i) {

@@ -29,13 +29,26 @@ const CONVERTED_ENROLLMENT_SPANS = converted(
   'eligibility',
 );
 
+/**
+ * An 837 is the claim as billed, before adjudication: it has no payment, member cost share or
+ * network status (the repricer's allowed amount aside). convert-x12.test.ts checks the samples.
+ */
+export const X12_837_NEVER_CARRIES = [
+  'paid_date',
+  'paid_amount',
+  'coinsurance_amount',
+  'copayment_amount',
+  'deductible_amount',
+  'in_network_flag',
+] as const;
+
 /** ASC X12 837 (professional and institutional) and 834 (enrollment), recognised by the ISA envelope. */
 export const X12_837_PROFILE: SourceProfile = {
   name: 'x12-837',
   description:
     'ASC X12 005010 837P/837I claim files converted to canonical lines, and 834 benefit enrollments to eligibility spans (see sources-records.md).',
   kind: 'x12',
-  layouts: [CONVERTED_LINES, CONVERTED_ENROLLMENT_SPANS],
+  layouts: [{ ...CONVERTED_LINES, never_carries: X12_837_NEVER_CARRIES }, CONVERTED_ENROLLMENT_SPANS],
 };
 
 /** FHIR R4 ExplanationOfBenefit / Claim resources, in a Bundle or as NDJSON. */

@@ -1,3 +1,4 @@
+import { type CanonicalColumn, LINEAGE_COLUMNS } from '../canonical-model.ts';
 import type { RuleOverride } from '../resolve-rules.ts';
 import type { SqlDialect } from '../sql-dialect.ts';
 import type { NumberFormat } from '../value-notation.ts';
@@ -24,9 +25,10 @@ export type ProfileKind = 'tabular' | 'x12' | 'fhir';
 /**
  * What a file contributes. `claims` lines are published; `members` (eligibility) rows are checked
  * with the member rules and feed claim files as companions; `pharmacy` claims are checked but not
- * published (the canonical model is medical claims); `reference` files only feed other files.
+ * published (the canonical model is medical claims); `providers` (a provider registry) and
+ * `reference` files only feed other files. A layout that names a table is published to it whatever its role.
  */
-export type FileRole = 'claims' | 'members' | 'pharmacy' | 'reference';
+export type FileRole = 'claims' | 'members' | 'pharmacy' | 'providers' | 'reference';
 
 /** Date layouts the normalise stage does not read itself, rewritten to YYYY-MM-DD by the profile. */
 export const DATE_FORMATS = ['DD/MM/YYYY', 'DD.MM.YYYY', 'YYYY/MM/DD', 'MMDDYYYY', 'DDMMYYYY', 'timestamp'] as const;
@@ -126,6 +128,29 @@ export interface SourceLayout {
   readonly unpivot?: Unpivot;
   readonly companions?: readonly Companion[];
   readonly prepare?: PrepareStep;
+  /**
+   * Canonical columns the layout never carries, for a layout that matches columns by name (or is
+   * written by a converter): the rules that judge only them are skipped. A layout that maps its
+   * columns needs none: what it does not map, it never carries (`neverCarriedColumns`).
+   */
+  readonly never_carries?: readonly string[];
+}
+
+/**
+ * The columns of the table the layout fills (`columns`) that its files never have: those declared,
+ * and, unless columns are matched by name, every one its mappings (columns, unpivot slots, code
+ * systems) leave out. The lineage columns are not among them: the pipeline fills those.
+ */
+export function neverCarriedColumns(layout: SourceLayout, columns: readonly CanonicalColumn[]): string[] {
+  const declared = layout.never_carries ?? [];
+  if (layout.match_by_name) return [...declared];
+  const mapped = new Set([
+    ...columnSourcesOf(layout).map(([target]) => target),
+    ...Object.keys(layout.unpivot?.columns ?? {}),
+    ...(layout.unpivot ? ['claim_line_number'] : []),
+  ]);
+  const lineage = new Set<string>(LINEAGE_COLUMNS);
+  return columns.map((c) => c.name).filter((c) => declared.includes(c) || (!mapped.has(c) && !lineage.has(c)));
 }
 
 /** The column a source names, and the companion it belongs to (if any). */

@@ -31,6 +31,9 @@ function latestEarlierEnd(ctx: RuleContext): string {
 }
 
 const ENROLLMENT_SOURCE = 'Tuva data quality checks (eligibility enrollment spans)';
+/** A span is judged against the member's earlier spans; the payer only narrows which (without one, all of the member's). */
+const SPAN_NEEDS = ['person_id', 'enrollment_start_date', 'enrollment_end_date'];
+const SPAN_ALSO_READS = ['payer'];
 
 /** The eligibility rule catalog (docs/rules.md). */
 export const ELIGIBILITY_RULES: readonly RowRule[] = [
@@ -41,6 +44,7 @@ export const ELIGIBILITY_RULES: readonly RowRule[] = [
   dateRangeRule(tableColumnsOfKind(ELIGIBILITY_COLUMNS, 'date'), ['enrollment_end_date']),
   {
     id: 'enrollment_start_after_end',
+    needs: ['enrollment_start_date', 'enrollment_end_date'],
     source: ENROLLMENT_SOURCE,
     scope: 'row',
     dimension: 'consistency',
@@ -51,6 +55,8 @@ export const ELIGIBILITY_RULES: readonly RowRule[] = [
   },
   {
     id: 'overlapping_enrollment',
+    needs: SPAN_NEEDS,
+    alsoReads: SPAN_ALSO_READS,
     source: ENROLLMENT_SOURCE,
     scope: 'row',
     dimension: 'consistency',
@@ -62,6 +68,8 @@ export const ELIGIBILITY_RULES: readonly RowRule[] = [
   },
   {
     id: 'enrollment_gap',
+    needs: SPAN_NEEDS,
+    alsoReads: SPAN_ALSO_READS,
     source: ENROLLMENT_SOURCE,
     scope: 'row',
     dimension: 'consistency',
@@ -73,6 +81,8 @@ export const ELIGIBILITY_RULES: readonly RowRule[] = [
   },
   {
     id: 'missing_demographics',
+    // Each is judged on its own: a layout without one would fail every row for what it lacks.
+    needs: REQUIRED_DEMOGRAPHICS,
     source: 'Tuva input layer: eligibility birth_date and gender',
     scope: 'row',
     dimension: 'completeness',

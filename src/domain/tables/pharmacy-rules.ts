@@ -3,7 +3,7 @@ import {
   dateFormatRule,
   dateRangeRule,
   malformedRowRule,
-  npiCheckFails,
+  npiRule,
   requiredFieldRule,
   unparseable,
 } from '../common-rules.ts';
@@ -16,19 +16,6 @@ import {
 } from './pharmacy-claim-model.ts';
 import { tableColumnsOfKind } from './table-descriptor.ts';
 
-const NPI_SOURCE = 'CMS NPI standard: 10 digits, Luhn check digit with the 80840 prefix';
-
-const npiRule = (id: string, column: string, who: string): RowRule => ({
-  id,
-  source: NPI_SOURCE,
-  scope: 'row',
-  dimension: 'validity',
-  severity: 'medium',
-  action: 'quarantine',
-  description: `${column} (the ${who}) is not 10 digits or fails the NPI check digit.`,
-  failsWhen: (ctx) => npiCheckFails(ctx, column),
-});
-
 /** The pharmacy_claim rule catalog (docs/rules.md). */
 export const PHARMACY_RULES: readonly RowRule[] = [
   malformedRowRule(),
@@ -38,6 +25,7 @@ export const PHARMACY_RULES: readonly RowRule[] = [
   amountFormatRule(tableColumnsOfKind(PHARMACY_CLAIM_COLUMNS, 'amount')),
   {
     id: 'invalid_ndc',
+    needs: ['ndc_code'],
     source: 'FDA National Drug Code: 10 digits in 4-4-2, 5-3-2 or 5-4-1 segments, billed as 11 (5-4-2)',
     scope: 'row',
     dimension: 'validity',
@@ -50,6 +38,7 @@ export const PHARMACY_RULES: readonly RowRule[] = [
   },
   {
     id: 'invalid_days_supply',
+    needs: ['days_supply'],
     source: 'NCPDP D.0 days supply (405-D5); claimflow plausibility bound',
     scope: 'row',
     dimension: 'validity',
@@ -61,6 +50,7 @@ export const PHARMACY_RULES: readonly RowRule[] = [
   },
   {
     id: 'invalid_quantity',
+    needs: ['quantity'],
     source: 'NCPDP D.0 quantity dispensed (442-E7); claimflow plausibility bound',
     scope: 'row',
     dimension: 'validity',
@@ -72,6 +62,7 @@ export const PHARMACY_RULES: readonly RowRule[] = [
   },
   {
     id: 'dispensed_after_paid',
+    needs: ['dispensing_date', 'paid_date'],
     source: 'payer adjudication: a fill is paid after it is dispensed',
     scope: 'row',
     dimension: 'consistency',

@@ -29,8 +29,11 @@ export interface TableDescriptor {
   readonly enrichments: readonly Enrichment[];
   /** Per-month aggregations of this table alone, computed beside its files. */
   readonly monthlyAggregations: readonly Aggregation[];
-  /** The two identifiers a report's sample rows show (as `claim_id`, `claim_line_number`); null: row numbers only. */
-  readonly sampleIds: readonly [string, string] | null;
+  /**
+   * The identifiers a report's sample rows show (as `claim_id`, `claim_line_number`; a null second
+   * leaves that one empty); null: row numbers only.
+   */
+  readonly sampleIds: readonly [string, string | null] | null;
 }
 
 /** A table's column by name, or undefined. */

@@ -6,6 +6,8 @@ import { ELIGIBILITY_COLUMNS, ELIGIBILITY_REQUIRED_COLUMNS } from './eligibility
 import { ELIGIBILITY_RULES } from './eligibility-rules.ts';
 import { PHARMACY_CLAIM_COLUMNS, PHARMACY_REQUIRED_COLUMNS } from './pharmacy-claim-model.ts';
 import { PHARMACY_RULES } from './pharmacy-rules.ts';
+import { PROVIDER_COLUMNS, PROVIDER_REQUIRED_COLUMNS } from './provider-model.ts';
+import { PROVIDER_RULES } from './provider-rules.ts';
 import type { TableDescriptor } from './table-descriptor.ts';
 
 export const MEDICAL_CLAIM_TABLE: TableDescriptor = {
@@ -52,8 +54,30 @@ export const ELIGIBILITY_TABLE: TableDescriptor = {
   sampleIds: null,
 };
 
+export const PROVIDER_TABLE: TableDescriptor = {
+  name: 'provider',
+  grain: 'one provider (npi) per data_source',
+  columns: PROVIDER_COLUMNS,
+  required: PROVIDER_REQUIRED_COLUMNS,
+  dedupeKey: ['npi', 'data_source'],
+  latestBy: 'last_updated',
+  // A registry is a snapshot, not events, and a deactivated NPI's row has no enumeration or update
+  // date: its files are filed by the month they were loaded in.
+  partitionDate: 'ingest_datetime',
+  rules: PROVIDER_RULES,
+  enrichments: [],
+  monthlyAggregations: [],
+  // NPIs are public (the NPPES registry); a provider has no second identifier.
+  sampleIds: ['npi', null],
+};
+
 /** Every published table; a new one is added here (and a layout names it), nothing else. */
-export const TABLES: readonly TableDescriptor[] = [MEDICAL_CLAIM_TABLE, PHARMACY_CLAIM_TABLE, ELIGIBILITY_TABLE];
+export const TABLES: readonly TableDescriptor[] = [
+  MEDICAL_CLAIM_TABLE,
+  PHARMACY_CLAIM_TABLE,
+  ELIGIBILITY_TABLE,
+  PROVIDER_TABLE,
+];
 
 export function findTable(name: string): TableDescriptor | undefined {
   return TABLES.find((t) => t.name === name);

@@ -38,7 +38,7 @@ function harness(channels: Record<string, AlertChannel>) {
     routes: { critical: ['pager', 'mail', 'hook'], high: ['hook', 'mail'], medium: ['hook'], low: [] },
     retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 },
     clock: { now: () => new Date('2026-01-31T10:20:30Z') },
-    logger: { info: () => {}, warn: (_m, fields) => void warnings.push(fields ?? {}) },
+    logger: { info: () => {}, warn: (_m, fields) => void warnings.push(fields ?? {}), error: () => {} },
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 1,
     recordEvent: (event) => void events.push(event),

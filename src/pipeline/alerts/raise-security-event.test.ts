@@ -13,6 +13,7 @@ function harness() {
   const logger = {
     info: (message: string, fields?: Record<string, unknown>) => void logged.push([message, fields]),
     warn: (message: string, fields?: Record<string, unknown>) => void logged.push([message, fields]),
+    error: () => {},
   };
   const deps = {
     logger,

@@ -7,12 +7,14 @@ import { SHARED_DIR } from '../../../test/support/shared.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
 import { BUILTIN_PROFILES } from '../../domain/profiles/builtin-profiles.ts';
 import { CMS_SYNPUF_PROFILE } from '../../domain/profiles/cms-synpuf-profile.ts';
+import type { SourceProfile } from '../../domain/profiles/source-profile.ts';
 import { STANDARD_PROFILE } from '../../domain/profiles/standard-profile.ts';
 import { TUVA_PROFILE } from '../../domain/profiles/tuva-profile.ts';
 import { ROW_RULES } from '../../domain/rule-catalog.ts';
 import { GENERATED_COLUMNS } from '../../domain/synthetic-claims.ts';
 import { ELIGIBILITY_RULES } from '../../domain/tables/eligibility-rules.ts';
-import { ELIGIBILITY_TABLE } from '../../domain/tables/tables.ts';
+import { PHARMACY_RULES } from '../../domain/tables/pharmacy-rules.ts';
+import { ELIGIBILITY_TABLE, PHARMACY_CLAIM_TABLE, PROVIDER_TABLE } from '../../domain/tables/tables.ts';
 import { chooseProfile } from './choose-profile.ts';
 import type { FileJobOptions } from './file-job-options.ts';
 import type { JobContext } from './job-context.ts';
@@ -39,7 +41,13 @@ describe('choose-profile: the profile and layout a file takes, and the rules it 
     harness.jobContext(
       '/inbox/claims.csv',
       { jobId: 'job-choose', ...options },
-      { logger: { info: (m: string, f?: Record<string, unknown>) => void logged.push([m, f]), warn: () => {} } },
+      {
+        logger: {
+          info: (m: string, f?: Record<string, unknown>) => void logged.push([m, f]),
+          warn: () => {},
+          error: () => {},
+        },
+      },
     );
 
   const haltReason = (run: () => unknown): string => {
@@ -129,6 +137,94 @@ describe('choose-profile: the profile and layout a file takes, and the rules it 
     );
     assert.deepEqual(ids(chosen.rules), ['malformed_row', 'invalid_gender']);
     assert.deepEqual(ids(chosen.skippedRules), ['invalid_date_format']);
+  });
+
+  it("skips a pharmacy layout's rules that judge pharmacy_claim columns it never carries, naming the profile", () => {
+    const fills: SourceProfile = {
+      name: 'acme-rx',
+      description: 'fills with no quantity, days supply or prescriber',
+      kind: 'tabular',
+      layouts: [
+        {
+          id: 'fills',
+          role: 'pharmacy',
+          table: 'pharmacy_claim',
+          description: 'mapped fills',
+          detect: { headers: ['rx_id', 'rx_line', 'member', 'filled_on', 'ndc', 'pharmacy_npi', 'paid', 'paid_on'] },
+          columns: {
+            claim_id: 'rx_id',
+            claim_line_number: 'rx_line',
+            person_id: 'member',
+            dispensing_date: 'filled_on',
+            ndc_code: 'ndc',
+            dispensing_provider_npi: 'pharmacy_npi',
+            paid_amount: 'paid',
+            paid_date: 'paid_on',
+          },
+        },
+      ],
+    };
+    const header = [...(fills.layouts[0]?.detect.headers ?? [])];
+    const chosen = chooseProfile(jobWith({ profiles: { catalog: [fills], forced: null } }), {
+      recordKind: null,
+      columns: header,
+    });
+    assert.equal(chosen.table, PHARMACY_CLAIM_TABLE);
+    const never = (column: string): string => `acme-rx/fills never carries ${column}`;
+    assert.deepEqual(chosen.skippedRules, [
+      { rule_id: 'invalid_days_supply', reason: never('days_supply') },
+      { rule_id: 'invalid_quantity', reason: never('quantity') },
+      { rule_id: 'invalid_prescriber_npi', reason: never('prescribing_provider_npi') },
+    ]);
+    assert.deepEqual(
+      ids(chosen.rules),
+      ids(PHARMACY_RULES).filter((id) => !ids(chosen.skippedRules).includes(id)),
+    );
+  });
+
+  it("skips a provider layout's rules that judge provider columns it never carries, and keeps those it only narrows by", () => {
+    const registry: SourceProfile = {
+      name: 'acme-npi',
+      description: 'organizations with no dates, person names or slots',
+      kind: 'tabular',
+      layouts: [
+        {
+          id: 'orgs',
+          role: 'providers',
+          table: 'provider',
+          description: 'mapped organizations',
+          detect: { headers: ['NPI', 'KIND', 'LEGAL NAME', 'TAXONOMY'] },
+          columns: {
+            npi: 'NPI',
+            entity_type_code: 'KIND',
+            provider_organization_name: 'LEGAL NAME',
+            primary_taxonomy_code: 'TAXONOMY',
+          },
+        },
+      ],
+    };
+    const chosen = chooseProfile(jobWith({ profiles: { catalog: [registry], forced: null } }), {
+      recordKind: null,
+      columns: [...(registry.layouts[0]?.detect.headers ?? [])],
+    });
+    assert.equal(chosen.table, PROVIDER_TABLE);
+    const never = (column: string): string => `acme-npi/orgs never carries ${column}`;
+    const dates = never('any of enumeration_date, last_updated, deactivation_date, reactivation_date, file_date');
+    assert.deepEqual(chosen.skippedRules, [
+      { rule_id: 'invalid_date_format', reason: dates },
+      { rule_id: 'date_out_of_range', reason: dates },
+      { rule_id: 'missing_individual_name', reason: never('provider_last_name') },
+      { rule_id: 'deactivated_provider', reason: never('deactivation_date') },
+    ]);
+    // invalid_entity_type only reads deactivation_date to excuse a deactivated NPI: it still runs.
+    assert.deepEqual(ids(chosen.rules), [
+      'malformed_row',
+      'required_field_missing',
+      'invalid_provider_npi',
+      'invalid_entity_type',
+      'invalid_taxonomy_code',
+      'missing_organization_name',
+    ]);
   });
 
   it("applies the profile's own rule overrides (SynPUF's synthetic NPIs only warn)", () => {

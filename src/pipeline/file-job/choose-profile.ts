@@ -1,6 +1,8 @@
 import { BUILTIN_PROFILES } from '../../domain/profiles/builtin-profiles.ts';
 import { specOfLayout } from '../../domain/profiles/file-roles.ts';
+import { neverCarriedColumns } from '../../domain/profiles/source-profile.ts';
 import type { RowRule } from '../../domain/rule.ts';
+import { skipRulesSourceCannotFeed } from '../../domain/rule-needs.ts';
 import { tableOfLayout } from '../../domain/tables/layout-table.ts';
 import type { TableDescriptor } from '../../domain/tables/table-descriptor.ts';
 import { MEDICAL_CLAIM_TABLE } from '../../domain/tables/tables.ts';
@@ -11,7 +13,10 @@ import type { JobContext } from './job-context.ts';
 
 const DETECTED_PROFILES: ProfileChoice = { catalog: BUILTIN_PROFILES, forced: null };
 
-/** The file's profile and layout, and the rules it runs: the profile's overrides applied, narrowed to the layout's role. */
+/**
+ * The file's profile and layout, and the rules it runs: the profile's overrides applied, narrowed
+ * to the layout's table and role, less those judging only columns the layout never carries.
+ */
 export interface ChosenProfile {
   readonly selection: Extract<ProfileSelection, { ok: true }>;
   readonly rules: readonly RowRule[];
@@ -33,11 +38,15 @@ export function chooseProfile(job: JobContext<PlanningDeps>, sample: FileSample,
   const { profile, layout } = selection;
   const spec = specOfLayout(layout);
   const medical = spec.table === MEDICAL_CLAIM_TABLE;
-  const resolved =
+  const resolved = skipRulesSourceCannotFeed(
     job.options.rulesFor?.(profile, spec.table.rules) ??
-    (medical
-      ? { rules: job.options.plan.rules, skipped: job.options.skippedRules }
-      : { rules: spec.table.rules, skipped: [] });
+      (medical
+        ? { rules: job.options.plan.rules, skipped: job.options.skippedRules }
+        : { rules: spec.table.rules, skipped: [] }),
+    spec.table.rules,
+    { name: `${profile.name}/${layout.id}`, neverCarries: neverCarriedColumns(layout, spec.table.columns) },
+    job.options.plan.thresholds,
+  );
   const applies = (id: string): boolean => spec.rules === 'all' || spec.rules.has(id);
   job.deps.logger.info('profile selected', {
     job_id: job.jobId,

@@ -21,7 +21,11 @@ describe('convert-records: a record file converted to canonical NDJSON, or the f
       X12_SAMPLE,
       { jobId: 'job-convert' },
       {
-        logger: { info: () => {}, warn: (m: string, f?: Record<string, unknown>) => void warnings.push([m, f]) },
+        logger: {
+          info: () => {},
+          warn: (m: string, f?: Record<string, unknown>) => void warnings.push([m, f]),
+          error: () => {},
+        },
         convertRecords: convert as RecordConverters | undefined,
       },
     );

@@ -7,6 +7,7 @@ import type { Clock, Engine, InputFiles, Logger } from '../ports.ts';
 import type { InputLimits } from '../run-config.ts';
 import type { ProfileChoice } from '../select-profile.ts';
 import type { JobStatus, ValidationReport } from '../validation-report.ts';
+import type { StageGauge } from './stage-timer.ts';
 
 /**
  * What choosing a file's profile, finding its companions and converting its records need: the
@@ -18,7 +19,8 @@ export interface PlanningDeps {
   readonly logger: Logger;
   /** The input files by path (by key on S3): a head, and the names beside a file for its companions. */
   readonly files: Pick<InputFiles, 'readHead' | 'list'>;
-  readonly onStage?: (stage: string) => void;
+  /** A stage started; `gauge` (when given) says how far it is while it runs. */
+  readonly onStage?: (stage: string, gauge: () => StageGauge) => void;
   /** Converters of the record formats to canonical NDJSON (the x12-837 and fhir-eob profiles). */
   readonly convertRecords?: Partial<RecordConverters>;
 }

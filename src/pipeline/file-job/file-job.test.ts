@@ -40,7 +40,11 @@ describe('processFile: one claim file through every stage, with DuckDB and an in
       engine: engine as DuckDbEngine,
       store,
       clock: { now: () => new Date('2026-01-02T03:04:05Z') },
-      logger: { info: (m: string) => void logged.push(m), warn: (m: string) => void logged.push(m) },
+      logger: {
+        info: (m: string) => void logged.push(m),
+        warn: (m: string) => void logged.push(m),
+        error: (m: string) => void logged.push(m),
+      },
       files: createLocalInputFiles(HEAD_BYTES),
       ...more,
     };

@@ -14,6 +14,7 @@ import {
 } from './count-source-records.ts';
 import type { FileJobDeps, FileJobOptions, FileJobResult } from './file-job-options.ts';
 import { recordReport } from './file-report.ts';
+import { ingestGauge } from './ingest-gauge.ts';
 import { quarantineInput } from './input-copies.ts';
 import { JobContext } from './job-context.ts';
 import { type JobFindings, reportOf, resultOf } from './job-findings.ts';
@@ -82,10 +83,27 @@ async function runStages(
   const scratch = await job.deps.store.scratchDir(job.jobId);
   const ws = job.deps.engine.openWorkspace(job.jobId, scratch);
   workspace.current = ws;
-  const ingest = (path: string, as: InputFormat, gzip: boolean): Promise<Ingested> =>
-    job.timed('ingest', () =>
-      job.readOrHalt(() => ws.ingest({ path, format: as, gzip, maxRecordBytes: job.options.limits.max_record_bytes })),
+  const ingest = async (path: string, as: InputFormat, gzip: boolean): Promise<Ingested> => {
+    const converted = path !== job.path;
+    // Only a progress display reads the gauge: without one, not even the file's size is asked for.
+    const gauge = job.deps.onStage
+      ? await ingestGauge(job, {
+          path,
+          format: as,
+          gzip,
+          head: converted ? null : head,
+          lines: converted ? (found.conversion?.lines ?? null) : null,
+        })
+      : undefined;
+    return job.timed(
+      'ingest',
+      () =>
+        job.readOrHalt(() =>
+          ws.ingest({ path, format: as, gzip, maxRecordBytes: job.options.limits.max_record_bytes }),
+        ),
+      gauge,
     );
+  };
   // JSON keys come from every record, so tabular JSON is read before its profile is chosen.
   let ingested = !recordKind && format.kind !== 'csv' ? await ingest(job.path, format, head.gzip) : null;
   if (ingested) checkColumnCount(job, ingested.source.names.length, 'records');
@@ -113,6 +131,7 @@ async function runStages(
     found.companions = await job.timed('companions', () => loadCompanions(job, ws, layout));
   }
   found.sourceRecords = await countIngested(ws, ingested);
+  job.rows = found.sourceRecords;
   const checked = await check(job, ws, {
     profileName: profile.name,
     layout,
@@ -124,6 +143,7 @@ async function runStages(
   });
   found.checked = checked;
   found.sourceRecords = checked.sourceRecords;
+  job.rows = checked.sourceRecords;
   if (counted) {
     // A change between the count's read and the engine's explains any disagreement: say so.
     await refuseChangedFile(job, before);

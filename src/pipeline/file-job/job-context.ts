@@ -4,7 +4,7 @@ import { describeError } from '../../domain/redact.ts';
 import { sourceKeyOf, tableSourceKey } from '../source-key.ts';
 import type { FileJobDeps, FileJobOptions, PlanningDeps } from './file-job-options.ts';
 import { RecordLimitError } from './job-workspace.ts';
-import { createStageTimer, type Timed } from './stage-timer.ts';
+import { createStageTimer, type StageGauge, type Timed } from './stage-timer.ts';
 
 /**
  * What every stage of one file job knows: the file, its settings, the ports, the stage timer.
@@ -17,6 +17,8 @@ export class JobContext<Deps extends PlanningDeps = FileJobDeps> {
   /** Milliseconds per stage. */
   readonly timings: Record<string, number> = {};
   readonly timed: Timed;
+  /** The file's rows once the engine has read them; shown by the stages after ingest. */
+  rows: number | null = null;
 
   constructor(
     readonly path: string,
@@ -28,14 +30,19 @@ export class JobContext<Deps extends PlanningDeps = FileJobDeps> {
     // A record file's job for another table keeps its quarantined rows apart from the first job's.
     this.sourceKey = options.recordTable ? tableSourceKey(sourceKey, options.recordTable) : sourceKey;
     this.startedAt = deps.clock.now();
-    this.timed = createStageTimer(this.timings, (stage) => {
-      deps.onStage?.(stage);
+    this.timed = createStageTimer(this.timings, (stage, gauge) => {
+      deps.onStage?.(stage, gauge ?? (() => this.rowsGauge()));
       deps.logger.info('stage', { job_id: this.jobId, stage });
     });
   }
 
   get jobId(): string {
     return this.options.jobId;
+  }
+
+  /** A stage the engine gives no progress for: the file's rows when known, how far unknown. */
+  private rowsGauge(): StageGauge {
+    return { fraction: null, rows: this.rows, rowsEstimated: false, bytes: null };
   }
 
   /** The file is rejected whole by a file rule. */

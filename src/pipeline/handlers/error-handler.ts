@@ -15,7 +15,7 @@ export async function handleError(
   deps: { logger: Logger; raiseAlert: (happening: Happening) => Promise<void> },
 ): Promise<void> {
   const happening = happeningOfError(event);
-  deps.logger.warn('pipeline error', {
+  deps.logger.error('pipeline error', {
     kind: happening.kind,
     error_type: event.error_type,
     function_name: event.context.function_name,

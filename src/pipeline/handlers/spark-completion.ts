@@ -98,7 +98,7 @@ async function failRun(run: FinishedSparkRun, manifest: SparkJobManifest, deps: 
     }),
   );
   await publishStatus(deps, task.job_id, 'FAILED', messageInputFile(deps, task));
-  deps.logger.warn('glue run failed', { job_id: task.job_id, job_run_id: run.runId, state: run.state });
+  deps.logger.error('glue run failed', { job_id: task.job_id, job_run_id: run.runId, state: run.state });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { findTable } from '../../domain/tables/tables.ts';
 import type { RuleCount, RuleSample, ValidationReport } from '../validation-report.ts';
 import { escapeHtml, formatCount } from './html-text.ts';
 
@@ -69,9 +70,22 @@ function renderLegend(): string {
   return `<ul class="legend">${items.join('')}</ul>`;
 }
 
-export function renderRuleTable(rules: readonly RuleCount[]): string {
+/** What a report's two sample identifiers are called: a claim and its line, or the table's own (a provider's NPI). */
+export type SampleLabels = readonly [string, string];
+const CLAIM_LABELS: SampleLabels = ['claim', 'line'];
+const LABEL_OF: Readonly<Record<string, string>> = { claim_id: 'claim', claim_line_number: 'line', npi: 'NPI' };
+
+/** The sample labels of the table a report's file filled (claim and line when it names none). */
+export function sampleLabelsOf(table: string | null | undefined): SampleLabels {
+  const ids = findTable(table ?? '')?.sampleIds;
+  if (!ids) return CLAIM_LABELS;
+  const [first, second] = ids;
+  return [LABEL_OF[first] ?? first, second === null ? '' : (LABEL_OF[second] ?? second)];
+}
+
+export function renderRuleTable(rules: readonly RuleCount[], labels: SampleLabels = CLAIM_LABELS): string {
   const ordered = [...selectFailingRules(rules), ...rules.filter((r) => r.row_count <= 0)];
-  const rows = ordered.map(renderRuleRow);
+  const rows = ordered.map((rule) => renderRuleRow(rule, labels));
   return `<section>
 <h2>Rules checked</h2>
 <table class="rules">
@@ -83,7 +97,7 @@ ${rows.join('\n')}
 </section>`;
 }
 
-function renderRuleRow(rule: RuleCount): string {
+function renderRuleRow(rule: RuleCount, labels: SampleLabels): string {
   const main = `<tr class="${rule.row_count > 0 ? 'failing' : 'passing'}">
 <td><code>${escapeHtml(rule.rule_id)}</code></td>
 <td>${escapeHtml(rule.dimension)}</td>
@@ -93,16 +107,16 @@ function renderRuleRow(rule: RuleCount): string {
 <td>${escapeHtml(rule.description)}</td>
 </tr>`;
   if (rule.samples.length === 0) return main;
-  const samples = rule.samples.map((s) => `<li>${escapeHtml(describeSample(s))}</li>`);
+  const samples = rule.samples.map((s) => `<li>${escapeHtml(describeSample(s, labels))}</li>`);
   return `${main}
 <tr class="samples"><td colspan="6"><span class="muted">Sample rows:</span> <ul>${samples.join('')}</ul></td></tr>`;
 }
 
 /** "row N (claim X line Y)", leaving out whichever identifier the row lacks. */
-export function describeSample(sample: RuleSample): string {
+export function describeSample(sample: RuleSample, [first, second]: SampleLabels = CLAIM_LABELS): string {
   const ids = [
-    sample.claim_id === null ? '' : `claim ${sample.claim_id}`,
-    sample.claim_line_number === null ? '' : `line ${sample.claim_line_number}`,
+    sample.claim_id === null ? '' : `${first} ${sample.claim_id}`,
+    sample.claim_line_number === null ? '' : `${second} ${sample.claim_line_number}`,
   ].filter((s) => s !== '');
   const row = `row ${sample.source_row_number}`;
   return ids.length === 0 ? row : `${row} (${ids.join(' ')})`;

@@ -7,7 +7,7 @@ import { createTaskHandler } from './deliver-task.ts';
 
 /**
  * `claims.post-process` tasks from the processing topic -> post-processing, delivered as locally
- * (deliver-task.ts), whose warehouse step loads the task's months into Redshift when one is configured.
+ * (deliver-task.ts), whose warehouse step loads the task's months of every table into Redshift when one is configured.
  */
 export function createPostProcessingHandler(
   container: () => LambdaContainer,
@@ -18,8 +18,11 @@ export function createPostProcessingHandler(
       TOPICS.postProcess,
       'post-processing',
       async (message, { env, deps }) => {
-        const loadMonths = redshiftMonthLoader(env, redshift, () =>
-          context ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY,
+        const loadMonths = redshiftMonthLoader(
+          env,
+          redshift,
+          (prefix) => deps.store.list(prefix),
+          () => (context ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY),
         );
         const task = fileTaskSchema.parse(message);
         const refreshWarehouse = loadMonths ? () => loadMonths(task.months) : deps.refreshWarehouse;
