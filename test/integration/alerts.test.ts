@@ -301,7 +301,7 @@ describe('alerts routed by severity to log, webhook, PagerDuty and e-mail', () =
     const logged = loggedAlerts(run.stderr);
     assert.deepEqual(
       logged.map((l) => [l.level, l.severity, l.job_id, l.file]),
-      [['info', 'low', low?.job_id, 'clean.csv']],
+      [['INFO', 'low', low?.job_id, 'clean.csv']],
     );
 
     // Webhook: high, medium (files run in name order), then critical; Slack-compatible `{ text, blocks }`.
