@@ -2,7 +2,7 @@ import { AGGREGATIONS } from '../domain/aggregations.ts';
 import { aggregationKey, claimPartitionPrefix, tablePrefix, wholeAggregationKey } from '../domain/store-layout.ts';
 import { TABLES } from '../domain/tables/tables.ts';
 import { compileAggregation } from '../plan/compile-aggregation.ts';
-import { TABLE_AGGREGATIONS, type TableRelations } from '../plan/compile-table-aggregations.ts';
+import { type AggregatedTable, TABLE_AGGREGATIONS, type TableRelations } from '../plan/compile-table-aggregations.ts';
 import type { JobWorkspace } from './file-job/job-workspace.ts';
 import { placeStaged } from './file-job/publish-checked.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -46,24 +46,33 @@ export async function publishAggregations(
   return written;
 }
 
-/** Each aggregation across tables, from every published file of the tables it reads; one with none of them is removed. */
+/**
+ * Each aggregation across tables whose base table has files, from every published file of the tables
+ * it reads; one without is removed. A feed of medical claims only reads nothing here.
+ */
 async function publishTableAggregations(ws: JobWorkspace, store: ObjectStore): Promise<string[]> {
-  const relations: Record<string, string> = {};
-  const published = new Set<string>();
+  const keysOf = new Map<string, string[]>();
   for (const table of TABLES) {
-    const keys = (await store.list(tablePrefix(table.name))).filter((k) => k.endsWith('.parquet'));
-    if (keys.length > 0) published.add(table.name);
-    const paths = await Promise.all(keys.map((k) => store.fetchLocal(k, SCRATCH)));
+    keysOf.set(
+      table.name,
+      (await store.list(tablePrefix(table.name))).filter((k) => k.endsWith('.parquet')),
+    );
+  }
+  const due = TABLE_AGGREGATIONS.filter((a) => (keysOf.get(a.base)?.length ?? 0) > 0);
+  for (const aggregation of TABLE_AGGREGATIONS) {
+    if (!due.includes(aggregation)) await store.delete(wholeAggregationKey(aggregation.name));
+  }
+  const read = new Set(due.flatMap((a) => a.reads));
+  const relations: Record<string, string> = {};
+  for (const table of TABLES) {
+    if (!read.has(table.name as AggregatedTable)) continue;
+    const paths = await Promise.all((keysOf.get(table.name) ?? []).map((k) => store.fetchLocal(k, SCRATCH)));
     relations[table.name] = ws.publishedTableFiles(paths, table.columns);
   }
   const relationOf: TableRelations = (name) => relations[name] ?? '';
   const written: string[] = [];
-  for (const aggregation of TABLE_AGGREGATIONS) {
+  for (const aggregation of due) {
     const key = wholeAggregationKey(aggregation.name);
-    if (!aggregation.reads.some((t) => published.has(t))) {
-      await store.delete(key);
-      continue;
-    }
     const select = aggregation.compile(ws.dialect, relationOf);
     await placeStaged(store, await ws.stage(aggregation.name, select), key);
     written.push(key);

@@ -6,7 +6,7 @@ import type { SqlDialect } from '../domain/sql-dialect.ts';
  * sides), after the run's files are in place.
  */
 /** The tables these aggregations read, by their names in the table catalog. */
-type AggregatedTable = 'medical_claim' | 'pharmacy_claim' | 'eligibility';
+export type AggregatedTable = 'medical_claim' | 'pharmacy_claim' | 'eligibility';
 
 /** Published rows of a table, in its full layout (a table with no files is an empty relation). */
 export type TableRelations = (table: AggregatedTable) => string;
@@ -14,8 +14,13 @@ export type TableRelations = (table: AggregatedTable) => string;
 export interface TableAggregation {
   readonly name: string;
   readonly description: string;
-  /** The tables it reads; with none of their files published, it is removed. */
+  /** The tables it reads. */
   readonly reads: readonly AggregatedTable[];
+  /**
+   * The table it cannot be computed without (PMPM has no denominator without eligibility): with none
+   * of its files published the aggregation is removed, and the other tables are not read for it.
+   */
+  readonly base: AggregatedTable;
   compile(sql: SqlDialect, tables: TableRelations): string;
 }
 
@@ -50,6 +55,7 @@ export const TABLE_AGGREGATIONS: readonly TableAggregation[] = [
     name: 'member_months',
     description: 'Members enrolled (any day) per month, payer and plan, from eligibility spans.',
     reads: ['eligibility'],
+    base: 'eligibility',
     compile: (sql, tables) => {
       const q = sql.quoteIdent;
       return `SELECT ${yearMonth(sql, 'month_start')}, ${q('payer')}, ${q('plan')}, COUNT(DISTINCT ${q('person_id')}) AS member_months
@@ -62,6 +68,7 @@ GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`;
     description:
       "Paid per member per month by payer and claim type (medical claim types, pharmacy, and 'total' over both): paid_amount / member_months of the payer and month.",
     reads: ['eligibility', 'medical_claim', 'pharmacy_claim'],
+    base: 'eligibility',
     compile: (sql, tables) => {
       const q = sql.quoteIdent;
       const keys = `year, month, ${q('payer')}`;
@@ -86,6 +93,7 @@ ORDER BY 1, 2, 3, 4`;
     name: 'pharmacy_spend_monthly',
     description: 'Pharmacy lines, claims, members, days supplied and amounts per month (dispensing date) and payer.',
     reads: ['pharmacy_claim'],
+    base: 'pharmacy_claim',
     compile: (sql, tables) => {
       const q = sql.quoteIdent;
       return `SELECT ${yearMonth(sql, q('dispensing_date'))}, ${q('payer')}, COUNT(*) AS line_count,

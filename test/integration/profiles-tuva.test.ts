@@ -104,7 +104,7 @@ describe('the tuva profile', () => {
     assert.equal(error?.rule_id, 'missing_required_column');
     assert.match(
       error?.reason ?? '',
-      /^the cms-synpuf profile does not fit \(tried 5 layout\(s\); closest of each profile: cms-synpuf\/\w+ lacks /,
+      /^the cms-synpuf profile does not fit \(tried 6 layout\(s\); closest of each profile: cms-synpuf\/\w+ lacks /,
     );
     assert.equal(summary.files[0]?.report?.profile, null);
   });
