@@ -24,6 +24,7 @@ describe('redactFields', () => {
       file: 'claims 2025-01.csv',
       rule_id: 'invalid_icd10cm_format',
       stage: 'ingest',
+      table: 'pharmacy_claim',
       severity: 'critical',
       error_type: 'data_quality',
       source_row_number: 1_048_577,

@@ -54,6 +54,7 @@ const FIELDS: Readonly<Record<string, Shape | typeof TEXT>> = {
   role: isName,
   profile: isName,
   layout: isName,
+  table: isName,
   selected_by: isName,
   kind: isName,
   event: isName,
