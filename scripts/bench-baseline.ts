@@ -1,5 +1,6 @@
 // One baseline measurement in its own process, so its peak memory is its own:
 //   copy  FILE OUT  -> DuckDB reads the CSV and writes it to one Parquet file, no transformation
+//   text  FILE OUT  -> as copy, every column as text (snappy, as the ingest stage writes it)
 //   partitioned FILE DIR -> as copy, partitioned by the year and month of claim_start_date (the
 //                       layout the pipeline publishes, its date notations), nothing checked
 //   count FILE      -> DuckDB only reads the file
@@ -12,6 +13,10 @@ const engine = await DuckDbEngine.open({ path: ':memory:', memoryLimit });
 const started = performance.now();
 if (mode === 'copy') {
   await engine.run(`COPY (SELECT * FROM read_csv(${lit(file)})) TO ${lit(out)} (FORMAT parquet)`);
+} else if (mode === 'text') {
+  await engine.run(
+    `COPY (SELECT * FROM read_csv(${lit(file)}, all_varchar = true)) TO ${lit(out)} (FORMAT parquet, COMPRESSION snappy)`,
+  );
 } else if (mode === 'partitioned') {
   const text = 'CAST(claim_start_date AS VARCHAR)';
   const start = `COALESCE(TRY_CAST(${text} AS DATE), CAST(TRY_STRPTIME(${text}, ['%Y%m%d', '%m/%d/%Y']) AS DATE))`;
