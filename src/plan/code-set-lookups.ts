@@ -28,8 +28,9 @@ const MAX_LOOKUPS_PER_GROUP = 63;
 
 /**
  * The code-set membership tests of a plan, answered set-based so that no stage joins a whole
- * reference list once per code column: DuckDB keeps a buffer of the whole row per join operator,
- * and Tuva's 30 lookups over rows of ~450 columns took ~700 MB (docs/BENCHMARKS.md).
+ * reference list once per code column: each was a join operator over whole rows in the check, and
+ * Tuva's 30 over rows of ~450 columns took ~730 MB of DuckDB's limit, whatever the row count
+ * (docs/BENCHMARKS.md).
  * - `unknownCodes`: the distinct source texts of the tested columns whose codes are not in their
  *   lists, each text typed and looked up once;
  * - `unknownCodeLines`: per group, the distinct tuples of the group's texts of the lines holding
