@@ -139,7 +139,7 @@ export const ROW_RULES: readonly RowRule[] = [
     requires: 'place_of_service',
     description: 'place_of_service_code is two digits but not in the place-of-service reference list.',
     failsWhen: (ctx) =>
-      `(${ctx.sql.fullMatch(ctx.value('place_of_service_code'), '[0-9]{2}')} AND NOT ${ctx.inCodeSet(ctx.value('place_of_service_code'), 'place_of_service')})`,
+      `(${ctx.sql.fullMatch(ctx.value('place_of_service_code'), '[0-9]{2}')} AND NOT ${ctx.inCodeSet('place_of_service_code', 'place_of_service')})`,
   },
   {
     id: 'invalid_claim_type',
@@ -223,8 +223,7 @@ export const ROW_RULES: readonly RowRule[] = [
     failsWhen: (ctx) =>
       `(${ctx.value('diagnosis_code_type')} IS DISTINCT FROM 'icd-9-cm' AND ${anyOf(
         DIAGNOSIS_COLUMNS,
-        (c) =>
-          `(${ctx.sql.fullMatch(ctx.value(c), ICD10CM_PATTERN)} AND NOT ${ctx.inCodeSet(ctx.value(c), 'icd10cm')})`,
+        (c) => `(${ctx.sql.fullMatch(ctx.value(c), ICD10CM_PATTERN)} AND NOT ${ctx.inCodeSet(c, 'icd10cm')})`,
       )})`,
   },
   {
@@ -249,7 +248,7 @@ export const ROW_RULES: readonly RowRule[] = [
     requires: 'hcpcs_level_2',
     description: 'hcpcs_code is shaped like HCPCS level II but is not in the HCPCS level II reference list.',
     failsWhen: (ctx) =>
-      `(${ctx.sql.fullMatch(ctx.value('hcpcs_code'), HCPCS_LEVEL2_PATTERN)} AND NOT ${ctx.inCodeSet(ctx.value('hcpcs_code'), 'hcpcs_level_2')})`,
+      `(${ctx.sql.fullMatch(ctx.value('hcpcs_code'), HCPCS_LEVEL2_PATTERN)} AND NOT ${ctx.inCodeSet('hcpcs_code', 'hcpcs_level_2')})`,
   },
   {
     id: 'invalid_bill_type',
@@ -259,7 +258,7 @@ export const ROW_RULES: readonly RowRule[] = [
     ...WARN_VALIDITY,
     requires: 'bill_type',
     description: 'bill_type_code is not in the bill type reference list.',
-    failsWhen: (ctx) => `NOT ${ctx.inCodeSet(ctx.value('bill_type_code'), 'bill_type')}`,
+    failsWhen: (ctx) => `NOT ${ctx.inCodeSet('bill_type_code', 'bill_type')}`,
   },
   {
     id: 'invalid_revenue_code',
@@ -269,7 +268,7 @@ export const ROW_RULES: readonly RowRule[] = [
     ...WARN_VALIDITY,
     requires: 'revenue_center',
     description: 'revenue_center_code is not in the revenue center reference list.',
-    failsWhen: (ctx) => `NOT ${ctx.inCodeSet(ctx.value('revenue_center_code'), 'revenue_center')}`,
+    failsWhen: (ctx) => `NOT ${ctx.inCodeSet('revenue_center_code', 'revenue_center')}`,
   },
   {
     id: 'invalid_drg',
@@ -281,7 +280,7 @@ export const ROW_RULES: readonly RowRule[] = [
     requires: 'ms_drg',
     description: 'drg_code is not in the MS-DRG reference list (checked when drg_code_type is ms-drg or empty).',
     failsWhen: (ctx) =>
-      `(COALESCE(${ctx.value('drg_code_type')}, 'ms-drg') = 'ms-drg' AND NOT ${ctx.inCodeSet(ctx.value('drg_code'), 'ms_drg')})`,
+      `(COALESCE(${ctx.value('drg_code_type')}, 'ms-drg') = 'ms-drg' AND NOT ${ctx.inCodeSet('drg_code', 'ms_drg')})`,
   },
   {
     id: 'missing_pos_professional',

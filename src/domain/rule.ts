@@ -22,8 +22,12 @@ export interface RuleContext {
   /** The run date as a SQL DATE literal (the upper bound for plausible dates). */
   readonly runDate: string;
   readonly thresholds: RuleThresholds;
-  /** TRUE when `expr` is in the reference list (only for rules that declare `requires`). */
-  inCodeSet(expr: string, set: CodeSetName): string;
+  /**
+   * TRUE when the column's value is in the reference list, NULL when the value is (only for rules
+   * that declare `requires`). A column, not an expression: the plan looks up each distinct value
+   * of the file's code columns once, not every row's.
+   */
+  inCodeSet(column: string, set: CodeSetName): string;
   /** TRUE when the column takes more than one value among the lines of the row's claim. */
   variesWithinClaim(column: string): string;
   /**

@@ -7,7 +7,7 @@ import { DuckDbEngine } from '../adapters/duckdb/duckdb-engine.ts';
 import { codeSetTable, loadCodeSets } from '../adapters/duckdb/load-code-sets.ts';
 import { ROW_RULES } from '../domain/rule-catalog.ts';
 import { ClaimGenerator, GENERATED_COLUMNS } from '../domain/synthetic-claims.ts';
-import { type PlanSettings, StagePlan } from './compile-plan.ts';
+import { type CheckLookups, type PlanSettings, StagePlan } from './compile-plan.ts';
 import { duckdbDialect as sql } from './duckdb-dialect.ts';
 
 type Row = Record<string, string | null>;
@@ -34,10 +34,8 @@ async function check(
   rows: readonly Row[],
   settings = SETTINGS,
 ): Promise<Array<{ errors: string[]; warnings: string[] }>> {
-  const { plan, mapped, stats } = await mapAndGroup(rows, settings);
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE checked AS ${plan.check(`(${mapped}) AS m`, stats ? 'claim_stats' : undefined)}`,
-  );
+  const { plan, mapped, lookups } = await mapAndGroup(rows, settings);
+  await engine.run(`CREATE OR REPLACE TEMP TABLE checked AS ${plan.check(`(${mapped}) AS m`, lookups)}`);
   // Rows that failed nothing have no failures row: their lists are empty.
   const result = await engine.query(
     `SELECT f.dq_errors, f.dq_warnings FROM checked LEFT JOIN (${plan.failures('checked')}) AS f USING (source_row_number) ORDER BY source_row_number`,
@@ -48,11 +46,11 @@ async function check(
   }));
 }
 
-/** The plan over the rows, their mapped relation, and the claim stats table (when the rules need one). */
+/** The plan over the rows, their mapped relation, and the claim stats and known codes tables (when the rules need them). */
 async function mapAndGroup(
   rows: readonly Row[],
   settings = SETTINGS,
-): Promise<{ plan: StagePlan; mapped: string; stats: string | null }> {
+): Promise<{ plan: StagePlan; mapped: string; lookups: CheckLookups }> {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => c !== '_ingest_error');
   const values = rows
     .map((r, i) => {
@@ -77,7 +75,20 @@ async function mapAndGroup(
   );
   const stats = plan.claimStats(`(${mapped}) AS m`);
   if (stats) await engine.run(`CREATE OR REPLACE TEMP TABLE claim_stats AS ${stats}`);
-  return { plan, mapped, stats };
+  const unknown = plan.unknownCodes(`(${mapped}) AS m`);
+  if (unknown) {
+    await engine.run(`CREATE OR REPLACE TEMP TABLE unknown_codes AS ${unknown}`);
+    const lines = plan.unknownCodeLines(`(${mapped}) AS m`, 'unknown_codes');
+    await engine.run(`CREATE OR REPLACE TEMP TABLE unknown_code_lines AS ${lines}`);
+  }
+  return {
+    plan,
+    mapped,
+    lookups: {
+      ...(stats ? { claimStats: 'claim_stats' } : {}),
+      ...(unknown ? { unknownCodeLines: 'unknown_code_lines' } : {}),
+    },
+  };
 }
 
 const failures = async (rows: readonly Row[], settings = SETTINGS): Promise<string[][]> =>
@@ -220,14 +231,41 @@ describe('rule catalog compiled to DuckDB SQL', () => {
     assert.deepEqual(await failures([{ ...padded, bill_type_code: '0131', drg_code: '65' }]), [[]]);
   });
 
+  it('looks each distinct code up once, yet judges each line by its own columns', async () => {
+    const unknown = ['unknown_icd10cm_code'];
+    const rows = [
+      { ...CLEAN, bill_type_code: '0131' },
+      { ...CLEAN, diagnosis_code_2: 'E11', bill_type_code: null },
+      // The same texts as the line above, in the other columns: the unknown one is still flagged.
+      { ...CLEAN, diagnosis_code_1: 'E11', diagnosis_code_2: 'E11.9', bill_type_code: '  ' },
+      { ...CLEAN, diagnosis_code_2: 'E11', bill_type_code: null },
+      // Texts that differ but type to the same known code; a NULL code of a list with no unknown code.
+      { ...CLEAN, diagnosis_code_1: ' e11.9 ', diagnosis_code_2: 'E119', bill_type_code: 'NULL' },
+      { ...CLEAN, diagnosis_code_1: 'E11', diagnosis_code_2: 'E11', revenue_center_code: '9999' },
+    ];
+    assert.deepEqual(await failures(rows), [[], unknown, unknown, unknown, [], ['invalid_revenue_code', ...unknown]]);
+    const { plan, mapped } = await mapAndGroup(rows);
+    const m = `(${mapped}) AS m`;
+    const texts = await engine.query(`SELECT _raw FROM (${plan.unknownCodes(m)}) AS u ORDER BY _raw`);
+    // 99213 is a CPT code, not in the HCPCS level II list (its rule skips codes not shaped like one).
+    assert.deepEqual(
+      texts.map((r) => r._raw),
+      ['99213', '9999', 'E11'],
+      'each unknown text once, whatever the lines and columns holding it',
+    );
+    const [lines] = await engine.query(`SELECT COUNT(*) AS n FROM unknown_code_lines`);
+    // The distinct tuples of a list's columns with an unknown code: 3 of diagnoses, 1 HCPCS, 1 revenue code.
+    assert.equal(Number(lines?.n), 5);
+  });
+
   it('groups claim-level facts and repeated dedupe keys the same in hash slices as in one pass', async () => {
     const generator = new ClaimGenerator({ seed: 4, defectRate: 0.3, month: '2025-10' });
     const rows = Array.from({ length: 3000 }, () => {
       const { row } = generator.next();
       return Object.fromEntries(GENERATED_COLUMNS.map((c) => [c, row[c] || null]));
     });
-    const { plan, mapped } = await mapAndGroup(rows);
-    await engine.run(`CREATE OR REPLACE TEMP TABLE checked AS ${plan.check(`(${mapped}) AS m`, 'claim_stats')}`);
+    const { plan, mapped, lookups } = await mapAndGroup(rows);
+    await engine.run(`CREATE OR REPLACE TEMP TABLE checked AS ${plan.check(`(${mapped}) AS m`, lookups)}`);
     const sorted = async (query: string): Promise<string[]> =>
       (await engine.query(query))
         .map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v)))

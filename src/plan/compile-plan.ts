@@ -6,6 +6,7 @@ import type { SqlDialect } from '../domain/sql-dialect.ts';
 import { findTableColumn, type TableDescriptor } from '../domain/tables/table-descriptor.ts';
 import { MEDICAL_CLAIM_TABLE } from '../domain/tables/tables.ts';
 import { type NumberFormat, presentTextOf } from '../domain/value-notation.ts';
+import { CodeSetLookups } from './code-set-lookups.ts';
 import { nullOf, trimmedTextOf, typedValueFrom, typedValueOf } from './normalize.ts';
 
 /** Columns the pipeline adds to every row besides the canonical ones. */
@@ -88,11 +89,12 @@ interface CompiledRule {
   readonly predicate: string;
 }
 
-/** A reference-list membership test of a rule, answered by a LEFT JOIN of the list on the tested value. */
-interface CodeSetLookup {
-  readonly alias: string;
-  readonly expr: string;
-  readonly set: CodeSetName;
+/** The relations `check` reads beside the mapped rows. */
+export interface CheckLookups {
+  /** The relation holding `claimStats()`'s rows, when that is not NULL. */
+  readonly claimStats?: string;
+  /** The relation holding `unknownCodeLines()`'s rows, when the rules look codes up. */
+  readonly unknownCodeLines?: string;
 }
 
 /** Canonical columns the pipeline fills itself, so they are present in every file. */
@@ -108,9 +110,7 @@ export class StagePlan {
   private readonly present: ReadonlySet<string>;
   /** Filled while compiling the rules: what they read, so each is computed once per row. */
   private readonly claimLevel = new Set<string>();
-  private readonly codeSetLookups = new Map<string, CodeSetLookup>();
-  /** The typed NULLs standing in for absent columns: nothing to look up for them. */
-  private readonly nullConstants: ReadonlySet<string>;
+  private readonly codeSetLookups: CodeSetLookups;
   private compiled: { errors: CompiledRule[]; warnings: CompiledRule[] } | null = null;
   private readonly dimensionOf: ReadonlyMap<string, RuleDimension>;
 
@@ -129,7 +129,7 @@ export class StagePlan {
     this.rules = settings.rules;
     this.dimensionOf = new Map(settings.rules.map((r) => [r.id, r.dimension]));
     this.present = new Set([...presentColumns, ...PIPELINE_SET]);
-    this.nullConstants = new Set(table.columns.map((c) => nullOf(sql, c.kind)));
+    this.codeSetLookups = new CodeSetLookups(sql, settings.codeSetRelation);
   }
 
   /** map: the file's columns onto the canonical model, plus lineage. */
@@ -187,12 +187,30 @@ HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
   }
 
   /**
+   * The distinct texts of the columns the code-set rules test whose codes are not in their
+   * reference lists (NULL when no such rule has a column to test). Run on its own, then read by
+   * `unknownCodeLines`: each distinct text is looked up once, not once per row (CodeSetLookups).
+   */
+  unknownCodes(mapped: string): string | null {
+    this.compileRules();
+    return this.codeSetLookups.size === 0 ? null : this.codeSetLookups.unknownCodes(mapped);
+  }
+
+  /**
+   * The code columns of the lines with an unknown code, each distinct tuple once with the mask of
+   * its failed lookups, from `unknownCodes`, the relation holding `unknownCodes()`'s rows; joined
+   * into `check` as one small table.
+   */
+  unknownCodeLines(mapped: string, unknownCodes: string): string {
+    return this.codeSetLookups.unknownCodeLines(mapped, unknownCodes);
+  }
+
+  /**
    * check: every row rule as a predicate; each rule sets one bit of the row's error or warning
    * mask, by action (`failures` turns the masks into rule ids). A mask is one number per row:
    * cheaper to write and read back than a list, and most rows have no bit set.
-   * `claimStats` is the relation holding `claimStats()`'s rows, when that is not NULL.
    */
-  check(mapped: string, claimStats?: string): string {
+  check(mapped: string, { claimStats, unknownCodeLines }: CheckLookups = {}): string {
     const { errors, warnings } = this.compileRules();
     const q = this.sql.quoteIdent;
     const errorBits = this.sql.flagBits(errors.map((r) => r.predicate));
@@ -219,15 +237,15 @@ HAVING ${[...this.claimLevel].map(varies).join(' OR ')}`;
       `(SELECT *${exprs.map((e) => `, ${e}`).join('')} FROM ${rows}) AS ${alias}`;
     const normalizedRows = step(step(mapped, texts, 'texts'), normalized, 'normalized');
     if (this.claimLevel.size > 0 && !claimStats) throw new Error('check needs the claim stats relation');
+    if (this.codeSetLookups.size > 0 && !unknownCodeLines) throw new Error('check needs the unknown code lines');
     const statsJoin = claimStats
       ? `\nLEFT JOIN ${claimStats} AS claim_stats ON claim_stats._claim = ${this.sql.hashValues([`normalized.${q('_v_claim_id')}`])}`
       : '';
-    const lookups = [...this.codeSetLookups.values()].map(
-      (l) => `\nLEFT JOIN ${this.settings.codeSetRelation(l.set)} AS ${l.alias} ON ${l.alias}.code = ${l.expr}`,
-    );
-    const join = statsJoin + lookups.join('');
+    const linesJoin = unknownCodeLines
+      ? this.codeSetLookups.joinLines(unknownCodeLines, (c) => `normalized.${q(c)}`)
+      : '';
     return `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')}, ${errorBits} AS ${ERROR_BITS}, ${warningBits} AS ${WARNING_BITS}
-FROM ${normalizedRows}${join}) AS checked_rows`;
+FROM ${normalizedRows}${statsJoin}${linesJoin}) AS checked_rows`;
   }
 
   /** The rule ids a checked row failed, as lists, by action. */
@@ -501,18 +519,10 @@ FROM ${duplicates}`;
       malformed: `(${sql.quoteIdent(INGEST_ERROR)} IS NOT NULL)`,
       text: (column) => (this.present.has(column) ? sql.quoteIdent(`_t_${column}`) : nullOf(sql, 'text')),
       value: (column) => this.storedValue(column),
-      // A join rather than `IN (SELECT ...)`, which Spark allows only in filters; a NULL value
-      // stays unknown, as with IN.
-      inCodeSet: (expr, set) => {
-        if (this.nullConstants.has(expr)) return 'CAST(NULL AS BOOLEAN)';
-        // NULL codes are left out so that NOT IN means "not in the list", as with the join.
-        if (sql.inSubqueryInSelect)
-          return `(${expr} IN (SELECT code FROM ${this.settings.codeSetRelation(set)} WHERE code IS NOT NULL))`;
-        const key = `${set}\u0000${expr}`;
-        const lookup = this.codeSetLookups.get(key) ?? { alias: `_in_${this.codeSetLookups.size}`, expr, set };
-        this.codeSetLookups.set(key, lookup);
-        return `(CASE WHEN ${expr} IS NULL THEN NULL ELSE ${lookup.alias}.code IS NOT NULL END)`;
-      },
+      inCodeSet: (column, set) =>
+        this.present.has(column)
+          ? this.codeSetLookups.test(this.column(column), set, this.numberFormats.get(column), this.storedValue(column))
+          : 'CAST(NULL AS BOOLEAN)',
       overEarlierRows: (aggregate, partitionBy, orderBy, previous = false) => {
         const frame = previous ? '1 PRECEDING AND 1 PRECEDING' : 'UNBOUNDED PRECEDING AND 1 PRECEDING';
         const order = [...orderBy, sql.quoteIdent(ROW_NUMBER)].join(', ');

@@ -213,8 +213,19 @@ export function compileEnginePlan(request: EnginePlanRequest): CompiledEnginePla
   statements.push({ name: 'mapped', sql: mapped, ...(reshapes ? { persist: true } : {}) });
   const claimStats = plan.claimStats('mapped');
   if (claimStats) statements.push({ name: 'claim_stats', sql: claimStats, persist: true });
+  const unknownCodes = plan.unknownCodes('mapped');
+  if (unknownCodes) {
+    statements.push(
+      { name: 'unknown_codes', sql: unknownCodes, persist: true },
+      { name: 'unknown_code_lines', sql: plan.unknownCodeLines('mapped', 'unknown_codes'), persist: true },
+    );
+  }
+  const lookups = {
+    ...(claimStats ? { claimStats: 'claim_stats' } : {}),
+    ...(unknownCodes ? { unknownCodeLines: 'unknown_code_lines' } : {}),
+  };
   statements.push(
-    { name: 'checked', sql: plan.check('mapped', claimStats ? 'claim_stats' : undefined), persist: true },
+    { name: 'checked', sql: plan.check('mapped', lookups), persist: true },
     { name: 'summary', sql: plan.checkSummary('checked'), output: output('summary', 'json') },
     { name: 'rule_counts', sql: plan.ruleCounts('checked'), output: output('rule_counts', 'json') },
     {

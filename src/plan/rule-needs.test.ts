@@ -30,7 +30,7 @@ function columnsRead(rule: RowRule, sql: SqlDialect, thresholds: RuleThresholds)
     malformed: '(_ingest_error IS NOT NULL)',
     runDate: sql.dateLiteral('2026-11-01'),
     thresholds,
-    inCodeSet: (expr) => `(${expr} IN (SELECT code FROM list))`,
+    inCodeSet: (column) => `(${note(column)} IN (SELECT code FROM list))`,
     variesWithinClaim: (column) => `(${note(column)} IS NOT NULL)`,
     // Its operands are expressions the rule built through `value`, so their columns are noted there.
     overEarlierRows: (aggregate, partitionBy, orderBy) =>

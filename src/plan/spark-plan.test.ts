@@ -110,7 +110,8 @@ describe('the Spark plan of the full rule catalog', () => {
       plan.statements.map((s) => s.name),
       [
         ...['ref_place_of_service', 'ref_icd10cm', 'ref_hcpcs_level_2', 'ref_bill_type', 'ref_revenue_center'],
-        ...['ref_ms_drg', 'ingested', 'mapped', 'claim_stats', 'checked', 'summary', 'rule_counts', 'rule_samples'],
+        ...['ref_ms_drg', 'ingested', 'mapped', 'claim_stats', 'unknown_codes', 'unknown_code_lines', 'checked'],
+        ...['summary', 'rule_counts', 'rule_samples'],
         ...['dimension_failures', 'quarantine', 'duplicates', 'duplicate_counts', 'claims'],
         ...['aggregation_monthly_by_payer_claim_type', 'aggregation_monthly_by_rendering_provider'],
       ],

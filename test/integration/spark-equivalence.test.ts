@@ -80,11 +80,7 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
       join(SAMPLES, 'x12/linuxforhealth/837_005010X223A3_institutional-claim.837i'),
       join(SAMPLES, 'x12/uhin/837.edi'),
     ];
-    // 2GB, not the default 1200MB: the check of Tuva's layout (50 code columns, one code-set join each)
-    // reserves about 950 MB of DuckDB's limit whatever its row count, and ran out at the default in one
-    // CI run; an open defect (docs/BENCHMARKS.md), not what this suite compares.
     const common = ['--run-date', '2026-01-31', '--refdata', join(SHARED_DIR, 'refdata'), '--json'];
-    common.push('--memory-limit', '2GB');
     for (const engine of ['duckdb', 'spark'] as const) {
       const root = join(dir, `root-${engine}`);
       const flags = engine === 'spark' ? SPARK_FLAGS : [];

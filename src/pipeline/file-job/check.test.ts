@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileJobHarness } from '../../../test/support/file-job-harness.ts';
+import { SHARED_DIR } from '../../../test/support/shared.ts';
+import { loadCodeSets } from '../../adapters/duckdb/load-code-sets.ts';
 import { countMissingOptionalColumns } from '../../domain/canonical-model.ts';
 import { detectFormat } from '../../domain/detect-format.ts';
 import { ClaimFileError } from '../../domain/errors.ts';
 import type { SourceLayout } from '../../domain/profiles/source-profile.ts';
 import { STANDARD_PROFILE } from '../../domain/profiles/standard-profile.ts';
+import { ROW_RULES } from '../../domain/rule-catalog.ts';
 import {
   ClaimGenerator,
   type ClaimRow,
@@ -136,6 +140,37 @@ describe('check: the ingested rows mapped, normalized and checked into one relat
       assert.deepEqual(
         failures.map((f) => ({ row: Number(f.source_row_number), errors: f.dq_errors })),
         [{ row: 3, errors: ['malformed_row'] }],
+      );
+    });
+  });
+
+  it('looks up the codes of the records read and of those the reader set aside, each against the reference lists', async () => {
+    await loadCodeSets(harness.engine, join(SHARED_DIR, 'refdata'));
+    const [first, second, third] = cleanRows(3, 14) as [ClaimRow, ClaimRow, ClaimRow];
+    const header = [...GENERATED_COLUMNS, 'note'];
+    const line = (row: ClaimRow, note: string) => csvLine([...GENERATED_COLUMNS.map((c) => row[c]), note]);
+    const content = [
+      csvLine(header),
+      line({ ...first, diagnosis_code_1: 'E11' }, 'unknown diagnosis'),
+      `${line(second, 'ragged').trimEnd()},ONE TOO MANY\n`,
+      line(third, 'clean'),
+    ].join('');
+    await withIngested('codes.csv', content, async (job, ws, ingested) => {
+      const checked = await check(job, ws, {
+        ...STANDARD_LINES,
+        ingested,
+        companions: [],
+        rules: ROW_RULES,
+        records: await countIngested(ws, ingested),
+        readerLines: { skipped: [], spanning: [] },
+      });
+      const failures = await ws.query(checked.plan.failures(checked.rows));
+      assert.deepEqual(
+        failures.map((f) => ({ row: Number(f.source_row_number), errors: f.dq_errors, warnings: f.dq_warnings })),
+        [
+          { row: 1, errors: [], warnings: ['unknown_icd10cm_code'] },
+          { row: 2, errors: ['malformed_row'], warnings: [] },
+        ],
       );
     });
   });

@@ -83,6 +83,13 @@ export async function check(job: JobContext, ws: JobWorkspace, input: CheckInput
     mapped = `${rows} AS mapped`;
   }
   let claimStats: string | undefined;
+  // The code columns of the lines with a code not in its reference list, in a small table.
+  const unknownCodeLinesOf = async (rows: string, suffix: string): Promise<string | undefined> => {
+    const unknown = plan.unknownCodes(rows);
+    if (unknown === null) return undefined;
+    const codes = await ws.materialize(`unknown_codes${suffix}`, unknown);
+    return ws.materialize(`unknown_code_lines${suffix}`, plan.unknownCodeLines(rows, codes));
+  };
   let rows = await job.timed('check', async () => {
     // Claim-level facts first, into a small table, so the row checks stream past a tiny join.
     if (plan.claimStats(mapped)) {
@@ -93,13 +100,16 @@ export async function check(job: JobContext, ws: JobWorkspace, input: CheckInput
         (slice) => plan.claimStats(mapped, slice) ?? '',
       );
     }
-    return ws.materialize(CHECKED, plan.check(mapped, claimStats));
+    const unknownCodeLines = await unknownCodeLinesOf(mapped, '');
+    return ws.materialize(CHECKED, plan.check(mapped, { claimStats, unknownCodeLines }));
   });
   // Rare: records the reader could not read, checked and numbered among the others.
   const unread = ingested.unread && (await ws.loadUnread(ingested.unread, input.readerLines));
   if (unread) {
     sourceRecords += unread.count;
-    rows = await ws.mergeUnread(CHECKED, unread, plan.check(mappedFrom(unread.rows), claimStats));
+    const unreadRows = mappedFrom(unread.rows);
+    const unknownCodeLines = await unknownCodeLinesOf(unreadRows, '_unread');
+    rows = await ws.mergeUnread(CHECKED, unread, plan.check(unreadRows, { claimStats, unknownCodeLines }));
   }
   return {
     plan,
