@@ -12,7 +12,7 @@ import type { EmulatedFunction } from './emulated-function.ts';
  * bundle's handler module and calls it, and replies on fd 3 with the result or the error and the
  * process's peak resident memory. The process then exits: every invocation is a cold container.
  */
-const RUNTIME = `import { writeSync } from 'node:fs';
+const RUNTIME = `import { readFileSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 const [taskDir, handler, requestId, memory, deadline] = process.argv.slice(2);
 // The emulator gone (killed), the function goes too: no orphan keeps running.
@@ -22,7 +22,10 @@ const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
 const dot = handler.lastIndexOf('.');
-const reply = (message) => writeSync(3, JSON.stringify({ ...message, maxRssKb: process.resourceUsage().maxRSS }) + '\\n');
+// VmHWM is this address space's peak since exec; getrusage's maxRSS also counts the emulator's
+// own resident size at the fork, so a function started beside a large upload seemed to use it.
+const peakKb = () => Number(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
+const reply = (message) => writeSync(3, JSON.stringify({ ...message, maxRssKb: peakKb() }) + '\\n');
 const context = {
   functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, memoryLimitInMB: memory, awsRequestId: requestId,
   getRemainingTimeInMillis: () => Number(deadline) - Date.now(), callbackWaitsForEmptyEventLoop: false,
