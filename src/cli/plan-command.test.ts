@@ -79,7 +79,10 @@ describe('claimflow plan', () => {
     // Each distinct code is looked up in its list once (unknown_codes); the check joins the lines found.
     const unknown = p.statements.find((s) => s.name === 'unknown_codes')?.sql ?? '';
     assert.match(unknown, /ref_icd10cm/);
-    assert.match(checked, /LEFT JOIN \(SELECT \* FROM unknown_code_lines WHERE _group = \d+\) AS _unknown_codes_\d+ ON/);
+    assert.match(
+      checked,
+      /LEFT JOIN \(SELECT \* FROM unknown_code_lines WHERE _group = \d+\) AS _unknown_codes_\d+ ON/,
+    );
   });
 
   it('leaves out the code-set rules without reference data, and renders DuckDB SQL when asked', async () => {
