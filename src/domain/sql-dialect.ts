@@ -7,8 +7,7 @@ export interface SqlDialect {
   /**
    * Whether `x IN (SELECT ...)` may stand in a SELECT list. Spark allows it only in filters, so
    * there the code-set lookups over the code columns (CodeSetLookups) are LEFT JOINs; DuckDB runs
-   * the subquery as a mark join, about 30% faster over a whole check stage than the joins when
-   * they were made there against whole reference lists.
+   * the subquery as a mark join.
    */
   readonly inSubqueryInSelect: boolean;
   /** The engine's name for variable-length text, in casts and typed NULLs. */

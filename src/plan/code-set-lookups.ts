@@ -29,7 +29,7 @@ const MAX_LOOKUPS_PER_GROUP = 63;
 /**
  * The code-set membership tests of a plan, answered set-based so that no stage joins a whole
  * reference list once per code column: each was a join operator over whole rows in the check, and
- * Tuva's 30 over rows of ~450 columns took ~730 MB of DuckDB's limit, whatever the row count
+ * Tuva's 30 over rows of ~450 columns needed 959MB of DuckDB's limit (275MB now), whatever the row count
  * (docs/BENCHMARKS.md).
  * - `unknownCodes`: the distinct source texts of the tested columns whose codes are not in their
  *   lists, each text typed and looked up once;
