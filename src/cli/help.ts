@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** A camelCase option attribute as the user typed it: `errorThreshold` -> `--error-threshold`. */
 export function flagName(attribute: PropertyKey): string {
@@ -15,7 +15,8 @@ export function showSchemaDefaults(command: Command, ...schemas: ReadonlyArray<z
     const key = option.attributeName();
     for (const schema of schemas) {
       const field = schema.shape[key] as z.ZodType | undefined;
-      const parsed = field?.safeParse(undefined);
+      // A transformed option shows its default as typed (`one-month`), not what it becomes.
+      const parsed = (field instanceof z.ZodPipe ? (field.in as z.ZodType) : field)?.safeParse(undefined);
       if (!parsed?.success || parsed.data === undefined || parsed.data === false) continue;
       if (Array.isArray(parsed.data) && parsed.data.length === 0) continue;
       option.description = `${option.description} (default: ${String(parsed.data)})`;

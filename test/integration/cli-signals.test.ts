@@ -140,6 +140,11 @@ describe('claimflow usage: help, version, errors', () => {
     assert.match(run.stdout, /Examples:\n {2}\$ claimflow run /);
     const watch = await claimflow('watch', '--help');
     assert.match(watch.stdout.replace(/\s+/g, ' '), /--settle-ms <ms> [^-]*\(default: 1000\)/);
+    const generate = await claimflow('generate', '--help');
+    assert.match(
+      generate.stdout.replace(/\s+/g, ' '),
+      /--spread <one-month\|lag\|N-months> [^(]*\(default: one-month\)/,
+    );
   });
 
   it('dlq list --help shows only its own flags', async () => {
