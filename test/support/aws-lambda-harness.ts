@@ -82,6 +82,18 @@ export async function sortedRows(paths: readonly string[]): Promise<string[]> {
   return rows.map((r) => String(r.row));
 }
 
+/**
+ * The rows of `paths` (every column but the run's lineage) as their count and an order-free digest
+ * (the sum of each row's hash): what `sortedRows` compares, for outputs too large to hold as text.
+ */
+export async function digestOfRows(paths: readonly string[]): Promise<{ rows: number; digest: string }> {
+  const files = `[${paths.map(lit).join(', ')}]`;
+  const [result] = await sql(
+    `SELECT count(*) AS rows, sum(hash(t::VARCHAR)::HUGEINT)::VARCHAR AS digest FROM (SELECT * EXCLUDE (${RUN_LINEAGE}) FROM read_parquet(${files}, hive_partitioning = false)) AS t`,
+  );
+  return { rows: Number(result?.rows), digest: String(result?.digest) };
+}
+
 /** The reference lists of `refdata`, uploaded under `prefix` of the bucket, where the functions find them. */
 export async function uploadRefdata(client: S3Client, bucket: string, prefix: string, refdata: string): Promise<void> {
   for (const path of await filesUnder(refdata)) {

@@ -5,6 +5,7 @@ import {
   PutBucketVersioningCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -12,7 +13,6 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import { motoClientConfig } from '../../src/adapters/emulator/emulated-stack.ts';
 import { type MotoServer, startMotoServer } from '../../src/adapters/emulator/moto-server.ts';
 
@@ -120,55 +120,26 @@ export function decodedKey(key: string): string {
   return decodeURIComponent(key.replaceAll('+', ' '));
 }
 
-const motoSnsSchema = z.object({
-  sns: z.object({
-    Topic: z.array(
-      z.object({
-        arn: z.string(),
-        /** [message id, message, subject, attributes, group id], one per Publish the topic took. */
-        sent_notifications: z.array(
-          z.tuple([
-            z.string(),
-            z.string(),
-            z.string().nullable(),
-            z.record(z.string(), z.object({ Type: z.string(), Value: z.unknown() })).nullable(),
-            z.string().nullable(),
-          ]),
-        ),
-      }),
-    ),
-    Subscription: z.array(
-      z.object({
-        protocol: z.string(),
-        endpoint: z.string(),
-        topic_arn: z.string(),
-        attributes: z.record(z.string(), z.unknown()),
-      }),
-    ),
-  }),
-});
-
-export interface TopicPublish {
-  readonly message: string;
-  readonly subject: string | null;
-  readonly attributes: Readonly<Record<string, unknown>>;
+export interface TopicSubscription {
+  readonly protocol: string;
+  readonly endpoint: string;
+  readonly attributes: Readonly<Record<string, string>>;
 }
 
 /**
- * What moto's own API (`/moto-api/data.json`) holds of SNS: each topic's publishes and each
- * subscription. moto 5.2.6 keeps e-mail and SMS subscriptions but sends nothing to them, so a
- * topic's publishes are the record of what those subscriptions were given.
+ * A topic's subscriptions with their attributes (FilterPolicy, FilterPolicyScope), read through the
+ * SNS API. moto 5.2.6 keeps e-mail and SMS subscriptions but sends nothing to them; what one would
+ * be sent is shown by a queue subscribed with the same filter policy (moto's own `/moto-api/data.json`
+ * fails once the S3 backend holds multipart uploads, so it is not read).
  */
-export async function motoSnsRecord(endpoint: string) {
-  const response = await fetch(`${endpoint}/moto-api/data.json`);
-  const { sns } = motoSnsSchema.parse(await response.json());
-  return {
-    publishes: (topicArn: string): TopicPublish[] =>
-      (sns.Topic.find((t) => t.arn === topicArn)?.sent_notifications ?? []).map(([, message, subject, attrs]) => ({
-        message,
-        subject,
-        attributes: Object.fromEntries(Object.entries(attrs ?? {}).map(([k, v]) => [k, v.Value])),
-      })),
-    subscriptions: (topicArn: string) => sns.Subscription.filter((s) => s.topic_arn === topicArn),
-  };
+export async function subscriptionsOf(sns: SNSClient, topicArn: string): Promise<TopicSubscription[]> {
+  const { Subscriptions = [] } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
+  return Promise.all(
+    Subscriptions.map(async (sub) => {
+      const { Attributes = {} } = await sns.send(
+        new GetSubscriptionAttributesCommand({ SubscriptionArn: sub.SubscriptionArn }),
+      );
+      return { protocol: sub.Protocol ?? '', endpoint: sub.Endpoint ?? '', attributes: Attributes };
+    }),
+  );
 }

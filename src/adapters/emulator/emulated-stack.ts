@@ -68,7 +68,7 @@ export class EmulatedStack {
 
   private constructor(
     readonly moto: MotoServer,
-    readonly stack: ProvisionedStack,
+    readonly stack: ProvisionedStack & { readonly functions: Map<string, EmulatedFunction> },
     private readonly glue: GlueEmulator,
     private readonly processes: LambdaProcesses,
     clients: { s3: S3Client; sqs: SQSClient; sns: SNSClient; dynamodb: DynamoDBClient },
@@ -152,6 +152,16 @@ export class EmulatedStack {
       await glue?.close();
       await moto.stop();
       throw error;
+    }
+  }
+
+  /**
+   * Sets `variables` over every function's environment for the invocations that start after it, as
+   * `aws lambda update-function-configuration` would (a lower DUCKDB_MAX_BYTES sends the next file to Glue).
+   */
+  updateEnvironment(variables: Readonly<Record<string, string>>): void {
+    for (const [id, fn] of this.stack.functions) {
+      this.stack.functions.set(id, { ...fn, environment: { ...fn.environment, ...variables } });
     }
   }
 
