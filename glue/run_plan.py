@@ -380,7 +380,20 @@ def main(argv) -> None:
             # stdout is the job's output log on Glue.
             print(completion_line(args.job_id, time.monotonic() - started), flush=True)
     finally:
-        spark.stop()
+        stop(spark)
+
+
+def stop(spark: SparkSession) -> None:
+    """
+    Stops the session and, when this process started the JVM (not on Glue, whose JVM starts Python),
+    waits for the JVM to exit: it exits when its stdin closes, and a JVM writing its class archive at
+    exit (src/adapters/spark/spark-worker.ts) has finished it when the worker is seen to end.
+    """
+    jvm = getattr(spark.sparkContext._gateway, "proc", None)
+    spark.stop()
+    if jvm is not None and jvm.stdin is not None:
+        jvm.stdin.close()
+        jvm.wait(timeout=60)
 
 
 if __name__ == "__main__":

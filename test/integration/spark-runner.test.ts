@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { SparkWorker } from '../../src/adapters/spark/spark-worker.ts';
+import { SparkWorker } from '../../src/adapters/spark/spark-worker.ts';
 import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
 import { ENGINE_PLAN_VERSION, type EnginePlan, INPUT_VIEW } from '../../src/plan/engine-plan.ts';
 import { positionalColumn } from '../../src/plan/source-columns.ts';
 import { sparkDialect } from '../../src/plan/spark-dialect.ts';
 import { sql, tempDir } from '../support/cli.ts';
-import { startTestWorker } from '../support/spark-plan-job.ts';
+import { startTestWorker, TEST_SPARK_CONF } from '../support/spark-plan-job.ts';
 
 const MB = 1024 * 1024;
 const execFileAsync = promisify(execFile);
@@ -230,5 +230,39 @@ describe('glue/run_plan.py on local Spark', () => {
       cwd: fileURLToPath(new URL('../../', import.meta.url)),
     });
     assert.deepEqual(JSON.parse(stdout), [10, 10, 50, 50, 200, 200]);
+  });
+});
+
+describe('the Spark worker keeps a class archive', () => {
+  let dir = '';
+  before(async () => {
+    dir = await tempDir('spark-class-archive');
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The files a process has mapped (/proc/<pid>/maps). */
+  async function mappedBy(pid: number): Promise<string> {
+    return readFile(`/proc/${pid}/maps`, 'utf8');
+  }
+
+  it('writes the archive when the first worker ends, and the next worker’s JVM maps it', async () => {
+    const archive = join(dir, 'classes.jsa');
+    const start = () => SparkWorker.start({ master: 'local[1]', conf: TEST_SPARK_CONF, classArchive: archive });
+    const first = await start();
+    await first.close();
+    // The runner waits for its JVM to exit, so the archive is whole when the worker is seen to end.
+    assert.ok((await stat(archive)).size > 10 * MB, 'an archive of the loaded classes');
+    const second = await start();
+    try {
+      // The worker is Python; its child is Spark's JVM.
+      const children = await readFile(`/proc/${second.pid}/task/${second.pid}/children`, 'utf8');
+      const jvm = Number(children.trim().split(' ')[0]);
+      assert.ok(jvm > 0, 'the JVM runs');
+      assert.ok((await mappedBy(jvm)).includes(archive), 'the JVM maps the archive');
+    } finally {
+      await second.close();
+    }
   });
 });
