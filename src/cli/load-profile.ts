@@ -38,7 +38,11 @@ export async function loadSourceProfiles(
   return Object.fromEntries(loaded.flat());
 }
 
-async function loadSourceProfile(source: string, nameOrPath: string, configFile: string | undefined) {
+async function loadSourceProfile(
+  source: string,
+  nameOrPath: string,
+  configFile: string | undefined,
+): Promise<SourceProfile> {
   const builtin = findBuiltinProfile(nameOrPath);
   if (builtin) return builtin;
   const where = configFile ?? '(no config file)';
