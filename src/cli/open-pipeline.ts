@@ -25,7 +25,7 @@ import { type DeadLetterQueue, type InputFiles, type Logger, systemClock } from 
 import { injectedFaults } from './env.ts';
 import { loadConfig } from './load-config.ts';
 import { loadKeys } from './load-keys.ts';
-import { loadProfile } from './load-profile.ts';
+import { loadProfile, loadSourceProfiles } from './load-profile.ts';
 import { openAlerts, type RaiseAlert } from './open-alerts.ts';
 import type { RunFlags } from './options.ts';
 
@@ -61,6 +61,7 @@ const WRITERS: ReadonlySet<AuditCommand> = new Set<AuditCommand>(['run', 'valida
 export async function openPipeline(flags: RunFlags, command: AuditCommand): Promise<Pipeline> {
   const config = await loadConfig(flags.config);
   const profile = flags.profile ? await loadProfile(flags.profile) : undefined;
+  const sourceProfiles = await loadSourceProfiles(config, flags.config);
   const { masterKey, pseudonymKey } = await loadKeys(flags, config.security, flags.config);
   const root = resolve(flags.root);
   const logger = createLogger(flags.verbose);
@@ -102,6 +103,7 @@ export async function openPipeline(flags: RunFlags, command: AuditCommand): Prom
       },
       codeSets,
       codeSetTable,
+      sourceProfiles,
     );
     return {
       root,

@@ -13,6 +13,7 @@ import { duckdbDialect } from '../plan/duckdb-dialect.ts';
 import { buildEnginePlan } from '../plan/engine-plan.ts';
 import { sparkDialect } from '../plan/spark-dialect.ts';
 import { loadConfig } from './load-config.ts';
+import { loadSourceProfiles } from './load-profile.ts';
 import { EXIT } from './run-command.ts';
 
 /** Flags of `claimflow plan`, parsed once at the edge. */
@@ -49,6 +50,7 @@ export async function planCommand(
     { runDate: flags.runDate ?? now.toISOString().slice(0, 10) },
     new Set(codeSetFiles.keys()),
     codeSetRelation,
+    await loadSourceProfiles(config, flags.config),
   );
   const path = resolve(file);
   const head = await readHead(path, HEAD_BYTES).catch((error: unknown) => {

@@ -9,6 +9,7 @@ import { ROW_RULES } from '../domain/rule-catalog.ts';
 import type { PlanSettings, PublishedLayout } from '../plan/compile-plan.ts';
 import type { FileJobOptions } from './file-job/file-job-options.ts';
 import { type RunConfig, selectSource } from './run-config.ts';
+import type { ProfileChoice } from './select-profile.ts';
 
 export type FileSettings = Omit<FileJobOptions, 'jobId' | 'mode'>;
 
@@ -24,18 +25,22 @@ export interface SettingsOverrides {
   readonly publishedLayout?: PublishedLayout;
 }
 
-/** How each file is validated: the config's defaults, its source's overrides, then the flags. */
+/**
+ * How each file is validated: the config's defaults, its source's overrides, then the flags.
+ * `sourceProfiles` holds the profile of each source that names one (`sources.<name>.profile`, loaded by the caller).
+ */
 export function createFileSettings(
   config: RunConfig,
   overrides: SettingsOverrides,
   loadedCodeSets: ReadonlySet<CodeSetName>,
   codeSetRelation: PlanSettings['codeSetRelation'],
+  sourceProfiles: Readonly<Record<string, SourceProfile>> = {},
 ): (file: string) => FileSettings {
   if (overrides.source && !config.sources[overrides.source]) {
     throw new UsageError(`--source ${overrides.source}: no such source in the config`);
   }
   return (file) => {
-    const [, source] = selectSource(config, basename(file), overrides.source) ?? [];
+    const [name, source] = selectSource(config, basename(file), overrides.source) ?? [];
     const thresholds = { ...config.thresholds, ...source?.thresholds };
     const layers = [config.rules, source?.rules ?? {}];
     // A profile's overrides (e.g. SynPUF's synthetic NPIs) sit under the config's, which win.
@@ -62,10 +67,17 @@ export function createFileSettings(
       errorRateThreshold: overrides.errorThreshold ?? thresholds.error_rate,
       dataSource: overrides.dataSource ?? source?.data_source ?? config.data_source,
       limits: config.limits,
-      profiles: { catalog: BUILTIN_PROFILES, forced: overrides.profile ?? null },
+      profiles: profileChoice(overrides.profile, name === undefined ? undefined : sourceProfiles[name]),
       rulesFor,
     };
   };
+}
+
+/** `--profile` wins over the source's profile, which wins over detection. */
+function profileChoice(flag: SourceProfile | undefined, ofSource: SourceProfile | undefined): ProfileChoice {
+  if (flag) return { catalog: BUILTIN_PROFILES, forced: flag, forcedBy: 'flag' };
+  if (ofSource) return { catalog: BUILTIN_PROFILES, forced: ofSource, forcedBy: 'source' };
+  return { catalog: BUILTIN_PROFILES, forced: null };
 }
 
 /** A rule the profile disabled (and the config did not turn back on) is skipped because of the profile. */

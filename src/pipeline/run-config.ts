@@ -38,6 +38,8 @@ const sourceSchema = z
     /** File-name globs (`*`, `?`) that select this source when --source is not given. */
     files: z.array(z.string()).default([]),
     data_source: z.string().min(1).optional(),
+    /** The profile its files are read with instead of the detected one: a built-in's name, or a profile file relative to the config file. */
+    profile: z.string().min(1).optional(),
     thresholds: z.object(thresholdFields).partial().strict().default({}),
     rules: ruleOverrides.default({}),
   })

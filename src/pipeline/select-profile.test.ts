@@ -47,6 +47,9 @@ describe('selectProfile', () => {
     assert.ok(selection.ok);
     assert.equal(selection.profile.name, 'standard');
     assert.equal(selection.selectedBy, 'flag');
+    // Forced by the file's config source (sources.<name>.profile), it says that instead.
+    const bySource = selectProfile({ recordKind: null, columns: TUVA_HEADER }, { ...forced, forcedBy: 'source' });
+    assert.deepEqual(bySource.ok && [bySource.profile.name, bySource.selectedBy], ['standard', 'source']);
     assert.equal(
       pick([], forced, 'ISA*00*'),
       'the standard profile does not fit (tried 1 layout(s); closest of each profile: standard/claim_lines lacks a header (this is an X12 interchange (ISA segment first)))',

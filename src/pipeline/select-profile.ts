@@ -1,10 +1,15 @@
 import { normalizeHeaderName, REQUIRED_COLUMNS } from '../domain/canonical-model.ts';
 import type { ProfileKind, SourceLayout, SourceProfile } from '../domain/profiles/source-profile.ts';
 
-/** Which profiles a file may take: `--profile` forces one, otherwise the catalog is tried. */
+/** How a file's profile was chosen: `--profile`, its config source's `profile`, or its content. */
+export type ProfileSelectedBy = 'flag' | 'source' | 'detection';
+
+/** Which profiles a file may take: `--profile` or the file's source forces one, otherwise the catalog is tried. */
 export interface ProfileChoice {
   readonly catalog: readonly SourceProfile[];
   readonly forced: SourceProfile | null;
+  /** What forced it (default `flag`). */
+  readonly forcedBy?: Exclude<ProfileSelectedBy, 'detection'>;
 }
 
 /** A layout tried on a file: its score when it fits (the number of its columns found), else what it lacks. */
@@ -21,7 +26,7 @@ export type ProfileSelection =
       readonly profile: SourceProfile;
       readonly layout: SourceLayout;
       readonly score: number;
-      readonly selectedBy: 'flag' | 'detection';
+      readonly selectedBy: ProfileSelectedBy;
       readonly tried: readonly LayoutCandidate[];
     }
   | { readonly ok: false; readonly reason: string; readonly tried: readonly LayoutCandidate[] };
@@ -83,7 +88,7 @@ export function selectProfile(file: FileSample, choice: ProfileChoice): ProfileS
       ok: true,
       ...best.fit,
       score: best.score,
-      selectedBy: choice.forced ? 'flag' : 'detection',
+      selectedBy: choice.forced ? (choice.forcedBy ?? 'flag') : 'detection',
       tried: candidates,
     };
   }

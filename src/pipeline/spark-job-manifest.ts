@@ -21,7 +21,7 @@ const manifestProfileSchema = z.object({
   role: z.string(),
   published: z.boolean(),
   table: z.string().nullable().default(null),
-  selected_by: z.enum(['flag', 'detection']),
+  selected_by: z.enum(['flag', 'source', 'detection']),
   score: z.number(),
   also_fitting: z.array(z.object({ profile: z.string(), layout: z.string(), score: z.number() })),
   companions: z.array(z.object({ name: z.string(), files: z.array(z.string()) })),

@@ -1,5 +1,6 @@
 import type { QualityScore } from '../domain/quality-score.ts';
 import type { Rule, RuleAction, RuleDimension, RuleSeverity } from '../domain/rule.ts';
+import type { ProfileSelectedBy } from './select-profile.ts';
 
 export type { QualityScore };
 
@@ -40,8 +41,8 @@ export interface ProfileReport {
   readonly published: boolean;
   /** The table its rows are published to; null when they are not published. */
   readonly table: string | null;
-  /** `flag` when --profile chose it, `detection` when the file's content did. */
-  readonly selected_by: 'flag' | 'detection';
+  /** `flag` when --profile chose it, `source` when its config source's `profile` did, `detection` when the file's content did. */
+  readonly selected_by: ProfileSelectedBy;
   /** Columns the layout requires that the file has (1000 for a record format recognised by content). */
   readonly score: number;
   /** Other layouts that fitted with a lower (or, later in the catalog, equal) score. */

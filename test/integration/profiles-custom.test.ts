@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { loadProfile } from '../../src/cli/load-profile.ts';
+import { loadConfig } from '../../src/cli/load-config.ts';
+import { loadProfile, loadSourceProfiles } from '../../src/cli/load-profile.ts';
 import { ConfigError, UsageError } from '../../src/domain/errors.ts';
 import { ACME_LINES, ACME_MEMBERS, ACME_PROFILE } from '../support/acme-profile.ts';
 import { lit, sql, tempDir } from '../support/cli.ts';
@@ -283,5 +284,80 @@ layouts:
           '--profile synpuf: neither a built-in profile (x12-837, fhir-eob, tuva, cms-synpuf, synthea, nppes, standard) nor a profile file',
     );
     assert.equal((await loadProfile('cms-synpuf')).name, 'cms-synpuf');
+  });
+});
+
+describe('a config source naming a profile (sources.<name>.profile)', () => {
+  let dir: string;
+  let feed: string;
+  /** An input another profile reads: the Tuva eligibility seed, detected as tuva/eligibility. */
+  const detected = join(SHARED_DIR, 'samples/tuva/eligibility_seed.csv');
+
+  /** A config in `dir` whose `acme` source reads acme_lines_* files with `profile`. */
+  async function configWith(name: string, profile: string): Promise<string> {
+    const config = join(dir, name);
+    const source = { files: ['acme_lines_*'], profile, thresholds: { error_rate: 1 } };
+    await writeFile(config, JSON.stringify({ sources: { acme: source } }));
+    return config;
+  }
+
+  before(async () => {
+    dir = await tempDir('source-profile');
+    feed = join(dir, 'acme_lines_2025.txt');
+    await writeFile(feed, `${LINES.join('\n')}\n`);
+    await writeFile(join(dir, 'acme_members_2025.csv'), `${MEMBERS.join('\n')}\n`);
+    // Relative to the config file, as the security key files are.
+    await mkdir(join(dir, 'profiles'));
+    await writeFile(join(dir, 'profiles/acme.yaml'), PROFILE);
+  });
+
+  it("reads the source's files with its profile, file relative to the config, and detects the others", async () => {
+    const config = await configWith('claimflow.json', './profiles/acme.yaml');
+    const { summary } = await runInProcess([feed, detected], { config });
+    const profiles = summary.files.map((f) => {
+      const p = f.report?.profile;
+      return [f.file.split('/').at(-1), p?.name, p?.layout, p?.selected_by];
+    });
+    assert.deepEqual(profiles, [
+      ['acme_lines_2025.txt', 'acme', 'lines', 'source'],
+      ['eligibility_seed.csv', 'tuva', 'eligibility', 'detection'],
+    ]);
+    // The acme file as --profile reads it: the member companion, and the 31 February quarantined.
+    const acme = summary.files[0]?.report;
+    assert.deepEqual(acme?.profile?.companions, [{ name: 'members', files: ['acme_members_2025.csv'] }]);
+    assert.deepEqual(acme?.summary, { total_records: 4, valid_records: 3, error_records: 1 });
+    assert.equal(summary.files[0]?.status, 'SUCCEEDED');
+  });
+
+  it('takes a built-in name, and --profile wins over it for every file', async () => {
+    const config = await configWith('builtin.json', 'standard');
+    const flagged = await runInProcess([feed], { config, profile: join(dir, 'profiles/acme.yaml') });
+    const report = flagged.summary.files[0]?.report;
+    assert.deepEqual([report?.profile?.name, report?.profile?.selected_by], ['acme', 'flag']);
+    // Without the flag the source's built-in is forced, and does not fit the ACME layout.
+    const sourced = await runInProcess([feed], { config });
+    assert.match(sourced.summary.files[0]?.report?.file_error?.reason ?? '', /^the standard profile does not fit/);
+  });
+
+  it('refuses an unknown name or an invalid profile file, naming the config file and the source', async () => {
+    const unknown = await configWith('unknown.json', 'synpuf');
+    await assert.rejects(
+      loadSourceProfiles(await loadConfig(unknown), unknown),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.file === unknown &&
+        error.message.includes('sources.acme.profile: synpuf is neither a built-in profile (x12-837, fhir-eob,'),
+    );
+    await writeFile(join(dir, 'broken.yaml'), PROFILE.replace('claim_id: CLAIM NO', 'claim_number: CLAIM NO'));
+    const broken = await configWith('broken.json', 'broken.yaml');
+    await assert.rejects(
+      runInProcess([feed], { config: broken }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.file === broken &&
+        error.message.includes(
+          `sources.acme.profile: ${join(dir, 'broken.yaml')} is not a valid profile: layouts.0.columns.claim_number: not a canonical column`,
+        ),
+    );
   });
 });

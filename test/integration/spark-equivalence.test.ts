@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { writeClaimsFile } from '../../src/cli/write-claims-file.ts';
@@ -10,6 +10,16 @@ import { SHARED_DIR } from '../support/shared.ts';
 import { type Fingerprint, fingerprint, SPARK_FLAGS } from '../support/spark-run.ts';
 
 const SAMPLES = join(SHARED_DIR, 'samples');
+/** The pharmacy_claim and eligibility inputs, and the FHIR bundle: run with no error threshold. */
+const LENIENT = [
+  join(SAMPLES, 'tuva/pharmacy_claim_seed.csv'),
+  join(SAMPLES, 'tuva/eligibility_seed.csv'),
+  join(SAMPLES, 'synpuf/sample2-first200/DE1_0_2008_to_2010_Prescription_Drug_Events_Sample_2.csv'),
+  join(SAMPLES, 'synpuf/sample2-first200/DE1_0_2008_Beneficiary_Summary_File_Sample_2.csv'),
+  join(SAMPLES, 'synpuf/ohdsi-tiny/input/beneficiary_summary.csv'),
+  join(SAMPLES, 'synthea/csv/payer_transitions.csv'),
+  join(SAMPLES, 'synthea/fhir/Rodrigo242_Grady603_9f39bf35-ea79-4383-4eb1-36c43280dff2.json'),
+];
 
 /** The columns of the Parquet files matching `glob`, as `name type` in file order. */
 async function columnsOf(glob: string): Promise<string[]> {
@@ -21,6 +31,14 @@ async function codecsOf(glob: string): Promise<string[]> {
   return (await sql(`SELECT DISTINCT compression FROM parquet_metadata('${glob}')`)).map((r) => String(r.compression));
 }
 
+/** The reports without their output keys: those name Spark's part files (several per month) where DuckDB writes one file. */
+function comparable(f: Fingerprint) {
+  return f.reports.map(({ outputs, ...report }) => ({
+    ...report,
+    outputs: { ...outputs, processed: undefined, quarantine_rows: undefined },
+  }));
+}
+
 /**
  * The same files through `claimflow run --engine duckdb` and `--engine spark` (real PySpark, local
  * mode) publish the same: every column of the sorted processed rows, the quarantined rows (row
@@ -28,9 +46,16 @@ async function codecsOf(glob: string): Promise<string[]> {
  * scores, duplicate counts, profile, verdict); a file over the error threshold exits 2 on both.
  * The files are issue 19's list: generated defects, the Tuva seed with its eligibility, SynPUF
  * with its beneficiaries, Synthea, X12 837s and a FHIR bundle, a custom YAML profile with a
- * companion, gzip NDJSON, and a JSON array.
+ * companion, gzip NDJSON, and a JSON array; and the pharmacy_claim and eligibility sources: the
+ * Tuva seeds, SynPUF drug events and beneficiary summaries (the year from the file name, and the
+ * stacked copy's YEAR column), Synthea's payer transitions with their companions, and the FHIR
+ * bundle's pharmacy ExplanationOfBenefits, published to pharmacy_claim.
+ *
+ * One `claimflow run` per engine (each Spark command starts a JVM and plans cold: issue 19's CI
+ * budget): the config's sources read the custom feed with its profile and let the files whose bad
+ * rows are compared, not judged, pass any error rate.
  */
-describe('--engine spark publishes what --engine duckdb publishes', () => {
+describe('--engine spark publishes what --engine duckdb publishes, to every table', () => {
   let dir = '';
   const runs: Record<'duckdb' | 'spark', { root: string; result: CliResult; fingerprint: Fingerprint }> = {
     duckdb: { root: '', result: { code: -1, stdout: '', stderr: '' }, fingerprint: { outputs: {}, reports: [] } },
@@ -66,6 +91,25 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
     await writeFile(join(custom, 'acme_lines_2025.txt'), `${ACME_LINES.join('\n')}\n`);
     await writeFile(join(custom, 'acme_members_2025.csv'), `${ACME_MEMBERS.join('\n')}\n`);
     await writeFile(join(dir, 'acme.yaml'), ACME_PROFILE);
+    // No error threshold for these, so that their rows are published and compared: the custom feed
+    // (its 31 February quarantined) read with its profile; the drug events' 14 bad rows (7%) and
+    // (e) a Synthea patient's FHIR R4 bundle, whose 35 bad medical lines (28%) are quarantined and
+    // whose pharmacy lines go to pharmacy_claim (two jobs).
+    const config = join(dir, 'claimflow.yaml');
+    await writeFile(
+      config,
+      [
+        'sources:',
+        '  acme:',
+        '    files: [acme_lines_*]',
+        '    profile: ./acme.yaml',
+        '    thresholds: { error_rate: 1 }',
+        '  lenient:',
+        `    files: [${LENIENT.map((f) => JSON.stringify(basename(f))).join(', ')}]`,
+        '    thresholds: { error_rate: 1 }',
+        '',
+      ].join('\n'),
+    );
 
     const inputs = [
       ...[defects, join(dir, 'feed.ndjson.gz'), array, rejected],
@@ -79,23 +123,15 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
       join(SAMPLES, 'x12/linuxforhealth/837_005010X222A2_demo.example1.837'),
       join(SAMPLES, 'x12/linuxforhealth/837_005010X223A3_institutional-claim.837i'),
       join(SAMPLES, 'x12/uhin/837.edi'),
+      // (f) the custom feed, read with the acme source's profile
+      join(custom, 'acme_lines_2025.txt'),
+      ...LENIENT,
     ];
     const common = ['--run-date', '2026-01-31', '--refdata', join(SHARED_DIR, 'refdata'), '--json'];
     for (const engine of ['duckdb', 'spark'] as const) {
       const root = join(dir, `root-${engine}`);
       const flags = engine === 'spark' ? SPARK_FLAGS : [];
-      const result = await claimflow('run', ...inputs, '--root', root, ...common, ...flags);
-      // Run on their own into the same root, with no error threshold so their rows are published
-      // and compared: the custom profile (forced with --profile), and (e) a Synthea patient's FHIR R4
-      // bundle (two jobs: its medical claims, then its pharmacy claims to pharmacy_claim).
-      const alone = [
-        [join(custom, 'acme_lines_2025.txt'), '--profile', join(dir, 'acme.yaml')],
-        [join(SAMPLES, 'synthea/fhir/Rodrigo242_Grady603_9f39bf35-ea79-4383-4eb1-36c43280dff2.json')],
-      ];
-      for (const args of alone) {
-        const run = await claimflow('run', ...args, '--root', root, '--error-threshold', '1', ...common, ...flags);
-        assert.equal(run.code, 0, `${engine}: ${run.stderr.slice(-2000)}`);
-      }
+      const result = await claimflow('run', ...inputs, '--root', root, '--config', config, ...common, ...flags);
       runs[engine] = { root, result, fingerprint: await fingerprint(root) };
     }
   });
@@ -122,6 +158,16 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
     }
   });
 
+  it('runs every pharmacy_claim, eligibility and custom-profile file on both engines (none rejected)', () => {
+    for (const engine of ['duckdb', 'spark'] as const) {
+      const summary = JSON.parse(runs[engine].result.stdout) as { files: Array<{ file: string; status: string }> };
+      const lenient = new Set([...LENIENT, 'acme_lines_2025.txt'].map((f) => basename(f)));
+      const statuses = summary.files.filter((f) => lenient.has(basename(f.file))).map((f) => f.status);
+      // Seven files, the bundle in two jobs.
+      assert.deepEqual(statuses, Array(9).fill('SUCCEEDED'), engine);
+    }
+  });
+
   it('publishes the same processed rows, quarantined rows and aggregations', () => {
     const duckdb = runs.duckdb.fingerprint.outputs;
     const spark = runs.spark.fingerprint.outputs;
@@ -137,21 +183,42 @@ describe('--engine spark publishes what --engine duckdb publishes', () => {
     assert.ok((duckdb['quarantine/rows/']?.rows ?? 0) > 40, 'the defects are quarantined');
   });
 
+  it('publishes the same rows to processed/pharmacy_claim and processed/eligibility, and the same aggregations', () => {
+    const duckdb = runs.duckdb.fingerprint.outputs;
+    const spark = runs.spark.fingerprint.outputs;
+    // Tuva 291 + SynPUF 186 + the bundle's 4 pharmacy lines; Tuva 31 + SynPUF 195 + 6 + Synthea 128 spans.
+    assert.equal(duckdb['processed/pharmacy_claim/']?.rows, 291 + 186 + 4);
+    assert.equal(duckdb['processed/eligibility/']?.rows, 31 + 195 + 6 + 128);
+    for (const group of ['processed/pharmacy_claim/', 'processed/eligibility/', 'processed/aggregations/']) {
+      const groups = Object.keys(duckdb).filter((g) => g.startsWith(group));
+      assert.ok(groups.length > 0, group);
+      for (const g of groups) assert.deepEqual(spark[g], duckdb[g], g);
+    }
+  });
+
   it('reports the same counts, samples, dimension scores, duplicates, profile and verdicts', () => {
-    // Output keys name Spark's part files (several per month) where DuckDB writes one file.
-    const comparable = (f: Fingerprint) =>
-      f.reports.map(({ outputs, ...report }) => ({
-        ...report,
-        outputs: { ...outputs, processed: undefined, quarantine_rows: undefined },
-      }));
     const duckdb = comparable(runs.duckdb.fingerprint);
-    assert.equal(duckdb.length, 13);
+    // 13 reports of issue 19's list and 8 of the pharmacy_claim and eligibility files (which ran as
+    // two commands before), less the FHIR bundle's two jobs that both counted.
+    assert.equal(duckdb.length, 13 + 8 - 2);
     const profiles = duckdb.map((r) => (r as { profile?: { name: string } }).profile?.name).sort();
     assert.deepEqual(profiles, [
-      ...['acme', 'cms-synpuf', 'fhir-eob', 'fhir-eob', 'standard', 'standard', 'standard', 'standard'],
-      ...['synthea', 'tuva', 'x12-837', 'x12-837', 'x12-837'],
+      ...['acme', 'cms-synpuf', 'cms-synpuf', 'cms-synpuf', 'cms-synpuf', 'fhir-eob', 'fhir-eob'],
+      ...['standard', 'standard', 'standard', 'standard', 'synthea', 'synthea', 'tuva', 'tuva', 'tuva'],
+      ...['x12-837', 'x12-837', 'x12-837'],
     ]);
+    // The custom feed is read with its source's profile, on both engines (compared below).
+    const acme = duckdb.find((r) => basename(r.input_file) === 'acme_lines_2025.txt');
+    assert.equal((acme as { profile?: { selected_by: string } } | undefined)?.profile?.selected_by, 'source');
     assert.deepEqual(comparable(runs.spark.fingerprint), duckdb);
+  });
+
+  it('reports the same counts, rules, profile and verdicts for the pharmacy_claim and eligibility files', () => {
+    const lenient = new Set(LENIENT.map((f) => basename(f)));
+    const of = (f: Fingerprint) => comparable(f).filter((r) => lenient.has(basename(r.input_file)));
+    const duckdb = of(runs.duckdb.fingerprint);
+    assert.equal(duckdb.length, 8, 'seven files, the bundle in two jobs');
+    assert.deepEqual(of(runs.spark.fingerprint), duckdb);
   });
 
   it('writes the same columns, in the same order and types, compressed with zstd', async () => {
