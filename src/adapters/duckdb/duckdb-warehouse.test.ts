@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -57,5 +57,15 @@ describe('DuckDbWarehouse', () => {
 
     await holdOpen(warehouse.path, 1000);
     assert.deepEqual(await warehouse.query('SELECT 42 AS n'), [{ n: 42 }]);
+  });
+
+  it('creates a new warehouse file whole, once, however many refreshes start together (a kill mid-creation left an invalid file)', async () => {
+    const root = join(dir as string, 'new-root');
+    await mkdir(root);
+    const warehouses = [1, 2, 3, 4].map(() => new DuckDbWarehouse(root));
+    await Promise.all(warehouses.map((w) => w.refresh()));
+    // Only the warehouse is left: each file made under a name of its own is gone once linked or not.
+    assert.deepEqual(await readdir(root), ['warehouse.duckdb']);
+    assert.deepEqual(await new DuckDbWarehouse(root).query('SELECT 42 AS n'), [{ n: 42 }]);
   });
 });

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod } from 'node:fs/promises';
+import { chmod, link, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AGGREGATIONS } from '../../domain/aggregations.ts';
@@ -118,6 +119,7 @@ export class DuckDbWarehouse {
 
   /** The warehouse file, once no other process has it open (or the wait is over: its error then). */
   private async open(): Promise<DuckDbEngine> {
+    await this.createWhole();
     const deadline = Date.now() + OPEN_WAIT_MS;
     for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
       try {
@@ -127,6 +129,24 @@ export class DuckDbWarehouse {
           throw error;
         await sleep(delay);
       }
+    }
+  }
+
+  /**
+   * Creates the file whole or not at all: a process killed while DuckDB wrote a new file's headers
+   * left one DuckDB refuses ("not a valid DuckDB database file"), failing every later refresh. The
+   * file is made under a name of its own, then linked into place unless another got there first.
+   */
+  private async createWhole(): Promise<void> {
+    if (existsSync(this.path)) return;
+    const made = `${this.path}.${process.pid}-${randomUUID()}.new`;
+    try {
+      (await DuckDbEngine.open({ path: made })).close();
+      await link(made, this.path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+    } finally {
+      await rm(made, { force: true });
     }
   }
 
