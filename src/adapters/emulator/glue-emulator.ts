@@ -80,9 +80,14 @@ export class GlueEmulator {
       };
       this.runs.set(run.Id, run);
       this.active += 1;
-      void this.execute(run).finally(() => {
-        this.active -= 1;
-      });
+      void this.execute(run)
+        // The run's state is kept (GetJobRun answers it); only its event did not reach EventBridge.
+        .catch((error: unknown) =>
+          process.stderr.write(`emulator: Glue run ${run.Id}'s state change: ${String(error)}\n`),
+        )
+        .finally(() => {
+          this.active -= 1;
+        });
       return [200, { JobRunId: run.Id }];
     }
     if (action === 'GetJobRun') {
